@@ -1,0 +1,71 @@
+/**
+ * Helpers that follow a list's `metadata.continue` token until the server has
+ * returned every page.
+ *
+ * @module
+ */
+
+/** What a page must look like: list metadata and items. */
+export interface ListPage<T, U extends { continue?: string | null }> {
+  /** List metadata; `continue` names the next page. */
+  metadata: U;
+  /** This page's items. */
+  items: T[];
+}
+
+/**
+ * Fetches pages until the server stops returning a `continue` token, yielding
+ * each page whole.
+ *
+ * @param pageFunc Fetches one page; receives the continue token (none for the first page).
+ * @returns The pages, in order.
+ * @throws Whatever `pageFunc` throws; a `KubernetesApiError` with `isGone()` means the token expired and the list must start over.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const page of readAllPages((token) =>
+ *   coreApi.getPodListForAllNamespaces({ limit: 100, continue: token })
+ * )) {
+ *   console.log(page.items.length);
+ * }
+ * ```
+ */
+export async function* readAllPages<
+  T,
+  U extends { continue?: string | null },
+>(
+  pageFunc: (token?: string) => Promise<ListPage<T, U>>,
+): AsyncGenerator<ListPage<T, U>, void, undefined> {
+  let pageToken: string | undefined;
+  do {
+    const page = await pageFunc(pageToken);
+    yield page;
+    pageToken = page.metadata.continue || undefined;
+  } while (pageToken);
+}
+
+/**
+ * Fetches pages like {@link readAllPages} and yields every item of every page.
+ *
+ * @param pageFunc Fetches one page; receives the continue token (none for the first page).
+ * @returns The items of all pages, in order.
+ * @throws Whatever `pageFunc` throws.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const pod of readAllItems((token) =>
+ *   coreApi.namespace("default").getPodList({ limit: 100, continue: token })
+ * )) {
+ *   console.log(pod.metadata?.name);
+ * }
+ * ```
+ */
+export async function* readAllItems<T>(
+  pageFunc: (
+    token?: string,
+  ) => Promise<ListPage<T, { continue?: string | null }>>,
+): AsyncGenerator<T, void, undefined> {
+  for await (const page of readAllPages(pageFunc)) {
+    yield* page.items;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * A Kubernetes transport library for Deno: authenticated requests to the
+ * Kubernetes API through one {@link RestClient} contract that generated API
+ * layers call for every request.
+ *
+ * Every non-2xx answer, on every transport, rejects with a
+ * {@link KubernetesApiError} that carries the Kubernetes `Status`.
+ *
+ * @example Handling a missing object
+ * ```ts ignore
+ * import { KubernetesApiError, type RestClient } from "@denokube/transport";
+ *
+ * async function podExists(client: RestClient, ns: string, name: string) {
+ *   try {
+ *     await client.performRequest({
+ *       method: "GET",
+ *       path: `/api/v1/namespaces/${ns}/pods/${name}`,
+ *       expectJson: true,
+ *     });
+ *     return true;
+ *   } catch (err) {
+ *     if (err instanceof KubernetesApiError && err.isNotFound()) return false;
+ *     throw err;
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/contract.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/pagination.ts";

@@ -280,7 +280,7 @@ export async function ensureBinaries(): Promise<Binaries> {
   return second.found as Binaries;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -288,22 +288,35 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Spawns a long-running server whose output goes to `logFile`. On Linux it
- * runs under `setpriv --pdeathsig KILL`, so even a SIGKILLed test runner
- * leaves nothing behind.
+ * Prefixes a command so that it dies with this process: on Linux,
+ * `setpriv --pdeathsig` delivers `signal` when the spawning thread exits —
+ * for Deno that is the main thread, so even a SIGKILL of this process leaves
+ * nothing behind. Elsewhere the command is returned unchanged.
  */
+export async function diesWithParent(
+  argv: string[],
+  signal: "KILL" | "TERM" = "KILL",
+): Promise<string[]> {
+  const setpriv = Deno.build.os === "linux"
+    ? await onPath("setpriv")
+    : undefined;
+  return setpriv ? [setpriv, "--pdeathsig", signal, "--", ...argv] : argv;
+}
+
+/** Spawns a long-running server whose output goes to `logFile`. */
 async function spawnServer(
   bin: string,
   args: string[],
   logFile: string,
 ): Promise<Deno.ChildProcess> {
-  const redirect = ["sh", "-c", 'exec "$@" >>"$KUBE_TEST_LOG" 2>&1', "sh"];
-  const setpriv = Deno.build.os === "linux"
-    ? await onPath("setpriv")
-    : undefined;
-  const argv = setpriv
-    ? [setpriv, "--pdeathsig", "KILL", "--", ...redirect, bin, ...args]
-    : [...redirect, bin, ...args];
+  const argv = await diesWithParent([
+    "sh",
+    "-c",
+    'exec "$@" >>"$KUBE_TEST_LOG" 2>&1',
+    "sh",
+    bin,
+    ...args,
+  ]);
   return new Deno.Command(argv[0], {
     args: argv.slice(1),
     env: { KUBE_TEST_LOG: logFile },
@@ -433,11 +446,7 @@ export async function startControlPlane(
       `${tokens.limited},kube-test-limited,uid-token-limited\n`,
   );
 
-  const [etcdPort, peerPort, apiPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [etcdPort, peerPort, apiPort] = [freePort(), freePort(), freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const server = `https://127.0.0.1:${apiPort}`;
   const children: Deno.ChildProcess[] = [];
@@ -672,11 +681,14 @@ async function bootstrap(server: string, client: Deno.HttpClient) {
       throw new Error(`bootstrap POST ${path}: HTTP ${r.status}: ${text}`);
     }
   };
-  await post("/api/v1/namespaces", {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: LIMITED_NAMESPACE },
-  });
+  // The apiserver creates `default` itself, but only some time after /readyz.
+  for (const name of ["default", LIMITED_NAMESPACE]) {
+    await post("/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name },
+    });
+  }
   for (const ns of ["default", LIMITED_NAMESPACE]) {
     await post(`/api/v1/namespaces/${ns}/serviceaccounts`, {
       apiVersion: "v1",
@@ -717,4 +729,27 @@ async function bootstrap(server: string, client: Deno.HttpClient) {
       }],
     },
   );
+}
+
+/**
+ * Compacts etcd up to its current revision through etcd's HTTP gateway, so
+ * every older resourceVersion and continue token expires (410 Gone).
+ */
+export async function compactEtcd(cp: ControlPlaneInfo): Promise<number> {
+  if (!cp.etcdUrl) throw new Error("compactEtcd needs the harness's own etcd");
+  const range = await fetch(`${cp.etcdUrl}/v3/kv/range`, {
+    method: "POST",
+    body: JSON.stringify({ key: btoa("/") }),
+  });
+  if (!range.ok) throw new Error(`etcd range: HTTP ${range.status}`);
+  const revision = Number((await range.json()).header.revision);
+  const compact = await fetch(`${cp.etcdUrl}/v3/kv/compaction`, {
+    method: "POST",
+    body: JSON.stringify({ revision: String(revision), physical: true }),
+  });
+  const body = await compact.text();
+  if (!compact.ok) {
+    throw new Error(`etcd compaction: HTTP ${compact.status}: ${body}`);
+  }
+  return revision;
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the test suites need and a fresh machine lacks:
-#   deno (npm), etcd (Debian etcd-server), kube-apiserver (built once from
-#   Debian's kubernetes source package and cached under ~/.cache), kubectl.
+# Installs what the test suites need and a fresh machine lacks: openssl and
+# setpriv, etcd (Debian etcd-server), kube-apiserver (built once from Debian's
+# kubernetes source package and cached under ~/.cache), and kubectl when the
+# image has none. Idempotent: a second run finds everything and does nothing.
 # Prints the paths it settled on as shell assignments on its last lines.
 set -euo pipefail
 
-DENO_VERSION="${DENO_VERSION:-2.9.6}"
 KUBE_SRC_VERSION="1.20.2"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/deno-kubernetes-transport"
 BIN="$CACHE/kubernetes-$KUBE_SRC_VERSION/bin"
@@ -22,29 +22,34 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
-# --- deno -------------------------------------------------------------------
-if ! command -v deno >/dev/null 2>&1 || ! deno --version 2>/dev/null | grep -q "deno $DENO_VERSION"; then
-  log "installing deno@$DENO_VERSION from npm"
-  npm i -g "deno@$DENO_VERSION" >&2
+# --- tools the harness calls -----------------------------------------------
+missing_pkgs=()
+command -v openssl >/dev/null 2>&1 || missing_pkgs+=(openssl)
+command -v setpriv >/dev/null 2>&1 || missing_pkgs+=(util-linux)
+if [ "${#missing_pkgs[@]}" -gt 0 ]; then
+  log "installing ${missing_pkgs[*]} from Debian"
+  apt_install "${missing_pkgs[@]}"
 fi
 
 # --- etcd -------------------------------------------------------------------
-if ! command -v etcd >/dev/null 2>&1; then
+if [ -z "${ETCD_BIN:-}" ] && ! command -v etcd >/dev/null 2>&1; then
   log "installing etcd-server from Debian"
   apt_install etcd-server etcd-client
 fi
 
 # --- kube-apiserver (and kubectl when the image lacks it) -------------------
+# KUBE_APISERVER_BIN / ETCD_BIN / KUBECTL_BIN point the suite at your own binaries.
 need_build=()
-[ -x "$BIN/kube-apiserver" ] || need_build+=(cmd/kube-apiserver)
-if ! command -v kubectl >/dev/null 2>&1 && [ ! -x "$BIN/kubectl" ]; then
+if [ -z "${KUBE_APISERVER_BIN:-}" ] && [ ! -x "$BIN/kube-apiserver" ]; then
+  need_build+=(cmd/kube-apiserver)
+fi
+if [ -z "${KUBECTL_BIN:-}" ] && ! command -v kubectl >/dev/null 2>&1 && [ ! -x "$BIN/kubectl" ]; then
   need_build+=(cmd/kubectl)
 fi
 if [ "${#need_build[@]}" -gt 0 ]; then
   log "building ${need_build[*]} from Debian's kubernetes $KUBE_SRC_VERSION source (a few minutes, once)"
   apt_install golang-go rsync make dpkg-dev ca-certificates
-  if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-     || ! grep -rqs "Types: .*deb-src\|^deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
+  if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
     cat >/etc/apt/sources.list.d/deb-src-bookworm.sources <<'SRC'
 Types: deb-src
 URIs: http://deb.debian.org/debian

@@ -10,6 +10,7 @@ import {
   describe,
   describeExternal,
   DESCRIPTOR_ENV,
+  diesWithParent,
   ensureBinaries,
   EXTERNAL_KUBECONFIG_ENV,
   type RunningControlPlane,
@@ -47,10 +48,14 @@ Deno.addSignalListener("SIGTERM", onSignal(143));
 
 let code = 1;
 try {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: bench
-      ? ["bench", "--allow-all", ...passthrough]
-      : ["test", "--allow-all", ...passthrough],
+  const argv = await diesWithParent([
+    Deno.execPath(),
+    bench ? "bench" : "test",
+    "--allow-all",
+    ...passthrough,
+  ], "TERM");
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     env: { [DESCRIPTOR_ENV]: descriptorPath },
     stdin: "null",
     stdout: "piped",

@@ -1,0 +1,307 @@
+// The test harness itself: the control plane is healthy, its users and RBAC
+// are what the other suites rely on, its kubeconfigs work with the real
+// kubectl, and the runner leaves nothing running, even when a test fails or
+// the runner is killed.
+
+import assert from "node:assert/strict";
+import {
+  adminHeaders,
+  adminHttpClient,
+  controlPlane,
+  type ControlPlaneInfo,
+  DESCRIPTOR_ENV,
+} from "./control_plane.ts";
+
+const cp = await controlPlane();
+
+async function getJson(
+  path: string,
+  auth: { client?: Deno.HttpClient; token?: string } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const client = auth.client ?? Deno.createHttpClient({ caCerts: [cp.caPem] });
+  try {
+    const r = await fetch(`${cp.server}${path}`, {
+      client,
+      headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {},
+    });
+    return { status: r.status, body: await r.json() };
+  } finally {
+    if (!auth.client) client.close();
+  }
+}
+
+Deno.test("the apiserver is ready and serves /version and /api", async () => {
+  const client = adminHttpClient(cp);
+  try {
+    const headers = adminHeaders(cp);
+    const ready = await fetch(`${cp.server}/readyz`, { client, headers });
+    assert.equal(ready.status, 200);
+    assert.equal(await ready.text(), "ok");
+    const version = await fetch(`${cp.server}/version`, { client, headers });
+    const v = await version.json();
+    assert.equal(v.major, "1");
+    const api = await fetch(`${cp.server}/api`, { client, headers });
+    const apiBody = await api.json();
+    assert.equal(apiBody.kind, "APIVersions");
+    assert.deepEqual(apiBody.versions, ["v1"]);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test({
+  name:
+    "users: admin cert and token are masters, limited cert and token only read their namespace",
+  ignore: cp.external,
+  fn: async () => {
+    const limited = cp.users.limited!;
+    const limitedClient = Deno.createHttpClient({
+      caCerts: [cp.caPem],
+      cert: limited.certPem,
+      key: limited.keyPem,
+    });
+    const adminClient = adminHttpClient(cp);
+    try {
+      const own = `/api/v1/namespaces/${cp.limitedNamespace}/configmaps`;
+      const other = "/api/v1/namespaces/default/configmaps";
+      assert.equal((await getJson(other, { client: adminClient })).status, 200);
+      assert.equal(
+        (await getJson(other, { token: cp.tokens.admin })).status,
+        200,
+      );
+      assert.equal((await getJson(own, { client: limitedClient })).status, 200);
+      assert.equal(
+        (await getJson(own, { token: cp.tokens.limited })).status,
+        200,
+      );
+      const denied = await getJson(other, { client: limitedClient });
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.reason, "Forbidden");
+      assert.equal(
+        (await getJson(other, { token: cp.tokens.limited })).status,
+        403,
+      );
+      // Read-only even at home.
+      const write = await fetch(`${cp.server}${own}`, {
+        method: "POST",
+        client: limitedClient,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "x" },
+        }),
+      });
+      await write.body?.cancel();
+      assert.equal(write.status, 403);
+      // No credentials: anonymous, as on most clusters, and so forbidden; a bad token: 401.
+      const anonymous = await getJson(own);
+      assert.equal(anonymous.status, 403);
+      assert.match(String(anonymous.body.message), /system:anonymous/);
+      assert.equal((await getJson(own, { token: "not-a-token" })).status, 401);
+    } finally {
+      limitedClient.close();
+      adminClient.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "TokenRequest mints service-account tokens the apiserver accepts",
+  ignore: cp.external,
+  fn: async () => {
+    const client = adminHttpClient(cp);
+    try {
+      const r = await fetch(
+        `${cp.server}/api/v1/namespaces/${cp.limitedNamespace}/serviceaccounts/default/token`,
+        {
+          method: "POST",
+          client,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenRequest",
+            spec: { expirationSeconds: 600 },
+          }),
+        },
+      );
+      assert.equal(r.status, 201);
+      const token = (await r.json()).status.token as string;
+      assert.ok(token.split(".").length === 3, "a JWT");
+      // The SA has no RBAC: authenticated (403, not 401) and named in the message.
+      const denied = await getJson(
+        `/api/v1/namespaces/${cp.limitedNamespace}/pods`,
+        { token },
+      );
+      assert.equal(denied.status, 403);
+      assert.match(
+        String(denied.body.message),
+        new RegExp(`system:serviceaccount:${cp.limitedNamespace}:default`),
+      );
+    } finally {
+      client.close();
+    }
+  },
+});
+
+async function kubectl(
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(cp.binaries.kubectl, {
+    args,
+    cwd: opts.cwd,
+    env: { KUBECONFIG: "/nonexistent", HOME: "/nonexistent" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+Deno.test({
+  name:
+    "every kubeconfig works with the real kubectl, the relative one from another directory",
+  ignore: cp.external,
+  fn: async () => {
+    const elsewhere = await Deno.makeTempDir();
+    try {
+      const kc = cp.kubeconfigs;
+      for (
+        const [file, expectOk] of [
+          [kc.admin, true],
+          [kc.adminRelative!, true],
+          [kc.adminToken!, true],
+          [kc.limited!, false],
+          [kc.limitedToken!, false],
+        ] as const
+      ) {
+        const r = await kubectl(
+          [
+            "get",
+            "--raw",
+            "/api/v1/namespaces/default/configmaps",
+            `--kubeconfig=${file}`,
+          ],
+          { cwd: elsewhere },
+        );
+        assert.equal(r.code === 0, expectOk, `${file}: ${r.stderr}`);
+        if (!expectOk) assert.match(r.stderr, /Forbidden/);
+      }
+      const own = await kubectl([
+        "get",
+        "configmaps",
+        "-o",
+        "name",
+        `--kubeconfig=${kc.limited}`,
+      ], { cwd: elsewhere });
+      assert.equal(own.code, 0, own.stderr);
+      // The relative kubeconfig really is relative: its paths do not start with '/'.
+      const text = await Deno.readTextFile(kc.adminRelative!);
+      assert.match(text, /"certificate-authority": "certs\/ca.crt"/);
+    } finally {
+      await Deno.remove(elsewhere, { recursive: true });
+    }
+  },
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // A zombie has exited; only its parent's bookkeeping remains.
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function runProbe(mode: "fail" | "hang") {
+  const outFile = await Deno.makeTempFile();
+  const env = Deno.env.toObject();
+  delete env[DESCRIPTOR_ENV];
+  const runner = new URL("./run.ts", import.meta.url).pathname;
+  const probe =
+    new URL("./fixtures/harness_probe.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", runner, probe],
+    env: { ...env, KUBE_TEST_PROBE_OUT: outFile, KUBE_TEST_PROBE_MODE: mode },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const readProbe = async () => {
+    const text = await Deno.readTextFile(outFile);
+    return text
+      ? JSON.parse(text) as Pick<ControlPlaneInfo, "pids" | "dir">
+      : undefined;
+  };
+  return { child, readProbe, outFile };
+}
+
+Deno.test({
+  name:
+    "a failing test still stops the control plane: no process or directory left",
+  ignore: cp.external || Deno.build.os !== "linux",
+  fn: async () => {
+    const { child, readProbe, outFile } = await runProbe("fail");
+    const out = await child.output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.notEqual(out.code, 0, "the runner reports the failure");
+    assert.match(stdout, /^tests: 0 passed, 1 failed$/m);
+    const probe = await readProbe();
+    assert.ok(probe?.pids, "the probe saw a running control plane");
+    assert.ok(!alive(probe.pids.etcd), "etcd stopped");
+    assert.ok(!alive(probe.pids.apiserver), "kube-apiserver stopped");
+    await assert.rejects(() => Deno.stat(probe.dir), Deno.errors.NotFound);
+    await Deno.remove(outFile);
+  },
+});
+
+Deno.test({
+  name:
+    "a SIGKILLed runner takes etcd, kube-apiserver and the test process with it",
+  ignore: cp.external || Deno.build.os !== "linux",
+  fn: async () => {
+    const { child, readProbe, outFile } = await runProbe("hang");
+    let probe: Awaited<ReturnType<typeof readProbe>>;
+    assert.ok(
+      await waitUntil(
+        async () => (probe = await readProbe()) !== undefined,
+        60_000,
+      ),
+      "the probe started",
+    );
+    const testPid = JSON.parse(await Deno.readTextFile(outFile))
+      .runnerPid as number;
+    assert.ok(alive(probe!.pids!.apiserver));
+    child.kill("SIGKILL");
+    await child.output();
+    assert.ok(
+      await waitUntil(() => !alive(probe!.pids!.etcd), 5000),
+      "etcd gone",
+    );
+    assert.ok(
+      await waitUntil(() => !alive(probe!.pids!.apiserver), 5000),
+      "apiserver gone",
+    );
+    assert.ok(await waitUntil(() => !alive(testPid), 5000), "deno test gone");
+    // The scratch directory is left behind (nothing ran to remove it); tidy up.
+    await Deno.remove(probe!.dir!, { recursive: true }).catch(() => {});
+    await Deno.remove(outFile);
+  },
+});

@@ -400,3 +400,96 @@ async function readPrefix(
   }
   return out;
 }
+
+/** Where in a kubeconfig a problem lies. */
+export interface KubeConfigLocation {
+  /** The kubeconfig file (or files, joined with the path-list separator). */
+  file?: string;
+  /** The field, such as `users["ops"].user.client-key-data`. */
+  field?: string;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * A kubeconfig that cannot be used: unreadable, malformed, of the wrong kind,
+ * naming something it does not define, or pointing at files that are missing.
+ * The message names the file and the field, never a secret's value.
+ *
+ * @example
+ * ```ts ignore
+ * try {
+ *   await KubeConfig.readFromPath("./kubeconfig.yaml");
+ * } catch (err) {
+ *   if (err instanceof KubeConfigError) console.error(err.file, err.field, err.message);
+ * }
+ * ```
+ */
+export class KubeConfigError extends Error {
+  /** The kubeconfig file(s) at fault, if known. */
+  readonly file: string | undefined;
+  /** The field at fault, if known. */
+  readonly field: string | undefined;
+
+  /**
+   * @param detail What is wrong, without the location (it is prefixed).
+   * @param where The file, field and cause.
+   */
+  constructor(detail: string, where: KubeConfigLocation = {}) {
+    const prefix = [
+      where.file ? `KubeConfig ${where.file}` : "KubeConfig",
+      where.field,
+    ].filter(Boolean).join(": ");
+    super(
+      `${prefix}: ${detail}`,
+      where.cause === undefined ? undefined : { cause: where.cause },
+    );
+    this.name = "KubeConfigError";
+    this.file = where.file;
+    this.field = where.field;
+  }
+}
+
+/**
+ * Credentials named by a kubeconfig could not be obtained: an exec plugin
+ * failed, is not installed or printed no ExecCredential; an auth-provider
+ * token expired; a token file vanished.
+ */
+export class CredentialError extends KubeConfigError {
+  /**
+   * @param detail What went wrong, without the location.
+   * @param where The file, field and cause.
+   */
+  constructor(detail: string, where: KubeConfigLocation = {}) {
+    super(detail, where);
+    this.name = "CredentialError";
+  }
+}
+
+/**
+ * A streamed response could not be decoded: a line that is not JSON, or a
+ * watch event of an unknown shape. Quotes only a short prefix of the line,
+ * since objects in a stream may be Secrets.
+ */
+export class StreamDecodeError extends Error {
+  /** 1-based line number within the stream. */
+  readonly line: number;
+
+  /**
+   * @param detail What is wrong.
+   * @param line The line number.
+   * @param text The offending line, of which only a prefix is quoted.
+   * @param cause The parser's error.
+   */
+  constructor(detail: string, line: number, text: string, cause?: unknown) {
+    const prefix = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    super(
+      `${detail} on line ${line} of the stream (${text.length} chars, starting ${
+        JSON.stringify(prefix)
+      })`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.name = "StreamDecodeError";
+    this.line = line;
+  }
+}

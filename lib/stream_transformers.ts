@@ -1,0 +1,209 @@
+/**
+ * Web Streams that turn a watch response into events: bytes → lines → JSON →
+ * validated {@link WatchEvent}s. Lines are split on bytes, so chunk
+ * boundaries may fall anywhere, including inside a multi-byte character.
+ *
+ * @module
+ */
+
+import type { JSONObject, JSONValue, WatchEvent } from "./contract.ts";
+import { StreamDecodeError } from "./errors.ts";
+
+const NEWLINE = 10;
+const CR = 13;
+
+/**
+ * The byte-level line splitting shared by {@link LineSplitter} and
+ * {@link JsonLinesDecoder}: calls `onLine` with each non-empty line, without
+ * its `\n` or `\r\n`, including a last line that has no newline. A line
+ * inside one chunk is passed as a view, not a copy.
+ */
+function splitLines<O>(
+  onLine: (
+    line: Uint8Array,
+    controller: TransformStreamDefaultController<O>,
+  ) => void,
+): Transformer<Uint8Array, O> {
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
+  const emit = (
+    line: Uint8Array,
+    controller: TransformStreamDefaultController<O>,
+  ) => {
+    const end = line.length > 0 && line[line.length - 1] === CR
+      ? line.length - 1
+      : line.length;
+    if (end > 0) {
+      onLine(end === line.length ? line : line.subarray(0, end), controller);
+    }
+  };
+  return {
+    transform(chunk, controller) {
+      let start = 0;
+      let nl = chunk.indexOf(NEWLINE);
+      while (nl !== -1) {
+        if (pendingLength > 0) {
+          pending.push(chunk.subarray(start, nl));
+          const line = concat(pending, pendingLength + nl - start);
+          pending = [];
+          pendingLength = 0;
+          emit(line, controller);
+        } else {
+          emit(chunk.subarray(start, nl), controller);
+        }
+        start = nl + 1;
+        nl = chunk.indexOf(NEWLINE, start);
+      }
+      if (start < chunk.length) {
+        // Copy: the producer may reuse the chunk's buffer.
+        const rest = chunk.slice(start);
+        pending.push(rest);
+        pendingLength += rest.length;
+      }
+    },
+    flush(controller) {
+      if (pendingLength > 0) {
+        const line = concat(pending, pendingLength);
+        pending = [];
+        pendingLength = 0;
+        emit(line, controller);
+      }
+    },
+  };
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Splits a byte stream into lines, on `\n` or `\r\n`, without decoding.
+ * A last line without a newline is still emitted; empty lines are dropped.
+ */
+export class LineSplitter extends TransformStream<Uint8Array, Uint8Array> {
+  constructor() {
+    super(
+      splitLines<Uint8Array>((line, controller) => controller.enqueue(line)),
+    );
+  }
+}
+
+/**
+ * Parses one JSON document per line of a byte stream (watch and log-follow
+ * responses). A line that is not JSON errors the stream with a
+ * {@link StreamDecodeError}.
+ */
+export class JsonLinesDecoder extends TransformStream<Uint8Array, JSONValue> {
+  constructor() {
+    const decoder = new TextDecoder();
+    let lineNo = 0;
+    super(splitLines<JSONValue>((bytes, controller) => {
+      lineNo++;
+      const text = decoder.decode(bytes);
+      let value: JSONValue;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        throw new StreamDecodeError("malformed JSON", lineNo, text, err);
+      }
+      controller.enqueue(value);
+    }));
+  }
+}
+
+/** Parses one JSON object per string, 1:1 (kept from v0.7.3; use {@link JsonLinesDecoder} on bytes). */
+export class JsonParsingTransformer
+  extends TransformStream<string, JSONObject> {
+  constructor() {
+    let lineNo = 0;
+    super({
+      transform(line, controller) {
+        lineNo++;
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch (err) {
+          throw new StreamDecodeError("malformed JSON", lineNo, line, err);
+        }
+        if (
+          value === null || typeof value !== "object" || Array.isArray(value)
+        ) {
+          throw new StreamDecodeError("expected a JSON object", lineNo, line);
+        }
+        controller.enqueue(value as JSONObject);
+      },
+    });
+  }
+}
+
+/**
+ * Validates watch events: `type` must be ADDED, MODIFIED, DELETED, ERROR or
+ * BOOKMARK and `object` an object. Objects go through `objValidator`, ERROR
+ * statuses through `errValidator`.
+ */
+export class WatchEventTransformer<T, U>
+  extends TransformStream<JSONValue, WatchEvent<T, U>> {
+  /**
+   * @param objValidator Turns a raw object into `T` (throws when invalid).
+   * @param errValidator Turns an ERROR event's Status into `U`.
+   */
+  constructor(
+    objValidator: (val: JSONObject) => T,
+    errValidator: (val: JSONObject) => U,
+  ) {
+    let eventNo = 0;
+    super({
+      transform(raw, controller) {
+        eventNo++;
+        const bad = (detail: string) =>
+          new StreamDecodeError(
+            detail,
+            eventNo,
+            JSON.stringify(raw) ?? String(raw),
+          );
+        if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+          throw bad("watch event is not an object");
+        }
+        const { type, object } = raw as JSONObject;
+        if (
+          object === null || typeof object !== "object" || Array.isArray(object)
+        ) {
+          throw bad("watch event has no object");
+        }
+        switch (type) {
+          case "ADDED":
+          case "MODIFIED":
+          case "DELETED":
+            controller.enqueue({ type, object: objValidator(object) });
+            return;
+          case "ERROR":
+            controller.enqueue({ type, object: errValidator(object) });
+            return;
+          case "BOOKMARK": {
+            const meta = object.metadata as JSONObject | undefined;
+            const rv = meta && typeof meta === "object"
+              ? meta.resourceVersion
+              : undefined;
+            if (typeof rv !== "string") {
+              throw bad("BOOKMARK event without metadata.resourceVersion");
+            }
+            controller.enqueue({
+              type,
+              object: { metadata: { resourceVersion: rv } },
+            });
+            return;
+          }
+          default:
+            throw bad(`unknown watch event type ${JSON.stringify(type)}`);
+        }
+      },
+    });
+  }
+}

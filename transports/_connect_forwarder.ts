@@ -1,0 +1,138 @@
+// A tiny HTTP CONNECT proxy on loopback that sends every tunnel to one fixed
+// address. It gives `tls-server-name` to Deno's fetch, which has no
+// server-name option: the request URL carries the TLS name (so SNI and
+// certificate checks use it) and this forwarder dials the real server.
+// TLS stays end to end; the forwarder only sees ciphertext.
+
+const MAX_HEADER_BYTES = 8192;
+const HEADER_END = new Uint8Array([13, 10, 13, 10]);
+
+/** A running forwarder; `proxyUrl` goes into `Deno.createHttpClient({ proxy })`. */
+export interface ConnectForwarder {
+  /** `http://127.0.0.1:PORT`. */
+  readonly proxyUrl: string;
+  /** Stops listening and closes every tunnel. Safe to call twice. */
+  close(): void;
+}
+
+/**
+ * Starts a forwarder that tunnels every CONNECT to `target`, whatever host
+ * the request names.
+ *
+ * @param target The real server address.
+ * @returns The running forwarder.
+ */
+export function startConnectForwarder(
+  target: { hostname: string; port: number },
+): ConnectForwarder {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let closed = false;
+
+  const serve = async (conn: Deno.Conn) => {
+    open.add(conn);
+    let upstream: Deno.Conn | undefined;
+    try {
+      const { head, rest } = await readHead(conn);
+      if (!/^CONNECT \S+ HTTP\/1\.[01]\r\n/.test(head)) {
+        await writeAll(
+          conn,
+          "HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n",
+        );
+        return;
+      }
+      try {
+        upstream = await Deno.connect({ ...target, transport: "tcp" });
+      } catch (err) {
+        await writeAll(
+          conn,
+          `HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nx-forwarder-error: ${
+            String(err).replace(/[\r\n]/g, " ").slice(0, 200)
+          }\r\n\r\n`,
+        );
+        return;
+      }
+      open.add(upstream);
+      await writeAll(conn, "HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (rest.length) await upstream.write(rest);
+      const up = upstream;
+      await Promise.allSettled([
+        conn.readable.pipeTo(up.writable),
+        up.readable.pipeTo(conn.writable),
+      ]);
+    } catch {
+      // A client that goes away mid-handshake needs no answer.
+    } finally {
+      for (const c of [conn, upstream]) {
+        if (!c) continue;
+        open.delete(c);
+        try {
+          c.close();
+        } catch {
+          // already closed by pipeTo
+        }
+      }
+    }
+  };
+
+  (async () => {
+    try {
+      for await (const conn of listener) serve(conn);
+    } catch {
+      // listener closed
+    }
+  })();
+
+  return {
+    proxyUrl: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    close() {
+      if (closed) return;
+      closed = true;
+      listener.close();
+      for (const c of open) {
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      }
+      open.clear();
+    },
+  };
+}
+
+async function readHead(
+  conn: Deno.Conn,
+): Promise<{ head: string; rest: Uint8Array }> {
+  const buf = new Uint8Array(MAX_HEADER_BYTES);
+  let len = 0;
+  while (len < buf.length) {
+    const n = await conn.read(buf.subarray(len));
+    if (n === null) throw new Error("closed before the request head ended");
+    len += n;
+    const end = indexOf(buf.subarray(0, len), HEADER_END);
+    if (end !== -1) {
+      return {
+        head: new TextDecoder().decode(buf.subarray(0, end + 4)),
+        rest: buf.slice(end + 4, len),
+      };
+    }
+  }
+  throw new Error("request head too large");
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (hay[i + j] !== needle[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+async function writeAll(conn: Deno.Conn, text: string): Promise<void> {
+  const data = new TextEncoder().encode(text);
+  let off = 0;
+  while (off < data.length) off += await conn.write(data.subarray(off));
+}

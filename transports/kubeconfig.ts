@@ -1,0 +1,536 @@
+/**
+ * The fetch transport: talks to the API server directly, with the TLS and
+ * credentials a kubeconfig describes, through one `Deno.HttpClient` per
+ * client so connections are reused.
+ *
+ * Deno permissions: `--allow-net` for the server; `--allow-read` for the
+ * kubeconfig and any certificate, key or token files it names;
+ * `--allow-env=KUBECONFIG,HOME` to find the default kubeconfig; `--allow-run`
+ * for exec credential plugins.
+ *
+ * @module
+ */
+
+import type {
+  JSONValue,
+  KubernetesTunnel,
+  RequestOptions,
+  RestClient,
+} from "../lib/contract.ts";
+import type { AuthState, CredentialsOptions } from "../lib/credentials.ts";
+import {
+  apiErrorFromResponse,
+  KubeConfigError,
+  parseRetryAfter,
+} from "../lib/errors.ts";
+import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
+import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
+import {
+  type ConnectForwarder,
+  startConnectForwarder,
+} from "./_connect_forwarder.ts";
+
+/** The package version, sent in `User-Agent`. */
+const VERSION = "0.8.0";
+/** The env var that turns on request logging when no `log` option is given. */
+export const VERBOSE_ENV = "KUBE_TRANSPORT_VERBOSE";
+
+/** When to retry a throttled request. */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default {3} */
+  maxRetries?: number;
+  /** Longest wait honoured from a `Retry-After` header, in seconds; longer waits are capped. @default {30} */
+  maxDelaySeconds?: number;
+}
+
+/** Options for {@link KubeConfigRestClient}. */
+export interface KubeConfigRestClientOptions {
+  /**
+   * Retry idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE) answered
+   * with 429 or 503 and a `Retry-After` header, waiting as the server asks.
+   * `false` turns retries off.
+   * @default {{ maxRetries: 3, maxDelaySeconds: 30 }}
+   */
+  retry?: RetryOptions | false;
+  /**
+   * Log one line per request (method, path, status, duration; never
+   * credentials): `true` for stderr, or a function. When unset, the
+   * `KUBE_TRANSPORT_VERBOSE` env var turns stderr logging on (read only if
+   * env permission for it is already granted).
+   * @default {false}
+   */
+  log?: boolean | ((line: string) => void);
+  /** Credential caching knobs (clock, token-file cache window). */
+  credentials?: CredentialsOptions;
+  /** PEM CA certificates to trust; {@link KubeConfigRestClient.forKubeConfig} fills this from the kubeconfig. @default {[]} (system roots) */
+  caCerts?: string[];
+  /** Waits before a retry; injectable for tests. @default {a timer that the request's abortSignal cancels} */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
+/**
+ * A {@link RestClient} that sends requests with `fetch`, authenticated as a
+ * kubeconfig context says: CA, client certificates, tokens, token files,
+ * basic auth, exec plugins, legacy auth-provider tokens and impersonation.
+ *
+ * @example Using the current kubeconfig context
+ * ```ts ignore
+ * using client = await KubeConfigRestClient.readKubeConfig();
+ * const nsList = await client.performRequest({
+ *   method: "GET",
+ *   path: "/api/v1/namespaces",
+ *   expectJson: true,
+ * });
+ * ```
+ */
+export class KubeConfigRestClient implements RestClient, Disposable {
+  /** The namespace the context selects, or `default`. */
+  defaultNamespace?: string;
+
+  readonly #ctx: KubeConfigContext;
+  readonly #base: string;
+  readonly #staticHeaders: [string, string][];
+  readonly #ownClient: Deno.HttpClient | null;
+  readonly #caCerts: string[];
+  readonly #proxy: Deno.Proxy | undefined;
+  readonly #forwarder: ConnectForwarder | undefined;
+  readonly #log: ((line: string) => void) | undefined;
+  readonly #retry: Required<RetryOptions> | false;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #insecureHost: string | undefined;
+  /** HttpClients by client certificate; a rotated certificate gets a new one. */
+  readonly #clients = new Map<string, Deno.HttpClient>();
+  #closed = false;
+
+  /**
+   * Prefer the static constructors, which read CA files and check
+   * credentials first.
+   *
+   * @param ctx The resolved kubeconfig context.
+   * @param httpClient A client to use for every request instead of building one (client certificates from the context are then not used).
+   * @param options Retries, logging, credential caching, CA certificates.
+   * @throws {KubeConfigError} When the cluster has no usable server URL or conflicting TLS settings.
+   */
+  constructor(
+    ctx: KubeConfigContext,
+    httpClient: Deno.HttpClient | null = null,
+    options: KubeConfigRestClientOptions = {},
+  ) {
+    this.#ctx = ctx;
+    this.defaultNamespace = ctx.defaultNamespace || "default";
+    this.#ownClient = httpClient;
+    this.#caCerts = options.caCerts ?? [];
+    this.#log = resolveLogger(options.log);
+    this.#retry = options.retry === false ? false : {
+      maxRetries: options.retry?.maxRetries ?? 3,
+      maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
+    };
+    this.#sleep = options.sleep ?? abortableSleep;
+
+    const cluster = ctx.cluster;
+    const where = { file: ctx.source.clusterFile };
+    const server = cluster.server;
+    if (!server) {
+      throw new KubeConfigError("has no server", {
+        ...where,
+        field: ctx.clusterField("server"),
+      });
+    }
+    const url = new URL(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `https://${server}`,
+    );
+    const basePath = url.pathname.replace(/\/+$/, "");
+
+    const tlsName = cluster["tls-server-name"];
+    const proxyUrl = cluster["proxy-url"];
+    if (tlsName && url.protocol === "https:") {
+      if (proxyUrl) {
+        throw new KubeConfigError(
+          "tls-server-name cannot be combined with proxy-url here",
+          {
+            ...where,
+            field: ctx.clusterField("tls-server-name"),
+          },
+        );
+      }
+      // The URL carries the TLS name; the forwarder dials the real address.
+      const port = Number(url.port || 443);
+      this.#forwarder = startConnectForwarder({
+        hostname: url.hostname.replace(/^\[|\]$/g, ""),
+        port,
+      });
+      this.#proxy = { url: this.#forwarder.proxyUrl };
+      this.#base = `https://${tlsName}:${port}${basePath}`;
+    } else {
+      this.#base = `${url.origin}${basePath}`;
+      if (proxyUrl) this.#proxy = proxyFromUrl(proxyUrl);
+    }
+
+    if (cluster["insecure-skip-tls-verify"]) {
+      if (
+        cluster["certificate-authority"] ||
+        cluster["certificate-authority-data"]
+      ) {
+        throw new KubeConfigError(
+          "insecure-skip-tls-verify cannot be combined with a certificate authority",
+          { ...where, field: ctx.clusterField("insecure-skip-tls-verify") },
+        );
+      }
+      this.#insecureHost = url.hostname;
+      console.warn(
+        `Warning: ${
+          ctx.clusterField("insecure-skip-tls-verify")
+        } asks to skip TLS verification, which Deno cannot do for one client: ${url.hostname}'s certificate is still verified. To skip it, run Deno with --unsafely-ignore-certificate-errors=${url.hostname}`,
+      );
+    }
+
+    const headers: [string, string][] = [[
+      "user-agent",
+      `deno-kubernetes-transport/${VERSION} (Deno/${Deno.version.deno})`,
+    ]];
+    const user = ctx.user;
+    if (user.as) headers.push(["impersonate-user", user.as]);
+    if (user["as-uid"]) headers.push(["impersonate-uid", user["as-uid"]]);
+    for (const g of user["as-groups"] ?? []) {
+      headers.push(["impersonate-group", g]);
+    }
+    for (const [key, values] of Object.entries(user["as-user-extra"] ?? {})) {
+      for (const v of values) {
+        headers.push([`impersonate-extra-${encodeURIComponent(key)}`, v]);
+      }
+    }
+    if (cluster["disable-compression"]) {
+      headers.push(["accept-encoding", "identity"]);
+    }
+    this.#staticHeaders = headers;
+  }
+
+  /**
+   * A client for the pod's service account (see `KubeConfig.getInClusterConfig`).
+   *
+   * @param opts Server and secrets-directory overrides.
+   * @returns The client.
+   * @throws {KubeConfigError} When not in a pod or permissions are missing.
+   */
+  static async forInCluster(
+    opts: { baseUrl?: string; secretsPath?: string } = {},
+  ): Promise<KubeConfigRestClient> {
+    return await this.forKubeConfig(await KubeConfig.getInClusterConfig(opts));
+  }
+
+  /**
+   * A client for a running `kubectl proxy`.
+   *
+   * @param baseUrl The proxy's address. @default {"http://localhost:8001"}
+   * @returns The client.
+   */
+  static async forKubectlProxy(
+    baseUrl = "http://localhost:8001",
+  ): Promise<KubeConfigRestClient> {
+    return await this.forKubeConfig(KubeConfig.getSimpleUrlConfig({ baseUrl }));
+  }
+
+  /**
+   * A client from a kubeconfig file, or from the default configuration
+   * (`$KUBECONFIG` or `~/.kube/config`).
+   *
+   * @param path A kubeconfig file. @default {the default configuration}
+   * @param contextName A context. @default {the current-context}
+   * @param options Client options.
+   * @returns The client.
+   * @throws {KubeConfigError} When the configuration is missing, malformed or incomplete.
+   */
+  static async readKubeConfig(
+    path?: string,
+    contextName?: string,
+    options: KubeConfigRestClientOptions = {},
+  ): Promise<KubeConfigRestClient> {
+    const config = path
+      ? await KubeConfig.readFromPath(path)
+      : await KubeConfig.getDefaultConfig();
+    return await this.forKubeConfig(config, contextName, options);
+  }
+
+  /**
+   * A client for one context of a loaded configuration. Reads the CA and
+   * obtains credentials (running an exec plugin if there is one) before
+   * returning, so configuration mistakes surface here.
+   *
+   * @param config The configuration.
+   * @param contextName A context. @default {the current-context}
+   * @param options Client options.
+   * @returns The client.
+   * @throws {KubeConfigError} When the context is incomplete or a file, plugin or credential fails.
+   */
+  static async forKubeConfig(
+    config: KubeConfig,
+    contextName?: string,
+    options: KubeConfigRestClientOptions = {},
+  ): Promise<KubeConfigRestClient> {
+    const ctx = config.fetchContext(contextName, options.credentials);
+    const serverTls = await ctx.getServerTls();
+    await ctx.credentials.get();
+    return new this(ctx, null, {
+      ...options,
+      caCerts: [
+        ...(options.caCerts ?? []),
+        ...(serverTls ? [serverTls.serverCert] : []),
+      ],
+    });
+  }
+
+  /** The API server base URL requests go to (with `tls-server-name`, that name). */
+  get baseUrl(): string {
+    return this.#base;
+  }
+
+  /** Sends one request; see {@link RestClient.performRequest}. */
+  performRequest(
+    opts: RequestOptions & { expectTunnel: string[] },
+  ): Promise<KubernetesTunnel>;
+  /** Streams one JSON value per line. */
+  performRequest(
+    opts: RequestOptions & { expectStream: true; expectJson: true },
+  ): Promise<ReadableStream<JSONValue>>;
+  /** Streams the raw body. */
+  performRequest(
+    opts: RequestOptions & { expectStream: true },
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** Parses the body as JSON. */
+  performRequest(
+    opts: RequestOptions & { expectJson: true },
+  ): Promise<JSONValue>;
+  /** Returns the body as bytes. */
+  performRequest(opts: RequestOptions): Promise<Uint8Array>;
+  async performRequest(opts: RequestOptions): Promise<unknown> {
+    const method = opts.method;
+    let path = opts.path || "/";
+    if (opts.querystring && opts.querystring.size !== 0) {
+      path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
+    }
+    const request = { method, path };
+    if (this.#closed) {
+      throw new Error(`${method} ${path}: this KubeConfigRestClient is closed`);
+    }
+    if (opts.expectTunnel) {
+      throw new Error(
+        `${method} ${path}: tunnels (exec, attach, port-forward) are not supported by KubeConfigRestClient yet`,
+      );
+    }
+    opts.abortSignal?.throwIfAborted();
+
+    const url = this.#base + path;
+    // (Uint8Array<ArrayBufferLike> is not BodyInit in TypeScript 6; fetch copies it anyway.)
+    const body = (opts.bodyStream ?? opts.bodyRaw ??
+      (opts.bodyJson !== undefined
+        ? JSON.stringify(opts.bodyJson)
+        : undefined)) as
+        | BodyInit
+        | undefined;
+    const accept = opts.accept ??
+      (opts.expectJson ? "application/json" : undefined);
+    const contentType = opts.contentType ??
+      (opts.bodyJson !== undefined ? "application/json" : undefined);
+    const replayable = !opts.bodyStream;
+    let retries = 0;
+    let refreshed = false;
+
+    for (;;) {
+      const auth = await this.#ctx.credentials.get();
+      const headers = this.#staticHeaders.slice();
+      if (accept) headers.push(["accept", accept]);
+      if (contentType) headers.push(["content-type", contentType]);
+      if (auth.authorization) {
+        headers.push(["authorization", auth.authorization]);
+      }
+
+      const started = this.#log ? performance.now() : 0;
+      let resp: Response;
+      try {
+        resp = await fetch(url, {
+          method,
+          headers,
+          body,
+          client: this.#clientFor(auth),
+          signal: opts.abortSignal,
+          redirect: "error",
+        });
+      } catch (err) {
+        this.#log?.(
+          `${method} ${path} failed after ${
+            Math.round(performance.now() - started)
+          }ms`,
+        );
+        throw this.#networkError(err, request);
+      }
+      this.#log?.(
+        `${method} ${path} ${resp.status} ${
+          Math.round(performance.now() - started)
+        }ms`,
+      );
+
+      if (resp.ok) return await this.#readBody(resp, opts, request);
+
+      if (
+        resp.status === 401 && replayable && !refreshed &&
+        this.#ctx.credentials.invalidate()
+      ) {
+        // Dynamic credentials (exec plugin, token file) may have rotated: refresh once.
+        refreshed = true;
+        await resp.body?.cancel();
+        continue;
+      }
+      if (
+        this.#retry && (resp.status === 429 || resp.status === 503) &&
+        replayable &&
+        idempotentMethods.has(method) && retries < this.#retry.maxRetries
+      ) {
+        const after = parseRetryAfter(resp.headers.get("retry-after"));
+        if (after !== undefined) {
+          retries++;
+          await resp.body?.cancel();
+          this.#log?.(`${method} ${path} retry ${retries} in ${after}s`);
+          await this.#sleep(
+            Math.min(after, this.#retry.maxDelaySeconds) * 1000,
+            opts.abortSignal,
+          );
+          continue;
+        }
+      }
+      throw await apiErrorFromResponse(resp, request);
+    }
+  }
+
+  /** Closes every HTTP client and the TLS-name forwarder. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+    this.#forwarder?.close();
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #clientFor(auth: AuthState): Deno.HttpClient {
+    if (this.#ownClient) return this.#ownClient;
+    const key = auth.clientCert?.cert ?? "";
+    let client = this.#clients.get(key);
+    if (!client) {
+      const base = { caCerts: this.#caCerts, proxy: this.#proxy };
+      client = auth.clientCert
+        ? Deno.createHttpClient({
+          ...base,
+          cert: auth.clientCert.cert,
+          key: auth.clientCert.key,
+        })
+        : Deno.createHttpClient(base);
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+
+  async #readBody(
+    resp: Response,
+    opts: RequestOptions,
+    request: { method: string; path: string },
+  ): Promise<unknown> {
+    if (opts.expectStream) {
+      const stream = resp.body ?? ReadableStream.from<Uint8Array>([]);
+      return opts.expectJson
+        ? stream.pipeThrough(new JsonLinesDecoder())
+        : stream;
+    }
+    if (opts.expectJson) {
+      const text = await resp.text();
+      try {
+        return JSON.parse(text);
+      } catch (err) {
+        throw new Error(
+          `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
+            resp.headers.get("content-type") ?? "none"
+          }, ${text.length} chars)`,
+          { cause: err },
+        );
+      }
+    }
+    return new Uint8Array(await resp.arrayBuffer());
+  }
+
+  #networkError(
+    err: unknown,
+    request: { method: string; path: string },
+  ): unknown {
+    if (err instanceof DOMException && err.name === "AbortError") return err;
+    const text = err instanceof Error ? err.message : String(err);
+    let hint = "";
+    if (
+      this.#insecureHost &&
+      /certificate|UnknownIssuer|InvalidCertificate/i.test(text)
+    ) {
+      hint =
+        ` (the kubeconfig asks to skip TLS verification: run Deno with --unsafely-ignore-certificate-errors=${this.#insecureHost})`;
+    }
+    return new Error(
+      `${request.method} ${request.path}: request to ${this.#base} failed: ${text}${hint}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function proxyFromUrl(raw: string): Deno.Proxy {
+  const url = new URL(raw);
+  const basicAuth = url.username
+    ? {
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    }
+    : undefined;
+  url.username = "";
+  url.password = "";
+  return {
+    url: url.toString().replace(/\/$/, ""),
+    ...(basicAuth ? { basicAuth } : {}),
+  };
+}
+
+function resolveLogger(
+  log: KubeConfigRestClientOptions["log"],
+): ((line: string) => void) | undefined {
+  if (typeof log === "function") return log;
+  if (log === true) return (line) => console.error(`[kubernetes] ${line}`);
+  if (log === false) return undefined;
+  const perm = Deno.permissions.querySync({
+    name: "env",
+    variable: VERBOSE_ENV,
+  });
+  if (
+    perm.state === "granted" &&
+    ["1", "true"].includes(Deno.env.get(VERBOSE_ENV) ?? "")
+  ) {
+    return (line) => console.error(`[kubernetes] ${line}`);
+  }
+  return undefined;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -236,16 +236,20 @@ export class KubeConfig {
   static parse(text: string, path: string): KubeConfig {
     let doc: unknown;
     try {
-      doc = loadYaml(text, { schema: CORE_SCHEMA, json: true });
+      doc = loadYaml(text, { schema: CORE_SCHEMA });
     } catch (err) {
       if (err instanceof YAMLException) {
-        // js-yaml's own message quotes the offending lines, which may hold secrets.
-        throw new KubeConfigError(
-          `YAML syntax error at line ${err.mark.line + 1}, column ${
-            err.mark.column + 1
-          }: ${err.reason}`,
-          { file: path },
-        );
+        // js-yaml's own message quotes the offending lines, and some reasons
+        // quote an alias or tag name: any of it may be a secret.
+        const reason = (err.reason ?? "invalid YAML")
+          .replace(/"[^"]*"/g, "(name omitted)")
+          .replace(/!<[^>]*>/g, "(name omitted)");
+        const at = err.mark
+          ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}`
+          : "";
+        throw new KubeConfigError(`YAML syntax error${at}: ${reason}`, {
+          file: path,
+        });
       }
       throw new KubeConfigError(`cannot parse: ${err}`, {
         file: path,
@@ -423,6 +427,7 @@ export class KubeConfig {
         file: contextName
           ? files
           : this.#origins.entries.get("current-context") ?? files,
+        field: contextName ? undefined : "current-context",
       });
     }
     const ctxFile = this.#origins.entries.get(`context/${name}`) ?? files;
@@ -878,7 +883,15 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
       `must be "v1", found ${JSON.stringify(doc.apiVersion)}`,
     );
   }
-  c.str(doc, "current-context", "(document)");
+  if (
+    doc["current-context"] !== undefined && doc["current-context"] !== null &&
+    typeof doc["current-context"] !== "string"
+  ) {
+    c.fail(
+      "current-context",
+      `must be a string, found ${typeName(doc["current-context"])}`,
+    );
+  }
   if (typeof doc["current-context"] !== "string") delete doc["current-context"];
 
   for (const [field, cluster] of c.namedList(doc, "clusters", "cluster")) {
@@ -975,6 +988,12 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
   if (typeof exec.command !== "string" || exec.command === "") {
     c.fail(`${field}.command`, "must be a non-empty string");
   }
+  if (exec.apiVersion === undefined || exec.apiVersion === null) {
+    c.fail(
+      `${field}.apiVersion`,
+      `is required (one of ${execApiVersions.join(", ")})`,
+    );
+  }
   if (!execApiVersions.includes(exec.apiVersion as string)) {
     c.fail(
       `${field}.apiVersion`,
@@ -1026,16 +1045,21 @@ function checkUrl(
   schemes: string[],
   defaultHttps = false,
 ): void {
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  if (!hasScheme && !defaultHttps) {
+    c.fail(
+      field,
+      `is missing a scheme (${schemes.map((s) => `${s}//`).join(", ")})`,
+    );
+  }
+  // Never echo credentials embedded in a URL.
+  const shown = JSON.stringify(value.replace(/\/\/[^/@]*@/, "//…@"));
   let url: URL;
   try {
-    // kubectl accepts "host:port" and assumes https.
-    url = new URL(
-      defaultHttps && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)
-        ? `https://${value}`
-        : value,
-    );
+    // kubectl accepts "host:port" for a server and assumes https.
+    url = new URL(hasScheme ? value : `https://${value}`);
   } catch {
-    c.fail(field, `is not a valid URL: ${JSON.stringify(value)}`);
+    c.fail(field, `is not a valid URL: ${shown}`);
   }
   if (!schemes.includes(url.protocol)) {
     c.fail(field, `must use ${schemes.join(" or ")}, found ${url.protocol}`);

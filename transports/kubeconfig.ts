@@ -467,7 +467,17 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     request: { method: string; path: string },
   ): unknown {
     if (err instanceof DOMException && err.name === "AbortError") return err;
-    const text = err instanceof Error ? err.message : String(err);
+    // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
+    const parts: string[] = [];
+    for (
+      let e: unknown = err;
+      e !== undefined && parts.length < 4;
+      e = (e as Error).cause
+    ) {
+      parts.push(e instanceof Error ? e.message : String(e));
+      if (!(e instanceof Error)) break;
+    }
+    const text = parts.join(": ");
     let hint = "";
     if (
       this.#insecureHost &&

@@ -128,6 +128,42 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a v1beta1 plugin named by a path relative to the kubeconfig runs from any working directory",
+  ignore: harnessOnly,
+  fn: () =>
+    withDir(async (dir) => {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(
+        `${dir}/cred.json`,
+        execCredential(
+          { token: cp.tokens.admin },
+          "client.authentication.k8s.io/v1beta1",
+        ),
+      );
+      await writeScript(`${dir}/bin`, "plugin.sh", `cat "${dir}/cred.json"`);
+      const file = await writeKubeconfig(
+        dir,
+        "config",
+        kubeconfigFor(cp.server, { "certificate-authority": cp.caFile }, {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "./bin/plugin.sh",
+          },
+        }),
+      );
+      const config = await KubeConfig.readFromPath(file);
+      assert.equal(
+        config.data.users?.[0].user.exec?.command,
+        `${dir}/bin/plugin.sh`,
+      );
+      using client = await KubeConfigRestClient.forKubeConfig(config);
+      const list = await listDefault(client) as { kind: string };
+      assert.equal(list.kind, "ConfigMapList");
+    }),
+});
+
+Deno.test({
   name: "an exec plugin's client certificate authenticates",
   ignore: harnessOnly || !("certPem" in cp.users.admin),
   fn: () =>

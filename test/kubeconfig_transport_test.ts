@@ -9,7 +9,7 @@ import {
   KubernetesApiError,
   StreamDecodeError,
 } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { compactEtcd, controlPlane } from "./control_plane.ts";
 import {
   adminUserFields,
   kubeconfigFor,
@@ -177,13 +177,39 @@ Deno.test("every failure is a KubernetesApiError: 404 403 409 422 410, for JSON,
   assert.ok(invalid.isInvalid());
   assert.equal(invalid.details?.causes?.[0]?.field, "metadata.name");
 
-  const gone = await fail(client.performRequest({
-    method: "GET",
-    path: base,
-    querystring: new URLSearchParams({ limit: "1", continue: "not-a-token" }),
-    expectJson: true,
-  }));
-  assert.ok(gone.isBadRequest() || gone.isGone(), gone.message);
+  if (cp.etcdUrl) {
+    // A continue token older than an etcd compaction: 410 Expired.
+    await client.performRequest({
+      method: "POST",
+      path: base,
+      bodyJson: cm("page-2"),
+    });
+    const first = await client.performRequest({
+      method: "GET",
+      path: base,
+      querystring: new URLSearchParams({ limit: "1" }),
+      expectJson: true,
+    }) as { metadata: { continue: string } };
+    await client.performRequest({
+      method: "POST",
+      path: base,
+      bodyJson: cm("page-3"),
+    });
+    await compactEtcd(cp);
+    const gone = await fail(client.performRequest({
+      method: "GET",
+      path: base,
+      querystring: new URLSearchParams({
+        limit: "1",
+        continue: first.metadata.continue,
+      }),
+      expectJson: true,
+    }));
+    assert.ok(
+      gone.isGone() && gone.httpCode === 410 && gone.reason === "Expired",
+      gone.message,
+    );
+  }
 
   if (cp.users.limited) {
     using limited = await KubeConfigRestClient.readKubeConfig(

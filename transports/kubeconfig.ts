@@ -505,7 +505,13 @@ function proxyFromUrl(raw: string): Deno.Proxy {
     : undefined;
   url.username = "";
   url.password = "";
+  const transport = url.protocol === "https:"
+    ? "https"
+    : url.protocol.startsWith("socks5")
+    ? "socks5"
+    : "http";
   return {
+    transport,
     url: url.toString().replace(/\/$/, ""),
     ...(basicAuth ? { basicAuth } : {}),
   };

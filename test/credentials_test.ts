@@ -10,19 +10,15 @@ import {
   KubernetesApiError,
 } from "../mod.ts";
 import { controlPlane } from "./control_plane.ts";
-import { kubeconfigFor, writeKubeconfig, writeScript } from "./_kubeconfigs.ts";
+import {
+  kubeconfigFor,
+  withTempDir,
+  writeKubeconfig,
+  writeScript,
+} from "./_helpers.ts";
 
 const cp = await controlPlane();
 const harnessOnly = cp.external || !cp.tokens.admin || !cp.users.limited;
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "kube-cred-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function runs(dir: string): Promise<number> {
   try {
@@ -61,6 +57,24 @@ function execUser(command: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** Writes `status` as the counting plugin's credential and a kubeconfig that runs it. */
+async function pluginKubeconfig(
+  dir: string,
+  status: Record<string, unknown>,
+): Promise<string> {
+  await Deno.writeTextFile(`${dir}/cred.json`, execCredential(status));
+  const plugin = await countingPlugin(dir);
+  return await writeKubeconfig(
+    dir,
+    "config",
+    kubeconfigFor(
+      cp.server,
+      { "certificate-authority": cp.caFile },
+      execUser(plugin),
+    ),
+  );
+}
+
 async function listDefault(client: KubeConfigRestClient) {
   return await client.performRequest({
     method: "GET",
@@ -74,21 +88,8 @@ Deno.test({
     "an exec token plugin authenticates, and concurrent requests share one run",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
-      await Deno.writeTextFile(
-        `${dir}/cred.json`,
-        execCredential({ token: cp.tokens.admin }),
-      );
-      const plugin = await countingPlugin(dir);
-      const file = await writeKubeconfig(
-        dir,
-        "config",
-        kubeconfigFor(
-          cp.server,
-          { "certificate-authority": cp.caFile },
-          execUser(plugin),
-        ),
-      );
+    withTempDir(async (dir) => {
+      const file = await pluginKubeconfig(dir, { token: cp.tokens.admin });
       using client = await KubeConfigRestClient.readKubeConfig(file);
       const results = await Promise.all(
         Array.from({ length: 10 }, () => listDefault(client)),
@@ -102,7 +103,7 @@ Deno.test({
   name: "concurrent first requests share one plugin run",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       await Deno.writeTextFile(
         `${dir}/cred.json`,
         execCredential({ token: cp.tokens.admin }),
@@ -132,7 +133,7 @@ Deno.test({
     "a v1beta1 plugin named by a path relative to the kubeconfig runs from any working directory",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       await Deno.mkdir(`${dir}/bin`);
       await Deno.writeTextFile(
         `${dir}/cred.json`,
@@ -167,7 +168,7 @@ Deno.test({
   name: "an exec plugin's client certificate authenticates",
   ignore: harnessOnly || !("certPem" in cp.users.admin),
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const admin = cp.users.admin as { certPem: string; keyPem: string };
       await Deno.writeTextFile(
         `${dir}/cred.json`,
@@ -196,7 +197,7 @@ Deno.test({
   name: "an expiring exec credential is replaced shortly before it expires",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       let now = Date.parse("2030-01-01T00:00:00Z");
       await Deno.writeTextFile(
         `${dir}/cred.json`,
@@ -236,25 +237,12 @@ Deno.test({
   name: "a 401 re-runs the exec plugin once, then gives up with the 401",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       await Deno.writeTextFile(
         `${dir}/cred-1.json`,
         execCredential({ token: "revoked-token" }),
       );
-      await Deno.writeTextFile(
-        `${dir}/cred.json`,
-        execCredential({ token: cp.tokens.admin }),
-      );
-      const plugin = await countingPlugin(dir);
-      const file = await writeKubeconfig(
-        dir,
-        "config",
-        kubeconfigFor(
-          cp.server,
-          { "certificate-authority": cp.caFile },
-          execUser(plugin),
-        ),
-      );
+      const file = await pluginKubeconfig(dir, { token: cp.tokens.admin });
       using client = await KubeConfigRestClient.readKubeConfig(file);
       await listDefault(client);
       assert.equal(await runs(dir), 2, "one refresh after the 401");
@@ -280,7 +268,7 @@ Deno.test({
   name: "exec plugin env, args and cluster info reach the plugin",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       await Deno.writeTextFile(
         `${dir}/cred.json`,
         execCredential({ token: cp.tokens.admin }),
@@ -330,7 +318,7 @@ cat "${dir}/cred.json"`,
 });
 
 Deno.test("exec plugin failures are CredentialErrors that name the user and never quote stdout", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const cases: [string, string, (file: string, plugin: string) => string][] =
       [
         [
@@ -392,7 +380,7 @@ Deno.test("exec plugin failures are CredentialErrors that name the user and neve
 });
 
 Deno.test("a missing exec plugin says so, with its installHint", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = await writeKubeconfig(
       dir,
       "config",
@@ -417,7 +405,7 @@ Deno.test("a missing exec plugin says so, with its installHint", async () => {
 });
 
 Deno.test("interactiveMode Always without a terminal fails before running anything", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const plugin = await countingPlugin(dir);
     const config = KubeConfig.parse(
       JSON.stringify(
@@ -447,7 +435,7 @@ Deno.test({
     "a rotated tokenFile is used once the one-minute cache window has passed",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       let now = 1_000_000;
       const tokenFile = `${dir}/token`;
       await Deno.writeTextFile(tokenFile, `${cp.tokens.limited}\n`);
@@ -497,7 +485,7 @@ Deno.test({
     "after a 401, a rotated tokenFile is re-read at once, inside the cache window",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const tokenFile = `${dir}/token`;
       await Deno.writeTextFile(tokenFile, "revoked-token");
       const file = await writeKubeconfig(
@@ -521,7 +509,7 @@ Deno.test({
 });
 
 Deno.test("a vanished tokenFile is a CredentialError naming the field", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = await writeKubeconfig(
       dir,
       "config",

@@ -12,21 +12,14 @@ import {
 import { compactEtcd, controlPlane } from "./control_plane.ts";
 import {
   adminUserFields,
+  closeAll,
   kubeconfigFor,
+  withTempDir,
   writeKubeconfig,
-} from "./_kubeconfigs.ts";
+} from "./_helpers.ts";
 
 const cp = await controlPlane();
 const harnessOnly = cp.external || !cp.users.limited;
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "kube-transport-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function adminClient(): Promise<KubeConfigRestClient> {
   return await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
@@ -329,7 +322,7 @@ Deno.test({
     "impersonation: as the limited user is forbidden, as a master group is allowed",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const path = "/api/v1/namespaces/default/configmaps";
       const asLimited = await writeKubeconfig(
         dir,
@@ -406,7 +399,7 @@ Deno.test({
     "a merged KUBECONFIG: the first file defining a name wins, missing files are skipped",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const first = await writeKubeconfig(dir, "first", {
         apiVersion: "v1",
         kind: "Config",
@@ -512,11 +505,7 @@ function tcpForward(
     port: (listener.addr as Deno.NetAddr).port,
     close() {
       listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
+      closeAll(conns);
     },
   };
 }
@@ -526,7 +515,7 @@ Deno.test({
     "tls-server-name: a server reachable only under that name verifies, with client certificates",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const fwd = tcpForward("127.0.0.2", new URL(cp.server));
       try {
         const server = `https://127.0.0.2:${fwd.port}`;
@@ -586,7 +575,7 @@ Deno.test({
   name: "proxy-url: requests tunnel through an HTTP CONNECT proxy",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       // A real CONNECT proxy that counts tunnels, on loopback.
       let tunnels = 0;
       const target = new URL(cp.server);
@@ -642,11 +631,7 @@ Deno.test({
         assert.equal(tunnels, 1);
       } finally {
         listener.close();
-        for (const c of open) {
-          try {
-            c.close();
-          } catch { /* closed */ }
-        }
+        closeAll(open);
       }
     }),
 });
@@ -656,7 +641,7 @@ Deno.test({
     "insecure-skip-tls-verify is never silent: a warning, and the flag named when verification fails",
   ignore: harnessOnly,
   fn: () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const file = await writeKubeconfig(
         dir,
         "insecure",

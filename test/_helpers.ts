@@ -1,4 +1,4 @@
-// Helpers for tests that write their own kubeconfigs against the harness.
+// Helpers shared by the suites: kubeconfigs written against the harness, temp dirs, cleanup.
 
 import type { ControlPlaneInfo } from "./control_plane.ts";
 
@@ -56,4 +56,27 @@ export async function writeScript(
   await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`);
   await Deno.chmod(path, 0o755);
   return path;
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+export async function withTempDir(
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "kube-test-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Closes every resource, ignoring those already closed. */
+export function closeAll(resources: Iterable<{ close(): void }>): void {
+  for (const r of resources) {
+    try {
+      r.close();
+    } catch {
+      // already closed
+    }
+  }
 }

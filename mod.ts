@@ -36,3 +36,4 @@ export * from "./lib/credentials.ts";
 export * from "./lib/exec_credential.ts";
 export * from "./lib/stream_transformers.ts";
 export * from "./transports/kubeconfig.ts";
+export * from "./transports/kubectl_raw.ts";

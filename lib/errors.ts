@@ -493,3 +493,24 @@ export class StreamDecodeError extends Error {
     this.line = line;
   }
 }
+
+/**
+ * `kubectl` failed without an answer from the API server: it could not be
+ * started, could not connect, rejected its arguments, or died mid-stream.
+ * (Answers from the server become {@link KubernetesApiError}s instead.)
+ */
+export class KubectlError extends Error {
+  /** kubectl's exit code, when it ran. */
+  readonly exitCode: number | undefined;
+
+  /**
+   * @param message What failed, naming the request.
+   * @param exitCode kubectl's exit code.
+   * @param cause The underlying error.
+   */
+  constructor(message: string, exitCode?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "KubectlError";
+    this.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The kubectl transport: every request runs the user's own `kubectl`, so
+ * every auth plugin kubectl supports works. Reads become `kubectl get --raw`,
+ * writes `create|replace|delete --raw`, patches `kubectl patch` and
+ * server-side apply `kubectl apply --server-side`. Failures become the same
+ * typed errors as on the fetch transport.
+ *
+ * Deno permissions: `--allow-run=kubectl` (or the binary you configure).
+ *
+ * @module
+ */
+
+import type {
+  JSONValue,
+  KubernetesTunnel,
+  RequestOptions,
+  RestClient,
+} from "../lib/contract.ts";
+import { KubectlError } from "../lib/errors.ts";
+import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
+import { fullPath, planExec, planKubectl } from "./_kubectl_args.ts";
+import {
+  httpStatusIn,
+  kubectlFailure,
+  parseStderr,
+} from "./_kubectl_diagnostics.ts";
+import { KubectlExecTunnel } from "./_kubectl_exec_tunnel.ts";
+
+/** Options for {@link KubectlRawRestClient}. */
+export interface KubectlRawRestClientOptions {
+  /** A kubeconfig file for kubectl (`--kubeconfig`). @default {kubectl's own choice: $KUBECONFIG or ~/.kube/config} */
+  kubeconfig?: string;
+  /** The kubectl binary. @default {"kubectl"} (looked up on PATH) */
+  kubectl?: string;
+  /**
+   * Log each command and pass kubectl's stderr through: `true` for stderr,
+   * or a function. Otherwise stderr is only used to build errors.
+   * @default {false}
+   */
+  log?: boolean | ((line: string) => void);
+}
+
+/**
+ * A {@link RestClient} that runs `kubectl` for every request.
+ *
+ * @example
+ * ```ts ignore
+ * const client = new KubectlRawRestClient("my-context");
+ * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
+ * ```
+ */
+export class KubectlRawRestClient implements RestClient {
+  readonly #kubectl: string;
+  readonly #globalArgs: string[];
+  readonly #log: ((line: string) => void) | undefined;
+  #defaultNamespace: string | undefined;
+  #namespaceLoaded = false;
+
+  /**
+   * @param contextName The kubeconfig context (`--context`). @default {the current-context}
+   * @param options kubeconfig file, kubectl binary, logging.
+   * @throws {TypeError} When a context or kubeconfig value looks like a flag or holds a line break.
+   */
+  constructor(
+    public readonly contextName?: string,
+    options: KubectlRawRestClientOptions = {},
+  ) {
+    this.#kubectl = options.kubectl ?? "kubectl";
+    this.#globalArgs = [];
+    for (
+      const [flag, value] of [["--kubeconfig", options.kubeconfig], [
+        "--context",
+        contextName,
+      ]] as const
+    ) {
+      if (value === undefined) continue;
+      if (value === "" || /[\r\n\0]/.test(value)) {
+        throw new TypeError(
+          `KubectlRawRestClient: ${flag} must be a non-empty single line`,
+        );
+      }
+      this.#globalArgs.push(`${flag}=${value}`);
+    }
+    const log = options.log;
+    this.#log = typeof log === "function"
+      ? log
+      : log
+      ? (line) => console.error(`[kubectl] ${line}`)
+      : undefined;
+  }
+
+  /**
+   * The namespace of the selected context, read once from
+   * `kubectl config view --minify -o json` on first use (`default` when it
+   * sets none or kubectl fails).
+   */
+  get defaultNamespace(): string | undefined {
+    if (!this.#namespaceLoaded) {
+      this.#namespaceLoaded = true;
+      this.#defaultNamespace = this.#readNamespace();
+    }
+    return this.#defaultNamespace;
+  }
+  set defaultNamespace(value: string | undefined) {
+    this.#namespaceLoaded = true;
+    this.#defaultNamespace = value;
+  }
+
+  /** Runs kubectl for one request; see {@link RestClient.performRequest}. */
+  performRequest(
+    opts: RequestOptions & { expectTunnel: string[] },
+  ): Promise<KubernetesTunnel>;
+  /** Streams one JSON value per line. */
+  performRequest(
+    opts: RequestOptions & { expectStream: true; expectJson: true },
+  ): Promise<ReadableStream<JSONValue>>;
+  /** Streams kubectl's stdout. */
+  performRequest(
+    opts: RequestOptions & { expectStream: true },
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** Parses kubectl's stdout as JSON. */
+  performRequest(
+    opts: RequestOptions & { expectJson: true },
+  ): Promise<JSONValue>;
+  /** Returns kubectl's stdout. */
+  performRequest(opts: RequestOptions): Promise<Uint8Array>;
+  async performRequest(opts: RequestOptions): Promise<unknown> {
+    const request = { method: opts.method, path: fullPath(opts) };
+    opts.abortSignal?.throwIfAborted();
+    if (opts.expectTunnel) {
+      const plan = planExec(opts);
+      return new KubectlExecTunnel(
+        (args, stdin) => this.#spawn(args, stdin, opts.abortSignal),
+        [...this.#globalArgs, ...plan.args],
+        plan,
+        request,
+      );
+    }
+    const plan = planKubectl(opts);
+    const args = [...this.#globalArgs, "-v=6", ...plan.args];
+    const child = this.#spawn(args, plan.stdin, opts.abortSignal);
+    const feeding = plan.stdin ? this.#feed(child, opts) : Promise.resolve();
+
+    if (opts.expectStream) {
+      const stream = await this.#streamOnceAnswered(
+        child,
+        request,
+        opts.abortSignal,
+      );
+      feeding.catch(() => {}); // a body that failed to send shows up as kubectl's error
+      return opts.expectJson
+        ? stream.pipeThrough(new JsonLinesDecoder())
+        : stream;
+    }
+
+    const [out] = await Promise.all([child.output(), feeding.catch(() => {})]);
+    const stderr = new TextDecoder().decode(out.stderr);
+    this.#passThrough(stderr);
+    if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
+    if (!out.success) {
+      throw kubectlFailure(parseStderr(stderr), out.code, request);
+    }
+    if (opts.expectJson) {
+      const text = new TextDecoder().decode(out.stdout);
+      try {
+        return JSON.parse(text);
+      } catch (err) {
+        throw new KubectlError(
+          `${request.method} ${request.path}: kubectl printed no JSON (${text.length} chars)`,
+          out.code,
+          err,
+        );
+      }
+    }
+    return out.stdout;
+  }
+
+  #spawn(
+    args: string[],
+    stdin: boolean,
+    signal?: AbortSignal,
+  ): Deno.ChildProcess {
+    this.#log?.(`${this.#kubectl} ${args.join(" ")}`);
+    try {
+      return new Deno.Command(this.#kubectl, {
+        args,
+        stdin: stdin ? "piped" : "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal,
+      }).spawn();
+    } catch (err) {
+      const why = err instanceof Deno.errors.NotFound
+        ? `${this.#kubectl} is not installed or not on PATH`
+        : err instanceof Deno.errors.NotCapable ||
+            err instanceof Deno.errors.PermissionDenied
+        ? `no permission to run ${this.#kubectl} (run with --allow-run=${this.#kubectl})`
+        : String(err);
+      throw new KubectlError(`cannot run kubectl: ${why}`, undefined, err);
+    }
+  }
+
+  async #feed(child: Deno.ChildProcess, opts: RequestOptions): Promise<void> {
+    if (opts.bodyStream) {
+      await opts.bodyStream.pipeTo(child.stdin);
+      return;
+    }
+    const writer = child.stdin.getWriter();
+    try {
+      const body = opts.bodyRaw ??
+        (opts.bodyJson !== undefined
+          ? new TextEncoder().encode(JSON.stringify(opts.bodyJson))
+          : undefined);
+      if (body) await writer.write(body);
+    } finally {
+      await writer.close().catch(() => {});
+    }
+  }
+
+  /**
+   * Resolves with kubectl's stdout as a stream once the server has answered
+   * 2xx (kubectl logs the status as soon as headers arrive), or rejects with
+   * the typed error if kubectl fails first. The stream errors if kubectl
+   * fails later, and cancelling it kills kubectl.
+   */
+  #streamOnceAnswered(
+    child: Deno.ChildProcess,
+    request: { method: string; path: string },
+    signal?: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    let stderr = "";
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => answered = resolve);
+    const stderrDone = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stderr) {
+        const text = decoder.decode(chunk, { stream: true });
+        stderr += text;
+        this.#passThrough(text);
+        // Checked on everything so far: a status line may straddle chunks.
+        const status = httpStatusIn(stderr);
+        if (status !== undefined && status < 400) answered();
+      }
+    })();
+    const failure = async (status: Deno.CommandStatus): Promise<unknown> => {
+      await stderrDone.catch(() => {});
+      if (signal?.aborted) return signal.reason;
+      return kubectlFailure(parseStderr(stderr), status.code, request);
+    };
+    const reader = child.stdout.getReader();
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (!done) {
+          controller.enqueue(value);
+          return;
+        }
+        const status = await child.status;
+        if (status.success) controller.close();
+        else controller.error(await failure(status));
+      },
+      async cancel(reason) {
+        try {
+          child.kill("SIGTERM");
+        } catch {
+          // already exited
+        }
+        await reader.cancel(reason).catch(() => {});
+        await child.status;
+        await stderrDone.catch(() => {});
+      },
+    });
+    return Promise.race([
+      answer.then(() => stream),
+      child.status.then(async (status) => {
+        if (status.success) return stream;
+        await reader.cancel().catch(() => {});
+        throw await failure(status);
+      }),
+    ]);
+  }
+
+  #passThrough(stderr: string): void {
+    if (!this.#log) return;
+    for (const line of stderr.split("\n")) if (line.trim()) this.#log(line);
+  }
+
+  #readNamespace(): string {
+    try {
+      const out = new Deno.Command(this.#kubectl, {
+        args: [...this.#globalArgs, "config", "view", "--minify", "-o", "json"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).outputSync();
+      if (!out.success) return "default";
+      const cfg = JSON.parse(new TextDecoder().decode(out.stdout));
+      const ns = cfg?.contexts?.[0]?.context?.namespace;
+      return typeof ns === "string" && ns ? ns : "default";
+    } catch {
+      return "default";
+    }
+  }
+}

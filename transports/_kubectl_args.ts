@@ -90,6 +90,9 @@ export function parseObjectPath(pathname: string): Target | undefined {
     return undefined;
   }
   let namespace: string | undefined;
+  if (rest[0] === "namespaces" && rest.length === 3 && !["status", "finalize"].includes(rest[2])) {
+    return undefined; // namespaces/NS/RESOURCE: a collection, not one object
+  }
   if (rest[0] === "namespaces" && rest.length >= 4) {
     namespace = rest[1];
     rest = rest.slice(2);
@@ -155,7 +158,16 @@ function planPatch(
   if (t.namespace) flags.push(`--namespace=${t.namespace}`);
   if (apply) {
     return {
-      args: ["apply", "--server-side", "-f", "-", "-o", "json", ...flags],
+      args: [
+        "apply",
+        "--server-side",
+        "-f",
+        "-",
+        "-o",
+        "json",
+        "--show-managed-fields",
+        ...flags,
+      ],
       stdin: true,
     };
   }
@@ -166,6 +178,8 @@ function planPatch(
       "--patch-file=/dev/stdin",
       "-o",
       "json",
+      // kubectl hides managedFields when printing; the API returns them.
+      "--show-managed-fields",
       ...flags,
       "--",
       t.resource,

@@ -90,7 +90,10 @@ export function parseObjectPath(pathname: string): Target | undefined {
     return undefined;
   }
   let namespace: string | undefined;
-  if (rest[0] === "namespaces" && rest.length === 3 && !["status", "finalize"].includes(rest[2])) {
+  if (
+    rest[0] === "namespaces" && rest.length === 3 &&
+    !["status", "finalize"].includes(rest[2])
+  ) {
     return undefined; // namespaces/NS/RESOURCE: a collection, not one object
   }
   if (rest[0] === "namespaces" && rest.length >= 4) {

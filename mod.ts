@@ -37,3 +37,6 @@ export * from "./lib/exec_credential.ts";
 export * from "./lib/stream_transformers.ts";
 export * from "./transports/kubeconfig.ts";
 export * from "./transports/kubectl_raw.ts";
+export * from "./transports/kubectl_proxy.ts";
+export * from "./transports/in_cluster.ts";
+export * from "./lib/auto_detect.ts";

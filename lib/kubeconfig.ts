@@ -724,11 +724,11 @@ async function inClusterServer(): Promise<string> {
 
 function absolutePath(path: string): string {
   if (isAbsolute(path)) return path;
-  try {
-    return join(Deno.cwd(), path);
-  } catch {
-    return path; // without read permission on the cwd, keep it relative
-  }
+  // Deno.cwd() needs read permission; query first so nothing prompts.
+  if (
+    Deno.permissions.querySync({ name: "read", path: "." }).state !== "granted"
+  ) return path;
+  return join(Deno.cwd(), path);
 }
 
 function describeFsError(err: unknown, path: string): string {

@@ -215,9 +215,16 @@ export class KubeConfigRestClient implements RestClient, Disposable {
    * @throws {KubeConfigError} When not in a pod or permissions are missing.
    */
   static async forInCluster(
-    opts: { baseUrl?: string; secretsPath?: string } = {},
+    opts:
+      & { baseUrl?: string; secretsPath?: string }
+      & KubeConfigRestClientOptions = {},
   ): Promise<KubeConfigRestClient> {
-    return await this.forKubeConfig(await KubeConfig.getInClusterConfig(opts));
+    const { baseUrl, secretsPath, ...options } = opts;
+    return await this.forKubeConfig(
+      await KubeConfig.getInClusterConfig({ baseUrl, secretsPath }),
+      undefined,
+      options,
+    );
   }
 
   /**

@@ -1,0 +1,312 @@
+/**
+ * The kubectl-proxy transport: a client that starts and owns its own
+ * `kubectl proxy` on a Unix socket in a private directory, reached through
+ * `Deno.createHttpClient`'s `unix` proxy transport. Any auth kubectl supports,
+ * at fetch speed, without a TCP port other local users could reach. (For a
+ * proxy you run yourself on TCP, use `KubeConfigRestClient.forKubectlProxy`.)
+ *
+ * Deno permissions: `--allow-run=kubectl`; `--allow-read` and `--allow-write`
+ * for the socket's directory (the system temp dir unless `socketPath` is
+ * given); `--allow-net=unix:<socket>,localhost:80`.
+ *
+ * @module
+ */
+
+import type {
+  JSONValue,
+  KubernetesTunnel,
+  RequestOptions,
+  RestClient,
+} from "../lib/contract.ts";
+import { KubectlError } from "../lib/errors.ts";
+import { KubeConfig } from "../lib/kubeconfig.ts";
+import {
+  KubeConfigRestClient,
+  type KubeConfigRestClientOptions,
+} from "./kubeconfig.ts";
+import { KubectlRawRestClient } from "./kubectl_raw.ts";
+
+/** Options for {@link KubectlProxyRestClient.start}. */
+export interface KubectlProxyOptions {
+  /** The kubeconfig context. @default {the current-context} */
+  contextName?: string;
+  /** A kubeconfig file for kubectl. @default {kubectl's own choice} */
+  kubeconfig?: string;
+  /** The kubectl binary. @default {"kubectl"} */
+  kubectl?: string;
+  /** Where to put the socket. @default {a new private directory under the system temp dir} */
+  socketPath?: string;
+  /** How long kubectl may take to start serving. @default {10000} */
+  startTimeoutMs?: number;
+  /** Options for the HTTP side (retries, logging). */
+  client?: KubeConfigRestClientOptions;
+}
+
+const STDERR_LINES_KEPT = 20;
+
+/**
+ * A {@link RestClient} that owns a `kubectl proxy` child on a Unix socket.
+ * Close it (or `using`) to stop the proxy; it is also stopped when the
+ * program exits. Requests after the proxy died fail at once, with its exit
+ * status and last stderr lines.
+ *
+ * @example
+ * ```ts ignore
+ * await using client = await KubectlProxyRestClient.start({ contextName: "prod" });
+ * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
+ * ```
+ */
+export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #http: KubeConfigRestClient;
+  readonly #httpClient: Deno.HttpClient;
+  readonly #ownedDir: string | undefined;
+  readonly #stderr: string[];
+  readonly #onUnload: () => void;
+  readonly #namespaceSource: KubectlRawRestClient;
+  #exited: Deno.CommandStatus | undefined;
+  #closed = false;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    httpClient: Deno.HttpClient,
+    http: KubeConfigRestClient,
+    readonly socketPath: string,
+    ownedDir: string | undefined,
+    stderr: string[],
+    namespaceSource: KubectlRawRestClient,
+  ) {
+    this.#child = child;
+    this.#httpClient = httpClient;
+    this.#http = http;
+    this.#ownedDir = ownedDir;
+    this.#stderr = stderr;
+    this.#namespaceSource = namespaceSource;
+    child.status.then((s) => this.#exited = s);
+    this.#onUnload = () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already exited
+      }
+    };
+    globalThis.addEventListener("unload", this.#onUnload);
+  }
+
+  /**
+   * Starts `kubectl proxy --unix-socket` and waits until it serves.
+   *
+   * @param opts Context, kubeconfig, kubectl binary, socket path.
+   * @returns The client.
+   * @throws {KubectlError} When kubectl cannot start, exits, or does not serve in time.
+   */
+  static async start(
+    opts: KubectlProxyOptions = {},
+  ): Promise<KubectlProxyRestClient> {
+    const kubectl = opts.kubectl ?? "kubectl";
+    const ownedDir = opts.socketPath
+      ? undefined
+      : await Deno.makeTempDir({ prefix: "kubectl-proxy-" });
+    const socketPath = opts.socketPath ?? `${ownedDir}/proxy.sock`;
+    const globals = [
+      ...(opts.kubeconfig ? [`--kubeconfig=${opts.kubeconfig}`] : []),
+      ...(opts.contextName ? [`--context=${opts.contextName}`] : []),
+    ];
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(kubectl, {
+        args: [...globals, "proxy", `--unix-socket=${socketPath}`],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (err) {
+      if (ownedDir) {
+        await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
+      }
+      const why = err instanceof Deno.errors.NotFound
+        ? `${kubectl} is not installed or not on PATH`
+        : err instanceof Deno.errors.NotCapable
+        ? `no permission to run ${kubectl} (run with --allow-run=${kubectl})`
+        : String(err);
+      throw new KubectlError(
+        `cannot start kubectl proxy: ${why}`,
+        undefined,
+        err,
+      );
+    }
+    child.unref(); // the proxy must not keep the program alive; unload stops it
+
+    const stderr: string[] = [];
+    (async () => {
+      const decoder = new TextDecoder();
+      let pending = "";
+      for await (const chunk of child.stderr) {
+        const lines = (pending + decoder.decode(chunk, { stream: true })).split(
+          "\n",
+        );
+        pending = lines.pop() ?? "";
+        stderr.push(...lines.filter((l) => l.trim()));
+        stderr.splice(0, Math.max(0, stderr.length - STDERR_LINES_KEPT));
+      }
+    })().catch(() => {});
+
+    const failStart = async (why: string): Promise<never> => {
+      child.ref();
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already exited
+      }
+      const status = await child.status;
+      if (ownedDir) {
+        await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
+      }
+      const tail = stderr.length ? `: ${stderr.join(" | ")}` : "";
+      throw new KubectlError(`kubectl proxy ${why}${tail}`, status.code);
+    };
+
+    const serving = (async () => {
+      const decoder = new TextDecoder();
+      let out = "";
+      for await (const chunk of child.stdout) {
+        out += decoder.decode(chunk, { stream: true });
+        if (out.includes("Starting to serve on")) return true;
+      }
+      return false;
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((r) =>
+      timer = setTimeout(() => r("timeout"), opts.startTimeoutMs ?? 10_000)
+    );
+    const result = await Promise.race([
+      serving,
+      child.status.then(() => false),
+      timeout,
+    ]);
+    clearTimeout(timer);
+    if (result === "timeout") {
+      return await failStart(
+        `did not start serving within ${opts.startTimeoutMs ?? 10_000} ms`,
+      );
+    }
+    if (result !== true) {
+      await new Promise((r) => setTimeout(r, 50)); // let the last stderr lines arrive
+      return await failStart("exited before serving");
+    }
+
+    const httpClient = Deno.createHttpClient({
+      proxy: { transport: "unix", path: socketPath },
+    });
+    const http = new KubeConfigRestClient(
+      KubeConfig.getSimpleUrlConfig({ baseUrl: "http://localhost" })
+        .fetchContext(),
+      httpClient,
+      opts.client,
+    );
+    const namespaceSource = new KubectlRawRestClient(opts.contextName, {
+      kubeconfig: opts.kubeconfig,
+      kubectl,
+    });
+    return new KubectlProxyRestClient(
+      child,
+      httpClient,
+      http,
+      socketPath,
+      ownedDir,
+      stderr,
+      namespaceSource,
+    );
+  }
+
+  /** The namespace of the selected context, read once with kubectl (`default` when unset). */
+  get defaultNamespace(): string | undefined {
+    return this.#namespaceSource.defaultNamespace;
+  }
+  set defaultNamespace(value: string | undefined) {
+    this.#namespaceSource.defaultNamespace = value;
+  }
+
+  /** The kubectl proxy's process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Whether the proxy process is still running. */
+  get running(): boolean {
+    return !this.#exited && !this.#closed;
+  }
+
+  /** Sends a request through the proxy; see {@link RestClient.performRequest}. */
+  performRequest(
+    opts: RequestOptions & { expectTunnel: string[] },
+  ): Promise<KubernetesTunnel>;
+  /** Streams one JSON value per line. */
+  performRequest(
+    opts: RequestOptions & { expectStream: true; expectJson: true },
+  ): Promise<ReadableStream<JSONValue>>;
+  /** Streams the raw body. */
+  performRequest(
+    opts: RequestOptions & { expectStream: true },
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** Parses the body as JSON. */
+  performRequest(
+    opts: RequestOptions & { expectJson: true },
+  ): Promise<JSONValue>;
+  /** Returns the body as bytes. */
+  performRequest(opts: RequestOptions): Promise<Uint8Array>;
+  async performRequest(opts: RequestOptions): Promise<unknown> {
+    this.#throwIfDead(opts);
+    try {
+      return await this.#http.performRequest(opts);
+    } catch (err) {
+      // A request that failed because the proxy died says so.
+      await new Promise((r) => setTimeout(r, 0));
+      this.#throwIfDead(opts, err);
+      throw err;
+    }
+  }
+
+  /** Stops the proxy and removes its socket directory. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    globalThis.removeEventListener("unload", this.#onUnload);
+    this.#http.close();
+    this.#httpClient.close();
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // already exited
+    }
+    this.#child.ref(); // unref'd while running; waiting for its exit must keep the loop alive
+    await this.#child.status;
+    if (this.#ownedDir) {
+      await Deno.remove(this.#ownedDir, { recursive: true }).catch(() => {});
+    }
+  }
+
+  /** Same as {@link close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #throwIfDead(opts: RequestOptions, cause?: unknown): void {
+    if (this.#closed) {
+      throw new KubectlError(
+        `${opts.method} ${opts.path}: this KubectlProxyRestClient is closed`,
+      );
+    }
+    const s = this.#exited;
+    if (!s) return;
+    const how = s.signal
+      ? `was killed by ${s.signal}`
+      : `exited with code ${s.code}`;
+    const tail = this.#stderr.length ? `: ${this.#stderr.join(" | ")}` : "";
+    throw new KubectlError(
+      `${opts.method} ${opts.path}: kubectl proxy ${how}${tail}`,
+      s.code,
+      cause,
+    );
+  }
+}

@@ -1,17 +1,20 @@
 // A short tour of the library against a real cluster.
 //
-//   deno task demo [--kubeconfig=FILE] [--context=NAME] [--namespace=NS] [--pod=NAME] [--local]
+//   deno task demo [--kubeconfig=FILE] [--context=NAME] [--namespace=NS] [--pod=NAME] [--local] [--verbose]
 //
-// It uses your kubeconfig (KUBECONFIG or ~/.kube/config). With --local, or
-// when no kubeconfig exists, it starts a throwaway etcd + kube-apiserver on
-// loopback (the test suite's harness) and tours that instead.
+// It finds a cluster the way an operator would, with autoDetectClient()
+// (in a pod, a kubeconfig, a running `kubectl proxy`, or kubectl itself).
+// With --local, or when nothing is found, it starts a throwaway etcd +
+// kube-apiserver on loopback (the test suite's harness) and tours that.
 
 import {
+  autoDetectClient,
+  AutoDetectError,
   KubeConfig,
-  KubeConfigError,
   KubeConfigRestClient,
   KubernetesApiError,
   readAllPages,
+  type RestClient,
 } from "./mod.ts";
 
 const args = Object.fromEntries(
@@ -24,37 +27,39 @@ function say(text: string) {
   console.log(text);
 }
 
+type Closable = RestClient & { close?(): void | Promise<void> };
+
 async function openClient(): Promise<
-  { client: KubeConfigRestClient; stop?: () => Promise<void> }
+  { client: Closable; stop?: () => Promise<void> }
 > {
+  if (args.kubeconfig || args.context) {
+    const config = args.kubeconfig
+      ? await KubeConfig.readFromPath(args.kubeconfig)
+      : await KubeConfig.getDefaultConfig();
+    say(
+      `Using kubeconfig ${config.files.join(", ")}, context ${
+        args.context ?? config.data["current-context"]
+      }.`,
+    );
+    return {
+      client: await KubeConfigRestClient.forKubeConfig(config, args.context),
+    };
+  }
   if (!("local" in args)) {
+    say("Looking for a cluster with autoDetectClient() ...");
     try {
-      const config = args.kubeconfig
-        ? await KubeConfig.readFromPath(args.kubeconfig)
-        : await KubeConfig.getDefaultConfig();
-      if (config.files.length > 0 && (config.data.contexts?.length ?? 0) > 0) {
-        const client = await KubeConfigRestClient.forKubeConfig(
-          config,
-          args.context,
-        );
-        say(
-          `Using kubeconfig ${config.files.join(", ")} (context ${
-            args.context ?? config.data["current-context"]
-          })`,
-        );
-        return { client };
-      }
+      const client = await autoDetectClient();
       say(
-        "No kubeconfig found (KUBECONFIG is unset and ~/.kube/config does not exist).",
+        `Found one: ${client.constructor.name}, default namespace "${client.defaultNamespace}".`,
       );
+      return { client };
     } catch (err) {
-      if (!(err instanceof KubeConfigError)) throw err;
-      say(`Your kubeconfig cannot be used: ${err.message}`);
-      if (args.kubeconfig) Deno.exit(1);
+      if (!(err instanceof AutoDetectError)) throw err;
+      say(err.message);
     }
   }
   say(
-    "Starting a throwaway control plane (etcd + kube-apiserver on loopback) to tour instead.",
+    "\nStarting a throwaway control plane (etcd + kube-apiserver on loopback) to tour instead.",
   );
   say(
     "The first run installs etcd and builds kube-apiserver from Debian's source: a few minutes, once.",
@@ -66,6 +71,10 @@ async function openClient(): Promise<
   });
   const client = await KubeConfigRestClient.readKubeConfig(
     cp.kubeconfigs.admin,
+    undefined,
+    {
+      log: "verbose" in args,
+    },
   );
   return { client, stop: cp.stop };
 }
@@ -195,7 +204,7 @@ try {
     querystring: new URLSearchParams({ labelSelector: `demo=${prefix}` }),
   });
 } finally {
-  client.close();
+  await client.close?.();
   await stop?.();
 }
 say("Done.");

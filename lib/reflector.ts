@@ -1,0 +1,733 @@
+/**
+ * A list/watch Reflector that keeps an exact cache of one collection
+ * through disconnects, expired resource versions and errors, and streams
+ * its changes to any number of observers.
+ *
+ * It is an explicit state machine — `Empty` (must list), `Watching` (from a
+ * resourceVersion), `Backoff` (waiting after a failure) — advanced by one
+ * step function:
+ *
+ * - `Empty`: list page by page (`limit`, following `continue`; a 410 on a
+ *   continue token restarts the list), replace the cache with the exact
+ *   difference as events, emit `SYNCED`, then watch from the list's version.
+ * - `Watching`: watch with bookmarks and a server timeout of 5–10 minutes. A
+ *   clean end resumes from the last version seen. A 410 (as an HTTP status
+ *   or an ERROR event, reason `Expired` or `Gone`) emits `DESYNCED` and goes
+ *   back to `Empty`. Anything else — network errors, 5xx, 429, a malformed
+ *   line, a stalled connection, 401/403 (also emitted as `ERROR`) — backs off
+ *   and retries. It never stops on its own.
+ *
+ * @module
+ */
+
+import type {
+  WatchEvent,
+  WatchEventBookmark,
+  WatchEventError,
+} from "./contract.ts";
+import { type Backoff, ExponentialBackoff } from "./backoff.ts";
+import { KubernetesApiError } from "./errors.ts";
+
+/** The identifying fields a cached object must have. */
+export type KindIds = {
+  metadata?: {
+    name?: string | null;
+    namespace?: string | null;
+    uid?: string | null;
+    resourceVersion?: string | null;
+  } | null;
+};
+
+/** The identifying fields, required. */
+export type KindIdsReq = {
+  metadata: {
+    name: string;
+    namespace?: string | null;
+    uid: string;
+    resourceVersion: string;
+  };
+};
+
+/** A list response. */
+export type ListOf<T> = {
+  metadata: { resourceVersion?: string | null; continue?: string | null };
+  items: Array<T>;
+};
+
+/** What the lister receives (v0.7.3 shape, plus selectors). */
+export type ListOpts = {
+  abortSignal?: AbortSignal;
+  resourceVersion?: string;
+  limit?: number;
+  continue?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+};
+
+/** What the watcher receives (v0.7.3 shape, plus selectors). */
+export type WatchOpts = {
+  abortSignal?: AbortSignal;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+  labelSelector?: string;
+  fieldSelector?: string;
+};
+
+/** The Status-like object of an ERROR event. */
+export interface ApiStatus {
+  /** List metadata. */
+  metadata?: { resourceVersion?: string | null } | null;
+  /** HTTP code. */
+  code?: number | null;
+  /** Human-readable description. */
+  message?: string | null;
+  /** Machine-readable reason. */
+  reason?: string | null;
+  /** `Failure`. */
+  status?: string | null;
+}
+
+/** `SYNCED`: the cache is a complete picture at `resourceVersion`. `DESYNCED`: it no longer is, until the next `SYNCED`. */
+export type WatchEventSynced =
+  | { "type": "SYNCED"; "object": { metadata: { resourceVersion: string } } }
+  | { "type": "DESYNCED"; "object": { metadata: Record<string, never> } };
+
+/** An object added or deleted. */
+export type ReflectorObjectEvent<T> = {
+  "type": "ADDED" | "DELETED";
+  "object": T;
+};
+/** An object modified, with its previous state. */
+export type ReflectorModifiedEvent<T> = {
+  "type": "MODIFIED";
+  "object": T;
+  "previous": T;
+};
+
+/** Everything an observer sees. */
+export type ReflectorEvent<T, S = ApiStatus> =
+  | ReflectorObjectEvent<T & KindIdsReq>
+  | ReflectorModifiedEvent<T & KindIdsReq>
+  | WatchEventError<S>
+  | WatchEventBookmark
+  | WatchEventSynced;
+
+/** Where the Reflector keeps objects; inject your own to index or persist. */
+export interface ReflectorStore<T> {
+  /** The object under `key`. */
+  get(key: string): T | undefined;
+  /** A new object. */
+  add(key: string, obj: T): void;
+  /** A changed object. */
+  update(key: string, obj: T): void;
+  /** A removed object. */
+  delete(key: string): void;
+  /** Everything at once, after a list. */
+  replace(entries: Map<string, T>): void;
+  /** All objects. */
+  values(): Iterable<T>;
+  /** How many objects. */
+  readonly size: number;
+}
+
+/** The default store: a Map. */
+export class MapStore<T> implements ReflectorStore<T> {
+  #map = new Map<string, T>();
+  /** @inheritdoc */
+  get(key: string): T | undefined {
+    return this.#map.get(key);
+  }
+  /** @inheritdoc */
+  add(key: string, obj: T): void {
+    this.#map.set(key, obj);
+  }
+  /** @inheritdoc */
+  update(key: string, obj: T): void {
+    this.#map.set(key, obj);
+  }
+  /** @inheritdoc */
+  delete(key: string): void {
+    this.#map.delete(key);
+  }
+  /** @inheritdoc */
+  replace(entries: Map<string, T>): void {
+    this.#map = new Map(entries);
+  }
+  /** @inheritdoc */
+  values(): Iterable<T> {
+    return this.#map.values();
+  }
+  /** @inheritdoc */
+  get size(): number {
+    return this.#map.size;
+  }
+}
+
+/** Time, for backoff and stall detection; tests inject a fake one. */
+export interface ReflectorClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const realClock: ReflectorClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** Options for a {@link Reflector}. */
+export interface ReflectorOptions<T> {
+  /** Items per list page. @default {500} */
+  pageSize?: number;
+  /** Passed to the lister and the watcher. */
+  labelSelector?: string;
+  /** Passed to the lister and the watcher. */
+  fieldSelector?: string;
+  /** Only objects it accepts are cached; an object that stops matching is reported DELETED. */
+  predicate?: (obj: T & KindIdsReq) => boolean;
+  /** The server-side watch timeout per request. @default {a random 300–600 s, like client-go} */
+  watchTimeoutSeconds?: () => number;
+  /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */
+  inactivityTimeoutMs?: number;
+  /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
+  backoff?: Backoff;
+  /** Time source. @default {realClock} */
+  clock?: ReflectorClock;
+  /** Object storage. @default {a MapStore} */
+  store?: ReflectorStore<T & KindIdsReq>;
+  /**
+   * Events buffered per observer. An observer that falls this far behind
+   * gets `DESYNCED` followed by a fresh snapshot of the cache (ADDED for each
+   * object, then `SYNCED`) instead of the missed events, so a slow observer
+   * costs at most this many events of memory.
+   * @default {10000}
+   */
+  observerBufferSize?: number;
+}
+
+/** The states of the watch loop. */
+export type ReflectorState =
+  | { kind: "Empty" }
+  | { kind: "Watching"; resourceVersion: string }
+  | {
+    kind: "Backoff";
+    delayMs: number;
+    next: { kind: "Empty" } | { kind: "Watching"; resourceVersion: string };
+  }
+  | { kind: "Stopped" };
+
+const isGoneStatus = (
+  s: { code?: number | null; reason?: string | null },
+): boolean => s.code === 410 || s.reason === "Expired" || s.reason === "Gone";
+
+/** A failure the loop should report to observers as an ERROR event (401/403). */
+const isReportable = (err: unknown): err is KubernetesApiError =>
+  err instanceof KubernetesApiError &&
+  (err.isForbidden() || err.isUnauthorized());
+
+class ObserverQueue<T, S> {
+  events: ReflectorEvent<T, S>[] = [];
+  overflowed = false;
+  done = false;
+  wake: (() => void) | undefined;
+  constructor(readonly limit: number) {}
+  push(evt: ReflectorEvent<T, S>): void {
+    if (this.done) return;
+    if (this.overflowed) return;
+    if (this.events.length >= this.limit) {
+      this.events = [];
+      this.overflowed = true;
+    } else {
+      this.events.push(evt);
+    }
+    this.wake?.();
+  }
+  finish(): void {
+    this.done = true;
+    this.wake?.();
+  }
+}
+
+/**
+ * Keeps an exact cache of a collection with list+watch.
+ *
+ * @example
+ * ```ts ignore
+ * const reflector = new Reflector(
+ *   (opts) => coreApi.namespace("default").getConfigMapList(opts),
+ *   (opts) => coreApi.namespace("default").watchConfigMapList(opts),
+ * );
+ * const ctl = new AbortController();
+ * reflector.run(ctl.signal);
+ * for await (const evt of reflector.observeAll()) {
+ *   if (evt.type === "SYNCED") console.log([...reflector.listCached()].length, "objects");
+ * }
+ * ```
+ */
+export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
+  readonly #lister: (opts: ListOpts) => Promise<ListOf<T>>;
+  readonly #watcher: (
+    opts: WatchOpts,
+  ) => Promise<ReadableStream<WatchEvent<T, S>>>;
+  readonly #pageSize: number;
+  readonly #selectors: { labelSelector?: string; fieldSelector?: string };
+  readonly #predicate: ((obj: T & KindIdsReq) => boolean) | undefined;
+  readonly #watchTimeout: () => number;
+  readonly #inactivityMs: number;
+  readonly #backoff: Backoff;
+  readonly #clock: ReflectorClock;
+  readonly #store: ReflectorStore<T & KindIdsReq>;
+  readonly #bufferSize: number;
+  readonly #observers = new Set<ObserverQueue<T, S>>();
+  readonly #stopper = new AbortController();
+  #syncedVersion: string | undefined;
+  #running = false;
+  #state: ReflectorState = { kind: "Empty" };
+
+  /**
+   * @param lister Lists the collection (one page per call).
+   * @param watcher Watches the collection, as a stream of watch events.
+   * @param options Paging, selectors, timeouts, backoff, clock, store, observer buffer.
+   */
+  constructor(
+    lister: (opts: ListOpts) => Promise<ListOf<T>>,
+    watcher: (opts: WatchOpts) => Promise<ReadableStream<WatchEvent<T, S>>>,
+    options: ReflectorOptions<T> = {},
+  ) {
+    this.#lister = lister;
+    this.#watcher = watcher;
+    this.#pageSize = options.pageSize ?? 500;
+    this.#selectors = {
+      ...(options.labelSelector
+        ? { labelSelector: options.labelSelector }
+        : {}),
+      ...(options.fieldSelector
+        ? { fieldSelector: options.fieldSelector }
+        : {}),
+    };
+    this.#predicate = options.predicate;
+    this.#watchTimeout = options.watchTimeoutSeconds ??
+      (() => 300 + Math.floor(Math.random() * 301));
+    this.#inactivityMs = options.inactivityTimeoutMs ?? 180_000;
+    this.#backoff = options.backoff ?? new ExponentialBackoff();
+    this.#clock = options.clock ?? realClock;
+    this.#store = options.store ?? new MapStore();
+    this.#bufferSize = options.observerBufferSize ?? 10_000;
+  }
+
+  /**
+   * The cached object, if any.
+   * @param namespace Its namespace (empty for cluster-scoped objects).
+   * @param name Its name.
+   * @returns The object.
+   */
+  getCached(
+    namespace: string | null | undefined,
+    name: string,
+  ): (T & KindIdsReq) | undefined {
+    return this.#store.get(`${namespace ?? ""}/${name}`);
+  }
+
+  /** @returns Every cached object. */
+  listCached(): Iterable<T & KindIdsReq> {
+    return this.#store.values();
+  }
+
+  /** @returns Whether the cache is a complete picture right now. */
+  isSynced(): boolean {
+    return this.#syncedVersion !== undefined;
+  }
+
+  /** The loop's current state (for diagnostics). */
+  get state(): ReflectorState {
+    return this.#state;
+  }
+
+  /**
+   * Runs list+watch until `abortSignal` aborts or {@link stop} is called.
+   * Returns once everything it started — requests, streams, timers — has
+   * ended; observers' iterators then finish.
+   *
+   * @param abortSignal Stops the loop.
+   * @throws {Error} When called twice.
+   */
+  async run(abortSignal?: AbortSignal): Promise<void> {
+    if (this.#running) throw new Error("Reflector.run() was already called");
+    this.#running = true;
+    const signal = abortSignal
+      ? AbortSignal.any([abortSignal, this.#stopper.signal])
+      : this.#stopper.signal;
+    try {
+      while (!signal.aborted) {
+        this.#state = await this.step(this.#state, signal);
+      }
+    } finally {
+      this.#state = { kind: "Stopped" };
+      for (const obs of this.#observers) obs.finish();
+    }
+  }
+
+  /** Stops {@link run}. Safe to call more than once. */
+  stop(): void {
+    this.#stopper.abort(new DOMException("Reflector stopped", "AbortError"));
+  }
+
+  /**
+   * One transition of the state machine. Exposed for tests; {@link run}
+   * calls it in a loop.
+   *
+   * @param state The current state.
+   * @param signal Aborts the step.
+   * @returns The next state.
+   */
+  async step(
+    state: ReflectorState,
+    signal: AbortSignal,
+  ): Promise<ReflectorState> {
+    switch (state.kind) {
+      case "Empty":
+        return await this.#list(signal);
+      case "Watching":
+        return await this.#watch(state.resourceVersion, signal);
+      case "Backoff":
+        try {
+          await this.#clock.sleep(state.delayMs, signal);
+        } catch {
+          return { kind: "Stopped" };
+        }
+        return state.next;
+      case "Stopped":
+        return state;
+    }
+  }
+
+  #failed(
+    err: unknown,
+    next: { kind: "Empty" } | { kind: "Watching"; resourceVersion: string },
+  ): ReflectorState {
+    if (isReportable(err)) {
+      this.#emit({ type: "ERROR", object: err.status as unknown as S });
+    }
+    return {
+      kind: "Backoff",
+      delayMs: this.#backoff.next(this.#clock.now()),
+      next,
+    };
+  }
+
+  async #list(signal: AbortSignal): Promise<ReflectorState> {
+    const fresh = new Map<string, T & KindIdsReq>();
+    let token: string | undefined;
+    let version: string | undefined | null;
+    try {
+      for (;;) {
+        let page: ListOf<T>;
+        try {
+          page = await this.#lister({
+            abortSignal: signal,
+            limit: this.#pageSize,
+            ...(token ? { continue: token } : {}),
+            ...this.#selectors,
+          });
+        } catch (err) {
+          if (token && err instanceof KubernetesApiError && err.isGone()) {
+            // The continue token expired mid-list: start the list over.
+            fresh.clear();
+            token = undefined;
+            continue;
+          }
+          throw err;
+        }
+        for (const item of page.items) {
+          const obj = keyed(item);
+          if (this.#predicate && !this.#predicate(obj)) continue;
+          fresh.set(keyOf(obj), obj);
+        }
+        version = page.metadata.resourceVersion;
+        token = page.metadata.continue || undefined;
+        if (!token) break;
+      }
+    } catch (err) {
+      if (signal.aborted) return { kind: "Stopped" };
+      return this.#failed(err, { kind: "Empty" });
+    }
+    if (!version) {
+      return this.#failed(
+        new Error("the list response has no metadata.resourceVersion"),
+        { kind: "Empty" },
+      );
+    }
+    this.#replace(fresh, version);
+    return { kind: "Watching", resourceVersion: version };
+  }
+
+  /** Replaces the cache with a fresh list, emitting exactly the difference. */
+  #replace(fresh: Map<string, T & KindIdsReq>, version: string): void {
+    const current = new Map<string, T & KindIdsReq>();
+    for (const obj of this.#store.values()) current.set(keyOf(obj), obj);
+    for (const evt of difference<T, S>(current, fresh)) this.#emit(evt);
+    this.#store.replace(fresh);
+    this.#syncedVersion = version;
+    this.#emit({
+      type: "SYNCED",
+      object: { metadata: { resourceVersion: version } },
+    });
+  }
+
+  #desync(): ReflectorState {
+    this.#syncedVersion = undefined;
+    this.#emit({ type: "DESYNCED", object: { metadata: {} } });
+    return { kind: "Empty" };
+  }
+
+  async #watch(
+    fromVersion: string,
+    outer: AbortSignal,
+  ): Promise<ReflectorState> {
+    const ctl = new AbortController();
+    const signal = AbortSignal.any([outer, ctl.signal]);
+    const started = this.#clock.now();
+    let version = fromVersion;
+    let events = 0;
+    let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+    try {
+      const stream = await this.#watcher({
+        abortSignal: signal,
+        resourceVersion: version,
+        timeoutSeconds: this.#watchTimeout(),
+        allowWatchBookmarks: true,
+        ...this.#selectors,
+      });
+      reader = stream.getReader();
+      for (;;) {
+        const result = await this.#readWithin(reader, ctl, signal);
+        if (result.done) break;
+        const evt = result.value;
+        events++;
+        if (evt.type === "ERROR") {
+          if (isGoneStatus(evt.object)) return this.#desync();
+          // Observers hear about it; the loop backs off and resumes.
+          this.#emit(evt);
+          return {
+            kind: "Backoff",
+            delayMs: this.#backoff.next(this.#clock.now()),
+            next: { kind: "Watching", resourceVersion: version },
+          };
+        }
+        if (evt.type === "BOOKMARK") {
+          version = evt.object.metadata.resourceVersion;
+          this.#syncedVersion = version;
+          this.#emit(evt);
+          continue;
+        }
+        version = this.#apply(evt) ?? version;
+      }
+    } catch (err) {
+      if (outer.aborted) return { kind: "Stopped" };
+      if (err instanceof KubernetesApiError && err.isGone()) {
+        return this.#desync();
+      }
+      return this.#failed(err, { kind: "Watching", resourceVersion: version });
+    } finally {
+      ctl.abort();
+      await reader?.cancel().catch(() => {});
+    }
+    if (events === 0 && this.#clock.now() - started < 1000) {
+      // A watch that ends at once with nothing would spin: treat it as a failure (client-go does too).
+      return this.#failed(new Error("very short watch"), {
+        kind: "Watching",
+        resourceVersion: version,
+      });
+    }
+    return { kind: "Watching", resourceVersion: version };
+  }
+
+  /** Reads one event, or gives up after the inactivity timeout (aborting the watch). */
+  async #readWithin(
+    reader: ReadableStreamDefaultReader<WatchEvent<T, S>>,
+    ctl: AbortController,
+    signal: AbortSignal,
+  ): Promise<ReadableStreamReadResult<WatchEvent<T, S>>> {
+    const timer = new AbortController();
+    const stalled = this.#clock.sleep(
+      this.#inactivityMs,
+      AbortSignal.any([signal, timer.signal]),
+    ).then(
+      () => {
+        ctl.abort(
+          new Error(
+            `no watch event for ${this.#inactivityMs} ms: the connection looks stalled`,
+          ),
+        );
+        throw ctl.signal.reason;
+      },
+      () => new Promise<never>(() => {}), // cancelled: the read won
+    );
+    try {
+      return await Promise.race([reader.read(), stalled]);
+    } finally {
+      timer.abort();
+    }
+  }
+
+  /** Applies one object event to the cache; returns its resourceVersion. */
+  #apply(
+    evt: { type: "ADDED" | "MODIFIED" | "DELETED"; object: T },
+  ): string | undefined {
+    const obj = keyed(evt.object);
+    const key = keyOf(obj);
+    const known = this.#store.get(key);
+    const matches = evt.type !== "DELETED" &&
+      (!this.#predicate || this.#predicate(obj));
+    if (!matches) {
+      if (known) {
+        this.#store.delete(key);
+        this.#emit({
+          type: "DELETED",
+          object: evt.type === "DELETED" ? obj : known,
+        });
+      }
+    } else if (known) {
+      this.#store.update(key, obj);
+      this.#emit({ type: "MODIFIED", object: obj, previous: known });
+    } else {
+      this.#store.add(key, obj);
+      this.#emit({ type: "ADDED", object: obj });
+    }
+    if (this.#syncedVersion !== undefined) {
+      this.#syncedVersion = obj.metadata.resourceVersion;
+    }
+    return obj.metadata.resourceVersion;
+  }
+
+  #emit(evt: ReflectorEvent<T, S>): void {
+    for (const obs of this.#observers) obs.push(evt);
+  }
+
+  /**
+   * Every event from now on, starting with a snapshot: ADDED for each cached
+   * object, then SYNCED if the cache is synced. Replaying the events an
+   * observer receives always rebuilds the cache exactly. Several observers may
+   * run at once; see {@link ReflectorOptions.observerBufferSize} for one that
+   * falls behind. Finishes when the Reflector stops.
+   *
+   * @returns The events.
+   */
+  async *observeAll(): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
+    const queue = new ObserverQueue<T, S>(this.#bufferSize);
+    // What this observer has been told, to catch it up exactly after an overflow.
+    const told = new Map<string, T & KindIdsReq>();
+    const track = (evt: ReflectorEvent<T, S>) => {
+      if (evt.type === "ADDED" || evt.type === "MODIFIED") {
+        told.set(keyOf(evt.object), evt.object);
+      } else if (evt.type === "DELETED") told.delete(keyOf(evt.object));
+      return evt;
+    };
+    // Snapshot and registration in one synchronous step: no event falls between them.
+    const snapshot = this.#snapshot();
+    if (this.#state.kind !== "Stopped") this.#observers.add(queue);
+    else queue.done = true;
+    try {
+      for (const evt of snapshot) yield track(evt);
+      for (;;) {
+        if (queue.overflowed) {
+          queue.overflowed = false;
+          yield { type: "DESYNCED", object: { metadata: {} } };
+          const current = new Map<string, T & KindIdsReq>();
+          for (const obj of this.#store.values()) current.set(keyOf(obj), obj);
+          for (const evt of difference<T, S>(told, current)) yield track(evt);
+          if (this.#syncedVersion !== undefined) {
+            yield {
+              type: "SYNCED",
+              object: { metadata: { resourceVersion: this.#syncedVersion } },
+            };
+          }
+          continue;
+        }
+        const evt = queue.events.shift();
+        if (evt) {
+          yield track(evt);
+          continue;
+        }
+        if (queue.done) return;
+        await new Promise<void>((resolve) => queue.wake = resolve);
+        queue.wake = undefined;
+      }
+    } finally {
+      this.#observers.delete(queue);
+    }
+  }
+
+  #snapshot(): ReflectorEvent<T, S>[] {
+    const events: ReflectorEvent<T, S>[] = [];
+    for (const obj of this.#store.values()) {
+      events.push({ type: "ADDED", object: obj });
+    }
+    if (this.#syncedVersion !== undefined) {
+      events.push({
+        type: "SYNCED",
+        object: { metadata: { resourceVersion: this.#syncedVersion } },
+      });
+    }
+    return events;
+  }
+
+  /**
+   * Runs `cb` with {@link observeAll}'s iterator (v0.7.3 helper).
+   * @param cb Consumes the events.
+   * @returns What `cb` returns.
+   */
+  goObserveAll<U>(
+    cb: (iter: AsyncIterableIterator<ReflectorEvent<T, S>>) => Promise<U>,
+  ): Promise<U> {
+    return cb(this.observeAll());
+  }
+}
+
+/** The events that turn the state `from` into the state `to`. */
+function difference<T, S>(
+  from: Map<string, T & KindIdsReq>,
+  to: Map<string, T & KindIdsReq>,
+): ReflectorEvent<T, S>[] {
+  const events: ReflectorEvent<T, S>[] = [];
+  for (const [key, obj] of to) {
+    const known = from.get(key);
+    if (!known) events.push({ type: "ADDED", object: obj });
+    else if (known.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      events.push({ type: "MODIFIED", object: obj, previous: known });
+    }
+  }
+  for (const [key, obj] of from) {
+    if (!to.has(key)) events.push({ type: "DELETED", object: obj });
+  }
+  return events;
+}
+
+function keyOf(obj: KindIdsReq): string {
+  return `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
+}
+
+function keyed<T extends KindIds>(item: T): T & KindIdsReq {
+  const m = item.metadata;
+  if (!m || m.name == null || m.resourceVersion == null) {
+    throw new TypeError(
+      "Reflector: an object without metadata.name or metadata.resourceVersion",
+    );
+  }
+  return item as T & KindIdsReq;
+}

@@ -1,0 +1,646 @@
+// The Reflector's state machine with injected list and watch functions and a
+// fake clock: every transition, the events observers see, and cleanup.
+
+import assert from "node:assert/strict";
+import {
+  ExponentialBackoff,
+  KubernetesApiError,
+  type ListOpts,
+  Reflector,
+  type ReflectorClock,
+  type ReflectorEvent,
+  type WatchEvent,
+  type WatchOpts,
+} from "../mod.ts";
+
+type Obj = {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+  };
+  data?: string;
+};
+type Status = { code?: number; reason?: string; message?: string };
+
+const obj = (name: string, rv: string, data?: string): Obj => ({
+  metadata: { name, namespace: "ns", uid: `uid-${name}`, resourceVersion: rv },
+  ...(data ? { data } : {}),
+});
+
+/** Time that only moves when the test says so. */
+class FakeClock implements ReflectorClock {
+  time = 1_000_000;
+  sleeps: number[] = [];
+  #timers: { at: number; resolve: () => void }[] = [];
+  now(): number {
+    return this.time;
+  }
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const timer = { at: this.time + ms, resolve };
+      this.#timers.push(timer);
+      signal.addEventListener("abort", () => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+  advance(ms: number): void {
+    this.time += ms;
+    const due = this.#timers.filter((t) => t.at <= this.time);
+    this.#timers = this.#timers.filter((t) => t.at > this.time);
+    for (const t of due) t.resolve();
+  }
+}
+
+/** A watch stream the test feeds by hand. */
+class FakeWatch {
+  readonly opts: WatchOpts;
+  #controller!: ReadableStreamDefaultController<WatchEvent<Obj, Status>>;
+  readonly stream: ReadableStream<WatchEvent<Obj, Status>>;
+  cancelled = false;
+  constructor(opts: WatchOpts) {
+    this.opts = opts;
+    this.stream = new ReadableStream({
+      start: (c) => void (this.#controller = c),
+      cancel: () => void (this.cancelled = true),
+    });
+    opts.abortSignal?.addEventListener("abort", () => {
+      try {
+        this.#controller.error(opts.abortSignal!.reason);
+      } catch { /* already closed */ }
+    });
+  }
+  send(evt: WatchEvent<Obj, Status>): void {
+    this.#controller.enqueue(evt);
+  }
+  end(): void {
+    this.#controller.close();
+  }
+  fail(err: unknown): void {
+    this.#controller.error(err);
+  }
+}
+
+/** Lister and watcher backed by scripted pages and fake watches. */
+class FakeApi {
+  lists: ListOpts[] = [];
+  watches: FakeWatch[] = [];
+  pages: ((
+    opts: ListOpts,
+  ) => { items: Obj[]; rv: string; cont?: string } | Error)[] = [];
+  watchErrors: Error[] = [];
+  #waiters: (() => void)[] = [];
+  lister = (opts: ListOpts) => {
+    this.lists.push(opts);
+    const next = this.pages.shift();
+    if (!next) return Promise.reject(new Error("no page scripted"));
+    const page = next(opts);
+    if (page instanceof Error) return Promise.reject(page);
+    return Promise.resolve({
+      metadata: { resourceVersion: page.rv, continue: page.cont },
+      items: page.items,
+    });
+  };
+  watcher = (opts: WatchOpts) => {
+    const err = this.watchErrors.shift();
+    if (err) return Promise.reject(err);
+    const w = new FakeWatch(opts);
+    this.watches.push(w);
+    for (const wake of this.#waiters.splice(0)) wake();
+    return Promise.resolve(w.stream);
+  };
+  async nextWatch(count: number): Promise<FakeWatch> {
+    while (this.watches.length < count) {
+      await new Promise<void>((r) => this.#waiters.push(r));
+    }
+    return this.watches[count - 1];
+  }
+}
+
+const gone = (reason = "Expired") =>
+  new KubernetesApiError(410, { reason, message: "too old resource version" }, {
+    method: "GET",
+    path: "/x",
+  });
+
+function collect(reflector: Reflector<Obj, Status>) {
+  const events: ReflectorEvent<Obj, Status>[] = [];
+  const done = (async () => {
+    for await (const evt of reflector.observeAll()) events.push(evt);
+  })();
+  return { events, done };
+}
+
+const summary = (events: ReflectorEvent<Obj, Status>[]) =>
+  events.map((e) =>
+    "metadata" in e.object && "name" in e.object.metadata
+      ? `${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}`
+      : e.type === "SYNCED" || e.type === "BOOKMARK"
+      ? `${e.type} ${e.object.metadata.resourceVersion}`
+      : e.type
+  );
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED, → Watching at the list's version", async () => {
+  const api = new FakeApi();
+  api.pages.push(
+    () => ({ items: [obj("a", "1"), obj("b", "2")], rv: "10", cont: "t1" }),
+    () => ({ items: [obj("c", "3")], rv: "10" }),
+  );
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    pageSize: 2,
+    labelSelector: "app=x",
+  });
+  const { events } = collect(r);
+  await new Promise((res) => setTimeout(res, 0));
+  const next = await r.step({ kind: "Empty" }, new AbortController().signal);
+  assert.deepEqual(next, { kind: "Watching", resourceVersion: "10" });
+  assert.deepEqual(
+    api.lists.map((
+      l,
+    ) => [l.limit, l.continue, l.labelSelector, l.resourceVersion]),
+    [
+      [2, undefined, "app=x", undefined],
+      [2, "t1", "app=x", undefined],
+    ],
+  );
+  await until(() => events.length === 4, "events");
+  assert.deepEqual(summary(events), [
+    "ADDED a@1",
+    "ADDED b@2",
+    "ADDED c@3",
+    "SYNCED 10",
+  ]);
+  assert.ok(r.isSynced());
+  assert.equal(r.getCached("ns", "b")?.metadata.resourceVersion, "2");
+  r.stop();
+});
+
+Deno.test("a 410 on a continue token restarts the list from the first page", async () => {
+  const api = new FakeApi();
+  api.pages.push(
+    () => ({ items: [obj("a", "1")], rv: "10", cont: "old" }),
+    () => gone(),
+    () => ({ items: [obj("a", "1"), obj("b", "11")], rv: "12" }),
+  );
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    pageSize: 1,
+  });
+  const next = await r.step({ kind: "Empty" }, new AbortController().signal);
+  assert.deepEqual(next, { kind: "Watching", resourceVersion: "12" });
+  assert.deepEqual(api.lists.map((l) => l.continue), [
+    undefined,
+    "old",
+    undefined,
+  ]);
+  assert.deepEqual([...r.listCached()].map((o) => o.metadata.name), ["a", "b"]);
+});
+
+Deno.test("Watching applies events in order, MODIFIED carries the previous object, bookmarks move the version", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [obj("a", "1")], rv: "5" }));
+  const clock = new FakeClock();
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock,
+    watchTimeoutSeconds: () => 321,
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const { events, done } = collect(r);
+  const w = await api.nextWatch(1);
+  assert.deepEqual(
+    [w.opts.resourceVersion, w.opts.timeoutSeconds, w.opts.allowWatchBookmarks],
+    ["5", 321, true],
+  );
+  w.send({ type: "ADDED", object: obj("b", "6") });
+  w.send({ type: "MODIFIED", object: obj("a", "7", "new") });
+  w.send({ type: "DELETED", object: obj("b", "8") });
+  w.send({ type: "BOOKMARK", object: { metadata: { resourceVersion: "9" } } });
+  await until(() => events.length >= 6, "live events");
+  const modified = events.find((e) => e.type === "MODIFIED");
+  assert.ok(modified?.type === "MODIFIED");
+  assert.equal(modified.previous.metadata.resourceVersion, "1");
+  assert.equal(modified.object.data, "new");
+
+  clock.time += 5000; // a watch that lasted: its clean end resumes at once
+  w.end();
+  const w2 = await api.nextWatch(2);
+  assert.equal(w2.opts.resourceVersion, "9", "resumes from the bookmark");
+  ctl.abort();
+  await running;
+  await done;
+  assert.deepEqual(summary(events), [
+    "ADDED a@1",
+    "SYNCED 5",
+    "ADDED b@6",
+    "MODIFIED a@7",
+    "DELETED b@8",
+    "BOOKMARK 9",
+  ]);
+  assert.equal(r.state.kind, "Stopped");
+});
+
+Deno.test("410 as an ERROR event: DESYNCED, then exactly the difference, then SYNCED", async () => {
+  const api = new FakeApi();
+  api.pages.push(
+    () => ({
+      items: [obj("keep", "1"), obj("change", "2"), obj("drop", "3")],
+      rv: "10",
+    }),
+    () => ({
+      items: [obj("keep", "1"), obj("change", "20"), obj("new", "21")],
+      rv: "22",
+    }),
+  );
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const { events, done } = collect(r);
+  const w = await api.nextWatch(1);
+  w.send({
+    type: "ERROR",
+    object: {
+      code: 410,
+      reason: "Expired",
+      message: "too old resource version: 10 (15)",
+    },
+  });
+  const w2 = await api.nextWatch(2);
+  assert.equal(w2.opts.resourceVersion, "22");
+  ctl.abort();
+  await running;
+  await done;
+  assert.deepEqual(summary(events), [
+    "ADDED keep@1",
+    "ADDED change@2",
+    "ADDED drop@3",
+    "SYNCED 10",
+    "DESYNCED",
+    "MODIFIED change@20",
+    "ADDED new@21",
+    "DELETED drop@3",
+    "SYNCED 22",
+  ]);
+  assert.ok(
+    !events.some((e) => e.type === "ERROR"),
+    "an expiry is not an error for observers",
+  );
+});
+
+Deno.test("410 as an HTTP status from the watch request relists too", async () => {
+  const api = new FakeApi();
+  api.pages.push(
+    () => ({ items: [], rv: "10" }),
+    () => ({ items: [obj("x", "30")], rv: "31" }),
+  );
+  api.watchErrors.push(gone("Gone"));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+  });
+  const signal = new AbortController().signal;
+  assert.deepEqual(await r.step({ kind: "Empty" }, signal), {
+    kind: "Watching",
+    resourceVersion: "10",
+  });
+  assert.deepEqual(
+    await r.step({ kind: "Watching", resourceVersion: "10" }, signal),
+    { kind: "Empty" },
+  );
+  assert.ok(!r.isSynced());
+  assert.deepEqual(await r.step({ kind: "Empty" }, signal), {
+    kind: "Watching",
+    resourceVersion: "31",
+  });
+});
+
+Deno.test("any other failure backs off (client-go's numbers) and resumes from the last version", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [], rv: "10" }));
+  const clock = new FakeClock();
+  const backoff = new ExponentialBackoff({ random: () => 0 });
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock,
+    backoff,
+  });
+  const signal = new AbortController().signal;
+  await r.step({ kind: "Empty" }, signal);
+
+  api.watchErrors.push(
+    new TypeError("error sending request: connection reset"),
+    new KubernetesApiError(503, {}, { method: "GET", path: "/x" }),
+    new KubernetesApiError(429, {}, { method: "GET", path: "/x" }),
+  );
+  const states = [];
+  for (let i = 0; i < 3; i++) {
+    states.push(
+      await r.step({ kind: "Watching", resourceVersion: "10" }, signal),
+    );
+  }
+  assert.deepEqual(states.map((s) => s.kind === "Backoff" && s.delayMs), [
+    800,
+    1600,
+    3200,
+  ]);
+  assert.ok(
+    states.every((s) =>
+      s.kind === "Backoff" && s.next.kind === "Watching" &&
+      s.next.resourceVersion === "10"
+    ),
+  );
+
+  // A stream that breaks mid-way (a malformed line, a reset) keeps the version it reached.
+  const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
+  const w = await api.nextWatch(1);
+  w.send({ type: "ADDED", object: obj("a", "11") });
+  w.fail(new Error("malformed JSON on line 2 of the stream"));
+  const after = await stepping;
+  assert.equal(after.kind, "Backoff");
+  assert.deepEqual(after.kind === "Backoff" && after.next, {
+    kind: "Watching",
+    resourceVersion: "11",
+  });
+
+  // Two minutes without failure: back to 800 ms.
+  clock.time += 120_000;
+  api.watchErrors.push(new Error("reset"));
+  const fresh = await r.step(
+    { kind: "Watching", resourceVersion: "11" },
+    signal,
+  );
+  assert.equal(fresh.kind === "Backoff" && fresh.delayMs, 800);
+
+  // Backoff waits on the clock, then moves on.
+  const waiting = r.step({
+    kind: "Backoff",
+    delayMs: 800,
+    next: { kind: "Empty" },
+  }, signal);
+  clock.advance(800);
+  assert.deepEqual(await waiting, { kind: "Empty" });
+});
+
+Deno.test("401 and 403 reach observers as ERROR events, and the loop keeps retrying", async () => {
+  const api = new FakeApi();
+  const forbidden = () =>
+    new KubernetesApiError(403, {
+      reason: "Forbidden",
+      message: "configmaps is forbidden",
+    }, { method: "GET", path: "/x" });
+  api.pages.push(
+    forbidden,
+    forbidden,
+    () => ({ items: [obj("a", "1")], rv: "2" }),
+  );
+  const clock = new FakeClock();
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock,
+    backoff: new ExponentialBackoff({ random: () => 0 }),
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const { events, done } = collect(r);
+  await until(() => clock.sleeps.includes(800), "first backoff");
+  clock.advance(800);
+  await until(() => clock.sleeps.includes(1600), "second backoff");
+  clock.advance(1600);
+  await api.nextWatch(1);
+  ctl.abort();
+  await running;
+  await done;
+  assert.deepEqual(summary(events), [
+    "ERROR",
+    "ERROR",
+    "ADDED a@1",
+    "SYNCED 2",
+  ]);
+  const err = events[0];
+  assert.ok(err.type === "ERROR");
+  assert.equal(err.object.code, 403);
+  assert.equal(err.object.message, "configmaps is forbidden");
+});
+
+Deno.test("a non-410 ERROR event is passed on, then the watch backs off and resumes", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [], rv: "10" }));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+  });
+  const signal = new AbortController().signal;
+  await r.step({ kind: "Empty" }, signal);
+  const { events } = collect(r);
+  await new Promise((res) => setTimeout(res, 0));
+  const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
+  const w = await api.nextWatch(1);
+  w.send({
+    type: "ERROR",
+    object: { code: 500, reason: "InternalError", message: "etcd is sad" },
+  });
+  const next = await stepping;
+  assert.equal(next.kind, "Backoff");
+  assert.ok(w.opts.abortSignal?.aborted, "the watch request is aborted");
+  await until(() => events.some((e) => e.type === "ERROR"), "the ERROR event");
+  r.stop();
+});
+
+Deno.test("a stalled watch (no event within the inactivity timeout) is aborted and retried", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [], rv: "10" }));
+  const clock = new FakeClock();
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock,
+    inactivityTimeoutMs: 60_000,
+  });
+  const signal = new AbortController().signal;
+  await r.step({ kind: "Empty" }, signal);
+  const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
+  const w = await api.nextWatch(1);
+  w.send({ type: "ADDED", object: obj("a", "11") });
+  await until(() => r.getCached("ns", "a") !== undefined, "the event");
+  clock.advance(59_000); // each event restarts the timer
+  await new Promise((res) => setTimeout(res, 0));
+  clock.advance(60_000);
+  const next = await stepping;
+  assert.equal(next.kind, "Backoff");
+  assert.deepEqual(next.kind === "Backoff" && next.next, {
+    kind: "Watching",
+    resourceVersion: "11",
+  });
+  assert.ok(w.opts.abortSignal?.aborted, "the stalled request was aborted");
+});
+
+Deno.test("a watch that ends at once with nothing backs off instead of spinning", async () => {
+  const api = new FakeApi();
+  const clock = new FakeClock();
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, { clock });
+  const stepping = r.step(
+    { kind: "Watching", resourceVersion: "10" },
+    new AbortController().signal,
+  );
+  (await api.nextWatch(1)).end();
+  const next = await stepping;
+  assert.equal(next.kind, "Backoff");
+});
+
+Deno.test("observers: a consistent snapshot, then live events; several at once", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [obj("a", "1"), obj("b", "2")], rv: "3" }));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const w = await api.nextWatch(1);
+  const late1 = collect(r);
+  const late2 = collect(r);
+  await until(
+    () => late1.events.length === 3 && late2.events.length === 3,
+    "snapshots",
+  );
+  w.send({ type: "ADDED", object: obj("c", "4") });
+  await until(
+    () => late1.events.length === 4 && late2.events.length === 4,
+    "live event",
+  );
+  ctl.abort();
+  await running;
+  await Promise.all([late1.done, late2.done]);
+  for (const o of [late1, late2]) {
+    assert.deepEqual(summary(o.events), [
+      "ADDED a@1",
+      "ADDED b@2",
+      "SYNCED 3",
+      "ADDED c@4",
+    ]);
+  }
+});
+
+Deno.test("a slow observer is bounded: past its buffer it gets DESYNCED and the exact difference", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [obj("a", "1"), obj("b", "2")], rv: "3" }));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+    observerBufferSize: 3,
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const w = await api.nextWatch(1);
+  const iter = r.observeAll();
+  const seen: ReflectorEvent<Obj, Status>[] = [];
+  seen.push((await iter.next()).value!); // registered; the snapshot is being read
+  for (let i = 0; i < 10; i++) {
+    w.send({ type: "MODIFIED", object: obj("a", `${10 + i}`) });
+  }
+  w.send({ type: "DELETED", object: obj("b", "30") });
+  w.send({ type: "ADDED", object: obj("z", "31") });
+  await until(
+    () => r.getCached("ns", "z") !== undefined,
+    "the reflector to catch up",
+  );
+  ctl.abort();
+  await running;
+  for await (const evt of iter) seen.push(evt);
+  assert.deepEqual(summary(seen), [
+    "ADDED a@1",
+    "ADDED b@2",
+    "SYNCED 3",
+    "DESYNCED",
+    "MODIFIED a@19",
+    "ADDED z@31",
+    "DELETED b@2",
+    "SYNCED 31",
+  ]);
+  // Replaying what the observer saw gives the reflector's cache.
+  const replay = new Map<string, string>();
+  for (const e of seen) {
+    if (e.type === "ADDED" || e.type === "MODIFIED") {
+      replay.set(e.object.metadata.name, e.object.metadata.resourceVersion);
+    }
+    if (e.type === "DELETED") replay.delete(e.object.metadata.name);
+  }
+  assert.deepEqual(
+    [...replay].sort(),
+    [...r.listCached()].map((
+      o,
+    ) => [o.metadata.name, o.metadata.resourceVersion]).sort(),
+  );
+});
+
+Deno.test("a predicate filters the cache; an object that stops matching is DELETED", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({
+    items: [obj("a", "1", "keep"), obj("b", "2", "skip")],
+    rv: "3",
+  }));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+    predicate: (o) => o.data === "keep",
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const { events, done } = collect(r);
+  const w = await api.nextWatch(1);
+  w.send({ type: "MODIFIED", object: obj("b", "4", "keep") });
+  w.send({ type: "MODIFIED", object: obj("a", "5", "skip") });
+  await until(() => events.length === 4, "events");
+  ctl.abort();
+  await running;
+  await done;
+  assert.deepEqual(summary(events), [
+    "ADDED a@1",
+    "SYNCED 3",
+    "ADDED b@4",
+    "DELETED a@1",
+  ]);
+});
+
+Deno.test("run: aborting returns promptly with everything closed; stop twice is harmless; run twice throws", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [], rv: "1" }));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher);
+  const running = r.run();
+  const w = await api.nextWatch(1);
+  const { done } = collect(r);
+  r.stop();
+  r.stop();
+  await running;
+  await done;
+  assert.ok(w.opts.abortSignal?.aborted);
+  await assert.rejects(() => r.run(), /already called/);
+  // An observer that starts after the stop gets the snapshot and finishes.
+  const after = collect(r);
+  await after.done;
+  assert.deepEqual(summary(after.events), ["SYNCED 1"]);
+});
+
+Deno.test("ExponentialBackoff: 800 ms doubling to 30 s, jitter up to +100%, reset after two quiet minutes", () => {
+  const b = new ExponentialBackoff({ random: () => 0 });
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((t) => b.next(t)), [
+    800,
+    1600,
+    3200,
+    6400,
+    12800,
+    25600,
+    30000,
+    30000,
+  ]);
+  assert.equal(b.next(8 + 120_000), 800);
+  const jittery = new ExponentialBackoff({ random: () => 0.5 });
+  assert.equal(jittery.next(0), 1200);
+  b.reset();
+  assert.equal(b.next(0), 800);
+});

@@ -13,7 +13,9 @@ import {
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
+  listWatch,
   readAllPages,
+  Reflector,
   type RestClient,
 } from "./mod.ts";
 
@@ -186,15 +188,77 @@ try {
     say(`   "${err.message}"`);
   }
 
-  if (args.pod) {
-    say(`\n5. The last lines of pod ${args.pod}'s log:`);
-    const log = await client.performRequest({
-      method: "GET",
-      path: `/api/v1/namespaces/${ns}/pods/${args.pod}/log`,
-      querystring: new URLSearchParams({ tailLines: "10" }),
-      expectStream: true,
+  say(
+    `\n5. A Reflector keeps a cache of the demo's ConfigMaps through list + watch:`,
+  );
+  {
+    type CM = {
+      metadata: {
+        name: string;
+        namespace: string;
+        uid: string;
+        resourceVersion: string;
+      };
+    };
+    const { lister, watcher } = listWatch<CM>(client, base);
+    const reflector = new Reflector<CM>(lister, watcher, {
+      labelSelector: `demo=${prefix}`,
     });
-    for await (const chunk of log) await Deno.stdout.write(chunk);
+    const stopReflector = new AbortController();
+    const started = performance.now();
+    const running = reflector.run(stopReflector.signal);
+    for await (const evt of reflector.observeAll()) {
+      if (evt.type === "SYNCED") {
+        const names = [...reflector.listCached()].map((o) => o.metadata.name)
+          .sort();
+        say(
+          `   synced ${names.length} objects at resourceVersion ${evt.object.metadata.resourceVersion} in ${
+            Math.round(performance.now() - started)
+          } ms: ${names.join(", ")}`,
+        );
+        await client.performRequest({
+          method: "DELETE",
+          path: `${base}/${prefix}-3`,
+        });
+      } else if (evt.type === "DELETED") {
+        say(
+          `   saw ${evt.object.metadata.name} deleted; the cache now holds ${
+            [...reflector.listCached()].length
+          }`,
+        );
+        break;
+      }
+    }
+    stopReflector.abort();
+    await running;
+  }
+
+  if (args.pod) {
+    say(
+      `\n6. Following pod ${args.pod}'s log for 5 seconds (the last 10 lines first):`,
+    );
+    try {
+      const log = await client.performRequest({
+        method: "GET",
+        path: `/api/v1/namespaces/${ns}/pods/${args.pod}/log`,
+        querystring: new URLSearchParams({ tailLines: "10", follow: "true" }),
+        expectStream: true,
+        abortSignal: AbortSignal.timeout(5000),
+      });
+      let bytes = 0;
+      for await (const chunk of log) bytes += await Deno.stdout.write(chunk);
+      if (bytes === 0) {
+        say(
+          "   (no log lines: the pod has not started, or has not printed anything)",
+        );
+      }
+    } catch (err) {
+      if (err instanceof KubernetesApiError) {
+        say(`   the server said: ${err.message}`);
+      } else if (err instanceof DOMException && err.name === "TimeoutError") {
+        say("   (stopped after 5 seconds)");
+      } else throw err;
+    }
   }
 
   say(`\nCleaning up the demo's ConfigMaps.`);

@@ -52,6 +52,7 @@ try {
     Deno.execPath(),
     bench ? "bench" : "test",
     "--allow-all",
+    ...(bench ? ["--v8-flags=--expose-gc"] : []),
     ...passthrough,
   ], "TERM");
   const child = new Deno.Command(argv[0], {

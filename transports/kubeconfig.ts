@@ -21,6 +21,7 @@ import type { AuthState, CredentialsOptions } from "../lib/credentials.ts";
 import {
   apiErrorFromResponse,
   KubeConfigError,
+  KubernetesApiError,
   parseRetryAfter,
 } from "../lib/errors.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
@@ -29,6 +30,8 @@ import {
   type ConnectForwarder,
   startConnectForwarder,
 } from "./_connect_forwarder.ts";
+import { openWebSocket } from "./_websocket.ts";
+import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
 /** The package version, sent in `User-Agent`. */
 const VERSION = "0.8.0";
@@ -100,6 +103,15 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   readonly #retry: Required<RetryOptions> | false;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #insecureHost: string | undefined;
+  /** Where tunnels dial, and the name their TLS verifies. */
+  readonly #dial: {
+    hostname: string;
+    port: number;
+    tls: boolean;
+    serverName?: string;
+    basePath: string;
+    viaProxy: boolean;
+  };
   /** HttpClients by client certificate; a rotated certificate gets a new one. */
   readonly #clients = new Map<string, Deno.HttpClient>();
   #closed = false;
@@ -145,6 +157,14 @@ export class KubeConfigRestClient implements RestClient, Disposable {
 
     const tlsName = cluster["tls-server-name"];
     const proxyUrl = cluster["proxy-url"];
+    this.#dial = {
+      hostname: url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+      tls: url.protocol === "https:",
+      ...(tlsName && url.protocol === "https:" ? { serverName: tlsName } : {}),
+      basePath,
+      viaProxy: Boolean(proxyUrl),
+    };
     if (tlsName && url.protocol === "https:") {
       if (proxyUrl) {
         throw new KubeConfigError(
@@ -321,11 +341,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     if (this.#closed) {
       throw new Error(`${method} ${path}: this KubeConfigRestClient is closed`);
     }
-    if (opts.expectTunnel) {
-      throw new Error(
-        `${method} ${path}: tunnels (exec, attach, port-forward) are not supported by KubeConfigRestClient yet`,
-      );
-    }
+    if (opts.expectTunnel) return await this.#openTunnel(opts, path);
     opts.abortSignal?.throwIfAborted();
 
     const url = this.#base + path;
@@ -422,6 +438,117 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   /** Same as {@link close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Opens a WebSocket tunnel with the same TLS and credentials as plain
+   * requests, over a connection of our own (Deno's WebSocket cannot present
+   * client certificates, nor show a failed handshake's Status).
+   */
+  async #openTunnel(
+    opts: RequestOptions,
+    path: string,
+  ): Promise<KubernetesTunnel> {
+    const request = { method: opts.method, path };
+    const d = this.#dial;
+    if (d.viaProxy) {
+      throw new Error(
+        `${opts.method} ${path}: tunnels through a proxy-url are not supported`,
+      );
+    }
+    let refreshed = false;
+    for (;;) {
+      opts.abortSignal?.throwIfAborted();
+      const auth = await this.#ctx.credentials.get();
+      const conn = await this.#dialTunnel(auth, request);
+      const onAbort = () => conn.close();
+      opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
+      const headers: [string, string][] = this.#staticHeaders.filter(([k]) =>
+        k !== "accept-encoding"
+      );
+      if (auth.authorization) {
+        headers.push(["authorization", auth.authorization]);
+      }
+      const started = this.#log ? performance.now() : 0;
+      try {
+        const ws = await openWebSocket({
+          conn,
+          host: d.serverName
+            ? `${d.serverName}:${d.port}`
+            : `${
+              d.hostname.includes(":") ? `[${d.hostname}]` : d.hostname
+            }:${d.port}`,
+          path: d.basePath + path,
+          protocols: opts.expectTunnel!,
+          headers,
+          request,
+        });
+        this.#log?.(
+          `${opts.method} ${path} 101 ${ws.protocol} ${
+            Math.round(performance.now() - started)
+          }ms`,
+        );
+        return new WebSocketTunnel(ws, opts.abortSignal);
+      } catch (err) {
+        this.#log?.(
+          `${opts.method} ${path} tunnel failed: ${
+            err instanceof KubernetesApiError ? err.httpCode : "error"
+          }`,
+        );
+        if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
+        if (
+          err instanceof KubernetesApiError && err.isUnauthorized() &&
+          !refreshed && this.#ctx.credentials.invalidate()
+        ) {
+          refreshed = true;
+          continue;
+        }
+        throw err;
+      } finally {
+        opts.abortSignal?.removeEventListener("abort", onAbort);
+      }
+    }
+  }
+
+  async #dialTunnel(
+    auth: AuthState,
+    request: { method: string; path: string },
+  ): Promise<Deno.Conn> {
+    const d = this.#dial;
+    try {
+      if (!d.tls) {
+        return await Deno.connect({ hostname: d.hostname, port: d.port });
+      }
+      if (d.serverName) {
+        // Deno.startTls verifies any name but cannot present a client certificate.
+        if (auth.clientCert) {
+          throw new Error(
+            "tunnels with tls-server-name and a client certificate are not supported by Deno's TLS API",
+          );
+        }
+        const tcp = await Deno.connect({ hostname: d.hostname, port: d.port });
+        return await Deno.startTls(tcp, {
+          hostname: d.serverName,
+          caCerts: this.#caCerts,
+          alpnProtocols: ["http/1.1"],
+        });
+      }
+      const base = {
+        hostname: d.hostname,
+        port: d.port,
+        caCerts: this.#caCerts,
+        alpnProtocols: ["http/1.1"],
+      };
+      return auth.clientCert
+        ? await Deno.connectTls({
+          ...base,
+          cert: auth.clientCert.cert,
+          key: auth.clientCert.key,
+        })
+        : await Deno.connectTls(base);
+    } catch (err) {
+      throw this.#networkError(err, request);
+    }
   }
 
   #clientFor(auth: AuthState): Deno.HttpClient {

@@ -43,3 +43,5 @@ export * from "./lib/auto_detect.ts";
 export * from "./lib/backoff.ts";
 export * from "./lib/reflector.ts";
 export * from "./lib/list_watch.ts";
+export * from "./lib/exec.ts";
+export * from "./lib/port_forward.ts";

@@ -236,86 +236,8 @@ Deno.test("every failure is a KubernetesApiError: 404 403 409 422 410, for JSON,
   });
 });
 
-Deno.test("a watch decodes ADDED, MODIFIED and DELETED in order, and ends at timeoutSeconds", async () => {
-  using client = await adminClient();
-  const ns = await makeNamespace(client, "watch");
-  const base = `/api/v1/namespaces/${ns}/configmaps`;
-  const list = await client.performRequest({
-    method: "GET",
-    path: base,
-    expectJson: true,
-  }) as {
-    metadata: { resourceVersion: string };
-  };
-  const stream = await client.performRequest({
-    method: "GET",
-    path: base,
-    querystring: new URLSearchParams({
-      watch: "1",
-      resourceVersion: list.metadata.resourceVersion,
-      timeoutSeconds: "3",
-    }),
-    expectStream: true,
-    expectJson: true,
-  });
-  await client.performRequest({
-    method: "POST",
-    path: base,
-    bodyJson: cm("w", { v: "1" }),
-  });
-  await client.performRequest({
-    method: "PATCH",
-    path: `${base}/w`,
-    contentType: "application/merge-patch+json",
-    bodyJson: { data: { v: "2" } },
-  });
-  await client.performRequest({ method: "DELETE", path: `${base}/w` });
-  const seen: string[] = [];
-  for await (
-    const ev of stream as ReadableStream<
-      { type: string; object: { data?: { v: string } } }
-    >
-  ) {
-    seen.push(`${ev.type} ${ev.object.data?.v}`);
-  }
-  assert.deepEqual(seen, ["ADDED 1", "MODIFIED 2", "DELETED 2"]);
-  await client.performRequest({
-    method: "DELETE",
-    path: `/api/v1/namespaces/${ns}`,
-  });
-});
-
-Deno.test("abort: before the request, and in the middle of a watch", async () => {
-  using client = await adminClient();
-  const before = new AbortController();
-  before.abort();
-  await assert.rejects(
-    () =>
-      client.performRequest({
-        method: "GET",
-        path: "/api",
-        abortSignal: before.signal,
-      }),
-    (e: Error) => e.name === "AbortError",
-  );
-
-  const ctl = new AbortController();
-  const stream = await client.performRequest({
-    method: "GET",
-    path: "/api/v1/namespaces",
-    querystring: new URLSearchParams({ watch: "1", timeoutSeconds: "60" }),
-    expectStream: true,
-    expectJson: true,
-    abortSignal: ctl.signal,
-  });
-  const reader = stream.getReader();
-  const first = await reader.read(); // the existing namespaces arrive as ADDED
-  assert.equal((first.value as { type: string }).type, "ADDED");
-  ctl.abort();
-  await assert.rejects(async () => {
-    for (;;) if ((await reader.read()).done) break;
-  }, (e: Error) => e.name === "AbortError");
-});
+// Watch decoding and abort (before the request and mid-stream) are in the
+// table shared with the kubectl transport: test/transport_parity_test.ts.
 
 Deno.test({
   name:

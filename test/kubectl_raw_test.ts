@@ -4,9 +4,11 @@
 
 import assert from "node:assert/strict";
 import {
+  execCommand,
   KubectlError,
   KubectlRawRestClient,
   KubernetesApiError,
+  openExec,
   type RequestOptions,
 } from "../mod.ts";
 import { planExec, planKubectl } from "../transports/_kubectl_args.ts";
@@ -427,7 +429,7 @@ Deno.test({
   },
 });
 
-Deno.test("exec tunnel data path: stdin, stdout, stderr and the exit code on the status channel", async () => {
+Deno.test("exec tunnel data path: stdin, stdout, stderr and the exit code, through the exec helpers", async () => {
   // No kubelet runs here, so a stand-in kubectl plays the remote command the
   // way `kubectl exec` behaves: the command's stdout and stderr, then
   // "command terminated with exit code N" and that exit code.
@@ -443,59 +445,33 @@ echo "command terminated with exit code 3" >&2
 exit 3`,
     );
     const client = new KubectlRawRestClient(undefined, { kubectl: fake });
-    const tunnel = await client.performRequest({
-      method: "POST",
-      path: "/api/v1/namespaces/ns/pods/web/exec",
-      querystring: new URLSearchParams([["command", "sh"], ["command", "-c"], [
-        "command",
-        "tr",
-      ], ["stdin", "true"]]),
-      expectTunnel: ["v5.channel.k8s.io", "v4.channel.k8s.io"],
+    const result = await execCommand(client, {
+      namespace: "ns",
+      pod: "web",
+      command: ["sh", "-c", "tr"],
+      stdin: "hello\n",
     });
-    assert.equal(tunnel.transportProtocol, "Opaque");
-    const stdin = await tunnel.getChannel({
-      streamIndex: 0,
-      readable: false,
-      writable: true,
-    });
-    const stdout = await tunnel.getChannel({
-      streamIndex: 1,
-      readable: true,
-      writable: false,
-    });
-    const stderr = await tunnel.getChannel({
-      streamIndex: 2,
-      readable: true,
-      writable: false,
-    });
-    const status = await tunnel.getChannel({
-      streamIndex: 3,
-      readable: true,
-      writable: false,
-    });
+    assert.equal(
+      new TextDecoder().decode(result.stdout),
+      "ran: sh -c tr\nHELLO\n",
+    );
+    assert.equal(
+      new TextDecoder().decode(result.stderr),
+      "a warning\n",
+      "kubectl's own line is kept back",
+    );
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.status.reason, "NonZeroExitCode");
     await assert.rejects(
       () =>
-        tunnel.getChannel({ streamIndex: 4, readable: false, writable: true }),
-      /the resize channel needs a TTY/,
+        openExec(client, {
+          namespace: "ns",
+          pod: "web",
+          command: ["sh"],
+          tty: true,
+        }),
+      /a TTY cannot be carried through kubectl exec/,
     );
-    await tunnel.ready();
-    const writer = stdin.writable.getWriter();
-    await writer.write(new TextEncoder().encode("hello\n"));
-    await writer.close();
-    const [out, err, st] = await Promise.all([
-      new Response(stdout.readable).text(),
-      new Response(stderr.readable).text(),
-      new Response(status.readable).text(),
-    ]);
-    assert.equal(out, "ran: sh -c tr\nHELLO\n");
-    assert.equal(err, "a warning\n", "kubectl's own line is kept back");
-    const parsed = JSON.parse(st);
-    assert.equal(parsed.reason, "NonZeroExitCode");
-    assert.deepEqual(parsed.details.causes, [{
-      reason: "ExitCode",
-      message: "3",
-    }]);
-    await tunnel.stop();
   });
 });
 

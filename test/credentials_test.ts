@@ -104,21 +104,8 @@ Deno.test({
   ignore: harnessOnly,
   fn: () =>
     withTempDir(async (dir) => {
-      await Deno.writeTextFile(
-        `${dir}/cred.json`,
-        execCredential({ token: cp.tokens.admin }),
-      );
-      const plugin = await countingPlugin(dir);
-      const config = KubeConfig.parse(
-        JSON.stringify(
-          kubeconfigFor(
-            cp.server,
-            { "certificate-authority": cp.caFile },
-            execUser(plugin),
-          ),
-        ),
-        `${dir}/config`,
-      );
+      const file = await pluginKubeconfig(dir, { token: cp.tokens.admin });
+      const config = await KubeConfig.readFromPath(file);
       const ctx = config.fetchContext();
       const states = await Promise.all(
         Array.from({ length: 8 }, () => ctx.credentials.get()),

@@ -366,14 +366,7 @@ Deno.test({
         assert.equal(config.sourceOf("cluster", "real"), second);
         using client = await KubeConfigRestClient.forKubeConfig(config);
         assert.equal(client.defaultNamespace, "from-first");
-        const api = await client.performRequest({
-          method: "GET",
-          path: "/api",
-          expectJson: true,
-        }) as {
-          kind: string;
-        };
-        assert.equal(api.kind, "APIVersions");
+        await assertServesApi(client);
 
         const err = (() => {
           try {
@@ -394,6 +387,16 @@ Deno.test({
       }
     }),
 });
+
+/** The client reaches the apiserver: GET /api answers APIVersions. */
+async function assertServesApi(client: KubeConfigRestClient): Promise<void> {
+  const api = await client.performRequest({
+    method: "GET",
+    path: "/api",
+    expectJson: true,
+  }) as { kind: string };
+  assert.equal(api.kind, "APIVersions");
+}
 
 /** A TCP pass-through on another loopback address, so the server's certificate does not name it. */
 function tcpForward(
@@ -470,14 +473,7 @@ Deno.test({
           }, adminUserFields(cp)),
         );
         using named = await KubeConfigRestClient.readKubeConfig(withName);
-        const api = await named.performRequest({
-          method: "GET",
-          path: "/api",
-          expectJson: true,
-        }) as {
-          kind: string;
-        };
-        assert.equal(api.kind, "APIVersions");
+        await assertServesApi(named);
         // Client-certificate auth went through the forwarder too: this needs admin rights.
         const nss = await named.performRequest({
           method: "GET",
@@ -542,14 +538,7 @@ Deno.test({
           }, adminUserFields(cp)),
         );
         using client = await KubeConfigRestClient.readKubeConfig(file);
-        const api = await client.performRequest({
-          method: "GET",
-          path: "/api",
-          expectJson: true,
-        }) as {
-          kind: string;
-        };
-        assert.equal(api.kind, "APIVersions");
+        await assertServesApi(client);
         assert.equal(tunnels, 1);
       } finally {
         listener.close();

@@ -195,12 +195,13 @@ export function adminHeaders(cp: ControlPlaneInfo): Record<string, string> {
 }
 
 export const LIMITED_NAMESPACE = "kube-test-limited";
-const KUBE_SOURCE_VERSION = "1.20.2";
+/** Must match BUILD_TAG in test/install_binaries.sh (the cache is keyed by it). */
+const KUBE_BUILD_TAG = "1.20.2-reflect2fix";
 
 function cacheDir(): string {
   const base = Deno.env.get("XDG_CACHE_HOME") ??
     `${Deno.env.get("HOME") ?? "/tmp"}/.cache`;
-  return `${base}/deno-kubernetes-transport/kubernetes-${KUBE_SOURCE_VERSION}/bin`;
+  return `${base}/deno-kubernetes-transport/kubernetes-${KUBE_BUILD_TAG}/bin`;
 }
 
 async function isExecutable(path: string): Promise<boolean> {

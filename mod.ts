@@ -45,3 +45,4 @@ export * from "./lib/reflector.ts";
 export * from "./lib/list_watch.ts";
 export * from "./lib/exec.ts";
 export * from "./lib/port_forward.ts";
+export * from "./lib/tunnel_error.ts";

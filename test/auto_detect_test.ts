@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { KubeConfigRestClient, KubernetesApiError } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import { withTempDir } from "./_helpers.ts";
 
 const cp = await controlPlane();

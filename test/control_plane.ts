@@ -6,13 +6,24 @@
 // starts its own through the same code.
 
 import { createCa, createServiceAccountKeys, issueCert } from "./_pki.ts";
+import {
+  diesWithParent,
+  freePort,
+  spawnServer,
+  stopProcess,
+  waitFor,
+} from "./_processes.ts";
+import type { Binaries } from "./_binaries.ts";
 
-/** Where the suite finds its binaries. */
-export interface Binaries {
-  etcd: string;
-  kubeApiserver: string;
-  kubectl: string;
-}
+export { diesWithParent };
+export {
+  type Binaries,
+  ensureBinaries,
+  findBinaries,
+  findNodeBinaries,
+  type NodeBinaries,
+  nodeWanted,
+} from "./_binaries.ts";
 
 /** A client-certificate user. */
 export interface CertUser {
@@ -55,6 +66,26 @@ export interface ControlPlaneInfo {
   pids?: { etcd: number; apiserver: number };
   /** True when the suite runs against a cluster it did not start. */
   external: boolean;
+  /** The node pods run on, when there is one (see test/node.ts). */
+  node?: NodeInfo;
+  /** Why there is no node: node tests report themselves skipped with it. */
+  nodeSkipReason?: string;
+}
+
+/** What suites learn about the node (JSON-serialisable, in the descriptor). */
+export interface NodeInfo {
+  /** The Node object's name. */
+  name: string;
+  /** The node's InternalIP (the CNI bridge's gateway address); absent for an external cluster. */
+  ip?: string;
+  /** A busybox-like image pods can run (`sh`, `httpd`, `nc`, `sleep`, `cat`), and how to get it. */
+  images: { busybox: string };
+  /** `Never` for the harness's node (images are imported, no registry); `IfNotPresent` elsewhere. */
+  imagePullPolicy: "Never" | "IfNotPresent";
+  /** Scratch directory (containerd, kubelet, logs); absent for an external cluster. */
+  dir?: string;
+  /** Milliseconds from start to a Ready node. */
+  readyAfterMs?: number;
 }
 
 /** A control plane this process started. */
@@ -69,33 +100,6 @@ export interface RunningControlPlane extends ControlPlaneInfo {
 export const DESCRIPTOR_ENV = "KUBE_TEST_CONTROL_PLANE";
 /** The env var naming an existing cluster's kubeconfig to test against instead. */
 export const EXTERNAL_KUBECONFIG_ENV = "KUBE_TEST_KUBECONFIG";
-
-let shared: Promise<ControlPlaneInfo> | undefined;
-
-/**
- * The control plane for this test run: the one test/run.ts started (through
- * KUBE_TEST_CONTROL_PLANE), an external cluster (KUBE_TEST_KUBECONFIG), or
- * one started now for a test file run on its own and stopped at exit.
- */
-export function controlPlane(): Promise<ControlPlaneInfo> {
-  shared ??= loadOrStart();
-  return shared;
-}
-
-async function loadOrStart(): Promise<ControlPlaneInfo> {
-  const descriptor = Deno.env.get(DESCRIPTOR_ENV);
-  if (descriptor) {
-    return JSON.parse(await Deno.readTextFile(descriptor)) as ControlPlaneInfo;
-  }
-  const external = Deno.env.get(EXTERNAL_KUBECONFIG_ENV);
-  if (external) return await describeExternal(external, await ensureBinaries());
-  const cp = await startControlPlane({
-    binaries: await ensureBinaries(),
-    log: (m) => console.error(`test harness: ${m}`),
-  });
-  globalThis.addEventListener("unload", () => cp.stopSync());
-  return cp;
-}
 
 /** Serialisable view of a control plane, for the descriptor file. */
 export function describe(cp: ControlPlaneInfo): ControlPlaneInfo {
@@ -195,170 +199,9 @@ export function adminHeaders(cp: ControlPlaneInfo): Record<string, string> {
 }
 
 export const LIMITED_NAMESPACE = "kube-test-limited";
-/** Must match BUILD_TAG in test/install_binaries.sh (the cache is keyed by it). */
-const KUBE_BUILD_TAG = "1.20.2-reflect2fix";
 
-function cacheDir(): string {
-  const base = Deno.env.get("XDG_CACHE_HOME") ??
-    `${Deno.env.get("HOME") ?? "/tmp"}/.cache`;
-  return `${base}/deno-kubernetes-transport/kubernetes-${KUBE_BUILD_TAG}/bin`;
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    const st = await Deno.stat(path);
-    return st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-async function onPath(name: string): Promise<string | undefined> {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir && await isExecutable(`${dir}/${name}`)) return `${dir}/${name}`;
-  }
-  return undefined;
-}
-
-/**
- * Finds etcd, kube-apiserver and kubectl: env overrides (ETCD_BIN,
- * KUBE_APISERVER_BIN, KUBECTL_BIN), then PATH, then the build cache.
- * Returns the names of those it could not find.
- */
-export async function findBinaries(): Promise<
-  { found: Partial<Binaries>; missing: (keyof Binaries)[] }
-> {
-  const found: Partial<Binaries> = {};
-  const lookups: [keyof Binaries, string, string][] = [
-    ["etcd", "ETCD_BIN", "etcd"],
-    ["kubeApiserver", "KUBE_APISERVER_BIN", "kube-apiserver"],
-    ["kubectl", "KUBECTL_BIN", "kubectl"],
-  ];
-  const missing: (keyof Binaries)[] = [];
-  for (const [key, env, name] of lookups) {
-    const override = Deno.env.get(env);
-    if (override) {
-      if (!await isExecutable(override)) {
-        throw new Error(`${env}=${override} is not an executable file`);
-      }
-      found[key] = override;
-      continue;
-    }
-    const cached = `${cacheDir()}/${name}`;
-    const path = await onPath(name) ??
-      (await isExecutable(cached) ? cached : undefined);
-    if (path) found[key] = path;
-    else missing.push(key);
-  }
-  return { found, missing };
-}
-
-/** Finds the binaries, installing what is missing with test/install_binaries.sh. */
-export async function ensureBinaries(): Promise<Binaries> {
-  const first = await findBinaries();
-  if (first.missing.length === 0) return first.found as Binaries;
-  console.error(
-    `test harness: ${
-      first.missing.join(", ")
-    } not found; installing (the first kube-apiserver build takes a few minutes)`,
-  );
-  const script = new URL("./install_binaries.sh", import.meta.url).pathname;
-  const out = await new Deno.Command("bash", {
-    args: [script],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) {
-    throw new Error(`test/install_binaries.sh failed with code ${out.code}`);
-  }
-  const second = await findBinaries();
-  if (second.missing.length) {
-    throw new Error(
-      `still missing after install: ${second.missing.join(", ")}`,
-    );
-  }
-  return second.found as Binaries;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/**
- * Prefixes a command so that it dies with this process: on Linux,
- * `setpriv --pdeathsig` delivers `signal` when the spawning thread exits —
- * for Deno that is the main thread, so even a SIGKILL of this process leaves
- * nothing behind. Elsewhere the command is returned unchanged.
- */
-export async function diesWithParent(
-  argv: string[],
-  signal: "KILL" | "TERM" = "KILL",
-): Promise<string[]> {
-  const setpriv = Deno.build.os === "linux"
-    ? await onPath("setpriv")
-    : undefined;
-  return setpriv ? [setpriv, "--pdeathsig", signal, "--", ...argv] : argv;
-}
-
-/** Spawns a long-running server whose output goes to `logFile`. */
-async function spawnServer(
-  bin: string,
-  args: string[],
-  logFile: string,
-): Promise<Deno.ChildProcess> {
-  const argv = await diesWithParent([
-    "sh",
-    "-c",
-    'exec "$@" >>"$KUBE_TEST_LOG" 2>&1',
-    "sh",
-    bin,
-    ...args,
-  ]);
-  return new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    env: { KUBE_TEST_LOG: logFile },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
-async function logTail(file: string, lines = 25): Promise<string> {
-  try {
-    const text = await Deno.readTextFile(file);
-    return text.trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-async function stopProcess(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already exited
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const killed = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already exited
-      }
-      resolve();
-    }, 5000);
-  });
-  await Promise.race([child.status, killed]);
-  await child.status;
-  clearTimeout(timer);
-}
-
-function kubeconfigYaml(opts: {
+/** A one-context kubeconfig (JSON, which YAML readers accept). */
+export function kubeconfigYaml(opts: {
   server: string;
   ca: string;
   user: Record<string, string>;
@@ -409,7 +252,7 @@ export async function startControlPlane(
   await Deno.mkdir(pki);
 
   const ca = await createCa(pki, "ca", "kube-test-ca");
-  const [serving, admin, limited, sa] = await Promise.all([
+  const [serving, admin, limited, sa, kubeletClient] = await Promise.all([
     issueCert(pki, ca, {
       name: "apiserver",
       commonName: "kube-apiserver",
@@ -435,6 +278,13 @@ export async function startControlPlane(
       usage: "client",
     }),
     createServiceAccountKeys(pki),
+    // How the apiserver authenticates to a kubelet (logs, exec, port-forward).
+    issueCert(pki, ca, {
+      name: "apiserver-kubelet-client",
+      commonName: "kube-apiserver-kubelet-client",
+      organizations: ["system:masters"],
+      usage: "client",
+    }),
   ]);
 
   const tokens = {
@@ -506,7 +356,11 @@ export async function startControlPlane(
       `--service-account-signing-key-file=${sa.privateKeyFile}`,
       "--service-account-issuer=https://kubernetes.default.svc",
       "--api-audiences=https://kubernetes.default.svc",
-      "--authorization-mode=RBAC",
+      "--authorization-mode=Node,RBAC",
+      `--kubelet-client-certificate=${kubeletClient.certFile}`,
+      `--kubelet-client-key=${kubeletClient.keyFile}`,
+      `--kubelet-certificate-authority=${ca.certFile}`,
+      "--kubelet-preferred-address-types=InternalIP",
       "--service-cluster-ip-range=10.96.0.0/24",
       // Watches of ConfigMaps go to etcd directly, so etcd compaction reaches them (410 tests).
       "--watch-cache-sizes=configmaps#0",
@@ -633,39 +487,6 @@ export async function startControlPlane(
     await stop();
     throw err;
   }
-}
-
-async function waitFor(
-  what: string,
-  child: Deno.ChildProcess,
-  logFile: string,
-  probe: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  let exited: Deno.CommandStatus | undefined;
-  child.status.then((s) => exited = s);
-  const deadline = performance.now() + timeoutMs;
-  let lastError: unknown = undefined;
-  while (performance.now() < deadline) {
-    if (exited) {
-      throw new Error(
-        `${what} exited with code ${exited.code} before becoming ready; log tail:\n${await logTail(
-          logFile,
-        )}`,
-      );
-    }
-    try {
-      if (await probe()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `${what} not ready after ${timeoutMs} ms (last probe error: ${lastError}); log tail:\n${await logTail(
-      logFile,
-    )}`,
-  );
 }
 
 /** Namespaces, RBAC and service accounts every suite may rely on. */

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import {
   adminHeaders,
   adminHttpClient,
-  controlPlane,
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
 } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 
@@ -238,7 +238,13 @@ async function runProbe(mode: "fail" | "hang") {
     new URL("./fixtures/harness_probe.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", runner, probe],
-    env: { ...env, KUBE_TEST_PROBE_OUT: outFile, KUBE_TEST_PROBE_MODE: mode },
+    env: {
+      ...env,
+      KUBE_TEST_PROBE_OUT: outFile,
+      KUBE_TEST_PROBE_MODE: mode,
+      // One node per machine, and the outer run has it (node teardown: test/node_test.ts).
+      KUBE_TEST_NODE: "0",
+    },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

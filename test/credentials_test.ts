@@ -9,7 +9,7 @@ import {
   KubeConfigRestClient,
   KubernetesApiError,
 } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import {
   kubeconfigFor,
   withTempDir,

@@ -3,12 +3,8 @@
 
 import assert from "node:assert/strict";
 import { apiErrorFromResponse, type KubernetesApiError } from "../mod.ts";
-import {
-  adminHeaders,
-  adminHttpClient,
-  compactEtcd,
-  controlPlane,
-} from "./control_plane.ts";
+import { adminHeaders, adminHttpClient, compactEtcd } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 const ns = `errors-${crypto.randomUUID().slice(0, 8)}`;

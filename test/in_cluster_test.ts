@@ -11,7 +11,7 @@ import {
   KubeConfigRestClient,
   KubernetesApiError,
 } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import { withTempDir } from "./_helpers.ts";
 
 const cp = await controlPlane();

@@ -24,6 +24,13 @@ WANT_NODE="${KUBE_TEST_NODE:-1}"
 
 log() { echo "[install] $*" >&2; }
 
+# One install at a time per cache: a second run waits, then finds the result.
+exec 9>"$CACHE/.install.lock"
+if ! flock -n 9; then
+  log "another install is running; waiting for it"
+  flock 9
+fi
+
 apt_updated=0
 apt_install() {
   if [ "$apt_updated" = 0 ]; then

@@ -4,11 +4,8 @@
 // prints the ratio to its baseline (target: within 5% of bare fetch).
 
 import { KubeConfigRestClient } from "../mod.ts";
-import {
-  adminHeaders,
-  adminHttpClient,
-  controlPlane,
-} from "./control_plane.ts";
+import { adminHeaders, adminHttpClient } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 const client = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);

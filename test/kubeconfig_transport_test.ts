@@ -9,7 +9,8 @@ import {
   KubernetesApiError,
   StreamDecodeError,
 } from "../mod.ts";
-import { compactEtcd, controlPlane } from "./control_plane.ts";
+import { compactEtcd } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import {
   adminUserFields,
   closeAll,

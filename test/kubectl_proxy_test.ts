@@ -7,7 +7,7 @@ import {
   KubectlError,
   KubectlProxyRestClient,
 } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 

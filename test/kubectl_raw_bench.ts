@@ -3,7 +3,7 @@
 // ratio ≥ 0.95. The fetch transport is listed alongside for scale.
 
 import { KubeConfigRestClient, KubectlRawRestClient } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 const kubeconfig = cp.kubeconfigs.admin;

@@ -16,7 +16,7 @@ import {
   kubectlFailure,
   parseStderr,
 } from "../transports/_kubectl_diagnostics.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import { withTempDir, writeScript } from "./_helpers.ts";
 
 const cp = await controlPlane();
@@ -381,6 +381,8 @@ Deno.test({
         metadata: { name: pod },
         spec: {
           automountServiceAccountToken: false,
+          // No scheduler by that name: the pod stays without a node even when the harness runs one.
+          schedulerName: "kube-test-nobody",
           containers: [{ name: "c", image: "busybox" }],
         },
       },

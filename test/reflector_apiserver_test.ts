@@ -12,7 +12,8 @@ import {
   type ReflectorEvent,
   type WatchEvent,
 } from "../mod.ts";
-import { compactEtcd, controlPlane } from "./control_plane.ts";
+import { compactEtcd } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import {
   adminUserFields,
   closeAll,

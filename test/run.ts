@@ -1,46 +1,25 @@
 // `deno task test` and `deno task bench`: installs etcd / kube-apiserver /
-// kubectl when missing, starts one control plane, runs every suite against
-// it, and stops it whatever happens — test failures, Ctrl-C, SIGTERM. (A
-// SIGKILL of this process is covered by the servers' parent-death signal.)
+// kubectl (and the node's parts) when missing, starts one control plane and
+// a node, runs every suite against them, and stops them whatever happens —
+// test failures, Ctrl-C, SIGTERM. (A SIGKILL of this process is covered by
+// the servers' parent-death signal and the node's janitor.)
 //
 // Usage: deno run -A test/run.ts [--bench] [deno test args, e.g. files or --filter]
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead.
 
-import {
-  describe,
-  describeExternal,
-  DESCRIPTOR_ENV,
-  diesWithParent,
-  ensureBinaries,
-  EXTERNAL_KUBECONFIG_ENV,
-  type RunningControlPlane,
-  startControlPlane,
-} from "./control_plane.ts";
+import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
+import { startTestCluster } from "./harness.ts";
 
 const bench = Deno.args.includes("--bench");
 const passthrough = Deno.args.filter((a) => a !== "--bench");
 const log = (m: string) => console.error(`test harness: ${m}`);
 
-const binaries = await ensureBinaries();
-let running: RunningControlPlane | undefined;
-let descriptorPath: string;
-let cleanupDir: string | undefined;
-
-const external = Deno.env.get(EXTERNAL_KUBECONFIG_ENV);
-if (external) {
-  const info = await describeExternal(external, binaries);
-  log(`testing against the existing cluster ${info.server} (${external})`);
-  descriptorPath = `${info.dir}/control-plane.json`;
-  cleanupDir = info.dir;
-  await Deno.writeTextFile(descriptorPath, JSON.stringify(info));
-} else {
-  running = await startControlPlane({ binaries, log });
-  descriptorPath = `${running.dir}/control-plane.json`;
-  await Deno.writeTextFile(descriptorPath, JSON.stringify(describe(running)));
-}
+const cluster = await startTestCluster({ log });
+const descriptorPath = `${cluster.info.dir}/control-plane.json`;
+await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster.info));
 
 const onSignal = (code: number) => () => {
-  running?.stopSync();
+  cluster.stopSync();
   Deno.exit(code);
 };
 Deno.addSignalListener("SIGINT", onSignal(130));
@@ -75,8 +54,7 @@ try {
     if (!summary) code = code || 1;
   }
 } finally {
-  await running?.stop();
-  if (cleanupDir) await Deno.remove(cleanupDir, { recursive: true });
+  await cluster.stop();
 }
 Deno.exit(code);
 

@@ -13,7 +13,7 @@ import {
   readAllItems,
   type RestClient,
 } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 

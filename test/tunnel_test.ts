@@ -13,25 +13,47 @@ import {
   KubernetesApiError,
   openExec,
   portForward,
+  TunnelError,
 } from "../mod.ts";
-import { controlPlane } from "./control_plane.ts";
+import { controlPlane } from "./harness.ts";
 import { kubeconfigFor } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/**
+ * What a kubelet's streaming server (containerd's CRI server in Kubernetes
+ * 1.20, and kubelets up to today) accepts, checked against
+ * pkg/kubelet/cri/streaming/{remotecommand,portforward}/websocket.go and
+ * apiserver/pkg/util/wsstream/conn.go: exec and attach speak the channel
+ * protocols, port-forward only the v4 channel protocols (or none), and a
+ * request whose offer has none of them is refused by the WebSocket
+ * handshake with a bodiless 403.
+ */
+const KUBELET_EXEC = [
+  "v4.channel.k8s.io",
+  "v4.base64.channel.k8s.io",
+  "channel.k8s.io",
+  "base64.channel.k8s.io",
+];
+const KUBELET_FORWARD = ["v4.channel.k8s.io", "v4.base64.channel.k8s.io"];
+
 interface PeerOptions {
-  protocols?: string[];
+  /** Exec subprotocols. @default v5 (a Kubernetes ≥ 1.30 server) and the kubelet's */
+  execProtocols?: string[];
+  /** Port-forward subprotocols. @default the kubelet's */
+  forwardProtocols?: string[];
   /** Seconds of silence before Deno's server pings; our client must answer. */
   idleTimeout?: number;
 }
 
-/** A kubelet stand-in: exec and port-forward over WebSocket, on TLS. */
+/** A kubelet stand-in: exec and port-forward over WebSocket, on TLS; GET of pod `web` says Running. */
 function startPeer(opts: PeerOptions = {}) {
   const seen: { url: string; headers: Headers }[] = [];
-  const supported = opts.protocols ??
-    ["v5.channel.k8s.io", "v4.channel.k8s.io", "portforward.k8s.io"];
+  const execProtocols = opts.execProtocols ??
+    ["v5.channel.k8s.io", ...KUBELET_EXEC];
+  const forwardProtocols = opts.forwardProtocols ?? KUBELET_FORWARD;
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -39,29 +61,33 @@ function startPeer(opts: PeerOptions = {}) {
     key: Deno.readTextFileSync(`${cp.dir}/pki/apiserver.key`),
     onListen: () => {},
   }, (req) => {
+    const url = new URL(req.url);
+    if (req.method === "GET") {
+      return url.pathname === "/api/v1/namespaces/ns/pods/web"
+        ? Response.json({ kind: "Pod", status: { phase: "Running" } })
+        : Response.json({
+          kind: "Status",
+          status: "Failure",
+          reason: "NotFound",
+          code: 404,
+          message: "not found",
+        }, { status: 404 });
+    }
     seen.push({ url: req.url, headers: new Headers(req.headers) });
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",")
       .map((s) => s.trim());
+    const forward = url.pathname.endsWith("/portforward");
+    const supported = forward ? forwardProtocols : execProtocols;
     const protocol = offered.find((p) => supported.includes(p));
-    if (!protocol) {
-      return Response.json({
-        kind: "Status",
-        status: "Failure",
-        reason: "BadRequest",
-        code: 400,
-        message: "no protocol",
-      }, {
-        status: 400,
-      });
-    }
+    // golang.org/x/net/websocket answers a failed handshake with a bare 403.
+    if (!protocol) return new Response(null, { status: 403 });
     const { socket, response } = Deno.upgradeWebSocket(req, {
       protocol,
       idleTimeout: opts.idleTimeout,
     });
     socket.binaryType = "arraybuffer";
-    const url = new URL(req.url);
-    if (url.pathname.endsWith("/exec")) serveExec(socket, url, protocol);
-    else serveForward(socket, url);
+    if (forward) serveForward(socket, url);
+    else serveExec(socket, url, protocol);
     return response;
   });
   return { port: server.addr.port, seen, close: () => server.shutdown() };
@@ -125,7 +151,7 @@ function serveForward(socket: WebSocket, url: URL) {
       socket.send(
         frame(
           1,
-          `an error occurred forwarding ${port} -> ${port}: connection refused`,
+          `error forwarding port ${port} to pod 0123abcd, uid : failed to execute portforward in network namespace "/var/run/netns/cni-0000": failed to connect to localhost:${port} inside namespace "0123abcd", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6: address localhost: no suitable address found `,
         ),
       );
       socket.close(1000);
@@ -200,7 +226,7 @@ Deno.test("exec: stdout, stderr, stdin with EOF (v5) and the exit code from the 
 });
 
 Deno.test("exec: falls back to v4 when the server does not speak v5", async () => {
-  const peer = startPeer({ protocols: ["v4.channel.k8s.io"] });
+  const peer = startPeer({ execProtocols: KUBELET_EXEC });
   try {
     using client = await peerClient(peer);
     const result = await execCommand(client, {
@@ -324,9 +350,18 @@ Deno.test("port-forward: a loopback listener forwards each connection through it
       "ONE",
       "TWO",
     ]);
+    // One tunnel to verify the target before listening, then one per connection.
     assert.deepEqual(
       peer.seen.map((s) => new URL(s.url).searchParams.get("ports")),
-      ["8080", "8080"],
+      ["8080", "8080", "8080"],
+    );
+    assert.deepEqual(
+      [
+        ...new Set(
+          peer.seen.map((s) => s.headers.get("sec-websocket-protocol")),
+        ),
+      ],
+      ["v4.channel.k8s.io"],
     );
     assert.deepEqual(errors, []);
   } finally {
@@ -356,27 +391,69 @@ Deno.test("port-forward: the error channel reports a refused remote port", async
     }
     await fwd.close();
     assert.equal(errors.length, 1);
-    assert.equal(
+    assert.ok(errors[0] instanceof TunnelError);
+    assert.equal(errors[0].reason, "PortForwardFailed");
+    assert.match(
       errors[0].message,
-      "port-forward to web:9999: an error occurred forwarding 9999 -> 9999: connection refused",
+      /^ns\/web:9999: the pod side failed: error forwarding port 9999 to pod .*connection refused/,
     );
   } finally {
     await peer.close();
   }
 });
 
-Deno.test("a server that picks a subprotocol we did not offer is refused", async () => {
-  const peer = startPeer({ protocols: ["v4.channel.k8s.io"] });
+Deno.test("exec with stdin on a v4-only server fails at once with StdinCloseUnsupported, before the command starts", async () => {
+  const peer = startPeer({ execProtocols: KUBELET_EXEC });
   try {
     using client = await peerClient(peer);
-    await assert.rejects(
-      () =>
-        client.performRequest({
-          method: "POST",
-          path: "/api/v1/namespaces/ns/pods/web/exec",
-          expectTunnel: ["v5.channel.k8s.io"],
-        }),
-      (e: Error) => e instanceof KubernetesApiError && e.httpCode === 400,
+    const err = await execCommand(client, {
+      ...target,
+      command: ["cat"],
+      stdin: "input that could never be closed",
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof TunnelError, String(err));
+    assert.equal(err.reason, "StdinCloseUnsupported");
+    assert.match(err.message, /^ns\/web: exec with input to close needs v5/);
+    // Only v5 was offered, so the v4-only server never ran the command.
+    assert.deepEqual(
+      peer.seen.map((r) => r.headers.get("sec-websocket-protocol")),
+      ["v5.channel.k8s.io"],
+    );
+
+    // An interactive session still works on v4; only closing stdin is refused.
+    const session = await openExec(client, {
+      ...target,
+      command: ["cat"],
+      stdin: true,
+    });
+    assert.equal(session.protocol, "v4.channel.k8s.io");
+    const w = session.stdin!.getWriter();
+    await w.write(enc.encode("still talking\n"));
+    const closing = await w.close().then(() => undefined, (e) => e);
+    assert.ok(closing instanceof TunnelError);
+    assert.equal(closing.reason, "StdinCloseUnsupported");
+    await session.stop();
+  } finally {
+    await peer.close();
+  }
+});
+
+Deno.test("a server that speaks none of the offered subprotocols refuses with a bodiless 403, as kubelets do", async () => {
+  const peer = startPeer({ execProtocols: KUBELET_EXEC });
+  try {
+    using client = await peerClient(peer);
+    const err = await client.performRequest({
+      method: "POST",
+      path: "/api/v1/namespaces/ns/pods/web/portforward",
+      querystring: new URLSearchParams({ ports: "80" }),
+      expectTunnel: ["portforward.k8s.io"],
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof KubernetesApiError, String(err));
+    assert.equal(err.httpCode, 403);
+    assert.equal(
+      err.status.message,
+      undefined,
+      "no Status body, unlike an RBAC denial",
     );
   } finally {
     await peer.close();
@@ -421,6 +498,8 @@ Deno.test({
         metadata: { name: pod },
         spec: {
           automountServiceAccountToken: false,
+          // No scheduler by that name: the pod stays without a node even when the harness runs one.
+          schedulerName: "kube-test-nobody",
           containers: [{ name: "c", image: "busybox" }],
         },
       },

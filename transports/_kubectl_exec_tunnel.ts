@@ -20,7 +20,8 @@ const KUBECTL_OWN =
 
 export class KubectlExecTunnel implements KubernetesTunnel {
   readonly transportProtocol = "Opaque" as const;
-  readonly subProtocol = "v4.channel.k8s.io";
+  /** v5 when offered (kubectl closes stdin like v5's close frame), else v4. */
+  readonly subProtocol: string;
   readonly #spawn: Spawn;
   readonly #args: string[];
   readonly #plan: ExecPlan;
@@ -36,7 +37,11 @@ export class KubectlExecTunnel implements KubernetesTunnel {
     args: string[],
     plan: ExecPlan,
     request: { method: string; path: string },
+    offered: string[] = [],
   ) {
+    this.subProtocol = offered.includes("v5.channel.k8s.io")
+      ? "v5.channel.k8s.io"
+      : "v4.channel.k8s.io";
     this.#spawn = spawn;
     this.#args = args;
     this.#plan = plan;

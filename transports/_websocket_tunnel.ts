@@ -4,9 +4,12 @@
 //   is [channel][data]; 0 stdin, 1 stdout, 2 stderr, 3 status (a Status JSON
 //   when the command ends), 4 resize. v5 adds [255][channel] to close a
 //   channel, which lets stdin end.
-// - portforward.k8s.io: per requested port i, channel 2i carries data and
-//   2i+1 errors; the first message on each channel starts with the port
-//   number (uint16, little-endian), which is stripped here.
+// - port-forward (kubelets accept v4.channel.k8s.io, v4.base64.channel.k8s.io
+//   or no subprotocol on .../portforward, with the ports in `ports=`): per
+//   requested port i, channel 2i carries data and 2i+1 errors; the server's
+//   first message on each channel is the port number (uint16, little-endian),
+//   which is stripped here. There is no per-channel close: the server closes
+//   the WebSocket when every port's forward has ended.
 
 import type {
   KubernetesTunnel,
@@ -38,10 +41,16 @@ export class WebSocketTunnel implements KubernetesTunnel {
   #reading: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(ws: WsConnection, signal?: AbortSignal) {
+  /**
+   * @param ws The open WebSocket.
+   * @param signal Stops the tunnel when aborted.
+   * @param portForward True for a pod's /portforward: the channel protocol is
+   * the same, but each channel opens with a port-number prefix.
+   */
+  constructor(ws: WsConnection, signal?: AbortSignal, portForward = false) {
     this.#ws = ws;
     this.subProtocol = ws.protocol;
-    this.#portForward = ws.protocol.includes("portforward");
+    this.#portForward = portForward || ws.protocol.includes("portforward");
     signal?.addEventListener("abort", () => void this.stop(), { once: true });
   }
 

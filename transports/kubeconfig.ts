@@ -488,7 +488,11 @@ export class KubeConfigRestClient implements RestClient, Disposable {
             Math.round(performance.now() - started)
           }ms`,
         );
-        return new WebSocketTunnel(ws, opts.abortSignal);
+        return new WebSocketTunnel(
+          ws,
+          opts.abortSignal,
+          (opts.path ?? "").split("?")[0].endsWith("/portforward"),
+        );
       } catch (err) {
         this.#log?.(
           `${opts.method} ${path} tunnel failed: ${

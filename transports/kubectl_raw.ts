@@ -134,6 +134,7 @@ export class KubectlRawRestClient implements RestClient {
         [...this.#globalArgs, ...plan.args],
         plan,
         request,
+        opts.expectTunnel,
       );
     }
     const plan = planKubectl(opts);

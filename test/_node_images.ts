@@ -1,0 +1,149 @@
+// Container images for the test node, made without a registry: a busybox
+// image from Debian's busybox-static (one static binary plus its applet
+// links: sh, httpd, nc, sleep, cat, ...) and a pause image from the static
+// `pause` binary built from the Kubernetes source tree. Each is written as a
+// docker-archive tarball (manifest.json + config + one layer), the format
+// `ctr images import` reads.
+
+/** Image names as pods use them (with `imagePullPolicy: Never`). */
+export const IMAGES = {
+  busybox: "kube-test.local/busybox:1",
+  pause: "kube-test.local/pause:3.4",
+} as const;
+
+async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (code ${out.code}): ${
+        new TextDecoder().decode(out.stderr).trim()
+      }`,
+    );
+  }
+}
+
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/** Writes a one-layer docker-archive of `rootfs` to `tarball`. */
+async function writeArchive(
+  rootfs: string,
+  tarball: string,
+  tag: string,
+  config: Record<string, unknown>,
+): Promise<void> {
+  const work = `${tarball}.d`;
+  await Deno.mkdir(work, { recursive: true });
+  await run("tar", [
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "--mtime=@0",
+    "--sort=name",
+    "-C",
+    rootfs,
+    "-cf",
+    `${work}/layer.tar`,
+    ".",
+  ]);
+  const diffId = await sha256(await Deno.readFile(`${work}/layer.tar`));
+  const configJson = JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    created: "1970-01-01T00:00:00Z",
+    config,
+    rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+    history: [{ created: "1970-01-01T00:00:00Z", created_by: "kube-test" }],
+  });
+  const configBytes = new TextEncoder().encode(configJson);
+  const configName = `${await sha256(configBytes)}.json`;
+  await Deno.writeFile(`${work}/${configName}`, configBytes);
+  await Deno.writeTextFile(
+    `${work}/manifest.json`,
+    JSON.stringify([{
+      Config: configName,
+      RepoTags: [tag],
+      Layers: ["layer.tar"],
+    }]),
+  );
+  await run("tar", [
+    "-C",
+    work,
+    "-cf",
+    tarball,
+    "manifest.json",
+    configName,
+    "layer.tar",
+  ]);
+  await Deno.remove(work, { recursive: true });
+}
+
+/** The busybox image: applets linked into /bin, a root user, /tmp, /www. */
+export async function buildBusyboxImage(
+  dir: string,
+  busybox = "/bin/busybox",
+): Promise<string> {
+  const root = `${dir}/busybox-rootfs`;
+  for (const d of ["bin", "etc", "tmp", "www", "proc", "sys", "dev"]) {
+    await Deno.mkdir(`${root}/${d}`, { recursive: true });
+  }
+  await Deno.copyFile(busybox, `${root}/bin/busybox`);
+  await Deno.chmod(`${root}/bin/busybox`, 0o755);
+  const list = await new Deno.Command(busybox, {
+    args: ["--list"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  for (const applet of new TextDecoder().decode(list.stdout).split("\n")) {
+    if (!applet || applet === "busybox" || applet.includes("/")) continue;
+    await Deno.symlink("busybox", `${root}/bin/${applet}`);
+  }
+  await Deno.writeTextFile(
+    `${root}/etc/passwd`,
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+  );
+  await Deno.writeTextFile(
+    `${root}/etc/group`,
+    "root:x:0:\nnogroup:x:65534:\n",
+  );
+  await Deno.writeTextFile(`${root}/www/index.html`, "kube-test busybox\n");
+  await Deno.chmod(`${root}/tmp`, 0o1777);
+  const tarball = `${dir}/busybox.tar`;
+  await writeArchive(root, tarball, IMAGES.busybox, {
+    Env: ["PATH=/bin"],
+    Cmd: ["sh"],
+    WorkingDir: "/",
+  });
+  await Deno.remove(root, { recursive: true });
+  return tarball;
+}
+
+/** The sandbox (pause) image. */
+export async function buildPauseImage(
+  dir: string,
+  pause: string,
+): Promise<string> {
+  const root = `${dir}/pause-rootfs`;
+  await Deno.mkdir(root, { recursive: true });
+  await Deno.copyFile(pause, `${root}/pause`);
+  await Deno.chmod(`${root}/pause`, 0o755);
+  const tarball = `${dir}/pause.tar`;
+  await writeArchive(root, tarball, IMAGES.pause, {
+    Entrypoint: ["/pause"],
+    User: "65535:65535",
+  });
+  await Deno.remove(root, { recursive: true });
+  return tarball;
+}

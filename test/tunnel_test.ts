@@ -62,7 +62,7 @@ function startPeer(opts: PeerOptions = {}) {
     onListen: () => {},
   }, (req) => {
     const url = new URL(req.url);
-    if (req.method === "GET") {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return url.pathname === "/api/v1/namespaces/ns/pods/web"
         ? Response.json({ kind: "Pod", status: { phase: "Running" } })
         : Response.json({

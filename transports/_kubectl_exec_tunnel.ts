@@ -15,8 +15,14 @@ import type { ExecPlan } from "./_kubectl_args.ts";
 
 type Spawn = (args: string[], stdin: boolean) => Deno.ChildProcess;
 
+/**
+ * kubectl's own lines on stderr: the server's refusal ("Error from server
+ * (Reason): message"), a server-side failure relayed from the WebSocket or
+ * SPDY stream ("error: Internal error occurred: ..." — e.g. a command that
+ * does not exist), or the remote command's exit code.
+ */
 const KUBECTL_OWN =
-  /^(Error from server(?: \(([A-Za-z]+)\))?: (.*)|command terminated with exit code (\d+))$/;
+  /^(?:Error from server(?: \((?<reason>[A-Za-z]+)\))?: (?<message>.*)|error: (?<internal>Internal error occurred: .*)|command terminated with exit code (?<exit>\d+))$/;
 
 export class KubectlExecTunnel implements KubernetesTunnel {
   readonly transportProtocol = "Opaque" as const;
@@ -167,19 +173,21 @@ export class KubectlExecTunnel implements KubernetesTunnel {
   #statusFor(status: Deno.CommandStatus, own: string[]): Status {
     if (status.success) return { metadata: {}, status: "Success" } as Status;
     for (const line of own) {
-      const m = line.match(KUBECTL_OWN)!;
-      if (m[1] && m[3] !== undefined) {
-        const reason = m[2] ?? "InternalError";
+      const g = line.match(KUBECTL_OWN)!.groups!;
+      const message = g.message ?? g.internal;
+      if (message !== undefined) {
+        const reason = g.reason ?? "InternalError";
         return {
           status: "Failure",
           reason,
-          message: m[3],
+          message,
           code: httpCodeForReason(reason) ?? 500,
         };
       }
     }
-    const exit = own.map((l) => l.match(KUBECTL_OWN)?.[4]).find(Boolean) ??
-      String(status.code);
+    const exit = own.map((l) => l.match(KUBECTL_OWN)?.groups?.exit).find(
+      Boolean,
+    ) ?? String(status.code);
     return {
       status: "Failure",
       reason: "NonZeroExitCode",

@@ -1,0 +1,236 @@
+// Pods on the test node, for the suites that need real containers: a
+// namespace per suite, pod specs on the node's busybox image, and watching a
+// pod until a condition holds (recording every state it passed through).
+
+import assert from "node:assert/strict";
+import type { JSONObject, RestClient } from "../mod.ts";
+import { listWatch } from "../mod.ts";
+import type { ControlPlaneInfo, NodeInfo } from "./control_plane.ts";
+
+/** A container as tests write it; the image and pull policy come from the node. */
+export interface TestContainer {
+  name?: string;
+  /** Run through `sh -c`. */
+  script: string;
+  stdin?: boolean;
+  tty?: boolean;
+  ports?: number[];
+}
+
+/** The minimum of a Pod the tests read. */
+export interface PodView {
+  metadata: {
+    name: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+  };
+  status?: {
+    phase?: string;
+    reason?: string;
+    containerStatuses?: {
+      name: string;
+      restartCount: number;
+      ready: boolean;
+      state?: {
+        waiting?: { reason?: string; message?: string };
+        running?: { startedAt?: string };
+        terminated?: { exitCode: number; reason?: string; message?: string };
+      };
+      lastState?: {
+        terminated?: { exitCode: number; reason?: string; message?: string };
+      };
+    }[];
+  };
+}
+
+/** A pod manifest for the node: no service-account token, grace 0, the node's image. */
+export function podManifest(
+  node: NodeInfo,
+  name: string,
+  containers: TestContainer[],
+  extra: { restartPolicy?: string; image?: string } = {},
+): JSONObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, labels: { app: name } },
+    spec: {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      enableServiceLinks: false,
+      dnsPolicy: "Default",
+      restartPolicy: extra.restartPolicy ?? "Always",
+      containers: containers.map((c, i) => ({
+        name: c.name ?? (i === 0 ? "main" : `c${i}`),
+        image: extra.image ?? node.images.busybox,
+        imagePullPolicy: node.imagePullPolicy,
+        command: ["sh", "-c", c.script],
+        ...(c.stdin ? { stdin: true } : {}),
+        ...(c.tty ? { tty: true } : {}),
+        ...(c.ports
+          ? { ports: c.ports.map((p) => ({ containerPort: p })) }
+          : {}),
+      })),
+    },
+  };
+}
+
+/** Creates a namespace whose `default` ServiceAccount exists, so pods are admitted. */
+export async function createNamespace(
+  client: RestClient,
+  prefix: string,
+): Promise<string> {
+  const name = `${prefix}-${crypto.randomUUID().slice(0, 6)}`;
+  await client.performRequest({
+    method: "POST",
+    path: "/api/v1/namespaces",
+    bodyJson: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+  });
+  // The ServiceAccount admission plugin rejects pods until the controller made `default`.
+  await until(
+    async () => {
+      try {
+        await client.performRequest({
+          method: "GET",
+          path: `/api/v1/namespaces/${name}/serviceaccounts/default`,
+          expectJson: true,
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    `ServiceAccount ${name}/default`,
+  );
+  return name;
+}
+
+/** Deletes a namespace (the namespace controller removes its pods). */
+export async function deleteNamespace(
+  client: RestClient,
+  name: string,
+): Promise<void> {
+  await client.performRequest({
+    method: "DELETE",
+    path: `/api/v1/namespaces/${name}`,
+    expectJson: true,
+  }).catch(() => {});
+}
+
+/** Polls `cond` every 100 ms until true; fails naming `what` after `timeoutMs`. */
+export async function until(
+  cond: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what}: not reached within ${timeoutMs} ms`);
+}
+
+/** A short summary of a pod's state: phase plus the first container's state. */
+export function podState(pod: PodView): string {
+  const cs = pod.status?.containerStatuses?.[0];
+  const c = cs?.state?.waiting
+    ? `waiting:${cs.state.waiting.reason}`
+    : cs?.state?.running
+    ? "running"
+    : cs?.state?.terminated
+    ? `terminated:${cs.state.terminated.reason}`
+    : "";
+  return `${pod.status?.phase ?? "?"}${c ? `/${c}` : ""}`;
+}
+
+/**
+ * Watches pods in `namespace` named `name` from before `start()` runs, until
+ * `done(pod)` holds; returns every distinct state seen, in order. The watch
+ * is the library's own listWatch (list, then watch from its resourceVersion).
+ */
+export async function watchPodUntil(
+  client: RestClient,
+  namespace: string,
+  name: string,
+  start: () => Promise<unknown>,
+  done: (pod: PodView) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ states: string[]; pod: PodView }> {
+  const lw = listWatch<PodView, JSONObject>(
+    client,
+    `/api/v1/namespaces/${namespace}/pods`,
+  );
+  const fieldSelector = `metadata.name=${name}`;
+  const list = await lw.lister({ fieldSelector });
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const states: string[] = [];
+  try {
+    const events = await lw.watcher({
+      fieldSelector,
+      resourceVersion: list.metadata.resourceVersion ?? undefined,
+      abortSignal: abort.signal,
+    });
+    await start();
+    for await (const ev of events) {
+      if (ev.type === "ERROR" || ev.type === "BOOKMARK") continue;
+      const pod = ev.object as PodView;
+      const state = podState(pod);
+      if (states.at(-1) !== state) states.push(state);
+      if (done(pod)) return { states, pod };
+    }
+    throw new Error("the watch ended");
+  } catch (err) {
+    if (abort.signal.aborted) {
+      assert.fail(
+        `pod ${namespace}/${name}: condition not met within ${timeoutMs} ms; states seen: ${
+          states.join(" → ")
+        }`,
+      );
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
+/** Creates a pod and waits until it is Running with every container ready. */
+export async function runPod(
+  client: RestClient,
+  namespace: string,
+  manifest: JSONObject,
+  timeoutMs = 60_000,
+): Promise<PodView> {
+  const name = (manifest.metadata as { name: string }).name;
+  const { pod } = await watchPodUntil(
+    client,
+    namespace,
+    name,
+    () =>
+      client.performRequest({
+        method: "POST",
+        path: `/api/v1/namespaces/${namespace}/pods`,
+        bodyJson: manifest,
+        expectJson: true,
+      }),
+    (p) =>
+      p.status?.phase === "Running" &&
+      (p.status.containerStatuses ?? []).every((c) => c.ready),
+    timeoutMs,
+  );
+  return pod;
+}
+
+/** The node, or undefined with the skip reason printed once. */
+export function nodeOf(
+  cp: ControlPlaneInfo,
+  suite: string,
+): NodeInfo | undefined {
+  if (!cp.node) {
+    console.error(`${suite}: skipped, no node: ${cp.nodeSkipReason}`);
+  }
+  return cp.node;
+}

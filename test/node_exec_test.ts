@@ -1,0 +1,302 @@
+// exec and attach on real pods: the harness's kubelet (1.20, containerd's CRI
+// streaming server) on the other end, through every transport that carries
+// tunnels. What this kubelet taught us and these tests pin: it speaks only
+// the v4 channel protocol (no v5), so the end of stdin cannot be signalled
+// over WebSocket; a command that does not exist is a 500 InternalError
+// Status on the status channel; a non-zero exit is NonZeroExitCode with the
+// code in details.causes.
+
+import assert from "node:assert/strict";
+import {
+  execCommand,
+  KubeConfigRestClient,
+  KubectlRawRestClient,
+  openAttach,
+  openExec,
+  type RestClient,
+  TunnelError,
+} from "../mod.ts";
+import { controlPlane } from "./harness.ts";
+import {
+  createNamespace,
+  deleteNamespace,
+  nodeOf,
+  podManifest,
+  runPod,
+} from "./_node_pods.ts";
+
+const cp = await controlPlane();
+const node = nodeOf(cp, "node_exec_test");
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+interface Transport {
+  name: string;
+  open: () => Promise<RestClient & { close?: () => void }>;
+  /** The WebSocket transports speak what the kubelet speaks; kubectl exec closes stdin itself. */
+  websocket: boolean;
+}
+
+const transports: Transport[] = [
+  {
+    name: "KubeConfigRestClient with a client certificate",
+    open: () => KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin),
+    websocket: true,
+  },
+  ...(cp.kubeconfigs.adminToken
+    ? [{
+      name: "KubeConfigRestClient with a bearer token",
+      open: () =>
+        KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.adminToken!),
+      websocket: true,
+    }]
+    : []),
+  {
+    name: "KubectlRawRestClient (kubectl exec)",
+    open: () =>
+      Promise.resolve(
+        new KubectlRawRestClient(undefined, {
+          kubeconfig: cp.kubeconfigs.admin,
+          kubectl: cp.binaries.kubectl,
+        }),
+      ),
+    websocket: false,
+  },
+];
+
+let ns = "";
+let admin: KubeConfigRestClient | undefined;
+
+async function setUp(): Promise<void> {
+  if (ns) return;
+  admin = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
+  ns = await createNamespace(admin, "node-exec");
+  await Promise.all([
+    runPod(
+      admin,
+      ns,
+      podManifest(node!, "shell", [{ script: "sleep 3600" }]),
+    ),
+    runPod(
+      admin,
+      ns,
+      podManifest(node!, "repl", [{
+        script: 'while read line; do echo "got $line"; done',
+        stdin: true,
+      }]),
+    ),
+  ]);
+}
+
+const target = () => ({ namespace: ns, pod: "shell" });
+
+for (const t of transports) {
+  Deno.test({
+    name: `${t.name}: exec returns stdout, stderr and a non-zero exit code`,
+    ignore: !node,
+    fn: async () => {
+      await setUp();
+      const client = await t.open();
+      try {
+        const r = await execCommand(client, {
+          ...target(),
+          command: ["sh", "-c", "echo out; echo err >&2; exit 3"],
+        });
+        assert.equal(dec.decode(r.stdout), "out\n");
+        assert.equal(dec.decode(r.stderr), "err\n");
+        assert.equal(r.exitCode, 3);
+        assert.equal(r.status.reason, "NonZeroExitCode");
+
+        const ok = await execCommand(client, {
+          ...target(),
+          container: "main",
+          command: ["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x"],
+        });
+        assert.equal(ok.exitCode, 0);
+        assert.equal(ok.stdout.length, 300_000, "large output arrives whole");
+        assert.ok(ok.stdout.every((b) => b === 0x78));
+      } finally {
+        client.close?.();
+      }
+    },
+  });
+
+  Deno.test({
+    name:
+      `${t.name}: a command that does not exist is a failure status, not an exit code`,
+    ignore: !node,
+    fn: async () => {
+      await setUp();
+      const client = await t.open();
+      try {
+        const r = await execCommand(client, {
+          ...target(),
+          command: ["no-such-command"],
+        });
+        assert.equal(r.exitCode, -1);
+        assert.equal(r.status.status, "Failure");
+        assert.match(
+          String(r.status.message),
+          /executable file not found/,
+        );
+      } finally {
+        client.close?.();
+      }
+    },
+  });
+
+  Deno.test({
+    name: t.websocket
+      ? `${t.name}: exec with stdin fails at once on this v4-only kubelet and does not run the command`
+      : `${t.name}: exec with stdin sends the data and its end`,
+    ignore: !node,
+    fn: async () => {
+      await setUp();
+      const client = await t.open();
+      try {
+        const marker = `/tmp/ran-${crypto.randomUUID().slice(0, 6)}`;
+        const started = performance.now();
+        const result = await execCommand(client, {
+          ...target(),
+          command: ["sh", "-c", `cat; touch ${marker}`],
+          stdin: "hello stdin\n",
+        }).then((r) => r, (e) => e);
+        if (t.websocket) {
+          assert.ok(result instanceof TunnelError, String(result));
+          assert.equal(result.reason, "StdinCloseUnsupported");
+          assert.match(result.message, /Kubernetes ≥ 1\.30/);
+          assert.ok(performance.now() - started < 10_000, "fails fast");
+          const check = await execCommand(client, {
+            ...target(),
+            command: ["ls", marker],
+          });
+          assert.notEqual(check.exitCode, 0, "the command never started");
+        } else {
+          assert.equal(dec.decode(result.stdout), "hello stdin\n");
+          assert.equal(result.exitCode, 0);
+        }
+      } finally {
+        client.close?.();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "interactive exec on v4: stdin flows, closing it is refused with a typed error, stop() ends the session",
+  ignore: !node,
+  fn: async () => {
+    await setUp();
+    using client = await KubeConfigRestClient.readKubeConfig(
+      cp.kubeconfigs.admin,
+    );
+    const session = await openExec(client, {
+      ...target(),
+      command: [
+        "sh",
+        "-c",
+        'read a; echo "first $a"; read b; echo "second $b"',
+      ],
+      stdin: true,
+    });
+    assert.equal(session.protocol, "v4.channel.k8s.io");
+    const out = new Response(session.stdout).text();
+    const w = session.stdin!.getWriter();
+    await w.write(enc.encode("one\n"));
+    await w.write(enc.encode("two\n"));
+    const status = await session.status;
+    assert.equal(status.exitCode, 0);
+    assert.equal(await out, "first one\nsecond two\n");
+    const closing = await w.close().then(() => undefined, (e) => e);
+    assert.ok(closing instanceof TunnelError);
+    assert.equal(closing.reason, "StdinCloseUnsupported");
+    await session.stop();
+  },
+});
+
+Deno.test({
+  name:
+    "exec with a TTY: the terminal takes the sizes sent on the resize channel",
+  ignore: !node,
+  fn: async () => {
+    await setUp();
+    using client = await KubeConfigRestClient.readKubeConfig(
+      cp.kubeconfigs.admin,
+    );
+    const session = await openExec(client, {
+      ...target(),
+      command: ["sh", "-c", "sleep 1; stty size; read x; stty size"],
+      stdin: true,
+      tty: true,
+    });
+    const chunks: string[] = [];
+    const reading = (async () => {
+      for await (const c of session.stdout) chunks.push(dec.decode(c));
+    })();
+    await session.resize(100, 30);
+    const text = () => chunks.join("").replaceAll("\r", "");
+    const deadline = performance.now() + 15_000;
+    while (!text().includes("30 100") && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(text(), /^30 100$/m);
+    await session.resize(120, 50);
+    await new Promise((r) => setTimeout(r, 200));
+    const w = session.stdin!.getWriter();
+    await w.write(enc.encode("\n"));
+    const status = await session.status;
+    await reading;
+    assert.equal(status.exitCode, 0);
+    assert.match(text(), /^50 120$/m);
+    await session.stop();
+  },
+});
+
+Deno.test({
+  name:
+    "attach to a container started with stdin: its output from now on, our input to its stdin",
+  ignore: !node,
+  fn: async () => {
+    await setUp();
+    using client = await KubeConfigRestClient.readKubeConfig(
+      cp.kubeconfigs.admin,
+    );
+    const session = await openAttach(client, {
+      namespace: ns,
+      pod: "repl",
+      stdin: true,
+    });
+    const reader = session.stdout.getReader();
+    const w = session.stdin!.getWriter();
+    await w.write(enc.encode("ping\n"));
+    let seen = "";
+    while (!seen.includes("got ping\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += dec.decode(value);
+    }
+    assert.equal(seen, "got ping\n");
+    await session.stop();
+    // The container lives on after we detach.
+    const again = await openAttach(client, {
+      namespace: ns,
+      pod: "repl",
+      stdin: true,
+    });
+    const r2 = again.stdout.getReader();
+    await again.stdin!.getWriter().write(enc.encode("pong\n"));
+    const { value } = await r2.read();
+    assert.equal(dec.decode(value), "got pong\n");
+    await again.stop();
+  },
+});
+
+Deno.test({
+  name: "node exec suite: tear down its namespace",
+  ignore: !node,
+  fn: async () => {
+    if (admin && ns) await deleteNamespace(admin, ns);
+    admin?.close();
+  },
+});

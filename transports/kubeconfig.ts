@@ -480,7 +480,10 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       }
       const started = this.#log ? performance.now() : 0;
       try {
-        checkHeaders(request, headers);
+        checkHeaders(request, [
+          ...headers,
+          ["sec-websocket-protocol", opts.expectTunnel!.join(", ")],
+        ]);
         const ws = await openWebSocket({
           conn,
           host: d.serverName

@@ -12,6 +12,7 @@ import {
   KubernetesApiError,
   readAllItems,
   type RestClient,
+  TransportError,
 } from "../mod.ts";
 import { controlPlane } from "./control_plane.ts";
 import { forceGc } from "./_gc.ts";
@@ -512,6 +513,25 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
         during instanceof DOMException && during.name === "TimeoutError",
         `expected a TimeoutError, got ${during}`,
       );
+    },
+
+  "failures without an answer are TransportErrors: a body that is not JSON, a path with a line break":
+    async ({ client }) => {
+      const notJson = await client.performRequest({
+        method: "GET",
+        path: "/healthz",
+        expectJson: true,
+      }).then(() => undefined, (e) => e);
+      assert.ok(notJson instanceof TransportError, String(notJson));
+      assert.equal(notJson.kind, "bad-response");
+      assert.ok(!notJson.isRetriable());
+      assert.deepEqual(notJson.request, { method: "GET", path: "/healthz" });
+      const injected = await client.performRequest({
+        method: "GET",
+        path: "/api/v1/namespaces\r\nX-Injected: 1",
+      }).then(() => undefined, (e) => e);
+      assert.ok(injected instanceof TransportError, String(injected));
+      assert.equal(injected.kind, "invalid-request");
     },
 
   "cancelling a watch stream ends the request": async ({ client }) => {

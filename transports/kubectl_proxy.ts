@@ -204,10 +204,10 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
       httpClient,
       opts.client,
     );
-    const namespaceSource = new KubectlRawRestClient(opts.contextName, {
-      kubeconfig: opts.kubeconfig,
-      kubectl,
-    });
+    const namespaceSource = await KubectlRawRestClient.create(
+      opts.contextName,
+      { kubeconfig: opts.kubeconfig, kubectl },
+    );
     return new KubectlProxyRestClient(
       child,
       httpClient,
@@ -219,7 +219,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     );
   }
 
-  /** The namespace of the selected context, read once with kubectl (`default` when unset). */
+  /** The namespace of the selected context, read once with kubectl at {@link start} (`default` when unset). */
   get defaultNamespace(): string | undefined {
     return this.#namespaceSource.defaultNamespace;
   }
@@ -295,6 +295,9 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     if (this.#closed) {
       throw new KubectlError(
         `${opts.method} ${opts.path}: this KubectlProxyRestClient is closed`,
+        undefined,
+        undefined,
+        "closed",
       );
     }
     const s = this.#exited;
@@ -307,6 +310,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
       `${opts.method} ${opts.path}: kubectl proxy ${how}${tail}`,
       s.code,
       cause,
+      "closed",
     );
   }
 }

@@ -137,6 +137,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#ownClient = httpClient;
     this.#caCerts = options.caCerts ?? [];
+    if (this.#caCerts.length) warnCaIsAdded();
     this.#log = resolveLogger(options.log);
     this.#retry = options.retry === false ? false : {
       maxRetries: options.retry?.maxRetries ?? 3,
@@ -646,6 +647,22 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       { request, cause: err },
     );
   }
+}
+
+let caWarned = false;
+
+/**
+ * Says once per process what Deno cannot do: `caCerts` (in
+ * `Deno.createHttpClient`, `Deno.connectTls`, `Deno.startTls`) is added to
+ * the root store, never a replacement for it, and no API shows the peer's
+ * certificate to check it ourselves.
+ */
+function warnCaIsAdded(): void {
+  if (caWarned) return;
+  caWarned = true;
+  console.warn(
+    "Warning: Deno trusts the kubeconfig's certificate-authority in addition to its root store (Mozilla's roots, or the system's with DENO_TLS_CA_STORE, plus DENO_CERT / --cert), not instead of it: a certificate for the API server's name from any of those CAs is accepted, where kubectl trusts only the configured CA",
+  );
 }
 
 function proxyFromUrl(raw: string): Deno.Proxy {

@@ -404,7 +404,9 @@ async function tryKubectlRaw(
     );
   }
   const client = new KubectlRawRestClient(undefined, { kubectl });
-  return await probe(client, timeout, (err) => errorText(err));
+  const probed = await probe(client, timeout, (err) => errorText(err));
+  if (!(probed instanceof Unusable)) await client.loadDefaultNamespace();
+  return probed;
 }
 
 function errorText(err: unknown): string {

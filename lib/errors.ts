@@ -1,9 +1,20 @@
 /**
  * The one error every transport raises for a non-2xx answer from the
- * Kubernetes API, and the function that builds it from any failed response.
+ * Kubernetes API, and the function that builds it from any failed response;
+ * the errors of the other layers (kubeconfig, credentials, stream decoding,
+ * kubectl) and, re-exported, the {@link TransportError} for requests that
+ * got no answer.
  *
  * @module
  */
+
+import {
+  classifyTransportFailure,
+  TransportError,
+  type TransportFailure,
+} from "./transport_error.ts";
+
+export * from "./transport_error.ts";
 
 /** One reason a request was invalid, usually naming a field. */
 export interface StatusCause {
@@ -498,18 +509,37 @@ export class StreamDecodeError extends Error {
  * `kubectl` failed without an answer from the API server: it could not be
  * started, could not connect, rejected its arguments, or died mid-stream.
  * (Answers from the server become {@link KubernetesApiError}s instead.)
+ * A {@link TransportError}: `kind` says whether kubectl could not connect
+ * (`connection-refused`, `timeout`, `tls`, …) or failed on its own
+ * (`kubectl`, `invalid-request`, `closed`).
  */
-export class KubectlError extends Error {
+export class KubectlError extends TransportError {
   /** kubectl's exit code, when it ran. */
   readonly exitCode: number | undefined;
 
   /**
-   * @param message What failed, naming the request.
+   * Builds the error; the request is read from the message's `METHOD /path: ` prefix.
+   *
+   * @param message What failed, naming the request (`GET /api: …`).
    * @param exitCode kubectl's exit code.
    * @param cause The underlying error.
+   * @param kind Why it failed. @default {read from the message and cause; `kubectl` when neither tells}
    */
-  constructor(message: string, exitCode?: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+  constructor(
+    message: string,
+    exitCode?: number,
+    cause?: unknown,
+    kind?: TransportFailure,
+  ) {
+    const named = message.match(/^([A-Z]+) (\/\S*): /);
+    super(message, {
+      cause,
+      kind: kind ?? classifyTransportFailure(
+        new Error(message, cause === undefined ? undefined : { cause }),
+        "kubectl",
+      ),
+      request: named ? { method: named[1], path: named[2] } : undefined,
+    });
     this.name = "KubectlError";
     this.exitCode = exitCode;
   }

@@ -26,7 +26,7 @@ import type {
   WatchEventError,
 } from "./contract.ts";
 import { type Backoff, ExponentialBackoff } from "./backoff.ts";
-import { KubernetesApiError } from "./errors.ts";
+import { KubernetesApiError, TransportError } from "./errors.ts";
 
 /** The identifying fields a cached object must have. */
 export type KindIds = {
@@ -204,6 +204,15 @@ export interface ReflectorOptions<T> {
   watchTimeoutSeconds?: () => number;
   /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */
   inactivityTimeoutMs?: number;
+  /**
+   * The longest wait for one list page, and for a watch's response headers
+   * (connecting included). A peer that accepts the connection but never
+   * answers would otherwise hold the Reflector forever; past this, the
+   * request is aborted with a `TransportError` (`timeout`) and retried
+   * after a backoff.
+   * @default {60000}
+   */
+  requestTimeoutMs?: number;
   /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
   backoff?: Backoff;
   /** Time source. @default {realClock} */
@@ -289,6 +298,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   readonly #predicate: ((obj: T & KindIdsReq) => boolean) | undefined;
   readonly #watchTimeout: () => number;
   readonly #inactivityMs: number;
+  readonly #requestTimeoutMs: number;
   readonly #backoff: Backoff;
   readonly #clock: ReflectorClock;
   readonly #store: ReflectorStore<T & KindIdsReq>;
@@ -324,6 +334,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     this.#watchTimeout = options.watchTimeoutSeconds ??
       (() => 300 + Math.floor(Math.random() * 301));
     this.#inactivityMs = options.inactivityTimeoutMs ?? 180_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#backoff = options.backoff ?? new ExponentialBackoff();
     this.#clock = options.clock ?? realClock;
     this.#store = options.store ?? new MapStore();
@@ -437,9 +448,11 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     try {
       for (;;) {
         let page: ListOf<T>;
+        const pageCtl = new AbortController();
+        const answered = this.#deadline("list", pageCtl, signal);
         try {
           page = await this.#lister({
-            abortSignal: signal,
+            abortSignal: AbortSignal.any([signal, pageCtl.signal]),
             limit: this.#pageSize,
             ...(token ? { continue: token } : {}),
             ...this.#selectors,
@@ -452,6 +465,8 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
             continue;
           }
           throw err;
+        } finally {
+          answered();
         }
         for (const item of page.items) {
           const obj = keyed(item);
@@ -506,13 +521,19 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     let events = 0;
     let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
     try {
-      const stream = await this.#watcher({
-        abortSignal: signal,
-        resourceVersion: version,
-        timeoutSeconds: this.#watchTimeout(),
-        allowWatchBookmarks: true,
-        ...this.#selectors,
-      });
+      const answered = this.#deadline("watch", ctl, signal);
+      let stream: ReadableStream<WatchEvent<T, S>>;
+      try {
+        stream = await this.#watcher({
+          abortSignal: signal,
+          resourceVersion: version,
+          timeoutSeconds: this.#watchTimeout(),
+          allowWatchBookmarks: true,
+          ...this.#selectors,
+        });
+      } finally {
+        answered();
+      }
       reader = stream.getReader();
       for (;;) {
         const result = await this.#readWithin(reader, ctl, signal);
@@ -555,6 +576,31 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       });
     }
     return { kind: "Watching", resourceVersion: version };
+  }
+
+  /**
+   * Starts the `requestTimeoutMs` deadline of one request: past it, `ctl`
+   * aborts the request with a timeout TransportError (every transport
+   * rejects with its signal's reason). Returns the function that cancels
+   * the deadline once the answer is there.
+   */
+  #deadline(
+    what: string,
+    ctl: AbortController,
+    signal: AbortSignal,
+  ): () => void {
+    const timer = new AbortController();
+    this.#clock.sleep(
+      this.#requestTimeoutMs,
+      AbortSignal.any([signal, timer.signal]),
+    ).then(() =>
+      ctl.abort(
+        new TransportError(
+          `Reflector: the ${what} request got no answer within ${this.#requestTimeoutMs} ms`,
+          { kind: "timeout" },
+        ),
+      ), () => {}); // cancelled: the answer came, or the Reflector stopped
+    return () => timer.abort();
   }
 
   /** Reads one event, or gives up after the inactivity timeout (aborting the watch). */

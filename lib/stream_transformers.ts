@@ -86,11 +86,20 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
 /**
  * Splits a byte stream into lines, on `\n` or `\r\n`, without decoding.
  * A last line without a newline is still emitted; empty lines are dropped.
+ * Each line is the consumer's own copy: a producer may reuse its chunk's
+ * buffer as soon as it has been written.
  */
 export class LineSplitter extends TransformStream<Uint8Array, Uint8Array> {
   constructor() {
     super(
-      splitLines<Uint8Array>((line, controller) => controller.enqueue(line)),
+      splitLines<Uint8Array>((line, controller) =>
+        // A line inside one chunk is a view of the producer's buffer: copy it.
+        controller.enqueue(
+          line.byteOffset === 0 && line.byteLength === line.buffer.byteLength
+            ? line
+            : line.slice(),
+        )
+      ),
     );
   }
 }

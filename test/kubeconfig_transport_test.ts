@@ -8,6 +8,7 @@ import {
   KubeConfigRestClient,
   KubernetesApiError,
   StreamDecodeError,
+  TransportError,
 } from "../mod.ts";
 import { compactEtcd } from "./control_plane.ts";
 import { controlPlane } from "./harness.ts";
@@ -883,6 +884,8 @@ Deno.test("a closed client refuses requests, and close is idempotent", async () 
   client.close();
   await assert.rejects(
     () => client.performRequest({ method: "GET", path: "/api" }),
-    /^Error: GET \/api: this KubeConfigRestClient is closed$/,
+    (err: Error) =>
+      err instanceof TransportError && err.isClosed() && !err.isRetriable() &&
+      err.message === "GET /api: this KubeConfigRestClient is closed",
   );
 });

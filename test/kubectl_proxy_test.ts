@@ -134,3 +134,62 @@ Deno.test("a kubectl proxy that cannot start says why", async () => {
     /^kubectl proxy exited before serving: .*\/nonexistent\/kubeconfig/,
   );
 });
+
+Deno.test("a program that ends without close(), by an uncaught error or by SIGTERM, leaves no kubectl proxy (and, short of a signal, no socket directory)", async () => {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      script,
+      `import { KubectlProxyRestClient } from ${
+        JSON.stringify(import.meta.resolve("../mod.ts"))
+      };
+const client = await KubectlProxyRestClient.start({ kubeconfig: Deno.args[1], kubectl: Deno.args[2] });
+console.log(JSON.stringify({ pid: client.pid, socketPath: client.socketPath }));
+if (Deno.args[0] === "throw") setTimeout(() => { throw new Error("boom"); }, 10);
+if (Deno.args[0] === "wait") setTimeout(() => {}, 60_000);
+`,
+    );
+    for (const how of ["end", "throw", "wait"]) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+          script,
+          how,
+          cp.kubeconfigs.admin,
+          cp.binaries.kubectl,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.getReader();
+      let line = "";
+      while (!line.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        line += new TextDecoder().decode(value);
+      }
+      const { pid, socketPath } = JSON.parse(line);
+      if (how === "wait") child.kill("SIGTERM");
+      await reader.cancel();
+      await child.status;
+      const deadline = Date.now() + 5000;
+      while (alive(pid) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(!alive(pid), `${how}: the kubectl proxy outlived the program`);
+      if (how !== "wait") {
+        await assert.rejects(
+          () => Deno.stat(socketPath.replace(/\/[^/]+$/, "")),
+          Deno.errors.NotFound,
+          `${how}: the socket directory stayed`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(script);
+  }
+});

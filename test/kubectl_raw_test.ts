@@ -329,20 +329,47 @@ Deno.test("a missing kubectl binary says so", async () => {
 });
 
 Deno.test("defaultNamespace comes from the context, read once", async () => {
-  const limited = new KubectlRawRestClient(undefined, {
+  const limited = await KubectlRawRestClient.create(undefined, {
     kubeconfig: cp.kubeconfigs.limited ?? cp.kubeconfigs.admin,
   });
   assert.equal(
     limited.defaultNamespace,
     cp.kubeconfigs.limited ? cp.limitedNamespace : "default",
   );
-  const admin = new KubectlRawRestClient(undefined, {
+  const admin = await KubectlRawRestClient.create(undefined, {
     kubeconfig: cp.kubeconfigs.admin,
   });
   assert.equal(admin.defaultNamespace, "default");
   admin.defaultNamespace = "elsewhere";
   assert.equal(admin.defaultNamespace, "elsewhere");
-  await Promise.resolve();
+  assert.equal(await admin.loadDefaultNamespace(), "elsewhere");
+});
+
+Deno.test("the namespace is read asynchronously: new does no I/O and a slow kubectl never freezes the event loop", async () => {
+  await withTempDir(async (dir) => {
+    const slow = await writeScript(
+      dir,
+      "kubectl",
+      `sleep 1; echo '{"contexts":[{"context":{"namespace":"slow"}}]}'`,
+    );
+    const started = performance.now();
+    const client = new KubectlRawRestClient(undefined, { kubectl: slow });
+    assert.equal(client.defaultNamespace, undefined, "nothing read yet");
+    assert.ok(performance.now() - started < 200, "the getter ran kubectl");
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 50);
+    try {
+      const loading = [
+        client.loadDefaultNamespace(),
+        client.loadDefaultNamespace(),
+      ];
+      assert.deepEqual(await Promise.all(loading), ["slow", "slow"]);
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.equal(client.defaultNamespace, "slow");
+    assert.ok(ticks >= 10, `the event loop ran ${ticks} times in 1 s`);
+  });
 });
 
 Deno.test("verbose mode shows the command and kubectl's stderr; quiet mode keeps stderr for errors only", async () => {

@@ -205,3 +205,23 @@ Deno.test("WatchEventTransformer validates events and passes objects and statuse
     );
   }
 });
+
+Deno.test("LineSplitter's lines stay intact when the producer reuses its buffer", async () => {
+  const splitter = new LineSplitter();
+  // The consumer keeps every line it gets, reading them only at the end.
+  const collected = Array.fromAsync(splitter.readable);
+  // One buffer, refilled once each write has been taken, as a reader into a
+  // fixed buffer (Deno.Conn.read) does.
+  const buffer = new Uint8Array(8);
+  const writer = splitter.writable.getWriter();
+  for (const chunk of ["ab\ncd\n", "ef\ngh\n", "ij\nkl\n"]) {
+    const bytes = enc.encode(chunk);
+    buffer.set(bytes);
+    await writer.write(buffer.subarray(0, bytes.length));
+  }
+  await writer.close();
+  assert.deepEqual(
+    (await collected).map((l) => new TextDecoder().decode(l)),
+    ["ab", "cd", "ef", "gh", "ij", "kl"],
+  );
+});

@@ -12,8 +12,10 @@ import {
   KubernetesApiError,
   readAllItems,
   type RestClient,
+  TransportError,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
+import { forceGc } from "./_gc.ts";
 
 const cp = await controlPlane();
 
@@ -440,6 +442,97 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
       for (;;) if ((await reader.read()).done) break;
     }, (e: Error) => e.name === "AbortError");
   },
+
+  "an abort after a garbage collection still ends a watch read, with the signal's reason":
+    async ({ client }) => {
+      const ctl = new AbortController();
+      // Only the stream is kept, as a Reflector or a for-await loop keeps it.
+      const reader = (await client.performRequest({
+        method: "GET",
+        path: "/api/v1/namespaces",
+        querystring: new URLSearchParams({ watch: "1", timeoutSeconds: "60" }),
+        expectStream: true,
+        expectJson: true,
+        abortSignal: ctl.signal,
+      })).getReader();
+      assert.equal(
+        ((await reader.read()).value as { type: string }).type,
+        "ADDED",
+      );
+      await forceGc();
+      const reason = new Error("the caller's own reason");
+      const drained = (async () => {
+        for (;;) if ((await reader.read()).done) return "ended";
+      })().catch((e) => e);
+      ctl.abort(reason);
+      const outcome = await Promise.race([
+        drained,
+        new Promise((r) =>
+          setTimeout(() => r("still reading after 5 s"), 5000)
+        ),
+      ]);
+      assert.equal(outcome, reason);
+    },
+
+  "a timeout abort rejects with its TimeoutError, before and during a watch":
+    async ({ client, ns }) => {
+      const before = await client.performRequest({
+        method: "GET",
+        path: `/api/v1/namespaces/${ns}/configmaps`,
+        querystring: new URLSearchParams({ watch: "1", timeoutSeconds: "60" }),
+        expectStream: true,
+        abortSignal: AbortSignal.timeout(1),
+      }).then(async (s) => {
+        for await (const _ of s) { /* until the timeout */ }
+      }).then(() => undefined, (e) => e);
+      assert.ok(
+        before instanceof DOMException && before.name === "TimeoutError",
+        `expected a TimeoutError, got ${before}`,
+      );
+      const list = await client.performRequest({
+        method: "GET",
+        path: `/api/v1/namespaces/${ns}/configmaps`,
+        expectJson: true,
+      }) as { metadata: { resourceVersion: string } };
+      const stream = await client.performRequest({
+        method: "GET",
+        path: `/api/v1/namespaces/${ns}/configmaps`,
+        querystring: new URLSearchParams({
+          watch: "1",
+          timeoutSeconds: "60",
+          resourceVersion: list.metadata.resourceVersion,
+        }),
+        expectStream: true,
+        expectJson: true,
+        abortSignal: AbortSignal.timeout(1500),
+      });
+      const during = await (async () => {
+        for await (const _ of stream) { /* nothing happens in the namespace */ }
+      })().then(() => undefined, (e) => e);
+      assert.ok(
+        during instanceof DOMException && during.name === "TimeoutError",
+        `expected a TimeoutError, got ${during}`,
+      );
+    },
+
+  "failures without an answer are TransportErrors: a body that is not JSON, a path with a line break":
+    async ({ client }) => {
+      const notJson = await client.performRequest({
+        method: "GET",
+        path: "/healthz",
+        expectJson: true,
+      }).then(() => undefined, (e) => e);
+      assert.ok(notJson instanceof TransportError, String(notJson));
+      assert.equal(notJson.kind, "bad-response");
+      assert.ok(!notJson.isRetriable());
+      assert.deepEqual(notJson.request, { method: "GET", path: "/healthz" });
+      const injected = await client.performRequest({
+        method: "GET",
+        path: "/api/v1/namespaces\r\nX-Injected: 1",
+      }).then(() => undefined, (e) => e);
+      assert.ok(injected instanceof TransportError, String(injected));
+      assert.equal(injected.kind, "invalid-request");
+    },
 
   "cancelling a watch stream ends the request": async ({ client }) => {
     const stream = await client.performRequest({

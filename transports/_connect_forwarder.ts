@@ -26,10 +26,15 @@ export function startConnectForwarder(
   target: { hostname: string; port: number },
 ): ConnectForwarder {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // Nobody asked the forwarder to keep the program alive: a client that is
+  // never closed must not stop it from exiting. (An in-flight fetch keeps
+  // the program alive on its own.)
+  listener.unref();
   const open = new Set<Deno.Conn>();
   let closed = false;
 
   const serve = async (conn: Deno.Conn) => {
+    conn.unref();
     open.add(conn);
     let upstream: Deno.Conn | undefined;
     try {
@@ -52,6 +57,7 @@ export function startConnectForwarder(
         );
         return;
       }
+      upstream.unref();
       open.add(upstream);
       await writeAll(conn, "HTTP/1.1 200 Connection Established\r\n\r\n");
       if (rest.length) await upstream.write(rest);

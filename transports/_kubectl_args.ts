@@ -38,7 +38,12 @@ export function fullPath(opts: RequestOptions): string {
 export function planKubectl(opts: RequestOptions): KubectlPlan {
   const path = fullPath(opts);
   const fail = (why: string): never => {
-    throw new KubectlError(`${opts.method} ${path}: ${why}`);
+    throw new KubectlError(
+      `${opts.method} ${path}: ${why}`,
+      undefined,
+      undefined,
+      "invalid-request",
+    );
   };
   // Printable ASCII without spaces, starting with '/': never a flag, never two arguments.
   if (!/^\/[\x21-\x7e]*$/.test(path)) {
@@ -208,7 +213,12 @@ export interface ExecPlan {
 export function planExec(opts: RequestOptions): ExecPlan {
   const path = fullPath(opts);
   const fail = (why: string): never => {
-    throw new KubectlError(`${opts.method} ${path}: ${why}`);
+    throw new KubectlError(
+      `${opts.method} ${path}: ${why}`,
+      undefined,
+      undefined,
+      "invalid-request",
+    );
   };
   const url = new URL(path, "http://x");
   const m = url.pathname.match(

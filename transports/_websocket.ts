@@ -4,7 +4,7 @@
 // answer is ours to read: a non-101 answer becomes the apiserver's Status as
 // a KubernetesApiError.
 
-import { apiErrorFromBody } from "../lib/errors.ts";
+import { apiErrorFromBody, TransportError } from "../lib/errors.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const MAX_HEAD = 16 * 1024;
@@ -90,15 +90,17 @@ class BufferedReader {
     if (chunked) {
       const parts: Uint8Array[] = [];
       let total = 0;
-      for (;;) {
+      // Stops at `limit`: an endless chunked body is never read to its end.
+      while (total < limit) {
         const line = await this.#readLine();
         const size = parseInt(line, 16);
         if (!size) break;
-        const data = await this.read(size);
+        const data = await this.read(Math.min(size, limit - total));
         if (!data) break;
+        parts.push(data);
+        total += data.length;
+        if (data.length < size) break;
         await this.read(2);
-        if (total < limit) parts.push(data.subarray(0, limit - total));
-        total += size;
       }
       return parts.reduce((a, b) => concat(a, b), new Uint8Array(0));
     }
@@ -299,12 +301,34 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
   while (off < bytes.length) off += await h.conn.write(bytes.subarray(off));
 
   const reader = new BufferedReader(h.conn);
-  const head = await reader.readHead();
+  let head: string;
+  try {
+    head = await reader.readHead();
+  } catch (err) {
+    try {
+      h.conn.close();
+    } catch {
+      // already closed
+    }
+    throw new TransportError(
+      `${h.request.method} ${h.request.path}: the WebSocket handshake failed: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+      {
+        request: h.request,
+        cause: err,
+        kind: err instanceof Error && /too large/.test(err.message)
+          ? "bad-response"
+          : undefined,
+      },
+    );
+  }
   const [statusLine, ...headerLines] = head.split("\r\n");
   const status = Number(statusLine.match(/^HTTP\/1\.[01] (\d{3})/)?.[1]);
   if (!status) {
-    throw new Error(
+    throw new TransportError(
       `${h.request.method} ${h.request.path}: not an HTTP answer to the WebSocket handshake`,
+      { request: h.request, kind: "bad-response" },
     );
   }
   const headers = new Map<string, string>();
@@ -342,7 +366,10 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
     } catch {
       // already closed
     }
-    throw new Error(`${h.request.method} ${h.request.path}: ${why}`);
+    throw new TransportError(`${h.request.method} ${h.request.path}: ${why}`, {
+      request: h.request,
+      kind: "bad-response",
+    });
   };
   if (headers.get("sec-websocket-accept") !== expected) {
     fail("the server's Sec-WebSocket-Accept does not match");

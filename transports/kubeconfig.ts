@@ -23,13 +23,16 @@ import {
   KubeConfigError,
   KubernetesApiError,
   parseRetryAfter,
+  TransportError,
 } from "../lib/errors.ts";
+import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
 import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
 import {
   type ConnectForwarder,
   startConnectForwarder,
 } from "./_connect_forwarder.ts";
+import { ownedBody, readAllOrAbort } from "./_owned_body.ts";
 import { openWebSocket } from "./_websocket.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
@@ -134,6 +137,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#ownClient = httpClient;
     this.#caCerts = options.caCerts ?? [];
+    if (this.#caCerts.length) warnCaIsAdded();
     this.#log = resolveLogger(options.log);
     this.#retry = options.retry === false ? false : {
       maxRetries: options.retry?.maxRetries ?? 3,
@@ -339,8 +343,12 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
     const request = { method, path };
     if (this.#closed) {
-      throw new Error(`${method} ${path}: this KubeConfigRestClient is closed`);
+      throw new TransportError(
+        `${method} ${path}: this KubeConfigRestClient is closed`,
+        { request, kind: "closed" },
+      );
     }
+    checkRequestTarget(request);
     if (opts.expectTunnel) return await this.#openTunnel(opts, path);
     opts.abortSignal?.throwIfAborted();
 
@@ -368,6 +376,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       if (auth.authorization) {
         headers.push(["authorization", auth.authorization]);
       }
+      checkHeaders(request, headers);
 
       const started = this.#log ? performance.now() : 0;
       let resp: Response;
@@ -386,7 +395,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
             Math.round(performance.now() - started)
           }ms`,
         );
-        throw this.#networkError(err, request);
+        throw this.#networkError(err, request, opts.abortSignal);
       }
       this.#log?.(
         `${method} ${path} ${resp.status} ${
@@ -452,8 +461,9 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     const request = { method: opts.method, path };
     const d = this.#dial;
     if (d.viaProxy) {
-      throw new Error(
+      throw new TransportError(
         `${opts.method} ${path}: tunnels through a proxy-url are not supported`,
+        { request, kind: "invalid-request" },
       );
     }
     let refreshed = false;
@@ -471,6 +481,10 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       }
       const started = this.#log ? performance.now() : 0;
       try {
+        checkHeaders(request, [
+          ...headers,
+          ["sec-websocket-protocol", opts.expectTunnel!.join(", ")],
+        ]);
         const ws = await openWebSocket({
           conn,
           host: d.serverName
@@ -478,7 +492,8 @@ export class KubeConfigRestClient implements RestClient, Disposable {
             : `${
               d.hostname.includes(":") ? `[${d.hostname}]` : d.hostname
             }:${d.port}`,
-          path: d.basePath + path,
+          // Non-ASCII is percent-encoded, as fetch's URL parser would.
+          path: d.basePath + path.replace(/[\u0080-\u{10ffff}]+/gu, encodeURI),
           protocols: opts.expectTunnel!,
           headers,
           request,
@@ -578,33 +593,40 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     opts: RequestOptions,
     request: { method: string; path: string },
   ): Promise<unknown> {
+    const fail = (err: unknown) => this.#networkError(err, request);
     if (opts.expectStream) {
-      const stream = resp.body ?? ReadableStream.from<Uint8Array>([]);
+      const stream = ownedBody(resp, opts.abortSignal, fail);
       return opts.expectJson
         ? stream.pipeThrough(new JsonLinesDecoder())
         : stream;
     }
+    const bytes = await readAllOrAbort(resp, opts.abortSignal, fail);
     if (opts.expectJson) {
-      const text = await resp.text();
+      const text = new TextDecoder().decode(bytes);
       try {
         return JSON.parse(text);
-      } catch (err) {
-        throw new Error(
+      } catch {
+        // The parser's message quotes the body, which may hold a Secret.
+        throw new TransportError(
           `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
             resp.headers.get("content-type") ?? "none"
           }, ${text.length} chars)`,
-          { cause: err },
+          { request, kind: "bad-response" },
         );
       }
     }
-    return new Uint8Array(await resp.arrayBuffer());
+    return bytes;
   }
 
   #networkError(
     err: unknown,
     request: { method: string; path: string },
+    signal?: AbortSignal,
   ): unknown {
-    if (err instanceof DOMException && err.name === "AbortError") return err;
+    // An abort rejects with the signal's own reason (a TimeoutError for
+    // AbortSignal.timeout, or whatever the caller passed), as fetch does.
+    if (signal?.aborted) return signal.reason;
+    if (err instanceof TransportError) return err;
     // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
     const parts: string[] = [];
     for (
@@ -624,13 +646,27 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       hint =
         ` (the kubeconfig asks to skip TLS verification: run Deno with --unsafely-ignore-certificate-errors=${this.#insecureHost})`;
     }
-    return new Error(
+    return new TransportError(
       `${request.method} ${request.path}: request to ${this.#base} failed: ${text}${hint}`,
-      {
-        cause: err,
-      },
+      { request, cause: err },
     );
   }
+}
+
+let caWarned = false;
+
+/**
+ * Says once per process what Deno cannot do: `caCerts` (in
+ * `Deno.createHttpClient`, `Deno.connectTls`, `Deno.startTls`) is added to
+ * the root store, never a replacement for it, and no API shows the peer's
+ * certificate to check it ourselves.
+ */
+function warnCaIsAdded(): void {
+  if (caWarned) return;
+  caWarned = true;
+  console.warn(
+    "Warning: Deno trusts the kubeconfig's certificate-authority in addition to its root store (Mozilla's roots, or the system's with DENO_TLS_CA_STORE, plus DENO_CERT / --cert), not instead of it: a certificate for the API server's name from any of those CAs is accepted, where kubectl trusts only the configured CA",
+  );
 }
 
 function proxyFromUrl(raw: string): Deno.Proxy {

@@ -43,6 +43,27 @@ export interface KubectlProxyOptions {
 }
 
 const STDERR_LINES_KEPT = 20;
+const exitEvents = ["unload", "error", "unhandledrejection"] as const;
+
+/**
+ * On Linux, with run permission for `setpriv` already granted, wraps argv
+ * so the kernel sends SIGTERM to the child when this process dies in any way
+ * (SIGTERM, SIGKILL, a crash). setpriv execs the command: the pid stays.
+ */
+function diesWithUs(argv: string[]): string[] {
+  if (Deno.build.os !== "linux") return argv;
+  const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => {
+    try {
+      const granted = (d: Deno.PermissionDescriptor) =>
+        Deno.permissions.querySync(d).state === "granted";
+      return granted({ name: "run", command: path }) &&
+        granted({ name: "read", path }) && Deno.statSync(path).isFile;
+    } catch {
+      return false; // no read permission to look, or not there
+    }
+  });
+  return setpriv ? [setpriv, "--pdeathsig", "TERM", "--", ...argv] : argv;
+}
 
 /**
  * A {@link RestClient} that owns a `kubectl proxy` child on a Unix socket.
@@ -62,7 +83,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
   readonly #httpClient: Deno.HttpClient;
   readonly #ownedDir: string | undefined;
   readonly #stderr: string[];
-  readonly #onUnload: () => void;
+  readonly #onUnload: (e?: Event) => void;
   readonly #namespaceSource: KubectlRawRestClient;
   #exited: Deno.CommandStatus | undefined;
   #closed = false;
@@ -83,14 +104,27 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     this.#stderr = stderr;
     this.#namespaceSource = namespaceSource;
     child.status.then((s) => this.#exited = s);
-    this.#onUnload = () => {
+    // The program ends without close(): normally (unload) or on an uncaught
+    // error (the process exits right after these events, so nothing
+    // asynchronous would run). The proxy holds the user's credentials.
+    this.#onUnload = (e?: Event) => {
+      if (e?.defaultPrevented) return; // the program handles it and goes on
       try {
         child.kill("SIGTERM");
       } catch {
         // already exited
       }
+      if (ownedDir) {
+        try {
+          Deno.removeSync(ownedDir, { recursive: true });
+        } catch {
+          // already removed
+        }
+      }
     };
-    globalThis.addEventListener("unload", this.#onUnload);
+    for (const type of exitEvents) {
+      globalThis.addEventListener(type, this.#onUnload);
+    }
   }
 
   /**
@@ -114,8 +148,14 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     ];
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(kubectl, {
-        args: [...globals, "proxy", `--unix-socket=${socketPath}`],
+      const argv = diesWithUs([
+        kubectl,
+        ...globals,
+        "proxy",
+        `--unix-socket=${socketPath}`,
+      ]);
+      child = new Deno.Command(argv[0], {
+        args: argv.slice(1),
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
@@ -204,10 +244,10 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
       httpClient,
       opts.client,
     );
-    const namespaceSource = new KubectlRawRestClient(opts.contextName, {
-      kubeconfig: opts.kubeconfig,
-      kubectl,
-    });
+    const namespaceSource = await KubectlRawRestClient.create(
+      opts.contextName,
+      { kubeconfig: opts.kubeconfig, kubectl },
+    );
     return new KubectlProxyRestClient(
       child,
       httpClient,
@@ -219,7 +259,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     );
   }
 
-  /** The namespace of the selected context, read once with kubectl (`default` when unset). */
+  /** The namespace of the selected context, read once with kubectl at {@link start} (`default` when unset). */
   get defaultNamespace(): string | undefined {
     return this.#namespaceSource.defaultNamespace;
   }
@@ -271,7 +311,9 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    globalThis.removeEventListener("unload", this.#onUnload);
+    for (const type of exitEvents) {
+      globalThis.removeEventListener(type, this.#onUnload);
+    }
     this.#http.close();
     this.#httpClient.close();
     try {
@@ -295,6 +337,9 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     if (this.#closed) {
       throw new KubectlError(
         `${opts.method} ${opts.path}: this KubectlProxyRestClient is closed`,
+        undefined,
+        undefined,
+        "closed",
       );
     }
     const s = this.#exited;
@@ -307,6 +352,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
       `${opts.method} ${opts.path}: kubectl proxy ${how}${tail}`,
       s.code,
       cause,
+      "closed",
     );
   }
 }

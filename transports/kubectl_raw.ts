@@ -43,9 +43,14 @@ export interface KubectlRawRestClientOptions {
 /**
  * A {@link RestClient} that runs `kubectl` for every request.
  *
+ * Build it with {@link KubectlRawRestClient.create}, which also reads the
+ * context's namespace; `new` (kept for v0.7.3 code) does no I/O and leaves
+ * {@link defaultNamespace} unset until {@link loadDefaultNamespace} is
+ * awaited.
+ *
  * @example
  * ```ts ignore
- * const client = new KubectlRawRestClient("my-context");
+ * const client = await KubectlRawRestClient.create("my-context");
  * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
  * ```
  */
@@ -54,7 +59,7 @@ export class KubectlRawRestClient implements RestClient {
   readonly #globalArgs: string[];
   readonly #log: ((line: string) => void) | undefined;
   #defaultNamespace: string | undefined;
-  #namespaceLoaded = false;
+  #namespaceLoading: Promise<string> | undefined;
 
   /**
    * @param contextName The kubeconfig context (`--context`). @default {the current-context}
@@ -90,20 +95,49 @@ export class KubectlRawRestClient implements RestClient {
   }
 
   /**
-   * The namespace of the selected context, read once from
-   * `kubectl config view --minify -o json` on first use (`default` when it
-   * sets none or kubectl fails).
+   * A client whose {@link defaultNamespace} has been read from the context.
+   *
+   * @param contextName The kubeconfig context (`--context`). @default {the current-context}
+   * @param options kubeconfig file, kubectl binary, logging.
+   * @returns The client.
+   * @throws {TypeError} When a context or kubeconfig value looks like a flag or holds a line break.
+   */
+  static async create(
+    contextName?: string,
+    options: KubectlRawRestClientOptions = {},
+  ): Promise<KubectlRawRestClient> {
+    const client = new KubectlRawRestClient(contextName, options);
+    await client.loadDefaultNamespace();
+    return client;
+  }
+
+  /**
+   * The namespace of the selected context: set by {@link create} or
+   * {@link loadDefaultNamespace}, `undefined` before (a getter never runs
+   * kubectl: that would freeze the event loop).
    */
   get defaultNamespace(): string | undefined {
-    if (!this.#namespaceLoaded) {
-      this.#namespaceLoaded = true;
-      this.#defaultNamespace = this.#readNamespace();
-    }
     return this.#defaultNamespace;
   }
   set defaultNamespace(value: string | undefined) {
-    this.#namespaceLoaded = true;
     this.#defaultNamespace = value;
+    this.#namespaceLoading = Promise.resolve(value ?? "default");
+  }
+
+  /**
+   * Reads the context's namespace once, asynchronously, from
+   * `kubectl config view --minify -o json` (`default` when it sets none or
+   * kubectl fails) and sets {@link defaultNamespace}. Later calls share the
+   * first.
+   *
+   * @returns The namespace.
+   */
+  loadDefaultNamespace(): Promise<string> {
+    this.#namespaceLoading ??= this.#readNamespace().then((ns) => {
+      this.#defaultNamespace ??= ns;
+      return this.#defaultNamespace;
+    });
+    return this.#namespaceLoading;
   }
 
   /** Runs kubectl for one request; see {@link RestClient.performRequest}. */
@@ -169,7 +203,9 @@ export class KubectlRawRestClient implements RestClient {
         throw new KubectlError(
           `${request.method} ${request.path}: kubectl printed no JSON (${text.length} chars)`,
           out.code,
-          err,
+          // The parser's message quotes the output, which may hold a Secret.
+          new SyntaxError(err instanceof Error ? err.name : "not JSON"),
+          "bad-response",
         );
       }
     }
@@ -286,14 +322,14 @@ export class KubectlRawRestClient implements RestClient {
     for (const line of stderr.split("\n")) if (line.trim()) this.#log(line);
   }
 
-  #readNamespace(): string {
+  async #readNamespace(): Promise<string> {
     try {
-      const out = new Deno.Command(this.#kubectl, {
+      const out = await new Deno.Command(this.#kubectl, {
         args: [...this.#globalArgs, "config", "view", "--minify", "-o", "json"],
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
-      }).outputSync();
+      }).output();
       if (!out.success) return "default";
       const cfg = JSON.parse(new TextDecoder().decode(out.stdout));
       const ns = cfg?.contexts?.[0]?.context?.namespace;

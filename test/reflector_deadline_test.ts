@@ -1,0 +1,110 @@
+// A peer that accepts connections and never answers cannot hold a Reflector:
+// each list page and each watch's response headers have a deadline
+// (`requestTimeoutMs`), after which the request is aborted as a timeout and
+// retried after a backoff; stop() still returns at once. A local TCP server
+// plays the blackhole; no cluster is needed.
+
+import assert from "node:assert/strict";
+import {
+  KubeConfig,
+  KubeConfigRestClient,
+  listWatch,
+  Reflector,
+} from "../mod.ts";
+
+/** Answers list requests with an empty list; accepts watch requests and never answers them. */
+async function withBlackhole(
+  answerLists: boolean,
+  fn: (
+    baseUrl: string,
+    seen: { lists: number; watches: number },
+  ) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const seen = { lists: 0, watches: 0 };
+  const conns = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      (async () => {
+        const buf = new Uint8Array(8192);
+        let head = "";
+        for (;;) {
+          const n = await conn.read(buf).catch(() => null);
+          if (n === null) return;
+          head += new TextDecoder().decode(buf.subarray(0, n));
+          const end = head.indexOf("\r\n\r\n");
+          if (end === -1) continue;
+          const request = head.slice(0, end);
+          head = head.slice(end + 4);
+          if (/[?&]watch=true/.test(request.split("\r\n")[0])) {
+            seen.watches++;
+            continue; // never answered
+          }
+          seen.lists++;
+          if (!answerLists) continue;
+          const body =
+            '{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"5"},"items":[]}';
+          await conn.write(new TextEncoder().encode(
+            `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+          ));
+        }
+      })().catch(() => {}).finally(() => conns.delete(conn));
+    }
+  })().catch(() => {});
+  try {
+    await fn(`http://127.0.0.1:${listener.addr.port}`, seen);
+  } finally {
+    listener.close();
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch {
+        // already closed
+      }
+    }
+    await serving;
+  }
+}
+
+async function until(cond: () => boolean, what: string, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const quickBackoff = { next: () => 20, reset() {} };
+
+for (const answerLists of [false, true]) {
+  const what = answerLists ? "watch" : "list";
+  Deno.test(`a ${what} that gets no answer times out and is retried; stop() returns at once`, async () => {
+    await withBlackhole(answerLists, async (baseUrl, seen) => {
+      using client = await KubeConfigRestClient.forKubeConfig(
+        KubeConfig.getSimpleUrlConfig({ baseUrl }),
+      );
+      const { lister, watcher } = listWatch(
+        client,
+        "/api/v1/namespaces/default/configmaps",
+      );
+      const reflector = new Reflector(lister, watcher, {
+        requestTimeoutMs: 200,
+        backoff: quickBackoff,
+      });
+      const running = reflector.run();
+      try {
+        await until(
+          () => (answerLists ? seen.watches : seen.lists) >= 3,
+          `three ${what} attempts`,
+        );
+        if (answerLists) assert.ok(reflector.isSynced());
+      } finally {
+        const stopping = performance.now();
+        reflector.stop();
+        await running;
+        assert.ok(performance.now() - stopping < 1000, "stop() is prompt");
+      }
+    });
+  });
+}

@@ -25,6 +25,10 @@ import {
   type KubeConfigRestClientOptions,
 } from "./kubeconfig.ts";
 import { KubectlRawRestClient } from "./kubectl_raw.ts";
+import { checkRequestTarget } from "../lib/_request_head.ts";
+import { TransportError } from "../lib/transport_error.ts";
+import { openWebSocket } from "./_websocket.ts";
+import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
 /** Options for {@link KubectlProxyRestClient.start}. */
 export interface KubectlProxyOptions {
@@ -298,12 +302,59 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
   async performRequest(opts: RequestOptions): Promise<unknown> {
     this.#throwIfDead(opts);
     try {
+      if (opts.expectTunnel) return await this.#openTunnel(opts);
       return await this.#http.performRequest(opts);
     } catch (err) {
       // A request that failed because the proxy died says so.
       await new Promise((r) => setTimeout(r, 0));
       this.#throwIfDead(opts, err);
       throw err;
+    }
+  }
+
+  /**
+   * A WebSocket tunnel through the proxy's socket: kubectl proxy relays
+   * upgrades (port-forward; exec and attach are on its default
+   * `--reject-paths` and answer 403).
+   */
+  async #openTunnel(opts: RequestOptions): Promise<KubernetesTunnel> {
+    let path = opts.path || "/";
+    if (opts.querystring && opts.querystring.size !== 0) {
+      path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
+    }
+    const request = { method: opts.method, path };
+    checkRequestTarget(request);
+    opts.abortSignal?.throwIfAborted();
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ transport: "unix", path: this.socketPath });
+    } catch (err) {
+      throw new TransportError(
+        `${opts.method} ${path}: cannot reach kubectl proxy's socket`,
+        { request, kind: "connection-refused", cause: err },
+      );
+    }
+    const onAbort = () => conn.close();
+    opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const ws = await openWebSocket({
+        conn,
+        host: "localhost",
+        path,
+        protocols: opts.expectTunnel!,
+        headers: [],
+        request,
+      });
+      return new WebSocketTunnel(
+        ws,
+        opts.abortSignal,
+        (opts.path ?? "").split("?")[0].endsWith("/portforward"),
+      );
+    } catch (err) {
+      if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
+      throw err;
+    } finally {
+      opts.abortSignal?.removeEventListener("abort", onAbort);
     }
   }
 

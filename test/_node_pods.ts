@@ -15,6 +15,8 @@ export interface TestContainer {
   stdin?: boolean;
   tty?: boolean;
   ports?: number[];
+  /** An emptyDir mounted here (it outlives container restarts). */
+  scratch?: string;
 }
 
 /** The minimum of a Pod the tests read. */
@@ -70,7 +72,13 @@ export function podManifest(
         ...(c.ports
           ? { ports: c.ports.map((p) => ({ containerPort: p })) }
           : {}),
+        ...(c.scratch
+          ? { volumeMounts: [{ name: "scratch", mountPath: c.scratch }] }
+          : {}),
       })),
+      ...(containers.some((c) => c.scratch)
+        ? { volumes: [{ name: "scratch", emptyDir: {} }] }
+        : {}),
     },
   };
 }

@@ -67,13 +67,15 @@ if [ -n "$sock" ]; then
   done
 fi
 
-# 4. Network namespaces the node created (not those that were there before).
+# 4. Network namespaces the node created (not those that were there before;
+#    containerd names them cni-*, a narrower prefix may be recorded).
+prefix=$(cat "$state/netns.prefix" 2>/dev/null || echo cni-)
 if [ -f "$state/netns.before" ] && [ -d /var/run/netns ]; then
   for ns in /var/run/netns/*; do
     [ -e "$ns" ] || continue
     name=$(basename "$ns")
     grep -qxF "$name" "$state/netns.before" && continue
-    case "$name" in cni-*) ip netns delete "$name" 2>/dev/null || { umount -l "$ns" 2>/dev/null; rm -f "$ns"; } ;; esac
+    case "$name" in "$prefix"*) ip netns delete "$name" 2>/dev/null || { umount -l "$ns" 2>/dev/null; rm -f "$ns"; } ;; esac
   done
   [ -s "$state/netns.before" ] || rmdir /var/run/netns 2>/dev/null
 fi

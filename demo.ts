@@ -68,7 +68,7 @@ async function openClient(): Promise<
   );
   const harness = await import("./test/control_plane.ts");
   const cp = await harness.startControlPlane({
-    binaries: await harness.ensureBinaries(),
+    binaries: await harness.ensureBinaries({ node: false }),
     log: (m) => say(`  ${m}`),
   });
   const client = await KubeConfigRestClient.readKubeConfig(

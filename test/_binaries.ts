@@ -111,9 +111,12 @@ export function nodeWanted(): boolean {
  * test/install_binaries.sh (which also builds the node's binaries unless
  * KUBE_TEST_NODE=0).
  */
-export async function ensureBinaries(): Promise<Binaries> {
+export async function ensureBinaries(
+  opts: { node?: boolean } = {},
+): Promise<Binaries> {
+  const wantNode = opts.node ?? nodeWanted();
   const first = await findBinaries();
-  const node = nodeWanted() ? await findNodeBinaries() : { missing: [] };
+  const node = wantNode ? await findNodeBinaries() : { missing: [] };
   if (first.missing.length === 0 && node.missing.length === 0) {
     return first.found as Binaries;
   }
@@ -125,6 +128,7 @@ export async function ensureBinaries(): Promise<Binaries> {
   const script = new URL("./install_binaries.sh", import.meta.url).pathname;
   const out = await new Deno.Command("bash", {
     args: [script],
+    env: wantNode ? {} : { KUBE_TEST_NODE: "0" },
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",

@@ -5,28 +5,13 @@
 // docker-archive tarball (manifest.json + config + one layer), the format
 // `ctr images import` reads.
 
+import { runCommand } from "./_processes.ts";
+
 /** Image names as pods use them (with `imagePullPolicy: Never`). */
 export const IMAGES = {
   busybox: "kube-test.local/busybox:1",
   pause: "kube-test.local/pause:3.4",
 } as const;
-
-async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (code ${out.code}): ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
-    );
-  }
-}
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
@@ -46,7 +31,7 @@ async function writeArchive(
 ): Promise<void> {
   const work = `${tarball}.d`;
   await Deno.mkdir(work, { recursive: true });
-  await run("tar", [
+  await runCommand("tar", [
     "--owner=0",
     "--group=0",
     "--numeric-owner",
@@ -78,7 +63,7 @@ async function writeArchive(
       Layers: ["layer.tar"],
     }]),
   );
-  await run("tar", [
+  await runCommand("tar", [
     "-C",
     work,
     "-cf",

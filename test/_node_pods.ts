@@ -3,8 +3,14 @@
 // pod until a condition holds (recording every state it passed through).
 
 import assert from "node:assert/strict";
-import type { JSONObject, RestClient } from "../mod.ts";
-import { listWatch } from "../mod.ts";
+import {
+  type JSONObject,
+  KubeConfigRestClient,
+  KubectlProxyRestClient,
+  KubectlRawRestClient,
+  listWatch,
+  type RestClient,
+} from "../mod.ts";
 import type { ControlPlaneInfo, NodeInfo } from "./control_plane.ts";
 
 /** A container as tests write it; the image and pull policy come from the node. */
@@ -241,4 +247,97 @@ export function nodeOf(
     console.error(`${suite}: skipped, no node: ${cp.nodeSkipReason}`);
   }
   return cp.node;
+}
+
+/** A transport as the node suites drive it, with what it can carry. */
+export interface NodeTransport {
+  name: string;
+  open: () => Promise<RestClient & { close?(): unknown }>;
+  /** exec and attach (kubectl proxy rejects them by default). */
+  exec: boolean;
+  /** exec over WebSocket: speaks what the kubelet speaks (kubectl exec closes stdin itself). */
+  websocket: boolean;
+  portForward: boolean;
+}
+
+/** Every transport, for the node suites to pick from. */
+export function nodeTransports(cp: ControlPlaneInfo): NodeTransport[] {
+  return [
+    {
+      name: "KubeConfigRestClient with a client certificate",
+      open: () => KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin),
+      exec: true,
+      websocket: true,
+      portForward: true,
+    },
+    ...(cp.kubeconfigs.adminToken
+      ? [{
+        name: "KubeConfigRestClient with a bearer token",
+        open: () =>
+          KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.adminToken!),
+        exec: true,
+        websocket: true,
+        portForward: true,
+      }]
+      : []),
+    {
+      name: "KubectlRawRestClient",
+      open: () =>
+        Promise.resolve(
+          new KubectlRawRestClient(undefined, {
+            kubeconfig: cp.kubeconfigs.admin,
+            kubectl: cp.binaries.kubectl,
+          }),
+        ),
+      exec: true,
+      websocket: false,
+      portForward: false,
+    },
+    {
+      name: "KubectlProxyRestClient",
+      open: () =>
+        KubectlProxyRestClient.start({
+          kubeconfig: cp.kubeconfigs.admin,
+          kubectl: cp.binaries.kubectl,
+        }),
+      exec: false,
+      websocket: true,
+      portForward: true,
+    },
+  ];
+}
+
+/** A suite's namespace and admin client, made once on first use. */
+export interface NodeSuite {
+  /** Creates the namespace and runs `prepare` the first time; later calls wait for that. */
+  ready(): Promise<{ admin: KubeConfigRestClient; ns: string }>;
+  /** Deletes the namespace and closes the client (register it as the suite's last test). */
+  teardown(): Promise<void>;
+}
+
+/** Sets up a namespace for a node suite lazily, so skipped suites do nothing. */
+export function nodeSuite(
+  cp: ControlPlaneInfo,
+  prefix: string,
+  prepare: (admin: KubeConfigRestClient, ns: string) => Promise<void> = () =>
+    Promise.resolve(),
+): NodeSuite {
+  let made: Promise<{ admin: KubeConfigRestClient; ns: string }> | undefined;
+  return {
+    ready: () =>
+      made ??= (async () => {
+        const admin = await KubeConfigRestClient.readKubeConfig(
+          cp.kubeconfigs.admin,
+        );
+        const ns = await createNamespace(admin, prefix);
+        await prepare(admin, ns);
+        return { admin, ns };
+      })(),
+    teardown: async () => {
+      if (!made) return;
+      const { admin, ns } = await made;
+      await deleteNamespace(admin, ns);
+      admin.close();
+    },
+  };
 }

@@ -1,6 +1,8 @@
 // Test-only PKI built with the openssl CLI: a CA, a serving certificate and
 // client certificates, all X.509 v3 (rustls rejects v1 client certificates).
 
+import { runCommand } from "./_processes.ts";
+
 /** A key pair with its certificate, as PEM files and text. */
 export interface IssuedCert {
   certFile: string;
@@ -22,18 +24,7 @@ export interface CertRequest {
 }
 
 async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", {
-    args,
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
+  await runCommand("openssl", args, { cwd });
 }
 
 function randomSerial(): string {

@@ -132,3 +132,30 @@ export function freePort(): number {
   l.close();
   return port;
 }
+
+/**
+ * Runs a command to completion and returns its stdout; throws naming the
+ * command (its first argument only: later ones may carry paths or secrets)
+ * with its stderr when it fails.
+ */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args[0] ?? ""} failed (code ${out.code}): ${
+        new TextDecoder().decode(out.stderr).trim()
+      }`,
+    );
+  }
+  return new TextDecoder().decode(out.stdout);
+}

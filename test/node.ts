@@ -16,6 +16,7 @@ import {
   freePort,
   isExecutable,
   onPath,
+  runCommand,
   spawnServer,
   waitFor,
 } from "./_processes.ts";
@@ -119,23 +120,6 @@ export async function nodeUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-async function sh(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (code ${out.code}): ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout);
-}
-
 async function readSysctl(key: string): Promise<string | undefined> {
   try {
     return (await Deno.readTextFile(`/proc/sys/${key.replaceAll(".", "/")}`))
@@ -164,7 +148,7 @@ async function takeLock(dir: string): Promise<void> {
       );
     }
     // Its runner died without its janitor: tear its node down first.
-    if (owner) await sh("bash", [cleanupScript, owner]);
+    if (owner) await runCommand("bash", [cleanupScript, owner]);
     await Deno.remove(LOCK, { recursive: true }).catch(() => {});
   }
   throw new Error(`could not take ${LOCK}`);
@@ -283,9 +267,9 @@ export async function startNode(
 
     // The bridge carries the node IP: the kubelet refuses 127.0.0.1.
     const ip = `${SUBNET}.1`;
-    await sh("ip", ["link", "add", BRIDGE, "type", "bridge"]);
-    await sh("ip", ["addr", "add", `${ip}/24`, "dev", BRIDGE]);
-    await sh("ip", ["link", "set", BRIDGE, "up"]);
+    await runCommand("ip", ["link", "add", BRIDGE, "type", "bridge"]);
+    await runCommand("ip", ["addr", "add", `${ip}/24`, "dev", BRIDGE]);
+    await runCommand("ip", ["link", "set", BRIDGE, "up"]);
 
     const pki = `${dir}/pki`;
     await Deno.mkdir(pki);
@@ -378,7 +362,7 @@ export async function startNode(
       containerd,
       `${dir}/containerd.log`,
       async () => {
-        await sh("ctr", ["--address", sock, "version"]);
+        await runCommand("ctr", ["--address", sock, "version"]);
         return true;
       },
       30_000,
@@ -393,7 +377,7 @@ export async function startNode(
         await buildBusyboxImage(images),
       ]
     ) {
-      await sh("ctr", [
+      await runCommand("ctr", [
         "--address",
         sock,
         "--namespace",

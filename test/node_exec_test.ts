@@ -10,17 +10,15 @@ import assert from "node:assert/strict";
 import {
   execCommand,
   KubeConfigRestClient,
-  KubectlRawRestClient,
   openAttach,
   openExec,
-  type RestClient,
   TunnelError,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import {
-  createNamespace,
-  deleteNamespace,
   nodeOf,
+  nodeSuite,
+  nodeTransports,
   podManifest,
   runPod,
 } from "./_node_pods.ts";
@@ -30,53 +28,9 @@ const node = nodeOf(cp, "node_exec_test");
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 
-interface Transport {
-  name: string;
-  open: () => Promise<RestClient & { close?: () => void }>;
-  /** The WebSocket transports speak what the kubelet speaks; kubectl exec closes stdin itself. */
-  websocket: boolean;
-}
-
-const transports: Transport[] = [
-  {
-    name: "KubeConfigRestClient with a client certificate",
-    open: () => KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin),
-    websocket: true,
-  },
-  ...(cp.kubeconfigs.adminToken
-    ? [{
-      name: "KubeConfigRestClient with a bearer token",
-      open: () =>
-        KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.adminToken!),
-      websocket: true,
-    }]
-    : []),
-  {
-    name: "KubectlRawRestClient (kubectl exec)",
-    open: () =>
-      Promise.resolve(
-        new KubectlRawRestClient(undefined, {
-          kubeconfig: cp.kubeconfigs.admin,
-          kubectl: cp.binaries.kubectl,
-        }),
-      ),
-    websocket: false,
-  },
-];
-
-let ns = "";
-let admin: KubeConfigRestClient | undefined;
-
-async function setUp(): Promise<void> {
-  if (ns) return;
-  admin = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
-  ns = await createNamespace(admin, "node-exec");
+const suite = nodeSuite(cp, "node-exec", async (admin, ns) => {
   await Promise.all([
-    runPod(
-      admin,
-      ns,
-      podManifest(node!, "shell", [{ script: "sleep 3600" }]),
-    ),
+    runPod(admin, ns, podManifest(node!, "shell", [{ script: "sleep 3600" }])),
     runPod(
       admin,
       ns,
@@ -86,11 +40,15 @@ async function setUp(): Promise<void> {
       }]),
     ),
   ]);
+});
+let ns = "";
+async function setUp(): Promise<void> {
+  ns = (await suite.ready()).ns;
 }
 
 const target = () => ({ namespace: ns, pod: "shell" });
 
-for (const t of transports) {
+for (const t of nodeTransports(cp).filter((t) => t.exec)) {
   Deno.test({
     name: `${t.name}: exec returns stdout, stderr and a non-zero exit code`,
     ignore: !node,
@@ -295,8 +253,5 @@ Deno.test({
 Deno.test({
   name: "node exec suite: tear down its namespace",
   ignore: !node,
-  fn: async () => {
-    if (admin && ns) await deleteNamespace(admin, ns);
-    admin?.close();
-  },
+  fn: () => suite.teardown(),
 });

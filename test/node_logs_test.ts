@@ -7,17 +7,15 @@
 
 import assert from "node:assert/strict";
 import {
-  KubeConfigRestClient,
-  KubectlProxyRestClient,
-  KubectlRawRestClient,
+  type KubeConfigRestClient,
   KubernetesApiError,
   type RestClient,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import {
-  createNamespace,
-  deleteNamespace,
   nodeOf,
+  nodeSuite,
+  nodeTransports,
   podManifest,
   runPod,
 } from "./_node_pods.ts";
@@ -26,79 +24,45 @@ const cp = await controlPlane();
 const node = nodeOf(cp, "node_logs_test");
 const dec = new TextDecoder();
 
+const suite = nodeSuite(cp, "node-logs", async (admin, ns) => {
+  await Promise.all([
+    runPod(
+      admin,
+      ns,
+      podManifest(node!, "two", [
+        {
+          name: "a",
+          script: "for i in 1 2 3 4 5; do echo a-$i; done; exec sleep 3600",
+        },
+        {
+          name: "b",
+          script:
+            'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
+        },
+      ]),
+    ),
+    // Fails once, then runs: `previous` has the first run's log. (The
+    // kubelet keeps one dead container per container, so a container that
+    // keeps crashing may have lost its previous run's log already.)
+    runPod(
+      admin,
+      ns,
+      podManifest(node!, "restarter", [{
+        script:
+          "if [ -f /scratch/ran ]; then echo second run; exec sleep 3600; " +
+          "else touch /scratch/ran; echo first run; exit 1; fi",
+        scratch: "/scratch",
+      }]),
+    ),
+  ]);
+  // Old enough that sinceSeconds=1 excludes container a's startup lines.
+  await new Promise((r) => setTimeout(r, 2500));
+});
 let ns = "";
 let admin: KubeConfigRestClient | undefined;
-let setup: Promise<void> | undefined;
-
-function setUp(): Promise<void> {
-  setup ??= (async () => {
-    admin = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
-    ns = await createNamespace(admin, "node-logs");
-    await Promise.all([
-      runPod(
-        admin,
-        ns,
-        podManifest(node!, "two", [
-          {
-            name: "a",
-            script: "for i in 1 2 3 4 5; do echo a-$i; done; exec sleep 3600",
-          },
-          {
-            name: "b",
-            script:
-              'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
-          },
-        ]),
-      ),
-      // Fails once, then runs: `previous` has the first run's log. (The
-      // kubelet keeps one dead container per container, so a container that
-      // keeps crashing may have lost its previous run's log already.)
-      runPod(
-        admin,
-        ns,
-        podManifest(node!, "restarter", [{
-          script:
-            "if [ -f /scratch/ran ]; then echo second run; exec sleep 3600; " +
-            "else touch /scratch/ran; echo first run; exit 1; fi",
-          scratch: "/scratch",
-        }]),
-      ),
-    ]);
-    // Old enough that sinceSeconds=1 excludes container a's startup lines.
-    await new Promise((r) => setTimeout(r, 2500));
-  })();
-  return setup;
+async function setUp(): Promise<void> {
+  ({ ns, admin } = await suite.ready());
 }
-
-interface Transport {
-  name: string;
-  open: () => Promise<RestClient & { close?(): unknown }>;
-}
-
-const transports: Transport[] = [
-  {
-    name: "KubeConfigRestClient",
-    open: () => KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin),
-  },
-  {
-    name: "KubectlRawRestClient",
-    open: () =>
-      Promise.resolve(
-        new KubectlRawRestClient(undefined, {
-          kubeconfig: cp.kubeconfigs.admin,
-          kubectl: cp.binaries.kubectl,
-        }),
-      ),
-  },
-  {
-    name: "KubectlProxyRestClient",
-    open: () =>
-      KubectlProxyRestClient.start({
-        kubeconfig: cp.kubeconfigs.admin,
-        kubectl: cp.binaries.kubectl,
-      }),
-  },
-];
 
 function logPath(pod: string): string {
   return `/api/v1/namespaces/${ns}/pods/${pod}/log`;
@@ -117,7 +81,11 @@ async function logText(
   return dec.decode(body);
 }
 
-for (const t of transports) {
+for (
+  const t of nodeTransports(cp).filter((t) =>
+    t.name !== "KubeConfigRestClient with a bearer token"
+  )
+) {
   Deno.test({
     name:
       `${t.name}: pod logs whole, by tailLines, sinceSeconds and container, and a typed 400 without a container`,
@@ -247,8 +215,5 @@ Deno.test({
 Deno.test({
   name: "node logs suite: tear down its namespace",
   ignore: !node,
-  fn: async () => {
-    if (admin && ns) await deleteNamespace(admin, ns);
-    admin?.close();
-  },
+  fn: () => suite.teardown(),
 });

@@ -6,26 +6,18 @@
 // its termination message.
 
 import assert from "node:assert/strict";
-import { type JSONObject, KubeConfigRestClient } from "../mod.ts";
+import type { JSONObject, KubeConfigRestClient } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
-import {
-  createNamespace,
-  deleteNamespace,
-  nodeOf,
-  podManifest,
-  watchPodUntil,
-} from "./_node_pods.ts";
+import { nodeOf, nodeSuite, podManifest, watchPodUntil } from "./_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_pod_lifecycle_test");
 
+const suite = nodeSuite(cp, "node-lifecycle");
 let ns = "";
 let admin: KubeConfigRestClient | undefined;
-
 async function setUp(): Promise<void> {
-  if (ns) return;
-  admin = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
-  ns = await createNamespace(admin, "node-lifecycle");
+  ({ ns, admin } = await suite.ready());
 }
 
 function create(manifest: JSONObject): () => Promise<unknown> {
@@ -146,8 +138,5 @@ Deno.test({
 Deno.test({
   name: "node lifecycle suite: tear down its namespace",
   ignore: !node,
-  fn: async () => {
-    if (admin && ns) await deleteNamespace(admin, ns);
-    admin?.close();
-  },
+  fn: () => suite.teardown(),
 });

@@ -10,19 +10,17 @@
 
 import assert from "node:assert/strict";
 import {
-  KubeConfigRestClient,
-  KubectlProxyRestClient,
+  type KubeConfigRestClient,
   KubectlRawRestClient,
   KubernetesApiError,
   portForward,
-  type RestClient,
   TunnelError,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import {
-  createNamespace,
-  deleteNamespace,
   nodeOf,
+  nodeSuite,
+  nodeTransports,
   podManifest,
   runPod,
   until,
@@ -31,13 +29,7 @@ import {
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_port_forward_test");
 
-let ns = "";
-let admin: KubeConfigRestClient | undefined;
-
-async function setUp(): Promise<void> {
-  if (ns) return;
-  admin = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
-  ns = await createNamespace(admin, "node-forward");
+const suite = nodeSuite(cp, "node-forward", async (admin, ns) => {
   await runPod(
     admin,
     ns,
@@ -48,6 +40,11 @@ async function setUp(): Promise<void> {
       ports: [8080, 7000],
     }]),
   );
+});
+let ns = "";
+let admin: KubeConfigRestClient | undefined;
+async function setUp(): Promise<void> {
+  ({ ns, admin } = await suite.ready());
 }
 
 async function readN(conn: Deno.Conn, n: number): Promise<Uint8Array> {
@@ -61,40 +58,13 @@ async function readN(conn: Deno.Conn, n: number): Promise<Uint8Array> {
   return out.subarray(0, at);
 }
 
-async function expectedBigFile(): Promise<string> {
+function expectedBigFile(): string {
   const lines: string[] = [];
   for (let i = 1; i <= 400_000; i++) lines.push(String(i));
   return lines.join("\n") + "\n";
 }
 
-interface Transport {
-  name: string;
-  open: () => Promise<RestClient & { close(): unknown }>;
-}
-
-const transports: Transport[] = [
-  {
-    name: "KubeConfigRestClient with a client certificate",
-    open: () => KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin),
-  },
-  ...(cp.kubeconfigs.adminToken
-    ? [{
-      name: "KubeConfigRestClient with a bearer token",
-      open: () =>
-        KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.adminToken!),
-    }]
-    : []),
-  {
-    name: "KubectlProxyRestClient",
-    open: () =>
-      KubectlProxyRestClient.start({
-        kubeconfig: cp.kubeconfigs.admin,
-        kubectl: cp.binaries.kubectl,
-      }),
-  },
-];
-
-for (const t of transports) {
+for (const t of nodeTransports(cp).filter((t) => t.portForward)) {
   Deno.test({
     name:
       `${t.name}: HTTP and raw TCP through the forward, many connections, megabytes both ways`,
@@ -119,8 +89,8 @@ for (const t of transports) {
         );
         assert.deepEqual(new Set(pages), new Set(["kube-test busybox\n"]));
         const big = await (await fetch(`${base}/big.txt`)).text();
-        assert.equal(big.length, (await expectedBigFile()).length);
-        assert.equal(big, await expectedBigFile(), "3 MB from the pod, intact");
+        assert.equal(big.length, expectedBigFile().length);
+        assert.equal(big, expectedBigFile(), "3 MB from the pod, intact");
 
         await using echo = await portForward(client, {
           namespace: ns,
@@ -155,7 +125,7 @@ for (const t of transports) {
         }));
         assert.deepEqual(errors, []);
       } finally {
-        await client.close();
+        await client.close?.();
       }
     },
   });
@@ -304,8 +274,5 @@ Deno.test({
 Deno.test({
   name: "node port-forward suite: tear down its namespace",
   ignore: !node,
-  fn: async () => {
-    if (admin && ns) await deleteNamespace(admin, ns);
-    admin?.close();
-  },
+  fn: () => suite.teardown(),
 });

@@ -10,6 +10,7 @@ import {
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
 } from "./control_plane.ts";
+import { ASSETS_ENV, findBinaries } from "./_binaries.ts";
 import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
@@ -310,4 +311,39 @@ Deno.test({
     await Deno.remove(probe!.dir!, { recursive: true }).catch(() => {});
     await Deno.remove(outFile);
   },
+});
+
+Deno.test("KUBEBUILDER_ASSETS (envtest's layout) supplies etcd, kube-apiserver and kubectl, ahead of PATH", async () => {
+  const assets = await Deno.makeTempDir({ prefix: "kube-test-assets-" });
+  const saved = Deno.env.get(ASSETS_ENV);
+  try {
+    for (
+      const [name, real] of [
+        ["etcd", cp.binaries.etcd],
+        ["kube-apiserver", cp.binaries.kubeApiserver],
+        ["kubectl", cp.binaries.kubectl],
+      ]
+    ) {
+      await Deno.symlink(real, `${assets}/${name}`);
+    }
+    Deno.env.set(ASSETS_ENV, assets);
+    const { found, missing } = await findBinaries();
+    assert.deepEqual(missing, []);
+    assert.deepEqual(found, {
+      etcd: `${assets}/etcd`,
+      kubeApiserver: `${assets}/kube-apiserver`,
+      kubectl: `${assets}/kubectl`,
+    });
+    await Deno.remove(`${assets}/kube-apiserver`);
+    const partial = await findBinaries();
+    assert.notEqual(
+      partial.found.kubeApiserver,
+      `${assets}/kube-apiserver`,
+      "a missing asset falls back to PATH or the cache",
+    );
+  } finally {
+    if (saved === undefined) Deno.env.delete(ASSETS_ENV);
+    else Deno.env.set(ASSETS_ENV, saved);
+    await Deno.remove(assets, { recursive: true });
+  }
 });

@@ -10,7 +10,7 @@ import {
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
 } from "./control_plane.ts";
-import { ASSETS_ENV, findBinaries } from "./_binaries.ts";
+import { ASSETS_ENV, findBinaries } from "../lib/testing/binaries.ts";
 import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();

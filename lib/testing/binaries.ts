@@ -1,5 +1,5 @@
 // Where the harness finds etcd, kube-apiserver, kubectl and the node's
-// binaries, and how it installs them (test/install_binaries.sh) when missing.
+// binaries, and how it installs them (lib/testing/install_binaries.sh) when missing.
 
 import { isExecutable, onPath } from "./_processes.ts";
 
@@ -10,7 +10,7 @@ export interface Binaries {
   kubectl: string;
 }
 
-/** Must match BUILD_TAG in test/install_binaries.sh (the cache is keyed by it). */
+/** Must match BUILD_TAG in lib/testing/install_binaries.sh (the cache is keyed by it). */
 const KUBE_BUILD_TAG = "1.20.2-reflect2fix";
 
 function cacheDir(): string {
@@ -108,7 +108,7 @@ export function nodeWanted(): boolean {
 
 /**
  * Finds the binaries, installing what is missing with
- * test/install_binaries.sh (which also builds the node's binaries unless
+ * lib/testing/install_binaries.sh (which also builds the node's binaries unless
  * KUBE_TEST_NODE=0).
  */
 export async function ensureBinaries(
@@ -139,12 +139,12 @@ export async function ensureBinaries(
       `still missing after install: ${second.missing.join(", ")}` +
         (out.success
           ? ""
-          : ` (test/install_binaries.sh failed with code ${out.code})`),
+          : ` (lib/testing/install_binaries.sh failed with code ${out.code})`),
     );
   }
   if (!out.success) {
     console.error(
-      `test harness: test/install_binaries.sh failed with code ${out.code}; the node's parts may be missing`,
+      `test harness: lib/testing/install_binaries.sh failed with code ${out.code}; the node's parts may be missing`,
     );
   }
   return second.found as Binaries;

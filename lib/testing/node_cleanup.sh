@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tears down a test node started by test/node.ts, from what it recorded in
+# Tears down a test node started by lib/testing/node.ts, from what it recorded in
 # its state directory, whatever state the node is in (running, half started,
 # its processes already dead). Safe to run twice and concurrently with
 # nothing else of the node's.

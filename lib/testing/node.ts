@@ -5,7 +5,7 @@
 // roll out and new namespaces get their `default` ServiceAccount.
 //
 // Needs root and Linux; one node per machine at a time (the kubelet writes
-// fixed host paths). Stopping leaves nothing behind: test/node_cleanup.sh
+// fixed host paths). Stopping leaves nothing behind: lib/testing/node_cleanup.sh
 // undoes processes, containers, network namespaces, mounts, the bridge,
 // sysctls and host paths, on stop() and — through a detached janitor that
 // watches this process — when the runner is killed.
@@ -20,7 +20,7 @@ import {
   spawnServer,
   waitFor,
 } from "./_processes.ts";
-import { findNodeBinaries, type NodeBinaries } from "./_binaries.ts";
+import { findNodeBinaries, type NodeBinaries } from "./binaries.ts";
 import {
   adminHttpClient,
   type ControlPlaneInfo,
@@ -34,7 +34,7 @@ export interface RunningNode extends NodeInfo {
   ip: string;
   /** Its scratch directory. */
   dir: string;
-  /** Tears everything down (test/node_cleanup.sh). Safe to call twice. */
+  /** Tears everything down (lib/testing/node_cleanup.sh). Safe to call twice. */
   stop(): Promise<void>;
   /** The same, synchronously, for signal and `unload` handlers. */
   stopSync(): void;
@@ -114,7 +114,7 @@ export async function nodeUnavailable(): Promise<string | undefined> {
   }
   const bins = await findNodeBinaries();
   for (const b of bins.missing) {
-    missing.push(`${b} (bash test/install_binaries.sh builds it)`);
+    missing.push(`${b} (bash lib/testing/install_binaries.sh builds it)`);
   }
   if (missing.length) return `missing: ${missing.join(", ")}`;
   return undefined;

@@ -1,0 +1,161 @@
+// Process plumbing shared by the harness: finding executables, spawning
+// servers that die with us, waiting for them to be ready, stopping them.
+
+/** True for an existing file with an execute bit. */
+export async function isExecutable(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(path);
+    return st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The first `name` on PATH that is executable. */
+export async function onPath(name: string): Promise<string | undefined> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (dir && await isExecutable(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return undefined;
+}
+
+/**
+ * Prefixes a command so that it dies with this process: on Linux,
+ * `setpriv --pdeathsig` delivers `signal` when the spawning thread exits —
+ * for Deno that is the main thread, so even a SIGKILL of this process leaves
+ * nothing behind. Elsewhere the command is returned unchanged.
+ */
+export async function diesWithParent(
+  argv: string[],
+  signal: "KILL" | "TERM" = "KILL",
+): Promise<string[]> {
+  const setpriv = Deno.build.os === "linux"
+    ? await onPath("setpriv")
+    : undefined;
+  return setpriv ? [setpriv, "--pdeathsig", signal, "--", ...argv] : argv;
+}
+
+/** Spawns a long-running server whose output goes to `logFile`. */
+export async function spawnServer(
+  bin: string,
+  args: string[],
+  logFile: string,
+): Promise<Deno.ChildProcess> {
+  const argv = await diesWithParent([
+    "sh",
+    "-c",
+    'exec "$@" >>"$KUBE_TEST_LOG" 2>&1',
+    "sh",
+    bin,
+    ...args,
+  ]);
+  return new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    env: { KUBE_TEST_LOG: logFile },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/** The last lines of a log file, for error messages. */
+export async function logTail(file: string, lines = 25): Promise<string> {
+  try {
+    const text = await Deno.readTextFile(file);
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+export async function stopProcess(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // already exited
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      resolve();
+    }, 5000);
+  });
+  await Promise.race([child.status, killed]);
+  await child.status;
+  clearTimeout(timer);
+}
+
+/** Polls `probe` until it is true; fails early with the log tail when the process exits. */
+export async function waitFor(
+  what: string,
+  child: Deno.ChildProcess,
+  logFile: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  let exited: Deno.CommandStatus | undefined;
+  child.status.then((s) => exited = s);
+  const deadline = performance.now() + timeoutMs;
+  let lastError: unknown = undefined;
+  while (performance.now() < deadline) {
+    if (exited) {
+      throw new Error(
+        `${what} exited with code ${exited.code} before becoming ready; log tail:\n${await logTail(
+          logFile,
+        )}`,
+      );
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `${what} not ready after ${timeoutMs} ms (last probe error: ${lastError}); log tail:\n${await logTail(
+      logFile,
+    )}`,
+  );
+}
+
+/** A free TCP port on 127.0.0.1 (free now; a race is possible but rare). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/**
+ * Runs a command to completion and returns its stdout; throws naming the
+ * command (its first argument only: later ones may carry paths or secrets)
+ * with its stderr when it fails.
+ */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args[0] ?? ""} failed (code ${out.code}): ${
+        new TextDecoder().decode(out.stderr).trim()
+      }`,
+    );
+  }
+  return new TextDecoder().decode(out.stdout);
+}

@@ -6,6 +6,7 @@
  */
 
 import { CredentialError } from "./errors.ts";
+import { showValue } from "./_redact.ts";
 import { ExecAuthExtensionName, type KubeConfigContext } from "./kubeconfig.ts";
 
 /** What a plugin returns in `status`. Certificate and key are PEM text. */
@@ -143,7 +144,7 @@ function checkCredential(
   if (obj.apiVersion !== apiVersion) {
     throw new CredentialError(
       `${name} printed an ExecCredential of apiVersion ${
-        JSON.stringify(obj.apiVersion)
+        showValue(obj.apiVersion)
       }, expected ${apiVersion}`,
       where,
     );

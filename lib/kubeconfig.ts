@@ -6,11 +6,11 @@
  * @module
  */
 
-// The one place YAML is parsed. CORE_SCHEMA: YAML 1.2 scalars, no timestamps
-// turned into Dates.
-// @ts-types="npm:@types/js-yaml@4"
-import { CORE_SCHEMA, load as loadYaml, YAMLException } from "js-yaml";
 import { KubeConfigError } from "./errors.ts";
+import {
+  MAX_KUBECONFIG_CHARS,
+  parseKubeConfigYaml,
+} from "./_kubeconfig_yaml.ts";
 import {
   dirname,
   hasPathSeparator,
@@ -19,6 +19,7 @@ import {
   resolveAgainst,
 } from "./_path.ts";
 import { Credentials, type CredentialsOptions } from "./credentials.ts";
+import { maskUrl, showValue, typeName } from "./_redact.ts";
 
 /** A kubeconfig document (`kind: Config`, `apiVersion: v1`). */
 export interface RawKubeConfig {
@@ -218,8 +219,17 @@ export class KubeConfig {
     const absolute = absolutePath(path);
     let text: string;
     try {
+      // Checked before reading: a huge file is refused without loading it.
+      const { size } = await Deno.stat(absolute);
+      if (size > MAX_KUBECONFIG_CHARS * 4) {
+        throw new KubeConfigError(
+          `is ${size} bytes long, more than a kubeconfig may have`,
+          { file: absolute },
+        );
+      }
       text = await Deno.readTextFile(absolute);
     } catch (err) {
+      if (err instanceof KubeConfigError) throw err;
       throw fileError(absolute, err);
     }
     return KubeConfig.parse(text, absolute);
@@ -234,28 +244,7 @@ export class KubeConfig {
    * @throws {KubeConfigError} When the text is not YAML or the document is malformed.
    */
   static parse(text: string, path: string): KubeConfig {
-    let doc: unknown;
-    try {
-      doc = loadYaml(text, { schema: CORE_SCHEMA });
-    } catch (err) {
-      if (err instanceof YAMLException) {
-        // js-yaml's own message quotes the offending lines, and some reasons
-        // quote an alias or tag name: any of it may be a secret.
-        const reason = (err.reason ?? "invalid YAML")
-          .replace(/"[^"]*"/g, "(name omitted)")
-          .replace(/!<[^>]*>/g, "(name omitted)");
-        const at = err.mark
-          ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}`
-          : "";
-        throw new KubeConfigError(`YAML syntax error${at}: ${reason}`, {
-          file: path,
-        });
-      }
-      throw new KubeConfigError(`cannot parse: ${err}`, {
-        file: path,
-        cause: err,
-      });
-    }
+    const doc = parseKubeConfigYaml(text, path);
     const data = validateKubeConfig(doc, path);
     resolvePaths(data, dirname(path));
     const entries = new Map<string, string>();
@@ -782,13 +771,6 @@ function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  return `a ${typeof v}`;
-}
-
 class Checker {
   constructor(readonly file: string) {}
 
@@ -875,12 +857,12 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
     c.fail("(document)", `must be a mapping, found ${typeName(doc)}`);
   }
   if (doc.kind !== undefined && doc.kind !== "Config") {
-    c.fail("kind", `must be "Config", found ${JSON.stringify(doc.kind)}`);
+    c.fail("kind", `must be "Config", found ${showValue(doc.kind)}`);
   }
   if (doc.apiVersion !== undefined && doc.apiVersion !== "v1") {
     c.fail(
       "apiVersion",
-      `must be "v1", found ${JSON.stringify(doc.apiVersion)}`,
+      `must be "v1", found ${showValue(doc.apiVersion)}`,
     );
   }
   if (
@@ -998,7 +980,7 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
     c.fail(
       `${field}.apiVersion`,
       `must be one of ${execApiVersions.join(", ")}, found ${
-        JSON.stringify(exec.apiVersion)
+        showValue(exec.apiVersion)
       }`,
     );
   }
@@ -1012,7 +994,7 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
   ) {
     c.fail(
       `${field}.interactiveMode`,
-      `must be Never, IfAvailable or Always, found ${JSON.stringify(mode)}`,
+      `must be Never, IfAvailable or Always, found ${showValue(mode)}`,
     );
   }
   if (
@@ -1052,8 +1034,11 @@ function checkUrl(
       `is missing a scheme (${schemes.map((s) => `${s}//`).join(", ")})`,
     );
   }
-  // Never echo credentials embedded in a URL.
-  const shown = JSON.stringify(value.replace(/\/\/[^/@]*@/, "//…@"));
+  // Never echo credentials embedded in a URL, nor all of a huge value.
+  const masked = maskUrl(value);
+  const shown = JSON.stringify(
+    masked.length > 200 ? `${masked.slice(0, 200)}…` : masked,
+  );
   let url: URL;
   try {
     // kubectl accepts "host:port" for a server and assumes https.

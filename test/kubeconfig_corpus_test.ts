@@ -102,6 +102,15 @@ users:
 `;
 }
 
+/** A 9-level "billion laughs" document (9^9 values once expanded), then `tail`. */
+function aliasBomb(tail: string): string {
+  let yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (let i = 1; i < 9; i++) {
+    yaml += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]\n`;
+  }
+  return yaml + tail;
+}
+
 const cases: BadCase[] = [
   // --- YAML syntax -------------------------------------------------------
   {
@@ -114,9 +123,9 @@ users:
     token: s3cr3t-value
    bad: [s3cr3t-other
 `,
-    field: undefined,
+    field: "users[0].user.bad",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 7, column 4: bad indentation of a mapping entry",
+      "KubeConfig <FILE>: users[0].user.bad: YAML syntax error at line 7, column 4: bad indentation of a mapping entry",
   },
   {
     name: "an unclosed JSON object names the line where the stream ended",
@@ -130,9 +139,9 @@ users:
   {
     name: "an unterminated quoted token names the line and quotes nothing",
     yaml: userConfig(`    token: "s3cr3t-value\n`),
-    field: undefined,
+    field: "users[0].user.token",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 17, column 1: unexpected end of the stream within a double quoted scalar",
+      "KubeConfig <FILE>: users[0].user.token: YAML syntax error at line 17, column 1: unexpected end of the stream within a double quoted scalar",
   },
   {
     name: "several YAML documents in one file are a syntax error, not a crash",
@@ -144,23 +153,23 @@ users:
   {
     name: "an alias that looks like a password is not quoted",
     yaml: userConfig("    password: *s3cr3t-value\n"),
-    field: undefined,
+    field: "users[0].user.password",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 16, column 28: unidentified alias (name omitted)",
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 28: unidentified alias (name omitted)",
   },
   {
     name: "a tag that looks like a password is not quoted",
     yaml: userConfig("    password: !!s3cr3t x\n"),
-    field: undefined,
+    field: "users[0].user.password",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 16, column 25: unknown tag (name omitted)",
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 25: unknown tag (name omitted)",
   },
   {
     name: "a duplicated key is an error, as for kubectl",
     yaml: userConfig("    token: s3cr3t-one\n    token: s3cr3t-two\n"),
-    field: undefined,
+    field: "users[0].user.token",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 17, column 5: duplicated mapping key",
+      "KubeConfig <FILE>: users[0].user.token: YAML syntax error at line 17, column 5: duplicated mapping key",
   },
   {
     name: "a proxy-url without a scheme says so",
@@ -179,11 +188,73 @@ users:
       'KubeConfig <FILE>: clusters["prod"].cluster.server: is not a valid URL: "https://…@[bad"',
   },
   {
+    name: "a server URL whose password holds an @ is masked up to the last @",
+    yaml:
+      "kind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://admin:AAA@s3cr3t@[bad\n",
+    field: 'clusters["prod"].cluster.server',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.server: is not a valid URL: "https://…@[bad"',
+  },
+  {
+    name: "a kind given as a mapping is described, not printed",
+    yaml: "kind: {token: s3cr3t-value}\n",
+    field: "kind",
+    message: 'KubeConfig <FILE>: kind: must be "Config", found a mapping',
+  },
+  {
     name: "a tab used for indentation names the line",
     yaml: "kind: Config\nusers:\n\t- name: ops\n",
+    field: "users[0].name",
+    message:
+      "KubeConfig <FILE>: users[0].name: YAML syntax error at line 3, column 1: tab characters must not be used in indentation",
+  },
+
+  {
+    name:
+      "a tag-like password js-yaml would quote is reported by line and field only",
+    yaml: userConfig("    password: !Hunter2^s3cr3t\n"),
+    field: "users[0].user.password",
+    message:
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 30: invalid tag (name omitted)",
+  },
+  {
+    name: "an undeclared tag handle that looks like a password is not quoted",
+    yaml: userConfig("    password: !s3cr3t!x y\n"),
+    field: "users[0].user.password",
+    message:
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 24: undeclared tag handle (name omitted)",
+  },
+  {
+    name: "nesting deeper than 100 levels is rejected by line and field",
+    yaml: "kind: Config\nusers: " + "[".repeat(150) + "]".repeat(150) + "\n",
+    field: "users",
+    message:
+      "KubeConfig <FILE>: users: YAML syntax error at line 2, column 107: nested more than 100 levels deep",
+  },
+  {
+    name:
+      "an alias bomb is refused before anything walks it, without printing the value",
+    yaml: aliasBomb("kind: *a8\n"),
     field: undefined,
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 3, column 1: tab characters must not be used in indentation",
+      'KubeConfig <FILE>: expands to more than 1000000 values (YAML aliases used as a "billion laughs" bomb?)',
+  },
+  {
+    name: "an alias bomb hidden in as-groups is refused at load",
+    yaml: aliasBomb(
+      "users:\n- name: ops\n  user:\n    token: s3cr3t-value\n    as-groups: *a8\n",
+    ),
+    field: undefined,
+    message:
+      'KubeConfig <FILE>: expands to more than 1000000 values (YAML aliases used as a "billion laughs" bomb?)',
+  },
+  {
+    name: "a file larger than 16 MiB is refused without being parsed",
+    yaml: `kind: Config\n# ${"s3cr3t ".repeat(2_500_000)}\n`,
+    run: parse,
+    field: undefined,
+    message:
+      "KubeConfig <FILE>: is 17500016 characters long, more than the 16777216 a kubeconfig may have",
   },
 
   // --- the document ------------------------------------------------------

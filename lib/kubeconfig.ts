@@ -20,6 +20,8 @@ import {
 } from "./_path.ts";
 import { Credentials, type CredentialsOptions } from "./credentials.ts";
 import { maskUrl, showValue, typeName } from "./_redact.ts";
+import { type PemKind, pemProblem } from "./_pem.ts";
+import { headerValueProblem } from "./_header_value.ts";
 
 /** A kubeconfig document (`kind: Config`, `apiVersion: v1`). */
 export interface RawKubeConfig {
@@ -585,9 +587,11 @@ export class KubeConfigContext {
     const file = entry === "cluster"
       ? this.source.clusterFile
       : this.source.userFile;
+    const kind: PemKind = dataKey === "client-key-data" ? "key" : "certificate";
     const data = obj[dataKey];
     if (typeof data === "string" && data !== "") {
-      return decodePem(data, { file, field: field(dataKey) });
+      const where = { file, field: field(dataKey) };
+      return checkPem(decodePem(data, where), kind, where);
     }
     const path = obj[fileKey];
     if (typeof path === "string" && path !== "") {
@@ -610,7 +614,7 @@ export class KubeConfigContext {
           field: field(fileKey),
         });
       }
-      return text;
+      return checkPem(text, kind, { file, field: field(fileKey) }, `${path} `);
     }
     return null;
   }
@@ -803,12 +807,50 @@ class Checker {
     }
   }
 
-  base64Pem(obj: Obj, key: string, field: string): void {
+  base64Pem(obj: Obj, key: string, field: string, kind: PemKind): void {
     this.str(obj, key, field);
     const v = obj[key];
     if (typeof v === "string" && v !== "") {
-      decodePem(v, { file: this.file, field: `${field}.${key}` });
+      const where = { file: this.file, field: `${field}.${key}` };
+      checkPem(decodePem(v, where), kind, where);
     }
+  }
+
+  /** A string that becomes (part of) an HTTP header value. */
+  headerValue(obj: Obj, key: string, field: string): void {
+    this.str(obj, key, field);
+    const v = obj[key];
+    const problem = typeof v === "string" ? headerValueProblem(v) : undefined;
+    if (problem) this.fail(`${field}.${key}`, problem);
+  }
+
+  /** A list of header values; `null` becomes an empty list. */
+  headerValueList(obj: Obj, key: string, field: string): void {
+    this.strList(obj, key, field);
+    const list = obj[key];
+    if (list === null) obj[key] = [];
+    if (!Array.isArray(list)) return;
+    list.forEach((v, i) => {
+      const problem = headerValueProblem(v);
+      if (problem) this.fail(`${field}.${key}[${i}]`, problem);
+    });
+  }
+
+  /** `extensions`: a list of `{name, extension}`. */
+  extensions(obj: Obj, field: string): void {
+    const v = obj.extensions;
+    if (v === undefined || v === null) return;
+    if (!Array.isArray(v)) {
+      this.fail(`${field}.extensions`, `must be a list, found ${typeName(v)}`);
+    }
+    v.forEach((e, i) => {
+      if (!isObj(e) || typeof e.name !== "string" || e.name === "") {
+        this.fail(
+          `${field}.extensions[${i}]`,
+          "must be a mapping with a non-empty string name",
+        );
+      }
+    });
   }
 
   mapping(v: unknown, field: string): Obj {
@@ -876,6 +918,8 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
   }
   if (typeof doc["current-context"] !== "string") delete doc["current-context"];
 
+  c.extensions(c.mapping(doc.preferences, "preferences"), "preferences");
+
   for (const [field, cluster] of c.namedList(doc, "clusters", "cluster")) {
     for (
       const k of [
@@ -890,7 +934,12 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
     for (const k of ["insecure-skip-tls-verify", "disable-compression"]) {
       c.bool(cluster, k, field);
     }
-    c.base64Pem(cluster, "certificate-authority-data", field);
+    c.base64Pem(cluster, "certificate-authority-data", field, "certificate");
+    c.extensions(cluster, field);
+    const tlsName = cluster["tls-server-name"];
+    if (typeof tlsName === "string" && tlsName !== "" && !isHostName(tlsName)) {
+      c.fail(`${field}.tls-server-name`, "is not a host name");
+    }
     if (typeof cluster.server === "string" && cluster.server !== "") {
       checkUrl(c, cluster.server, `${field}.server`, ["http:", "https:"], true);
     }
@@ -919,13 +968,16 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
         "as-uid",
       ]
     ) c.str(user, k, field);
-    c.base64Pem(user, "client-certificate-data", field);
-    c.base64Pem(user, "client-key-data", field);
-    c.strList(user, "as-groups", field);
+    for (const k of ["token", "as", "as-uid"]) c.headerValue(user, k, field);
+    c.base64Pem(user, "client-certificate-data", field, "certificate");
+    c.base64Pem(user, "client-key-data", field, "key");
+    c.headerValueList(user, "as-groups", field);
     const extra = c.mapping(user["as-user-extra"], `${field}.as-user-extra`);
+    if (user["as-user-extra"] !== undefined) user["as-user-extra"] = extra;
     for (const k of Object.keys(extra)) {
-      c.strList(extra, k, `${field}.as-user-extra`);
+      c.headerValueList(extra, k, `${field}.as-user-extra`);
     }
+    c.extensions(user, field);
     const hasCert = Boolean(
       user["client-certificate"] || user["client-certificate-data"],
     );
@@ -947,6 +999,9 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
       for (const k of Object.keys(cfg)) {
         c.str(cfg, k, `${field}.auth-provider.config`);
       }
+      for (const k of ["access-token", "id-token"]) {
+        c.headerValue(cfg, k, `${field}.auth-provider.config`);
+      }
       ap.config = cfg;
     }
     if (user.exec !== undefined && user.exec !== null) {
@@ -956,6 +1011,7 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
 
   for (const [field, context] of c.namedList(doc, "contexts", "context")) {
     for (const k of ["cluster", "user", "namespace"]) c.str(context, k, field);
+    c.extensions(context, field);
   }
   return doc as unknown as RawKubeConfig;
 }
@@ -1020,6 +1076,32 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
   }
 }
 
+/** A DNS name (labels of letters, digits, `-` and `_`), an IPv4 or a bracketless IPv6 address. */
+function isHostName(name: string): boolean {
+  if (name.length > 253) return false;
+  if (name.includes(":")) {
+    try {
+      return new URL(`https://[${name}]/`).hostname !== "";
+    } catch {
+      return false;
+    }
+  }
+  return /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/
+    .test(name);
+}
+
+/** Throws the located error when PEM text is unusable. */
+function checkPem(
+  text: string,
+  kind: PemKind,
+  where: { file?: string; field?: string },
+  what = "",
+): string {
+  const problem = pemProblem(text, kind);
+  if (problem) throw new KubeConfigError(`${what}${problem}`, where);
+  return text;
+}
+
 function checkUrl(
   c: Checker,
   value: string,
@@ -1049,6 +1131,7 @@ function checkUrl(
   if (!schemes.includes(url.protocol)) {
     c.fail(field, `must use ${schemes.join(" or ")}, found ${url.protocol}`);
   }
+  if (url.hostname === "") c.fail(field, `has no host: ${shown}`);
 }
 
 function resolvePaths(data: RawKubeConfig, dir: string): void {

@@ -18,12 +18,22 @@ import {
 } from "../mod.ts";
 
 const SECRET = "s3cr3t";
-const CA_PEM =
-  "-----BEGIN CERTIFICATE-----\nMIIBfakeCA\n-----END CERTIFICATE-----\n";
-const CERT_PEM =
-  "-----BEGIN CERTIFICATE-----\nMIIBfakeCert\n-----END CERTIFICATE-----\n";
-const KEY_PEM =
-  "-----BEGIN PRIVATE KEY-----\nMIIBs3cr3tKey\n-----END PRIVATE KEY-----\n";
+/**
+ * A PEM block that passes the loader's checks (base64 of one DER SEQUENCE)
+ * and whose base64 text holds `marker` as it is, so a message quoting the
+ * block would show it.
+ */
+function fakePem(label: string, marker: string): string {
+  const tail = marker.padEnd(Math.ceil(marker.length / 4) * 4, "A");
+  const payload = atob(tail).length;
+  const head = btoa(
+    String.fromCharCode(0x30, payload + 4, 0x04, payload + 2, 0, 0),
+  );
+  return `-----BEGIN ${label}-----\n${head}${tail}\n-----END ${label}-----\n`;
+}
+const CA_PEM = fakePem("CERTIFICATE", "fakeCA");
+const CERT_PEM = fakePem("CERTIFICATE", "fakeCert");
+const KEY_PEM = fakePem("PRIVATE KEY", "s3cr3tKey");
 const CA_B64 = btoa(CA_PEM);
 const CERT_B64 = btoa(CERT_PEM);
 const KEY_B64 = btoa(KEY_PEM);
@@ -411,6 +421,57 @@ contexts:
       'KubeConfig <FILE>: clusters["prod"].cluster.certificate-authority: must be a string, found a list',
   },
 
+  {
+    name:
+      "certificate-authority-data with garbage between valid markers is rejected",
+    yaml: clusterConfig(
+      `    server: https://10.0.0.1\n    certificate-authority-data: ${
+        btoa(
+          "-----BEGIN CERTIFICATE-----\ns3cr3t garbage!\n-----END CERTIFICATE-----\n",
+        )
+      }`,
+    ),
+    field: 'clusters["prod"].cluster.certificate-authority-data',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.certificate-authority-data: PEM block 1 (CERTIFICATE) is not valid base64',
+  },
+  {
+    name: "a tls-server-name that is not a host name is rejected at load",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    tls-server-name: bad name/s3cr3t",
+    ),
+    field: 'clusters["prod"].cluster.tls-server-name',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.tls-server-name: is not a host name',
+  },
+  {
+    name: "a socks5 proxy-url without a host is rejected at load",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    proxy-url: socks5://",
+    ),
+    field: 'clusters["prod"].cluster.proxy-url',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.proxy-url: has no host: "socks5://"',
+  },
+  {
+    name: "cluster extensions given as a string are rejected",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    extensions: client.authentication.k8s.io/exec",
+    ),
+    field: 'clusters["prod"].cluster.extensions',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.extensions: must be a list, found a string',
+  },
+  {
+    name: "a cluster extension without a name is rejected by index",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    extensions:\n    - extension: {audience: s3cr3t}",
+    ),
+    field: 'clusters["prod"].cluster.extensions[0]',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.extensions[0]: must be a mapping with a non-empty string name',
+  },
+
   // --- user fields -------------------------------------------------------
   {
     name: "a token that is a number is rejected without quoting it",
@@ -487,6 +548,91 @@ contexts:
     field: 'users["ops"].user.auth-provider.config.expires-in',
     message:
       'KubeConfig <FILE>: users["ops"].user.auth-provider.config.expires-in: must be a string, found a number',
+  },
+
+  {
+    name: "a token with a line break is rejected by field, never quoted",
+    yaml: userConfig('    token: "s3cr3t\\nvalue"\n'),
+    field: 'users["ops"].user.token',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.token: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as (Impersonate-User) with CR LF is rejected at load",
+    yaml: userConfig('    as: "admin\\r\\nX-Evil: s3cr3t"\n'),
+    field: 'users["ops"].user.as',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as-groups entry with a line break is rejected by index",
+    yaml: userConfig('    as-groups: [admins, "ops\\ns3cr3t"]\n'),
+    field: 'users["ops"].user.as-groups[1]',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as-groups[1]: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as-user-extra value with a control character is rejected",
+    yaml: userConfig('    as-user-extra:\n      team: ["a\\x01s3cr3t"]\n'),
+    field: 'users["ops"].user.as-user-extra.team[0]',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as-user-extra.team[0]: holds a control character, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as-uid beyond Latin-1 is rejected",
+    yaml: userConfig('    as-uid: "s3cr3t\\u0100"\n'),
+    field: 'users["ops"].user.as-uid',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as-uid: holds a character beyond Latin-1, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "a cached auth-provider access-token with a line break is rejected",
+    yaml: userConfig(
+      '    auth-provider:\n      name: gcp\n      config:\n        access-token: "s3cr3t\\n"\n',
+    ),
+    field: 'users["ops"].user.auth-provider.config.access-token',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.auth-provider.config.access-token: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "client-key-data that is base64 but not DER is rejected",
+    yaml: userConfig(
+      `    client-certificate-data: ${CERT_B64}\n    client-key-data: ${
+        btoa(
+          "-----BEGIN PRIVATE KEY-----\ns3cr3tAA\n-----END PRIVATE KEY-----\n",
+        )
+      }\n`,
+    ),
+    field: 'users["ops"].user.client-key-data',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-key-data: PEM block 1 (PRIVATE KEY) does not hold DER data',
+  },
+  {
+    name: "client-key-data holding only a certificate is rejected",
+    yaml: userConfig(
+      `    client-certificate-data: ${CERT_B64}\n    client-key-data: ${CERT_B64}\n`,
+    ),
+    field: 'users["ops"].user.client-key-data',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-key-data: holds no PRIVATE KEY block',
+  },
+  {
+    name: "client-certificate-data with an unterminated block is rejected",
+    yaml: userConfig(
+      `    client-certificate-data: ${
+        btoa(CERT_PEM.replace(/-----END.*\n/, ""))
+      }\n    client-key-data: ${KEY_B64}\n`,
+    ),
+    field: 'users["ops"].user.client-certificate-data',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-certificate-data: PEM block 1 (CERTIFICATE) has no END marker',
+  },
+  {
+    name: "user extensions that are not a list are rejected",
+    yaml: userConfig("    token: s3cr3t-value\n    extensions: s3cr3t\n"),
+    field: 'users["ops"].user.extensions',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.extensions: must be a list, found a string',
   },
 
   // --- exec --------------------------------------------------------------
@@ -706,6 +852,32 @@ contexts:
     cause: Deno.errors.IsADirectory,
   },
   {
+    name:
+      "a certificate-authority file with garbage between valid markers fails getServerTls",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    certificate-authority: ca.crt",
+    ),
+    files: {
+      "ca.crt":
+        "-----BEGIN CERTIFICATE-----\ns3cr3t, not base64\n-----END CERTIFICATE-----\n",
+    },
+    run: withContext((ctx) => ctx.getServerTls()),
+    field: 'clusters["prod"].cluster.certificate-authority',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.certificate-authority: <DIR>/ca.crt PEM block 1 (CERTIFICATE) is not valid base64',
+  },
+  {
+    name: "a client-key file holding a certificate fails getClientTls",
+    yaml: userConfig(
+      "    client-certificate: ops.crt\n    client-key: ops.key\n",
+    ),
+    files: { "ops.crt": CERT_PEM, "ops.key": CERT_PEM },
+    run: withContext((ctx) => ctx.getClientTls()),
+    field: 'users["ops"].user.client-key',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-key: <DIR>/ops.key holds no PRIVATE KEY block',
+  },
+  {
     name: "a client-certificate file that holds no PEM fails getClientTls",
     yaml: userConfig(
       "    client-certificate: ops.crt\n    client-key: ops.key\n",
@@ -913,6 +1085,36 @@ contexts:
         assert.deepEqual(await ctx.getClientTls(), {
           userCert: CERT_PEM,
           userKey: KEY_PEM,
+        });
+      },
+    );
+
+    await t.step(
+      "as-user-extra keys set to null are empty lists, as for kubectl",
+      () => {
+        const config = KubeConfig.parse(
+          "clusters:\n- name: prod\n  cluster: {server: https://10.0.0.1}\nusers:\n- name: ops\n  user:\n    as: admin\n    as-groups:\n    as-user-extra:\n      team:\ncontexts:\n- name: dev\n  context: {cluster: prod, user: ops}\n",
+          `${root}/null-extra`,
+        );
+        const user = config.fetchContext("dev").user;
+        assert.deepEqual(user["as-user-extra"], { team: [] });
+        assert.deepEqual(user["as-groups"], []);
+      },
+    );
+
+    await t.step(
+      "a CA bundle with openssl -text output beyond Latin-1 around the blocks loads",
+      async () => {
+        const bundle =
+          `Certificate:\n    Subject: O = Zürich Ünïcødé 東京\n${CA_PEM}`;
+        const config = KubeConfig.parse(
+          `clusters:\n- name: prod\n  cluster:\n    server: https://10.0.0.1\n    certificate-authority-data: ${
+            btoa(String.fromCharCode(...new TextEncoder().encode(bundle)))
+          }\ncontexts:\n- name: dev\n  context: {cluster: prod}\n`,
+          `${root}/text-ca`,
+        );
+        assert.deepEqual(await config.fetchContext("dev").getServerTls(), {
+          serverCert: bundle,
         });
       },
     );

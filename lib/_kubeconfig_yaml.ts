@@ -178,8 +178,8 @@ interface Frame {
 /**
  * The block-style field path (`users[0].user.token`) of the entry a line
  * belongs to, from indentation alone; `undefined` at the top level. Keys
- * that are not plain identifiers show as `?`, so a secret typed where a key
- * belongs is not repeated.
+ * that are not kubeconfig field names show as `?`, so a secret typed where a
+ * key belongs is not repeated.
  */
 export function fieldPathAt(text: string, line: number): string | undefined {
   const lines = text.split("\n", line + 1);
@@ -236,7 +236,59 @@ export function fieldPathAt(text: string, line: number): string | undefined {
   return path === "" ? undefined : path;
 }
 
+/** The keys a kubeconfig is made of; any other key shows as `?`. */
+const KNOWN_KEYS = new Set([
+  "apiVersion",
+  "kind",
+  "preferences",
+  "colors",
+  "clusters",
+  "contexts",
+  "users",
+  "current-context",
+  "name",
+  "cluster",
+  "context",
+  "user",
+  "namespace",
+  "extensions",
+  "extension",
+  "server",
+  "tls-server-name",
+  "insecure-skip-tls-verify",
+  "proxy-url",
+  "disable-compression",
+  "certificate-authority",
+  "certificate-authority-data",
+  "token",
+  "tokenFile",
+  "username",
+  "password",
+  "client-key",
+  "client-key-data",
+  "client-certificate",
+  "client-certificate-data",
+  "as",
+  "as-uid",
+  "as-groups",
+  "as-user-extra",
+  "auth-provider",
+  "config",
+  "access-token",
+  "expiry",
+  "id-token",
+  "refresh-token",
+  "exec",
+  "command",
+  "args",
+  "env",
+  "value",
+  "installHint",
+  "provideClusterInfo",
+  "interactiveMode",
+]);
+
 function showKey(raw: string): string {
   const key = /^["']/.test(raw) ? raw.slice(1, -1) : raw;
-  return /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(key) ? key : "?";
+  return KNOWN_KEYS.has(key) ? key : "?";
 }

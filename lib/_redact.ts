@@ -83,16 +83,40 @@ export function typeName(v: unknown): string {
 }
 
 /**
- * A value for an error message: short identifier-like strings quoted,
- * anything else only described, so no message ever holds a whole value (it
+ * A value for an error message: short identifier-like strings that are not
+ * token-shaped quoted, anything else only described, so no message ever holds a whole value (it
  * may be a secret, or an alias bomb a billion nodes long).
  *
  * @param v Any value.
  * @returns `"v1"`, or `a mapping`, `a string`…
  */
 export function showValue(v: unknown): string {
-  if (typeof v === "string" && /^[A-Za-z0-9._/-]{0,64}$/.test(v)) {
+  if (
+    typeof v === "string" && /^[A-Za-z0-9._/-]{0,64}$/.test(v) &&
+    redactSecrets(v) === v
+  ) {
     return JSON.stringify(v);
   }
   return typeName(v);
+}
+
+/**
+ * The same kind of error without its message, for a parser's error kept as
+ * a `cause`: `JSON.parse` quotes the text around the failure, which may be
+ * a Secret's data or a token.
+ *
+ * @param err The parser's error.
+ * @returns A new error of the same class (name kept) whose message says it was withheld.
+ */
+export function withoutMessage(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const Ctor = err.constructor as new (message: string) => Error;
+  let copy: Error;
+  try {
+    copy = new Ctor("message withheld: it may quote the data");
+  } catch {
+    copy = new Error("message withheld: it may quote the data");
+  }
+  if (copy.name !== err.name) copy.name = err.name;
+  return copy;
 }

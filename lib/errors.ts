@@ -5,6 +5,8 @@
  * @module
  */
 
+import { redactSecrets, withoutMessage } from "./_redact.ts";
+
 /** One reason a request was invalid, usually naming a field. */
 export interface StatusCause {
   /** Machine-readable reason, such as `FieldValueRequired`. */
@@ -498,6 +500,8 @@ export class StreamDecodeError extends Error {
  * `kubectl` failed without an answer from the API server: it could not be
  * started, could not connect, rejected its arguments, or died mid-stream.
  * (Answers from the server become {@link KubernetesApiError}s instead.)
+ * Anything token-shaped in the message (kubectl relays what credential
+ * plugins print) is replaced by `[redacted]`.
  */
 export class KubectlError extends Error {
   /** kubectl's exit code, when it ran. */
@@ -509,7 +513,14 @@ export class KubectlError extends Error {
    * @param cause The underlying error.
    */
   constructor(message: string, exitCode?: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    // kubectl relays what credential plugins print, and a parser's error
+    // quotes its input: neither may carry a token into the error.
+    super(
+      redactSecrets(message),
+      cause === undefined ? undefined : {
+        cause: cause instanceof SyntaxError ? withoutMessage(cause) : cause,
+      },
+    );
     this.name = "KubectlError";
     this.exitCode = exitCode;
   }

@@ -133,9 +133,9 @@ users:
     token: s3cr3t-value
    bad: [s3cr3t-other
 `,
-    field: "users[0].user.bad",
+    field: "users[0].user.?",
     message:
-      "KubeConfig <FILE>: users[0].user.bad: YAML syntax error at line 7, column 4: bad indentation of a mapping entry",
+      "KubeConfig <FILE>: users[0].user.?: YAML syntax error at line 7, column 4: bad indentation of a mapping entry",
   },
   {
     name: "an unclosed JSON object names the line where the stream ended",

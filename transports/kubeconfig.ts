@@ -26,6 +26,7 @@ import {
 } from "../lib/errors.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
 import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
+import { withoutMessage } from "../lib/_redact.ts";
 import {
   type ConnectForwarder,
   startConnectForwarder,
@@ -398,7 +399,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
 
       if (
         resp.status === 401 && replayable && !refreshed &&
-        this.#ctx.credentials.invalidate()
+        this.#ctx.credentials.invalidate(auth)
       ) {
         // Dynamic credentials (exec plugin, token file) may have rotated: refresh once.
         refreshed = true;
@@ -498,7 +499,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
         if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
         if (
           err instanceof KubernetesApiError && err.isUnauthorized() &&
-          !refreshed && this.#ctx.credentials.invalidate()
+          !refreshed && this.#ctx.credentials.invalidate(auth)
         ) {
           refreshed = true;
           continue;
@@ -589,7 +590,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
           `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
             resp.headers.get("content-type") ?? "none"
           }, ${text.length} chars)`,
-          { cause: err },
+          { cause: withoutMessage(err) },
         );
       }
     }

@@ -8,6 +8,13 @@
 // stands for that kubeconfig file and `<DIR>` for its directory.
 //
 // Many of the texts carry a fake secret (`s3cr3t`); no message may quote it.
+//
+// Then two fuzzers, each bounded to a couple of seconds: every field of a
+// full kubeconfig replaced by values of every other type, and random edits
+// of its YAML text. Whatever the mutation, loading, resolving the context,
+// reading its CA and credentials and building a client either work or fail
+// with a KubeConfigError (or CredentialError) that names the file: never
+// another error, never a hang, never the secret.
 
 import assert from "node:assert/strict";
 import {
@@ -15,6 +22,7 @@ import {
   KubeConfig,
   type KubeConfigContext,
   KubeConfigError,
+  KubeConfigRestClient,
 } from "../mod.ts";
 
 const SECRET = "s3cr3t";
@@ -1147,4 +1155,331 @@ contexts:
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+// --- fuzzing ----------------------------------------------------------------
+
+/** A kubeconfig that uses every field the loader reads (exec plugin absent: it would run). */
+function fullConfig(): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "dev",
+    preferences: { colors: true, extensions: [{ name: "p", extension: {} }] },
+    clusters: [{
+      name: "prod",
+      cluster: {
+        server: "https://127.0.0.1:6443/base",
+        "tls-server-name": "api.example.com",
+        "certificate-authority-data": CA_B64,
+        "disable-compression": true,
+        extensions: [{
+          name: "client.authentication.k8s.io/exec",
+          extension: { audience: "kube" },
+        }],
+      },
+    }, {
+      name: "proxied",
+      cluster: {
+        server: "http://127.0.0.1:8080",
+        "proxy-url": "socks5://127.0.0.1:1080",
+        "insecure-skip-tls-verify": false,
+      },
+    }],
+    users: [{
+      name: "ops",
+      user: {
+        token: "s3cr3t-token",
+        username: "admin",
+        password: "s3cr3t-password",
+        "client-certificate-data": CERT_B64,
+        "client-key-data": KEY_B64,
+        as: "someone",
+        "as-uid": "1234",
+        "as-groups": ["admins", "ops"],
+        "as-user-extra": { team: ["platform"], "scope name": ["a"] },
+        extensions: [{ name: "u", extension: [1, 2] }],
+      },
+    }, {
+      name: "legacy",
+      user: {
+        "auth-provider": {
+          name: "gcp",
+          config: {
+            "access-token": "s3cr3t-access",
+            expiry: "2999-01-01T00:00:00Z",
+          },
+        },
+      },
+    }, {
+      name: "plugin",
+      user: {
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: "/nonexistent/get-token",
+          args: ["--x"],
+          env: [{ name: "A", value: "s3cr3t-env" }],
+          installHint: "install it",
+          provideClusterInfo: true,
+          interactiveMode: "Never",
+        },
+      },
+    }],
+    contexts: [
+      {
+        name: "dev",
+        context: { cluster: "prod", user: "ops", namespace: "apps" },
+      },
+      { name: "old", context: { cluster: "proxied", user: "legacy" } },
+      {
+        name: "exec",
+        context: { cluster: "prod", user: "plugin", extensions: [] },
+      },
+    ],
+  };
+}
+
+/** The same document as block YAML, for text mutations. */
+function toYaml(v: unknown, indent = ""): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return " []";
+    return v.map((x) =>
+      `\n${indent}-${toYaml(x, indent + "  ").replace(/^\n\s*/, " ")}`
+    ).join("");
+  }
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v);
+    if (entries.length === 0) return " {}";
+    return entries.map(([k, x]) =>
+      `\n${indent}${JSON.stringify(k)}:${toYaml(x, indent + "  ")}`
+    ).join("");
+  }
+  return ` ${JSON.stringify(v)}`;
+}
+
+/**
+ * Loads, then for each context resolves it, reads its CA and credentials and
+ * builds a client. Returns whether the file loaded, and every error met.
+ */
+async function exercise(
+  text: string,
+  file: string,
+): Promise<{ loaded: boolean; errors: unknown[] }> {
+  let config: KubeConfig;
+  try {
+    config = KubeConfig.parse(text, file);
+  } catch (err) {
+    return { loaded: false, errors: [err] };
+  }
+  const errors: unknown[] = [];
+  for (const name of ["dev", "old", "exec", undefined]) {
+    try {
+      const ctx = config.fetchContext(name);
+      const tls = await ctx.getServerTls();
+      await ctx.credentials.get();
+      new KubeConfigRestClient(ctx, null, {
+        caCerts: tls ? [tls.serverCert] : [],
+        retry: false,
+      }).close();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  return { loaded: true, errors };
+}
+
+/**
+ * Asserts fuzzed outcomes: each a located KubeConfigError that quotes none of
+ * the base document's secrets (mutations themselves never add one: names
+ * and URLs they create may be printed).
+ */
+function assertTyped(
+  outcome: { errors: unknown[] },
+  file: string,
+  what: string,
+): void {
+  for (const err of outcome.errors) {
+    assert.ok(
+      err instanceof KubeConfigError,
+      `${what}: expected a KubeConfigError, got ${Deno.inspect(err)}`,
+    );
+    assert.equal(err.file, file, `${what}: ${err.message}`);
+    assert.ok(!err.message.includes(SECRET), `${what}: ${err.message}`);
+  }
+}
+
+/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every path into a value: object keys and list indexes. */
+function paths(
+  v: unknown,
+  at: (string | number)[] = [],
+): (string | number)[][] {
+  const out: (string | number)[][] = [at];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+  else if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+  }
+  return out;
+}
+
+function setAt(
+  doc: unknown,
+  path: (string | number)[],
+  value: unknown,
+): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as typeof node;
+  node[path[path.length - 1]] = value;
+  return copy;
+}
+
+const confusions: unknown[] = [
+  null,
+  0,
+  -1.5,
+  true,
+  "",
+  "fuzz\nline",
+  "fuzz\u0100",
+  "-----BEGIN CERTIFICATE-----\nfuzz\n-----END CERTIFICATE-----",
+  [],
+  [null],
+  ["fuzz"],
+  [{}],
+  {},
+  { name: "fuzz" },
+  { extension: null },
+];
+
+Deno.test("every field of a kubeconfig given every other type fails typed, or works", async () => {
+  const warn = console.warn;
+  console.warn = () => {}; // insecure-skip-tls-verify: true warns by design
+  const file = "/fuzz/config";
+  const started = performance.now();
+  let runs = 0;
+  try {
+    const base = fullConfig();
+    assertTyped(await exercise(JSON.stringify(base), file), file, "the base");
+    for (const path of paths(base)) {
+      for (const value of confusions) {
+        const text = JSON.stringify(setAt(base, path, value));
+        const what = `${JSON.stringify(path)} = ${JSON.stringify(value)}`;
+        const t0 = performance.now();
+        assertTyped(await exercise(text, file), file, what);
+        assert.ok(performance.now() - t0 < 1000, `${what} took too long`);
+        runs++;
+      }
+    }
+  } finally {
+    console.warn = warn;
+  }
+  const elapsed = performance.now() - started;
+  assert.ok(runs > 1000, `${runs} mutations`);
+  assert.ok(
+    elapsed < 15_000,
+    `${runs} mutations took ${Math.round(elapsed)} ms`,
+  );
+});
+
+Deno.test("random edits of a kubeconfig's YAML fail typed, or work, and never hang", async () => {
+  const warn = console.warn;
+  console.warn = () => {};
+  const file = "/fuzz/config.yaml";
+  const yaml = toYaml(fullConfig()).replace(/^\n/, "") + "\n";
+  assertTyped(await exercise(yaml, file), file, "the base YAML");
+  assert.equal(KubeConfig.parse(yaml, file).data.users?.length, 3);
+  const pieces = [
+    ":",
+    "-",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "&a",
+    "*a",
+    "!",
+    "!!str",
+    "[",
+    "]",
+    "{",
+    "}",
+    '"',
+    "'",
+    "%",
+    "|",
+    ">",
+    "#",
+    "\\",
+    "\u0000",
+    "é",
+    "\u0100",
+    "? ",
+    ",",
+    "<<: *a",
+    "null",
+    "~",
+    "0x1",
+    ".inf",
+    "fuzz",
+  ];
+  const seed = 11;
+  const rand = prng(seed);
+  const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
+  const started = performance.now();
+  let runs = 0;
+  let loaded = 0;
+  try {
+    while (performance.now() - started < 2500) {
+      let text = yaml;
+      for (let edits = 1 + Math.floor(rand() * 3); edits > 0; edits--) {
+        const at = Math.floor(rand() * text.length);
+        const lines = text.split("\n");
+        const line = Math.floor(rand() * lines.length);
+        switch (Math.floor(rand() * 5)) {
+          case 0:
+            text = text.slice(0, at) + pick(pieces) + text.slice(at);
+            break;
+          case 1:
+            text = text.slice(0, at) +
+              text.slice(at + 1 + Math.floor(rand() * 8));
+            break;
+          case 2:
+            lines.splice(line, 0, lines[Math.floor(rand() * lines.length)]);
+            text = lines.join("\n");
+            break;
+          case 3:
+            lines.splice(line, 1);
+            text = lines.join("\n");
+            break;
+          default:
+            text = text.slice(0, at);
+        }
+      }
+      const t0 = performance.now();
+      const outcome = await exercise(text, file);
+      assertTyped(
+        outcome,
+        file,
+        `seed ${seed}, run ${runs}: ${JSON.stringify(text)}`,
+      );
+      assert.ok(performance.now() - t0 < 1000, `run ${runs} took too long`);
+      if (outcome.loaded) loaded++;
+      runs++;
+    }
+  } finally {
+    console.warn = warn;
+  }
+  assert.ok(runs > 200, `only ${runs} edits in the time budget`);
+  assert.ok(loaded > 0 && loaded < runs, `${loaded} of ${runs} loaded`);
 });

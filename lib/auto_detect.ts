@@ -10,6 +10,7 @@
 import type { RestClient } from "./contract.ts";
 import { KubeConfig } from "./kubeconfig.ts";
 import { join } from "./_path.ts";
+import { maskUrl } from "./_redact.ts";
 import {
   InClusterRestClient,
   SERVICE_ACCOUNT_DIR,
@@ -165,18 +166,22 @@ async function readEnv(name: string): Promise<string | undefined | Unusable> {
     );
 }
 
-/** `GET /api` must answer APIVersions within the timeout; closes the client when not. */
+/**
+ * `GET /api` must answer APIVersions within the timeout (or before
+ * `deadline`, a budget that started earlier); closes the client when not.
+ */
 async function probe(
   client: RestClient & { close?(): void },
   timeoutMs: number,
   describeFailure: (err: unknown) => string,
+  deadline: AbortSignal = AbortSignal.timeout(timeoutMs),
 ): Promise<(RestClient & { close?(): void }) | Unusable> {
   try {
     const api = await client.performRequest({
       method: "GET",
       path: "/api",
       expectJson: true,
-      abortSignal: AbortSignal.timeout(timeoutMs),
+      abortSignal: deadline,
     }) as { kind?: string };
     if (api?.kind === "APIVersions") return client;
     client.close?.();
@@ -283,7 +288,7 @@ async function tryInCluster(
   return await probe(
     client,
     timeout,
-    (err) => `${server} did not answer: ${errorText(err)}`,
+    (err) => `${maskUrl(server)} did not answer: ${errorText(err)}`,
   );
 }
 
@@ -363,16 +368,36 @@ async function tryKubeConfig(timeout: number): ReturnType<Probe> {
       `--allow-run=${ctx.user.exec.command}`,
     );
   }
-  const client = await KubeConfigRestClient.forKubeConfig(config, undefined, {
+  // One budget for the CA, the credentials (an exec plugin may hang: it is
+  // killed when the budget runs out) and the probe.
+  const deadline = AbortSignal.timeout(timeout);
+  const serverTls = await ctx.getServerTls();
+  try {
+    await ctx.credentials.get(deadline);
+  } catch (err) {
+    if (deadline.aborted && err === deadline.reason) {
+      return new Unusable(
+        `getting credentials for context ${ctx.source.contextName} took more than ${timeout} ms${
+          ctx.user.exec ? " (the exec plugin was stopped)" : ""
+        }`,
+        undefined,
+        err,
+      );
+    }
+    throw err;
+  }
+  const client = new KubeConfigRestClient(ctx, null, {
     retry: false,
+    caCerts: serverTls ? [serverTls.serverCert] : [],
   });
   return await probe(
     client,
     timeout,
     (err) =>
-      `context ${ctx.source.contextName} (${server}) did not answer: ${
+      `context ${ctx.source.contextName} (${maskUrl(server)}) did not answer: ${
         errorText(err)
       }`,
+    deadline,
   );
 }
 
@@ -388,8 +413,10 @@ async function tryKubectlProxy(
     timeout,
     (err) =>
       /connection refused/i.test(errorText(err))
-        ? `nothing is listening at ${url} (connection refused); start \`kubectl proxy\` to use it`
-        : `${url} did not answer: ${errorText(err)}`,
+        ? `nothing is listening at ${
+          maskUrl(url)
+        } (connection refused); start \`kubectl proxy\` to use it`
+        : `${maskUrl(url)} did not answer: ${errorText(err)}`,
   );
 }
 

@@ -9,7 +9,9 @@
  */
 
 import { CredentialError } from "./errors.ts";
-import { runExecPlugin } from "./exec_credential.ts";
+import { type ExecPluginOptions, runExecPlugin } from "./exec_credential.ts";
+import { encodeBase64 } from "./_base64.ts";
+import { headerValueProblem } from "./_header_value.ts";
 import type { KubeConfigContext } from "./kubeconfig.ts";
 
 /** Knobs for credential caching; tests inject the clock. */
@@ -22,6 +24,14 @@ export interface CredentialsOptions {
   execExpiryMarginMs?: number;
   /** Whether stdin is a terminal, for exec plugins' `interactiveMode`. @default {Deno.stdin.isTerminal()} */
   isTerminal?: () => boolean;
+  /**
+   * Where an exec plugin's stderr goes. As with client-go it is shown on
+   * this process's stderr and never put into an error, since plugins may
+   * print secrets there; `"discard"` drops it, and a function receives it
+   * (an explicit opt-in to handle it yourself).
+   * @default {"inherit"}
+   */
+  execStderr?: ExecPluginOptions["stderr"];
 }
 
 /** The credentials for one request. */
@@ -40,7 +50,7 @@ export class Credentials {
   readonly #now: () => number;
   readonly #opts: CredentialsOptions;
   #cached: AuthState | undefined;
-  #pending: Promise<AuthState> | undefined;
+  #pending: SharedRun | undefined;
 
   /**
    * @param ctx The context whose user to authenticate as.
@@ -62,40 +72,57 @@ export class Credentials {
    * The current credentials: cached while fresh; concurrent callers share
    * one refresh (one plugin run).
    *
+   * @param signal Gives up waiting; when every caller waiting for a refresh
+   *   has given up, the refresh is abandoned and its exec plugin killed.
    * @returns The credentials.
    * @throws {CredentialError} When they cannot be obtained.
+   * @throws The signal's `reason` when it aborts first.
    */
-  get(): Promise<AuthState> {
+  get(signal?: AbortSignal): Promise<AuthState> {
+    signal?.throwIfAborted();
     const cached = this.#cached;
     if (cached && this.#now() < cached.expiresAt) {
       return Promise.resolve(cached);
     }
-    this.#pending ??= this.#compute().then(
-      (state) => {
-        this.#cached = state;
-        this.#pending = undefined;
-        return state;
-      },
-      (err) => {
-        this.#pending = undefined;
-        throw err;
-      },
-    );
-    return this.#pending;
+    if (!this.#pending) {
+      const run = new SharedRun();
+      this.#pending = run;
+      run.promise = this.#compute(run.signal).then(
+        (state) => {
+          if (this.#pending === run) {
+            this.#cached = state;
+            this.#pending = undefined;
+          }
+          return state;
+        },
+        (err) => {
+          if (this.#pending === run) this.#pending = undefined;
+          throw err;
+        },
+      );
+    }
+    return this.#pending.join(signal);
   }
 
   /**
    * Forgets cached dynamic credentials, after the server answered 401.
+   * Pass the credentials the refused request used: when they are no longer
+   * the cached ones (another request already refreshed them, or a refresh
+   * is running), nothing is forgotten, so a burst of 401s for one stale
+   * credential refreshes it once.
    *
+   * @param stale The credentials the server refused. @default {whatever is cached}
    * @returns Whether a refresh could produce different credentials (so one retry is worth it).
    */
-  invalidate(): boolean {
+  invalidate(stale?: AuthState): boolean {
     if (!this.isDynamic) return false;
-    this.#cached = undefined;
+    if (stale === undefined || this.#cached === stale) {
+      this.#cached = undefined;
+    }
     return true;
   }
 
-  async #compute(): Promise<AuthState> {
+  async #compute(signal: AbortSignal): Promise<AuthState> {
     const ctx = this.#ctx;
     const user = ctx.user;
     const state: AuthState = { expiresAt: Infinity };
@@ -112,19 +139,25 @@ export class Credentials {
       )}`;
       state.expiresAt = this.#now() + (this.#opts.tokenFileCacheMs ?? 60_000);
     } else if (user.token) {
+      this.#checkHeaderValue(user.token, "token");
       state.authorization = `Bearer ${user.token}`;
-    } else if (user.username !== undefined || user.password !== undefined) {
-      const bytes = new TextEncoder().encode(
-        `${user.username ?? ""}:${user.password ?? ""}`,
-      );
-      state.authorization = `Basic ${btoa(String.fromCharCode(...bytes))}`;
+    } else if (
+      (user.username !== undefined && user.username !== null) ||
+      (user.password !== undefined && user.password !== null)
+    ) {
+      state.authorization = `Basic ${
+        encodeBase64(`${user.username ?? ""}:${user.password ?? ""}`)
+      }`;
     } else if (user["auth-provider"]) {
       const { token, expiresAt } = this.#authProviderToken();
+      this.#checkHeaderValue(token, "auth-provider");
       state.authorization = `Bearer ${token}`;
       state.expiresAt = expiresAt;
     } else if (user.exec) {
       const cred = await runExecPlugin(ctx, {
         isTerminal: this.#opts.isTerminal,
+        stderr: this.#opts.execStderr,
+        signal,
       });
       if (cred.token) state.authorization = `Bearer ${cred.token}`;
       if (cred.clientCertificateData && cred.clientKeyData) {
@@ -163,7 +196,20 @@ export class Credentials {
     }
     const token = text.trim();
     if (!token) throw new CredentialError(`${path} is empty`, where);
+    const problem = headerValueProblem(token);
+    if (problem) throw new CredentialError(`${path} ${problem}`, where);
     return token;
+  }
+
+  /** A credential from the kubeconfig itself (checked at load for files, here for configs built in memory). */
+  #checkHeaderValue(value: string, key: string): void {
+    const problem = headerValueProblem(value);
+    if (problem) {
+      throw new CredentialError(problem, {
+        file: this.#ctx.source.userFile,
+        field: this.#ctx.userField(key),
+      });
+    }
   }
 
   #authProviderToken(): { token: string; expiresAt: number } {
@@ -208,6 +254,39 @@ export class Credentials {
       `auth-provider "${ap.name}" is not supported; use an exec credential plugin instead`,
       where,
     );
+  }
+}
+
+/**
+ * One credential refresh shared by every caller waiting for it. Each caller
+ * may bring an abort signal; the run (an exec plugin) is aborted, and the
+ * plugin killed, only once every caller has given up.
+ */
+class SharedRun {
+  promise!: Promise<AuthState>;
+  readonly #controller = new AbortController();
+  #waiting = 0;
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  join(signal?: AbortSignal): Promise<AuthState> {
+    if (!signal) {
+      this.#waiting = Infinity; // someone waits for good: never abort
+      return this.promise;
+    }
+    this.#waiting++;
+    return new Promise<AuthState>((resolve, reject) => {
+      const onAbort = () => {
+        reject(signal.reason);
+        if (--this.#waiting === 0) this.#controller.abort(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.promise.then(resolve, reject).finally(() =>
+        signal.removeEventListener("abort", onAbort)
+      );
+    });
   }
 }
 

@@ -13,6 +13,7 @@ import {
   TransportError,
   type TransportFailure,
 } from "./transport_error.ts";
+import { redactSecrets, withoutMessage } from "./_redact.ts";
 
 export * from "./transport_error.ts";
 
@@ -511,7 +512,9 @@ export class StreamDecodeError extends Error {
  * (Answers from the server become {@link KubernetesApiError}s instead.)
  * A {@link TransportError}: `kind` says whether kubectl could not connect
  * (`connection-refused`, `timeout`, `tls`, …) or failed on its own
- * (`kubectl`, `invalid-request`, `closed`).
+ * (`kubectl`, `invalid-request`, `closed`). Anything token-shaped in the
+ * message (kubectl relays what credential plugins print) is replaced by
+ * `[redacted]`.
  */
 export class KubectlError extends TransportError {
   /** kubectl's exit code, when it ran. */
@@ -531,11 +534,20 @@ export class KubectlError extends TransportError {
     cause?: unknown,
     kind?: TransportFailure,
   ) {
-    const named = message.match(/^([A-Z]+) (\/\S*): /);
-    super(message, {
-      cause,
+    // kubectl relays what credential plugins print, and a parser's error
+    // quotes its input: neither may carry a token into the error.
+    const safe = redactSecrets(message);
+    const safeCause = cause instanceof SyntaxError
+      ? withoutMessage(cause)
+      : cause;
+    const named = safe.match(/^([A-Z]+) (\/\S*): /);
+    super(safe, {
+      cause: safeCause,
       kind: kind ?? classifyTransportFailure(
-        new Error(message, cause === undefined ? undefined : { cause }),
+        new Error(
+          safe,
+          safeCause === undefined ? undefined : { cause: safeCause },
+        ),
         "kubectl",
       ),
       request: named ? { method: named[1], path: named[2] } : undefined,

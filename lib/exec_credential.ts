@@ -6,6 +6,10 @@
  */
 
 import { CredentialError } from "./errors.ts";
+import { showValue } from "./_redact.ts";
+import { encodeBase64 } from "./_base64.ts";
+import { headerValueProblem } from "./_header_value.ts";
+import { pemProblem } from "./_pem.ts";
 import { ExecAuthExtensionName, type KubeConfigContext } from "./kubeconfig.ts";
 
 /** What a plugin returns in `status`. Certificate and key are PEM text. */
@@ -24,6 +28,15 @@ export interface ExecCredentialStatus {
 export interface ExecPluginOptions {
   /** Whether stdin is a terminal. @default {Deno.stdin.isTerminal()} */
   isTerminal?: () => boolean;
+  /**
+   * Where the plugin's stderr goes: this process's stderr (as client-go
+   * does), nowhere, or a function that receives it. It never goes into an
+   * error: plugins may print secrets there.
+   * @default {"inherit"}
+   */
+  stderr?: "inherit" | "discard" | ((text: string) => void);
+  /** Stops waiting and kills the plugin. @default {no limit} */
+  signal?: AbortSignal;
 }
 
 /**
@@ -72,7 +85,9 @@ export async function runExecPlugin(
       server: c.server,
       "tls-server-name": c["tls-server-name"],
       "insecure-skip-tls-verify": c["insecure-skip-tls-verify"],
-      "certificate-authority-data": ca ? btoa(ca.serverCert) : undefined,
+      "certificate-authority-data": ca
+        ? encodeBase64(ca.serverCert)
+        : undefined,
       "proxy-url": c["proxy-url"],
       "disable-compression": c["disable-compression"],
       config: c.extensions?.find((x) => x.name === ExecAuthExtensionName)
@@ -85,6 +100,8 @@ export async function runExecPlugin(
     spec,
   });
 
+  const stderr = interactive ? "inherit" : opts.stderr ?? "inherit";
+  opts.signal?.throwIfAborted();
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(exec.command, {
@@ -95,7 +112,12 @@ export async function runExecPlugin(
       },
       stdin: interactive ? "inherit" : "null",
       stdout: "piped",
-      stderr: interactive ? "inherit" : "piped",
+      stderr: typeof stderr === "function"
+        ? "piped"
+        : stderr === "discard"
+        ? "null"
+        : "inherit",
+      signal: opts.signal,
     }).output();
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
@@ -110,9 +132,15 @@ export async function runExecPlugin(
       cause: err,
     });
   }
+  if (typeof stderr === "function" && out.stderr.length > 0) {
+    stderr(new TextDecoder().decode(out.stderr));
+  }
+  if (opts.signal?.aborted) throw opts.signal.reason;
   if (!out.success) {
     throw new CredentialError(
-      `${name} exited with code ${out.code}${stderrTail(out.stderr)}`,
+      `${name} exited with code ${out.code}${
+        out.signal ? ` (signal ${out.signal})` : ""
+      }`,
       where,
     );
   }
@@ -143,7 +171,7 @@ function checkCredential(
   if (obj.apiVersion !== apiVersion) {
     throw new CredentialError(
       `${name} printed an ExecCredential of apiVersion ${
-        JSON.stringify(obj.apiVersion)
+        showValue(obj.apiVersion)
       }, expected ${apiVersion}`,
       where,
     );
@@ -184,6 +212,22 @@ function checkCredential(
       where,
     );
   }
+  const tokenProblem = result.token && headerValueProblem(result.token);
+  if (tokenProblem) {
+    throw new CredentialError(`${name}: status.token ${tokenProblem}`, where);
+  }
+  for (
+    const [key, kind] of [
+      ["clientCertificateData", "certificate"],
+      ["clientKeyData", "key"],
+    ] as const
+  ) {
+    const pem = result[key];
+    const problem = pem && pemProblem(pem, kind);
+    if (problem) {
+      throw new CredentialError(`${name}: status.${key} ${problem}`, where);
+    }
+  }
   if (
     result.expirationTimestamp &&
     Number.isNaN(Date.parse(result.expirationTimestamp))
@@ -194,11 +238,4 @@ function checkCredential(
     );
   }
   return result;
-}
-
-function stderrTail(stderr: Uint8Array): string {
-  const lines = new TextDecoder().decode(stderr).trim().split("\n");
-  const last = lines[lines.length - 1]?.trim();
-  if (!last) return "";
-  return `: ${last.length > 200 ? `${last.slice(0, 200)}…` : last}`;
 }

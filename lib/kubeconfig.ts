@@ -6,11 +6,11 @@
  * @module
  */
 
-// The one place YAML is parsed. CORE_SCHEMA: YAML 1.2 scalars, no timestamps
-// turned into Dates.
-// @ts-types="npm:@types/js-yaml@4"
-import { CORE_SCHEMA, load as loadYaml, YAMLException } from "js-yaml";
 import { KubeConfigError } from "./errors.ts";
+import {
+  MAX_KUBECONFIG_CHARS,
+  parseKubeConfigYaml,
+} from "./_kubeconfig_yaml.ts";
 import {
   dirname,
   hasPathSeparator,
@@ -19,6 +19,9 @@ import {
   resolveAgainst,
 } from "./_path.ts";
 import { Credentials, type CredentialsOptions } from "./credentials.ts";
+import { maskUrl, showValue, typeName } from "./_redact.ts";
+import { type PemKind, pemProblem } from "./_pem.ts";
+import { headerValueProblem } from "./_header_value.ts";
 
 /** A kubeconfig document (`kind: Config`, `apiVersion: v1`). */
 export interface RawKubeConfig {
@@ -218,8 +221,17 @@ export class KubeConfig {
     const absolute = absolutePath(path);
     let text: string;
     try {
+      // Checked before reading: a huge file is refused without loading it.
+      const { size } = await Deno.stat(absolute);
+      if (size > MAX_KUBECONFIG_CHARS * 4) {
+        throw new KubeConfigError(
+          `is ${size} bytes long, more than a kubeconfig may have`,
+          { file: absolute },
+        );
+      }
       text = await Deno.readTextFile(absolute);
     } catch (err) {
+      if (err instanceof KubeConfigError) throw err;
       throw fileError(absolute, err);
     }
     return KubeConfig.parse(text, absolute);
@@ -234,28 +246,7 @@ export class KubeConfig {
    * @throws {KubeConfigError} When the text is not YAML or the document is malformed.
    */
   static parse(text: string, path: string): KubeConfig {
-    let doc: unknown;
-    try {
-      doc = loadYaml(text, { schema: CORE_SCHEMA });
-    } catch (err) {
-      if (err instanceof YAMLException) {
-        // js-yaml's own message quotes the offending lines, and some reasons
-        // quote an alias or tag name: any of it may be a secret.
-        const reason = (err.reason ?? "invalid YAML")
-          .replace(/"[^"]*"/g, "(name omitted)")
-          .replace(/!<[^>]*>/g, "(name omitted)");
-        const at = err.mark
-          ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}`
-          : "";
-        throw new KubeConfigError(`YAML syntax error${at}: ${reason}`, {
-          file: path,
-        });
-      }
-      throw new KubeConfigError(`cannot parse: ${err}`, {
-        file: path,
-        cause: err,
-      });
-    }
+    const doc = parseKubeConfigYaml(text, path);
     const data = validateKubeConfig(doc, path);
     resolvePaths(data, dirname(path));
     const entries = new Map<string, string>();
@@ -596,9 +587,11 @@ export class KubeConfigContext {
     const file = entry === "cluster"
       ? this.source.clusterFile
       : this.source.userFile;
+    const kind: PemKind = dataKey === "client-key-data" ? "key" : "certificate";
     const data = obj[dataKey];
     if (typeof data === "string" && data !== "") {
-      return decodePem(data, { file, field: field(dataKey) });
+      const where = { file, field: field(dataKey) };
+      return checkPem(decodePem(data, where), kind, where);
     }
     const path = obj[fileKey];
     if (typeof path === "string" && path !== "") {
@@ -621,7 +614,7 @@ export class KubeConfigContext {
           field: field(fileKey),
         });
       }
-      return text;
+      return checkPem(text, kind, { file, field: field(fileKey) }, `${path} `);
     }
     return null;
   }
@@ -782,13 +775,6 @@ function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  return `a ${typeof v}`;
-}
-
 class Checker {
   constructor(readonly file: string) {}
 
@@ -821,12 +807,50 @@ class Checker {
     }
   }
 
-  base64Pem(obj: Obj, key: string, field: string): void {
+  base64Pem(obj: Obj, key: string, field: string, kind: PemKind): void {
     this.str(obj, key, field);
     const v = obj[key];
     if (typeof v === "string" && v !== "") {
-      decodePem(v, { file: this.file, field: `${field}.${key}` });
+      const where = { file: this.file, field: `${field}.${key}` };
+      checkPem(decodePem(v, where), kind, where);
     }
+  }
+
+  /** A string that becomes (part of) an HTTP header value. */
+  headerValue(obj: Obj, key: string, field: string): void {
+    this.str(obj, key, field);
+    const v = obj[key];
+    const problem = typeof v === "string" ? headerValueProblem(v) : undefined;
+    if (problem) this.fail(`${field}.${key}`, problem);
+  }
+
+  /** A list of header values; `null` becomes an empty list. */
+  headerValueList(obj: Obj, key: string, field: string): void {
+    this.strList(obj, key, field);
+    const list = obj[key];
+    if (list === null) obj[key] = [];
+    if (!Array.isArray(list)) return;
+    list.forEach((v, i) => {
+      const problem = headerValueProblem(v);
+      if (problem) this.fail(`${field}.${key}[${i}]`, problem);
+    });
+  }
+
+  /** `extensions`: a list of `{name, extension}`. */
+  extensions(obj: Obj, field: string): void {
+    const v = obj.extensions;
+    if (v === undefined || v === null) return;
+    if (!Array.isArray(v)) {
+      this.fail(`${field}.extensions`, `must be a list, found ${typeName(v)}`);
+    }
+    v.forEach((e, i) => {
+      if (!isObj(e) || typeof e.name !== "string" || e.name === "") {
+        this.fail(
+          `${field}.extensions[${i}]`,
+          "must be a mapping with a non-empty string name",
+        );
+      }
+    });
   }
 
   mapping(v: unknown, field: string): Obj {
@@ -875,12 +899,12 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
     c.fail("(document)", `must be a mapping, found ${typeName(doc)}`);
   }
   if (doc.kind !== undefined && doc.kind !== "Config") {
-    c.fail("kind", `must be "Config", found ${JSON.stringify(doc.kind)}`);
+    c.fail("kind", `must be "Config", found ${showValue(doc.kind)}`);
   }
   if (doc.apiVersion !== undefined && doc.apiVersion !== "v1") {
     c.fail(
       "apiVersion",
-      `must be "v1", found ${JSON.stringify(doc.apiVersion)}`,
+      `must be "v1", found ${showValue(doc.apiVersion)}`,
     );
   }
   if (
@@ -893,6 +917,8 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
     );
   }
   if (typeof doc["current-context"] !== "string") delete doc["current-context"];
+
+  c.extensions(c.mapping(doc.preferences, "preferences"), "preferences");
 
   for (const [field, cluster] of c.namedList(doc, "clusters", "cluster")) {
     for (
@@ -908,7 +934,12 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
     for (const k of ["insecure-skip-tls-verify", "disable-compression"]) {
       c.bool(cluster, k, field);
     }
-    c.base64Pem(cluster, "certificate-authority-data", field);
+    c.base64Pem(cluster, "certificate-authority-data", field, "certificate");
+    c.extensions(cluster, field);
+    const tlsName = cluster["tls-server-name"];
+    if (typeof tlsName === "string" && tlsName !== "" && !isHostName(tlsName)) {
+      c.fail(`${field}.tls-server-name`, "is not a host name");
+    }
     if (typeof cluster.server === "string" && cluster.server !== "") {
       checkUrl(c, cluster.server, `${field}.server`, ["http:", "https:"], true);
     }
@@ -937,13 +968,16 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
         "as-uid",
       ]
     ) c.str(user, k, field);
-    c.base64Pem(user, "client-certificate-data", field);
-    c.base64Pem(user, "client-key-data", field);
-    c.strList(user, "as-groups", field);
+    for (const k of ["token", "as", "as-uid"]) c.headerValue(user, k, field);
+    c.base64Pem(user, "client-certificate-data", field, "certificate");
+    c.base64Pem(user, "client-key-data", field, "key");
+    c.headerValueList(user, "as-groups", field);
     const extra = c.mapping(user["as-user-extra"], `${field}.as-user-extra`);
+    if (user["as-user-extra"] !== undefined) user["as-user-extra"] = extra;
     for (const k of Object.keys(extra)) {
-      c.strList(extra, k, `${field}.as-user-extra`);
+      c.headerValueList(extra, k, `${field}.as-user-extra`);
     }
+    c.extensions(user, field);
     const hasCert = Boolean(
       user["client-certificate"] || user["client-certificate-data"],
     );
@@ -965,6 +999,9 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
       for (const k of Object.keys(cfg)) {
         c.str(cfg, k, `${field}.auth-provider.config`);
       }
+      for (const k of ["access-token", "id-token"]) {
+        c.headerValue(cfg, k, `${field}.auth-provider.config`);
+      }
       ap.config = cfg;
     }
     if (user.exec !== undefined && user.exec !== null) {
@@ -974,6 +1011,7 @@ function validateKubeConfig(doc: unknown, file: string): RawKubeConfig {
 
   for (const [field, context] of c.namedList(doc, "contexts", "context")) {
     for (const k of ["cluster", "user", "namespace"]) c.str(context, k, field);
+    c.extensions(context, field);
   }
   return doc as unknown as RawKubeConfig;
 }
@@ -998,7 +1036,7 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
     c.fail(
       `${field}.apiVersion`,
       `must be one of ${execApiVersions.join(", ")}, found ${
-        JSON.stringify(exec.apiVersion)
+        showValue(exec.apiVersion)
       }`,
     );
   }
@@ -1012,7 +1050,7 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
   ) {
     c.fail(
       `${field}.interactiveMode`,
-      `must be Never, IfAvailable or Always, found ${JSON.stringify(mode)}`,
+      `must be Never, IfAvailable or Always, found ${showValue(mode)}`,
     );
   }
   if (
@@ -1038,6 +1076,32 @@ function validateExec(c: Checker, exec: Obj, field: string): void {
   }
 }
 
+/** A DNS name (labels of letters, digits, `-` and `_`), an IPv4 or a bracketless IPv6 address. */
+function isHostName(name: string): boolean {
+  if (name.length > 253) return false;
+  if (name.includes(":")) {
+    try {
+      return new URL(`https://[${name}]/`).hostname !== "";
+    } catch {
+      return false;
+    }
+  }
+  return /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/
+    .test(name);
+}
+
+/** Throws the located error when PEM text is unusable. */
+function checkPem(
+  text: string,
+  kind: PemKind,
+  where: { file?: string; field?: string },
+  what = "",
+): string {
+  const problem = pemProblem(text, kind);
+  if (problem) throw new KubeConfigError(`${what}${problem}`, where);
+  return text;
+}
+
 function checkUrl(
   c: Checker,
   value: string,
@@ -1052,8 +1116,11 @@ function checkUrl(
       `is missing a scheme (${schemes.map((s) => `${s}//`).join(", ")})`,
     );
   }
-  // Never echo credentials embedded in a URL.
-  const shown = JSON.stringify(value.replace(/\/\/[^/@]*@/, "//…@"));
+  // Never echo credentials embedded in a URL, nor all of a huge value.
+  const masked = maskUrl(value);
+  const shown = JSON.stringify(
+    masked.length > 200 ? `${masked.slice(0, 200)}…` : masked,
+  );
   let url: URL;
   try {
     // kubectl accepts "host:port" for a server and assumes https.
@@ -1064,6 +1131,7 @@ function checkUrl(
   if (!schemes.includes(url.protocol)) {
     c.fail(field, `must use ${schemes.join(" or ")}, found ${url.protocol}`);
   }
+  if (url.hostname === "") c.fail(field, `has no host: ${shown}`);
 }
 
 function resolvePaths(data: RawKubeConfig, dir: string): void {

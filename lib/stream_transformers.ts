@@ -8,6 +8,7 @@
 
 import type { JSONObject, JSONValue, WatchEvent } from "./contract.ts";
 import { StreamDecodeError } from "./errors.ts";
+import { withoutMessage } from "./_redact.ts";
 
 const NEWLINE = 10;
 const CR = 13;
@@ -120,7 +121,13 @@ export class JsonLinesDecoder extends TransformStream<Uint8Array, JSONValue> {
       try {
         value = JSON.parse(text);
       } catch (err) {
-        throw new StreamDecodeError("malformed JSON", lineNo, text, err);
+        // The parser's message quotes text anywhere in the line: keep its class only.
+        throw new StreamDecodeError(
+          "malformed JSON",
+          lineNo,
+          text,
+          withoutMessage(err),
+        );
       }
       controller.enqueue(value);
     }));
@@ -139,7 +146,12 @@ export class JsonParsingTransformer
         try {
           value = JSON.parse(line);
         } catch (err) {
-          throw new StreamDecodeError("malformed JSON", lineNo, line, err);
+          throw new StreamDecodeError(
+            "malformed JSON",
+            lineNo,
+            line,
+            withoutMessage(err),
+          );
         }
         if (
           value === null || typeof value !== "object" || Array.isArray(value)

@@ -252,3 +252,55 @@ Deno.test("an answer that is not APIVersions, or an API error, rejects a candida
     await server.shutdown();
   }
 });
+
+Deno.test("probeTimeoutMs covers a hanging exec plugin, which is killed", async () => {
+  await withTempDir(async (dir) => {
+    const plugin = `${dir}/plugin.sh`;
+    await Deno.writeTextFile(
+      plugin,
+      `#!/bin/sh\necho $$ > "${dir}/pid"\nexec sleep 30\n`,
+    );
+    await Deno.chmod(plugin, 0o755);
+    await Deno.writeTextFile(
+      `${dir}/config`,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": "hung",
+        clusters: [{ name: "c", cluster: { server: cp.server } }],
+        users: [{
+          name: "u",
+          user: {
+            exec: {
+              apiVersion: "client.authentication.k8s.io/v1",
+              command: plugin,
+              interactiveMode: "Never",
+            },
+          },
+        }],
+        contexts: [{ name: "hung", context: { cluster: "c", user: "u" } }],
+      }),
+    );
+    const r = await detect(
+      [
+        "--allow-env",
+        `--allow-read=${dir}`,
+        `--allow-net=${new URL(cp.server).host}`,
+        `--allow-run=${plugin}`,
+      ],
+      { KUBECONFIG: `${dir}/config` },
+      { sources: ["KubeConfig"], probeTimeoutMs: 1000 },
+    );
+    assert.match(
+      r.stdout,
+      /- KubeConfig: getting credentials for context hung took more than 1000 ms \(the exec plugin was stopped\)\n/,
+      r.stderr,
+    );
+    const elapsed = Number(r.stderr.match(/elapsed (\d+) ms/)?.[1]);
+    assert.ok(elapsed < 3000, `took ${elapsed} ms with a 1000 ms budget`);
+    const pid = (await Deno.readTextFile(`${dir}/pid`)).trim();
+    const alive = await new Deno.Command("kill", { args: ["-0", pid] })
+      .output();
+    assert.ok(!alive.success, "the plugin is no longer running");
+  });
+});

@@ -312,7 +312,7 @@ Deno.test("exec plugin failures are CredentialErrors that name the user and neve
           "exit.sh",
           `echo "debug line" >&2; echo "boom: no credentials for you" >&2; exit 3`,
           (file, plugin) =>
-            `KubeConfig ${file}: users["u"].user.exec: exec plugin "${plugin}" exited with code 3: boom: no credentials for you`,
+            `KubeConfig ${file}: users["u"].user.exec: exec plugin "${plugin}" exited with code 3`,
         ],
         [
           "garbage.sh",
@@ -570,4 +570,43 @@ Deno.test("legacy auth-providers: fresh cached tokens are used, stale ones expla
     () => azure.getAuthHeader(),
     /auth-provider "azure" is not supported; use an exec credential plugin instead$/,
   );
+});
+
+Deno.test("a burst of 401s for one stale exec credential refreshes it once, shared by every request", async () => {
+  await withTempDir(async (dir) => {
+    // The plugin prints tok-<run>; the server accepts only tok-2, so every
+    // request with the first credential is refused once.
+    const plugin = await writeScript(
+      dir,
+      "plugin.sh",
+      `echo run >> "${dir}/runs"
+n=$(wc -l < "${dir}/runs" | tr -d ' ')
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"tok-%s"}}' "$n"`,
+    );
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 20));
+        return req.headers.get("authorization") === "Bearer tok-2"
+          ? Response.json({ kind: "ConfigMapList", items: [] })
+          : Response.json({ kind: "Status", code: 401 }, { status: 401 });
+      },
+    );
+    const file = await writeKubeconfig(
+      dir,
+      "config",
+      kubeconfigFor(
+        `http://127.0.0.1:${server.addr.port}`,
+        {},
+        execUser(plugin),
+      ),
+    );
+    using client = await KubeConfigRestClient.readKubeConfig(file);
+    assert.equal(await runs(dir), 1);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => listDefault(client)),
+    );
+    assert.equal(results.length, 200);
+    assert.equal(await runs(dir), 2, "one refresh for the stale credential");
+  });
 });

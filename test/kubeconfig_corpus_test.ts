@@ -8,6 +8,13 @@
 // stands for that kubeconfig file and `<DIR>` for its directory.
 //
 // Many of the texts carry a fake secret (`s3cr3t`); no message may quote it.
+//
+// Then two fuzzers, each bounded to a couple of seconds: every field of a
+// full kubeconfig replaced by values of every other type, and random edits
+// of its YAML text. Whatever the mutation, loading, resolving the context,
+// reading its CA and credentials and building a client either work or fail
+// with a KubeConfigError (or CredentialError) that names the file: never
+// another error, never a hang, never the secret.
 
 import assert from "node:assert/strict";
 import {
@@ -15,15 +22,26 @@ import {
   KubeConfig,
   type KubeConfigContext,
   KubeConfigError,
+  KubeConfigRestClient,
 } from "../mod.ts";
 
 const SECRET = "s3cr3t";
-const CA_PEM =
-  "-----BEGIN CERTIFICATE-----\nMIIBfakeCA\n-----END CERTIFICATE-----\n";
-const CERT_PEM =
-  "-----BEGIN CERTIFICATE-----\nMIIBfakeCert\n-----END CERTIFICATE-----\n";
-const KEY_PEM =
-  "-----BEGIN PRIVATE KEY-----\nMIIBs3cr3tKey\n-----END PRIVATE KEY-----\n";
+/**
+ * A PEM block that passes the loader's checks (base64 of one DER SEQUENCE)
+ * and whose base64 text holds `marker` as it is, so a message quoting the
+ * block would show it.
+ */
+function fakePem(label: string, marker: string): string {
+  const tail = marker.padEnd(Math.ceil(marker.length / 4) * 4, "A");
+  const payload = atob(tail).length;
+  const head = btoa(
+    String.fromCharCode(0x30, payload + 4, 0x04, payload + 2, 0, 0),
+  );
+  return `-----BEGIN ${label}-----\n${head}${tail}\n-----END ${label}-----\n`;
+}
+const CA_PEM = fakePem("CERTIFICATE", "fakeCA");
+const CERT_PEM = fakePem("CERTIFICATE", "fakeCert");
+const KEY_PEM = fakePem("PRIVATE KEY", "s3cr3tKey");
 const CA_B64 = btoa(CA_PEM);
 const CERT_B64 = btoa(CERT_PEM);
 const KEY_B64 = btoa(KEY_PEM);
@@ -102,6 +120,15 @@ users:
 `;
 }
 
+/** A 9-level "billion laughs" document (9^9 values once expanded), then `tail`. */
+function aliasBomb(tail: string): string {
+  let yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (let i = 1; i < 9; i++) {
+    yaml += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]\n`;
+  }
+  return yaml + tail;
+}
+
 const cases: BadCase[] = [
   // --- YAML syntax -------------------------------------------------------
   {
@@ -114,9 +141,9 @@ users:
     token: s3cr3t-value
    bad: [s3cr3t-other
 `,
-    field: undefined,
+    field: "users[0].user.?",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 7, column 4: bad indentation of a mapping entry",
+      "KubeConfig <FILE>: users[0].user.?: YAML syntax error at line 7, column 4: bad indentation of a mapping entry",
   },
   {
     name: "an unclosed JSON object names the line where the stream ended",
@@ -130,9 +157,9 @@ users:
   {
     name: "an unterminated quoted token names the line and quotes nothing",
     yaml: userConfig(`    token: "s3cr3t-value\n`),
-    field: undefined,
+    field: "users[0].user.token",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 17, column 1: unexpected end of the stream within a double quoted scalar",
+      "KubeConfig <FILE>: users[0].user.token: YAML syntax error at line 17, column 1: unexpected end of the stream within a double quoted scalar",
   },
   {
     name: "several YAML documents in one file are a syntax error, not a crash",
@@ -144,23 +171,23 @@ users:
   {
     name: "an alias that looks like a password is not quoted",
     yaml: userConfig("    password: *s3cr3t-value\n"),
-    field: undefined,
+    field: "users[0].user.password",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 16, column 28: unidentified alias (name omitted)",
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 28: unidentified alias (name omitted)",
   },
   {
     name: "a tag that looks like a password is not quoted",
     yaml: userConfig("    password: !!s3cr3t x\n"),
-    field: undefined,
+    field: "users[0].user.password",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 16, column 25: unknown tag (name omitted)",
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 25: unknown tag (name omitted)",
   },
   {
     name: "a duplicated key is an error, as for kubectl",
     yaml: userConfig("    token: s3cr3t-one\n    token: s3cr3t-two\n"),
-    field: undefined,
+    field: "users[0].user.token",
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 17, column 5: duplicated mapping key",
+      "KubeConfig <FILE>: users[0].user.token: YAML syntax error at line 17, column 5: duplicated mapping key",
   },
   {
     name: "a proxy-url without a scheme says so",
@@ -179,11 +206,73 @@ users:
       'KubeConfig <FILE>: clusters["prod"].cluster.server: is not a valid URL: "https://…@[bad"',
   },
   {
+    name: "a server URL whose password holds an @ is masked up to the last @",
+    yaml:
+      "kind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://admin:AAA@s3cr3t@[bad\n",
+    field: 'clusters["prod"].cluster.server',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.server: is not a valid URL: "https://…@[bad"',
+  },
+  {
+    name: "a kind given as a mapping is described, not printed",
+    yaml: "kind: {token: s3cr3t-value}\n",
+    field: "kind",
+    message: 'KubeConfig <FILE>: kind: must be "Config", found a mapping',
+  },
+  {
     name: "a tab used for indentation names the line",
     yaml: "kind: Config\nusers:\n\t- name: ops\n",
+    field: "users[0].name",
+    message:
+      "KubeConfig <FILE>: users[0].name: YAML syntax error at line 3, column 1: tab characters must not be used in indentation",
+  },
+
+  {
+    name:
+      "a tag-like password js-yaml would quote is reported by line and field only",
+    yaml: userConfig("    password: !Hunter2^s3cr3t\n"),
+    field: "users[0].user.password",
+    message:
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 30: invalid tag (name omitted)",
+  },
+  {
+    name: "an undeclared tag handle that looks like a password is not quoted",
+    yaml: userConfig("    password: !s3cr3t!x y\n"),
+    field: "users[0].user.password",
+    message:
+      "KubeConfig <FILE>: users[0].user.password: YAML syntax error at line 16, column 24: undeclared tag handle (name omitted)",
+  },
+  {
+    name: "nesting deeper than 100 levels is rejected by line and field",
+    yaml: "kind: Config\nusers: " + "[".repeat(150) + "]".repeat(150) + "\n",
+    field: "users",
+    message:
+      "KubeConfig <FILE>: users: YAML syntax error at line 2, column 107: nested more than 100 levels deep",
+  },
+  {
+    name:
+      "an alias bomb is refused before anything walks it, without printing the value",
+    yaml: aliasBomb("kind: *a8\n"),
     field: undefined,
     message:
-      "KubeConfig <FILE>: YAML syntax error at line 3, column 1: tab characters must not be used in indentation",
+      'KubeConfig <FILE>: expands to more than 1000000 values (YAML aliases used as a "billion laughs" bomb?)',
+  },
+  {
+    name: "an alias bomb hidden in as-groups is refused at load",
+    yaml: aliasBomb(
+      "users:\n- name: ops\n  user:\n    token: s3cr3t-value\n    as-groups: *a8\n",
+    ),
+    field: undefined,
+    message:
+      'KubeConfig <FILE>: expands to more than 1000000 values (YAML aliases used as a "billion laughs" bomb?)',
+  },
+  {
+    name: "a file larger than 16 MiB is refused without being parsed",
+    yaml: `kind: Config\n# ${"s3cr3t ".repeat(2_500_000)}\n`,
+    run: parse,
+    field: undefined,
+    message:
+      "KubeConfig <FILE>: is 17500016 characters long, more than the 16777216 a kubeconfig may have",
   },
 
   // --- the document ------------------------------------------------------
@@ -340,6 +429,57 @@ contexts:
       'KubeConfig <FILE>: clusters["prod"].cluster.certificate-authority: must be a string, found a list',
   },
 
+  {
+    name:
+      "certificate-authority-data with garbage between valid markers is rejected",
+    yaml: clusterConfig(
+      `    server: https://10.0.0.1\n    certificate-authority-data: ${
+        btoa(
+          "-----BEGIN CERTIFICATE-----\ns3cr3t garbage!\n-----END CERTIFICATE-----\n",
+        )
+      }`,
+    ),
+    field: 'clusters["prod"].cluster.certificate-authority-data',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.certificate-authority-data: PEM block 1 (CERTIFICATE) is not valid base64',
+  },
+  {
+    name: "a tls-server-name that is not a host name is rejected at load",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    tls-server-name: bad name/s3cr3t",
+    ),
+    field: 'clusters["prod"].cluster.tls-server-name',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.tls-server-name: is not a host name',
+  },
+  {
+    name: "a socks5 proxy-url without a host is rejected at load",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    proxy-url: socks5://",
+    ),
+    field: 'clusters["prod"].cluster.proxy-url',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.proxy-url: has no host: "socks5://"',
+  },
+  {
+    name: "cluster extensions given as a string are rejected",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    extensions: client.authentication.k8s.io/exec",
+    ),
+    field: 'clusters["prod"].cluster.extensions',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.extensions: must be a list, found a string',
+  },
+  {
+    name: "a cluster extension without a name is rejected by index",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    extensions:\n    - extension: {audience: s3cr3t}",
+    ),
+    field: 'clusters["prod"].cluster.extensions[0]',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.extensions[0]: must be a mapping with a non-empty string name',
+  },
+
   // --- user fields -------------------------------------------------------
   {
     name: "a token that is a number is rejected without quoting it",
@@ -416,6 +556,91 @@ contexts:
     field: 'users["ops"].user.auth-provider.config.expires-in',
     message:
       'KubeConfig <FILE>: users["ops"].user.auth-provider.config.expires-in: must be a string, found a number',
+  },
+
+  {
+    name: "a token with a line break is rejected by field, never quoted",
+    yaml: userConfig('    token: "s3cr3t\\nvalue"\n'),
+    field: 'users["ops"].user.token',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.token: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as (Impersonate-User) with CR LF is rejected at load",
+    yaml: userConfig('    as: "admin\\r\\nX-Evil: s3cr3t"\n'),
+    field: 'users["ops"].user.as',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as-groups entry with a line break is rejected by index",
+    yaml: userConfig('    as-groups: [admins, "ops\\ns3cr3t"]\n'),
+    field: 'users["ops"].user.as-groups[1]',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as-groups[1]: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as-user-extra value with a control character is rejected",
+    yaml: userConfig('    as-user-extra:\n      team: ["a\\x01s3cr3t"]\n'),
+    field: 'users["ops"].user.as-user-extra.team[0]',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as-user-extra.team[0]: holds a control character, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "an as-uid beyond Latin-1 is rejected",
+    yaml: userConfig('    as-uid: "s3cr3t\\u0100"\n'),
+    field: 'users["ops"].user.as-uid',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.as-uid: holds a character beyond Latin-1, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "a cached auth-provider access-token with a line break is rejected",
+    yaml: userConfig(
+      '    auth-provider:\n      name: gcp\n      config:\n        access-token: "s3cr3t\\n"\n',
+    ),
+    field: 'users["ops"].user.auth-provider.config.access-token',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.auth-provider.config.access-token: holds a line break, which cannot be sent in an HTTP header',
+  },
+  {
+    name: "client-key-data that is base64 but not DER is rejected",
+    yaml: userConfig(
+      `    client-certificate-data: ${CERT_B64}\n    client-key-data: ${
+        btoa(
+          "-----BEGIN PRIVATE KEY-----\ns3cr3tAA\n-----END PRIVATE KEY-----\n",
+        )
+      }\n`,
+    ),
+    field: 'users["ops"].user.client-key-data',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-key-data: PEM block 1 (PRIVATE KEY) does not hold DER data',
+  },
+  {
+    name: "client-key-data holding only a certificate is rejected",
+    yaml: userConfig(
+      `    client-certificate-data: ${CERT_B64}\n    client-key-data: ${CERT_B64}\n`,
+    ),
+    field: 'users["ops"].user.client-key-data',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-key-data: holds no PRIVATE KEY block',
+  },
+  {
+    name: "client-certificate-data with an unterminated block is rejected",
+    yaml: userConfig(
+      `    client-certificate-data: ${
+        btoa(CERT_PEM.replace(/-----END.*\n/, ""))
+      }\n    client-key-data: ${KEY_B64}\n`,
+    ),
+    field: 'users["ops"].user.client-certificate-data',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-certificate-data: PEM block 1 (CERTIFICATE) has no END marker',
+  },
+  {
+    name: "user extensions that are not a list are rejected",
+    yaml: userConfig("    token: s3cr3t-value\n    extensions: s3cr3t\n"),
+    field: 'users["ops"].user.extensions',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.extensions: must be a list, found a string',
   },
 
   // --- exec --------------------------------------------------------------
@@ -635,6 +860,32 @@ contexts:
     cause: Deno.errors.IsADirectory,
   },
   {
+    name:
+      "a certificate-authority file with garbage between valid markers fails getServerTls",
+    yaml: clusterConfig(
+      "    server: https://10.0.0.1\n    certificate-authority: ca.crt",
+    ),
+    files: {
+      "ca.crt":
+        "-----BEGIN CERTIFICATE-----\ns3cr3t, not base64\n-----END CERTIFICATE-----\n",
+    },
+    run: withContext((ctx) => ctx.getServerTls()),
+    field: 'clusters["prod"].cluster.certificate-authority',
+    message:
+      'KubeConfig <FILE>: clusters["prod"].cluster.certificate-authority: <DIR>/ca.crt PEM block 1 (CERTIFICATE) is not valid base64',
+  },
+  {
+    name: "a client-key file holding a certificate fails getClientTls",
+    yaml: userConfig(
+      "    client-certificate: ops.crt\n    client-key: ops.key\n",
+    ),
+    files: { "ops.crt": CERT_PEM, "ops.key": CERT_PEM },
+    run: withContext((ctx) => ctx.getClientTls()),
+    field: 'users["ops"].user.client-key',
+    message:
+      'KubeConfig <FILE>: users["ops"].user.client-key: <DIR>/ops.key holds no PRIVATE KEY block',
+  },
+  {
     name: "a client-certificate file that holds no PEM fails getClientTls",
     yaml: userConfig(
       "    client-certificate: ops.crt\n    client-key: ops.key\n",
@@ -846,6 +1097,36 @@ contexts:
       },
     );
 
+    await t.step(
+      "as-user-extra keys set to null are empty lists, as for kubectl",
+      () => {
+        const config = KubeConfig.parse(
+          "clusters:\n- name: prod\n  cluster: {server: https://10.0.0.1}\nusers:\n- name: ops\n  user:\n    as: admin\n    as-groups:\n    as-user-extra:\n      team:\ncontexts:\n- name: dev\n  context: {cluster: prod, user: ops}\n",
+          `${root}/null-extra`,
+        );
+        const user = config.fetchContext("dev").user;
+        assert.deepEqual(user["as-user-extra"], { team: [] });
+        assert.deepEqual(user["as-groups"], []);
+      },
+    );
+
+    await t.step(
+      "a CA bundle with openssl -text output beyond Latin-1 around the blocks loads",
+      async () => {
+        const bundle =
+          `Certificate:\n    Subject: O = Zürich Ünïcødé 東京\n${CA_PEM}`;
+        const config = KubeConfig.parse(
+          `clusters:\n- name: prod\n  cluster:\n    server: https://10.0.0.1\n    certificate-authority-data: ${
+            btoa(String.fromCharCode(...new TextEncoder().encode(bundle)))
+          }\ncontexts:\n- name: dev\n  context: {cluster: prod}\n`,
+          `${root}/text-ca`,
+        );
+        assert.deepEqual(await config.fetchContext("dev").getServerTls(), {
+          serverCert: bundle,
+        });
+      },
+    );
+
     await t.step("inline base64 PEM data is accepted and decoded", async () => {
       const config = KubeConfig.parse(
         `clusters:
@@ -874,4 +1155,331 @@ contexts:
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+// --- fuzzing ----------------------------------------------------------------
+
+/** A kubeconfig that uses every field the loader reads (exec plugin absent: it would run). */
+function fullConfig(): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "dev",
+    preferences: { colors: true, extensions: [{ name: "p", extension: {} }] },
+    clusters: [{
+      name: "prod",
+      cluster: {
+        server: "https://127.0.0.1:6443/base",
+        "tls-server-name": "api.example.com",
+        "certificate-authority-data": CA_B64,
+        "disable-compression": true,
+        extensions: [{
+          name: "client.authentication.k8s.io/exec",
+          extension: { audience: "kube" },
+        }],
+      },
+    }, {
+      name: "proxied",
+      cluster: {
+        server: "http://127.0.0.1:8080",
+        "proxy-url": "socks5://127.0.0.1:1080",
+        "insecure-skip-tls-verify": false,
+      },
+    }],
+    users: [{
+      name: "ops",
+      user: {
+        token: "s3cr3t-token",
+        username: "admin",
+        password: "s3cr3t-password",
+        "client-certificate-data": CERT_B64,
+        "client-key-data": KEY_B64,
+        as: "someone",
+        "as-uid": "1234",
+        "as-groups": ["admins", "ops"],
+        "as-user-extra": { team: ["platform"], "scope name": ["a"] },
+        extensions: [{ name: "u", extension: [1, 2] }],
+      },
+    }, {
+      name: "legacy",
+      user: {
+        "auth-provider": {
+          name: "gcp",
+          config: {
+            "access-token": "s3cr3t-access",
+            expiry: "2999-01-01T00:00:00Z",
+          },
+        },
+      },
+    }, {
+      name: "plugin",
+      user: {
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: "/nonexistent/get-token",
+          args: ["--x"],
+          env: [{ name: "A", value: "s3cr3t-env" }],
+          installHint: "install it",
+          provideClusterInfo: true,
+          interactiveMode: "Never",
+        },
+      },
+    }],
+    contexts: [
+      {
+        name: "dev",
+        context: { cluster: "prod", user: "ops", namespace: "apps" },
+      },
+      { name: "old", context: { cluster: "proxied", user: "legacy" } },
+      {
+        name: "exec",
+        context: { cluster: "prod", user: "plugin", extensions: [] },
+      },
+    ],
+  };
+}
+
+/** The same document as block YAML, for text mutations. */
+function toYaml(v: unknown, indent = ""): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return " []";
+    return v.map((x) =>
+      `\n${indent}-${toYaml(x, indent + "  ").replace(/^\n\s*/, " ")}`
+    ).join("");
+  }
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v);
+    if (entries.length === 0) return " {}";
+    return entries.map(([k, x]) =>
+      `\n${indent}${JSON.stringify(k)}:${toYaml(x, indent + "  ")}`
+    ).join("");
+  }
+  return ` ${JSON.stringify(v)}`;
+}
+
+/**
+ * Loads, then for each context resolves it, reads its CA and credentials and
+ * builds a client. Returns whether the file loaded, and every error met.
+ */
+async function exercise(
+  text: string,
+  file: string,
+): Promise<{ loaded: boolean; errors: unknown[] }> {
+  let config: KubeConfig;
+  try {
+    config = KubeConfig.parse(text, file);
+  } catch (err) {
+    return { loaded: false, errors: [err] };
+  }
+  const errors: unknown[] = [];
+  for (const name of ["dev", "old", "exec", undefined]) {
+    try {
+      const ctx = config.fetchContext(name);
+      const tls = await ctx.getServerTls();
+      await ctx.credentials.get();
+      new KubeConfigRestClient(ctx, null, {
+        caCerts: tls ? [tls.serverCert] : [],
+        retry: false,
+      }).close();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  return { loaded: true, errors };
+}
+
+/**
+ * Asserts fuzzed outcomes: each a located KubeConfigError that quotes none of
+ * the base document's secrets (mutations themselves never add one: names
+ * and URLs they create may be printed).
+ */
+function assertTyped(
+  outcome: { errors: unknown[] },
+  file: string,
+  what: string,
+): void {
+  for (const err of outcome.errors) {
+    assert.ok(
+      err instanceof KubeConfigError,
+      `${what}: expected a KubeConfigError, got ${Deno.inspect(err)}`,
+    );
+    assert.equal(err.file, file, `${what}: ${err.message}`);
+    assert.ok(!err.message.includes(SECRET), `${what}: ${err.message}`);
+  }
+}
+
+/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every path into a value: object keys and list indexes. */
+function paths(
+  v: unknown,
+  at: (string | number)[] = [],
+): (string | number)[][] {
+  const out: (string | number)[][] = [at];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+  else if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+  }
+  return out;
+}
+
+function setAt(
+  doc: unknown,
+  path: (string | number)[],
+  value: unknown,
+): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as typeof node;
+  node[path[path.length - 1]] = value;
+  return copy;
+}
+
+const confusions: unknown[] = [
+  null,
+  0,
+  -1.5,
+  true,
+  "",
+  "fuzz\nline",
+  "fuzz\u0100",
+  "-----BEGIN CERTIFICATE-----\nfuzz\n-----END CERTIFICATE-----",
+  [],
+  [null],
+  ["fuzz"],
+  [{}],
+  {},
+  { name: "fuzz" },
+  { extension: null },
+];
+
+Deno.test("every field of a kubeconfig given every other type fails typed, or works", async () => {
+  const warn = console.warn;
+  console.warn = () => {}; // insecure-skip-tls-verify: true warns by design
+  const file = "/fuzz/config";
+  const started = performance.now();
+  let runs = 0;
+  try {
+    const base = fullConfig();
+    assertTyped(await exercise(JSON.stringify(base), file), file, "the base");
+    for (const path of paths(base)) {
+      for (const value of confusions) {
+        const text = JSON.stringify(setAt(base, path, value));
+        const what = `${JSON.stringify(path)} = ${JSON.stringify(value)}`;
+        const t0 = performance.now();
+        assertTyped(await exercise(text, file), file, what);
+        assert.ok(performance.now() - t0 < 1000, `${what} took too long`);
+        runs++;
+      }
+    }
+  } finally {
+    console.warn = warn;
+  }
+  const elapsed = performance.now() - started;
+  assert.ok(runs > 1000, `${runs} mutations`);
+  assert.ok(
+    elapsed < 15_000,
+    `${runs} mutations took ${Math.round(elapsed)} ms`,
+  );
+});
+
+Deno.test("random edits of a kubeconfig's YAML fail typed, or work, and never hang", async () => {
+  const warn = console.warn;
+  console.warn = () => {};
+  const file = "/fuzz/config.yaml";
+  const yaml = toYaml(fullConfig()).replace(/^\n/, "") + "\n";
+  assertTyped(await exercise(yaml, file), file, "the base YAML");
+  assert.equal(KubeConfig.parse(yaml, file).data.users?.length, 3);
+  const pieces = [
+    ":",
+    "-",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "&a",
+    "*a",
+    "!",
+    "!!str",
+    "[",
+    "]",
+    "{",
+    "}",
+    '"',
+    "'",
+    "%",
+    "|",
+    ">",
+    "#",
+    "\\",
+    "\u0000",
+    "é",
+    "\u0100",
+    "? ",
+    ",",
+    "<<: *a",
+    "null",
+    "~",
+    "0x1",
+    ".inf",
+    "fuzz",
+  ];
+  const seed = 11;
+  const rand = prng(seed);
+  const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
+  const started = performance.now();
+  let runs = 0;
+  let loaded = 0;
+  try {
+    while (performance.now() - started < 2500) {
+      let text = yaml;
+      for (let edits = 1 + Math.floor(rand() * 3); edits > 0; edits--) {
+        const at = Math.floor(rand() * text.length);
+        const lines = text.split("\n");
+        const line = Math.floor(rand() * lines.length);
+        switch (Math.floor(rand() * 5)) {
+          case 0:
+            text = text.slice(0, at) + pick(pieces) + text.slice(at);
+            break;
+          case 1:
+            text = text.slice(0, at) +
+              text.slice(at + 1 + Math.floor(rand() * 8));
+            break;
+          case 2:
+            lines.splice(line, 0, lines[Math.floor(rand() * lines.length)]);
+            text = lines.join("\n");
+            break;
+          case 3:
+            lines.splice(line, 1);
+            text = lines.join("\n");
+            break;
+          default:
+            text = text.slice(0, at);
+        }
+      }
+      const t0 = performance.now();
+      const outcome = await exercise(text, file);
+      assertTyped(
+        outcome,
+        file,
+        `seed ${seed}, run ${runs}: ${JSON.stringify(text)}`,
+      );
+      assert.ok(performance.now() - t0 < 1000, `run ${runs} took too long`);
+      if (outcome.loaded) loaded++;
+      runs++;
+    }
+  } finally {
+    console.warn = warn;
+  }
+  assert.ok(runs > 200, `only ${runs} edits in the time budget`);
+  assert.ok(loaded > 0 && loaded < runs, `${loaded} of ${runs} loaded`);
 });

@@ -14,6 +14,7 @@ import {
   type Status,
   type StatusCause,
 } from "../lib/errors.ts";
+import { redactSecrets } from "../lib/_redact.ts";
 
 const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] ?(.*)$/;
 const ROUND_TRIP = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) (\d{3})\b/;
@@ -61,7 +62,8 @@ export function parseStderr(text: string): KubectlDiagnostics {
     if (line.startsWith("Warning: ")) out.warnings.push(line.slice(9));
     else if (line.trim() !== "") own.push(line);
   }
-  out.message = own.join("\n").trim();
+  // kubectl relays what credential plugins print: keep nothing token-shaped.
+  out.message = redactSecrets(own.join("\n").trim());
   return out;
 }
 

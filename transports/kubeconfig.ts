@@ -28,6 +28,7 @@ import {
 import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
 import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
+import { withoutMessage } from "../lib/_redact.ts";
 import {
   type ConnectForwarder,
   startConnectForwarder,
@@ -407,7 +408,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
 
       if (
         resp.status === 401 && replayable && !refreshed &&
-        this.#ctx.credentials.invalidate()
+        this.#ctx.credentials.invalidate(auth)
       ) {
         // Dynamic credentials (exec plugin, token file) may have rotated: refresh once.
         refreshed = true;
@@ -517,7 +518,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
         if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
         if (
           err instanceof KubernetesApiError && err.isUnauthorized() &&
-          !refreshed && this.#ctx.credentials.invalidate()
+          !refreshed && this.#ctx.credentials.invalidate(auth)
         ) {
           refreshed = true;
           continue;
@@ -605,13 +606,13 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       const text = new TextDecoder().decode(bytes);
       try {
         return JSON.parse(text);
-      } catch {
-        // The parser's message quotes the body, which may hold a Secret.
+      } catch (err) {
+        // The parser's message quotes the body, which may hold a Secret: keep only its class.
         throw new TransportError(
           `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
             resp.headers.get("content-type") ?? "none"
           }, ${text.length} chars)`,
-          { request, kind: "bad-response" },
+          { request, kind: "bad-response", cause: withoutMessage(err) },
         );
       }
     }

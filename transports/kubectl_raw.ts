@@ -17,6 +17,7 @@ import type {
   RestClient,
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
+import { redactSecrets } from "../lib/_redact.ts";
 import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
 import { fullPath, planExec, planKubectl } from "./_kubectl_args.ts";
 import {
@@ -319,7 +320,9 @@ export class KubectlRawRestClient implements RestClient {
 
   #passThrough(stderr: string): void {
     if (!this.#log) return;
-    for (const line of stderr.split("\n")) if (line.trim()) this.#log(line);
+    for (const line of stderr.split("\n")) {
+      if (line.trim()) this.#log(redactSecrets(line));
+    }
   }
 
   async #readNamespace(): Promise<string> {

@@ -66,11 +66,9 @@ async function openClient(): Promise<
   say(
     "The first run installs etcd and builds kube-apiserver from Debian's source: a few minutes, once.",
   );
-  const harness = await import("./test/control_plane.ts");
-  const cp = await harness.startControlPlane({
-    binaries: await harness.ensureBinaries({ node: false }),
-    log: (m) => say(`  ${m}`),
-  });
+  // The same public module users test with (@denokube/transport/testing).
+  const { startCluster } = await import("./lib/testing/mod.ts");
+  const cp = await startCluster({ install: true, log: (m) => say(`  ${m}`) });
   const client = await KubeConfigRestClient.readKubeConfig(
     cp.kubeconfigs.admin,
     undefined,

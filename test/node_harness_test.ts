@@ -13,7 +13,8 @@ import { nodeOf, until } from "./_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_harness_test");
-const cleanup = new URL("../lib/testing/node_cleanup.sh", import.meta.url).pathname;
+const cleanup =
+  new URL("../lib/testing/node_cleanup.sh", import.meta.url).pathname;
 const canTearDown = Deno.build.os === "linux" && Deno.uid() === 0;
 
 Deno.test({

@@ -8,15 +8,17 @@
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead.
 
 import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
-import { startTestCluster } from "./harness.ts";
+import { suiteOptions } from "./harness.ts";
+import { sharedCluster } from "../lib/testing/mod.ts";
 
 const bench = Deno.args.includes("--bench");
 const passthrough = Deno.args.filter((a) => a !== "--bench");
 const log = (m: string) => console.error(`test harness: ${m}`);
 
-const cluster = await startTestCluster({ log });
-const descriptorPath = `${cluster.info.dir}/control-plane.json`;
-await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster.info));
+const cluster = await sharedCluster(suiteOptions(log));
+const descriptorPath = `${cluster.dir}/control-plane.json`;
+// The cluster's data (its methods are dropped): any process can attach to it.
+await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster));
 
 const onSignal = (code: number) => () => {
   cluster.stopSync();

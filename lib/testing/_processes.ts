@@ -1,6 +1,8 @@
 // Process plumbing shared by the harness: finding executables, spawning
 // servers that die with us, waiting for them to be ready, stopping them.
 
+import { TestingError } from "./testing_error.ts";
+
 /** True for an existing file with an execute bit. */
 export async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -105,7 +107,8 @@ export async function waitFor(
   let lastError: unknown = undefined;
   while (performance.now() < deadline) {
     if (exited) {
-      throw new Error(
+      throw new TestingError(
+        "ServerExited",
         `${what} exited with code ${exited.code} before becoming ready; log tail:\n${await logTail(
           logFile,
         )}`,
@@ -118,7 +121,8 @@ export async function waitFor(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(
+  throw new TestingError(
+    "NotReady",
     `${what} not ready after ${timeoutMs} ms (last probe error: ${lastError}); log tail:\n${await logTail(
       logFile,
     )}`,
@@ -158,4 +162,32 @@ export async function runCommand(
     );
   }
   return new TextDecoder().decode(out.stdout);
+}
+
+/**
+ * A detached janitor that removes `dir` once this process is gone — also
+ * after a SIGKILL, which no handler of ours sees. Stop it (SIGTERM) when
+ * the directory was removed the normal way. Undefined where `setsid` is
+ * missing.
+ */
+export async function removeWhenGone(
+  dir: string,
+): Promise<Deno.ChildProcess | undefined> {
+  const setsid = await onPath("setsid");
+  if (!setsid) return undefined;
+  const janitor = new Deno.Command(setsid, {
+    args: [
+      "sh",
+      "-c",
+      'trap "" INT HUP; trap "exit 0" TERM; while kill -0 "$1" 2>/dev/null; do sleep 1; done; rm -rf "$2"',
+      "sh",
+      String(Deno.pid),
+      dir,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  janitor.unref();
+  return janitor;
 }

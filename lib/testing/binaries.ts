@@ -2,11 +2,15 @@
 // binaries, and how it installs them (lib/testing/install_binaries.sh) when missing.
 
 import { isExecutable, onPath } from "./_processes.ts";
+import { TestingError } from "./testing_error.ts";
 
-/** Where the suite finds its binaries. */
+/** The control plane's binaries. */
 export interface Binaries {
+  /** etcd (3.4 or later). */
   etcd: string;
+  /** kube-apiserver. */
   kubeApiserver: string;
+  /** kubectl (used for kubeconfigs of existing clusters and by kubectl transports). */
   kubectl: string;
 }
 
@@ -21,8 +25,11 @@ function cacheDir(): string {
 
 /** The node's binaries we build (kubelet & co.), found like the others. */
 export interface NodeBinaries {
+  /** kubelet (of the apiserver's version or older). */
   kubelet: string;
+  /** kube-scheduler. */
   kubeScheduler: string;
+  /** kube-controller-manager. */
   kubeControllerManager: string;
   /** The static pause binary for the sandbox image. */
   pause: string;
@@ -106,13 +113,54 @@ export function nodeWanted(): boolean {
   return Deno.env.get("KUBE_TEST_NODE") !== "0";
 }
 
+/** Options for {@link ensureBinaries}. */
+export interface EnsureBinariesOptions {
+  /** Also the node's binaries (kubelet & co.). @default {true unless KUBE_TEST_NODE=0} */
+  node?: boolean;
+  /**
+   * Run the installer for what is missing: Debian packages through apt and a
+   * build from Debian's Kubernetes source (needs root; 10-20 minutes once,
+   * cached). Off, a missing binary is a {@link TestingError} that says how
+   * to provide it.
+   * @default {false}
+   */
+  install?: boolean;
+}
+
+/** The installer's path, as a file (fetched to a private temp dir when this module is remote). */
+export async function installerPath(): Promise<string> {
+  return await localFile("install_binaries.sh");
+}
+
+/** A file shipped beside this module, as a local path. */
+export async function localFile(name: string): Promise<string> {
+  const url = new URL(`./${name}`, import.meta.url);
+  if (url.protocol === "file:") return url.pathname;
+  const text = await (await fetch(url)).text();
+  const dir = await Deno.makeTempDir({ prefix: "kube-testing-" });
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(path, text, { mode: 0o700 });
+  return path;
+}
+
+function missingMessage(missing: string[]): string {
+  return `${
+    missing.join(", ")
+  } not found. Point ${ASSETS_ENV} at a directory with etcd, kube-apiserver and kubectl (controller-runtime envtest's layout), set ETCD_BIN / KUBE_APISERVER_BIN / KUBECTL_BIN (and KUBELET_BIN & co. for a node), pass binaries to startCluster, or install them: startCluster({ install: true }) or \`sudo bash ${
+    new URL("./install_binaries.sh", import.meta.url).pathname
+  }\` (Debian; builds from source once, 10-20 minutes)`;
+}
+
 /**
- * Finds the binaries, installing what is missing with
- * lib/testing/install_binaries.sh (which also builds the node's binaries unless
- * KUBE_TEST_NODE=0).
+ * Finds the binaries (env overrides, $KUBEBUILDER_ASSETS, PATH, the build
+ * cache); with `install`, installs what is missing with install_binaries.sh.
+ *
+ * @param opts Whether the node's binaries are needed and whether to install.
+ * @returns The control plane's binaries.
+ * @throws {TestingError} `BinariesMissing` (saying how to provide them) or `InstallFailed`.
  */
 export async function ensureBinaries(
-  opts: { node?: boolean } = {},
+  opts: EnsureBinariesOptions = {},
 ): Promise<Binaries> {
   const wantNode = opts.node ?? nodeWanted();
   const first = await findBinaries();
@@ -120,14 +168,19 @@ export async function ensureBinaries(
   if (first.missing.length === 0 && node.missing.length === 0) {
     return first.found as Binaries;
   }
+  if (!opts.install) {
+    if (first.missing.length) {
+      throw new TestingError("BinariesMissing", missingMessage(first.missing));
+    }
+    return first.found as Binaries;
+  }
   console.error(
-    `test harness: ${
+    `kube testing: ${
       [...first.missing, ...node.missing].join(", ")
     } not found; installing (the first build from source takes 10-20 minutes)`,
   );
-  const script = new URL("./install_binaries.sh", import.meta.url).pathname;
   const out = await new Deno.Command("bash", {
-    args: [script],
+    args: [await installerPath()],
     env: wantNode ? {} : { KUBE_TEST_NODE: "0" },
     stdin: "null",
     stdout: "piped",
@@ -135,16 +188,16 @@ export async function ensureBinaries(
   }).output();
   const second = await findBinaries();
   if (second.missing.length) {
-    throw new Error(
-      `still missing after install: ${second.missing.join(", ")}` +
-        (out.success
-          ? ""
-          : ` (lib/testing/install_binaries.sh failed with code ${out.code})`),
+    throw new TestingError(
+      out.success ? "BinariesMissing" : "InstallFailed",
+      `still missing after install_binaries.sh (exit code ${out.code}): ${
+        missingMessage(second.missing)
+      }`,
     );
   }
   if (!out.success) {
     console.error(
-      `test harness: lib/testing/install_binaries.sh failed with code ${out.code}; the node's parts may be missing`,
+      `kube testing: install_binaries.sh failed with code ${out.code}; the node's parts may be missing`,
     );
   }
   return second.found as Binaries;

@@ -6,9 +6,12 @@
 // starts its own through the same code.
 
 import { createCa, createServiceAccountKeys, issueCert } from "./_pki.ts";
+import { TestingError } from "./testing_error.ts";
 import {
   diesWithParent,
   freePort,
+  removeWhenGone,
+  runCommand,
   spawnServer,
   stopProcess,
   waitFor,
@@ -27,10 +30,15 @@ export {
 
 /** A client-certificate user. */
 export interface CertUser {
+  /** The certificate's common name: the user name Kubernetes sees. */
   name: string;
+  /** The client certificate (PEM file). */
   certFile: string;
+  /** Its private key (PEM file). */
   keyFile: string;
+  /** The client certificate's PEM text. */
   certPem: string;
+  /** The private key's PEM text. */
   keyPem: string;
 }
 
@@ -41,8 +49,9 @@ export type AdminUser = CertUser | { name: string; token: string };
 export interface ControlPlaneInfo {
   /** https://127.0.0.1:PORT */
   server: string;
-  /** The CA that signed the serving and client certificates. */
+  /** The CA that signed the serving and client certificates (PEM file). */
   caFile: string;
+  /** The same CA's PEM text. */
   caPem: string;
   /** http://127.0.0.1:PORT, for compaction; absent for an external cluster. */
   etcdUrl?: string;
@@ -54,13 +63,20 @@ export interface ControlPlaneInfo {
   tokens: { admin?: string; limited?: string };
   /** A kubeconfig per user; `adminRelative` uses paths relative to its own file. */
   kubeconfigs: {
+    /** The admin's client certificate. */
     admin: string;
+    /** The same, with file paths relative to the kubeconfig. */
     adminRelative?: string;
+    /** The limited user's client certificate, namespace `limitedNamespace`. */
     limited?: string;
+    /** The admin's static bearer token. */
     adminToken?: string;
+    /** The limited user's static bearer token. */
     limitedToken?: string;
   };
+  /** The namespace the limited user may read (`kube-test-limited`). */
   limitedNamespace: string;
+  /** The binaries the control plane runs. */
   binaries: Binaries;
   /** Process ids of etcd and kube-apiserver (absent for an external cluster). */
   pids?: { etcd: number; apiserver: number };
@@ -237,8 +253,51 @@ export interface StartOptions {
   binaries: Binaries;
   /** Progress messages. @default no output */
   log?: (msg: string) => void;
-  /** Keep the scratch directory after stop (for debugging). */
+  /** Keep the scratch directory after stop (for debugging). @default {false} */
   keepDir?: boolean;
+  /** Extra kube-apiserver flags, after ours (a later flag wins). @default {none} */
+  apiserverFlags?: string[];
+  /**
+   * kube-apiserver feature gates. `WatchList` needs etcd ≥ 3.4.31 / 3.5.13:
+   * an older etcd is a {@link TestingError} (`EtcdTooOld`) before anything starts.
+   * @default {none}
+   */
+  featureGates?: Record<string, boolean>;
+}
+
+/** Feature gates that need a newer etcd than some releases ship: [gate, minimum 3.4.x, minimum 3.5.x]. */
+const ETCD_MINIMUMS: [string, string, string][] = [
+  ["WatchList", "3.4.31", "3.5.13"],
+];
+
+function olderThan(version: string, minimum: string): boolean {
+  const a = version.split(".").map(Number);
+  const b = minimum.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
+}
+
+/** Throws `EtcdTooOld` when a requested feature gate needs a newer etcd. */
+async function checkEtcdFor(
+  etcd: string,
+  gates: Record<string, boolean>,
+): Promise<void> {
+  const needed = ETCD_MINIMUMS.filter(([gate]) => gates[gate]);
+  if (!needed.length) return;
+  const out = await runCommand(etcd, ["--version"]).catch(() => "");
+  const version = out.match(/etcd Version: (\d+\.\d+\.\d+)/)?.[1];
+  if (!version) return;
+  for (const [gate, min34, min35] of needed) {
+    const min = version.startsWith("3.4.") ? min34 : min35;
+    if (olderThan(version, min)) {
+      throw new TestingError(
+        "EtcdTooOld",
+        `feature gate ${gate} needs etcd >= ${min34} (3.4) or >= ${min35} (3.5+); ${etcd} is ${version}`,
+      );
+    }
+  }
 }
 
 /** Starts etcd and kube-apiserver on free loopback ports and bootstraps users and RBAC. */
@@ -247,7 +306,17 @@ export async function startControlPlane(
 ): Promise<RunningControlPlane> {
   const log = opts.log ?? (() => {});
   const started = performance.now();
+  await checkEtcdFor(opts.binaries.etcd, opts.featureGates ?? {});
   const dir = await Deno.makeTempDir({ prefix: "kube-test-" });
+  // Removes the directory if this process is killed before stop().
+  const janitor = opts.keepDir ? undefined : await removeWhenGone(dir);
+  const stopJanitor = () => {
+    try {
+      janitor?.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
   const pki = `${dir}/pki`;
   await Deno.mkdir(pki);
 
@@ -307,6 +376,7 @@ export async function startControlPlane(
     stopped = true;
     for (const child of [...children].reverse()) await stopProcess(child);
     if (!opts.keepDir) await Deno.remove(dir, { recursive: true });
+    stopJanitor();
   };
   const stopSync = () => {
     if (stopped) return;
@@ -319,6 +389,7 @@ export async function startControlPlane(
       }
     }
     if (!opts.keepDir) Deno.removeSync(dir, { recursive: true });
+    stopJanitor();
   };
 
   try {
@@ -367,6 +438,15 @@ export async function startControlPlane(
       "--enable-priority-and-fairness=false",
       "--profiling=false",
       "--v=1",
+      ...(opts.featureGates && Object.keys(opts.featureGates).length
+        ? [
+          `--feature-gates=${
+            Object.entries(opts.featureGates).map(([k, v]) => `${k}=${v}`)
+              .join(",")
+          }`,
+        ]
+        : []),
+      ...(opts.apiserverFlags ?? []),
     ], `${dir}/apiserver.log`);
     children.push(apiserver);
 

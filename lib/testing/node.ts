@@ -20,7 +20,7 @@ import {
   spawnServer,
   waitFor,
 } from "./_processes.ts";
-import { findNodeBinaries, type NodeBinaries } from "./binaries.ts";
+import { findNodeBinaries, localFile, type NodeBinaries } from "./binaries.ts";
 import {
   adminHttpClient,
   type ControlPlaneInfo,
@@ -69,8 +69,6 @@ const HOST_PATHS = [
   "/var/log/containers",
   "/var/lib/cni",
 ];
-
-const cleanupScript = new URL("./node_cleanup.sh", import.meta.url).pathname;
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -130,7 +128,7 @@ async function readSysctl(key: string): Promise<string | undefined> {
 }
 
 /** Takes the one-node-per-machine lock, clearing a stale one left by a killed run. */
-async function takeLock(dir: string): Promise<void> {
+async function takeLock(dir: string, cleanupScript: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await Deno.mkdir(LOCK);
@@ -177,6 +175,7 @@ export async function startNode(
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const bins = (await findNodeBinaries()).found as NodeBinaries;
+  const cleanupScript = await localFile("node_cleanup.sh");
   const dir = await Deno.makeTempDir({ prefix: "kube-test-node-" });
   const state = `${dir}/state`;
   await Deno.mkdir(`${state}/pids`, { recursive: true });
@@ -215,7 +214,7 @@ export async function startNode(
   };
 
   try {
-    await takeLock(dir);
+    await takeLock(dir, cleanupScript);
     // What the host looks like before we touch it, for the cleanup script.
     const saved: string[] = [];
     for (const key of SYSCTLS) {

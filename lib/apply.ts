@@ -30,6 +30,8 @@ export class ApplyError extends Error {
   readonly ref: Partial<ObjectRef>;
   /** Where it came from (`deploy.yaml document[2] (line 14)`), for objects from `parseManifests`. */
   readonly source: string | undefined;
+  /** What was applied before the failure, in order: hand it to `deleteApplied` to undo. */
+  applied: AppliedObject[] = [];
 
   /**
    * Builds the error, naming the object and where it came from.
@@ -179,7 +181,8 @@ export function applyOrder<T extends KubernetesObject>(objects: T[]): T[] {
  * applied, in that order. Every object is checked (name, namespace) before
  * anything is written; the first failure stops the apply with an
  * {@link ApplyError} naming the object and, for objects from
- * `parseManifests`, the document it came from.
+ * `parseManifests`, the document it came from; its `applied` lists what
+ * was applied before, for `deleteApplied` to undo.
  *
  * @param client Any transport, or a {@link DynamicClient} to share its discovery.
  * @param objects The objects, such as `parseManifests(text)`.
@@ -233,10 +236,26 @@ export async function apply(
       );
     }
   }
+  const applied: AppliedObject[] = [];
+  try {
+    await applyInOrder(dyn, objects, defaultNs, options, applied);
+  } catch (err) {
+    if (err instanceof ApplyError) err.applied = applied;
+    throw err;
+  }
+  return applied;
+}
+
+async function applyInOrder(
+  dyn: DynamicClient,
+  objects: KubernetesObject[],
+  defaultNs: string,
+  options: ApplyOptions,
+  applied: AppliedObject[],
+): Promise<void> {
   const ordered = applyOrder(objects);
   const first = ordered.filter((o) => isNamespace(o) || isCrd(o));
   const rest = ordered.filter((o) => !isNamespace(o) && !isCrd(o));
-  const applied: AppliedObject[] = [];
   const newKinds = new Set<string>();
   for (const obj of first) {
     applied.push(await applyOne(dyn, obj, defaultNs, options));
@@ -287,7 +306,6 @@ export async function apply(
       throw err;
     }
   }
-  return applied;
 }
 
 async function applyOne(

@@ -91,7 +91,10 @@ export async function waitFor<T = KubernetesObject>(
   const fieldSelector = `metadata.name=${target.name}`;
   let current: T | undefined;
   try {
-    const mapping = await dyn.mapping(target.apiVersion, target.kind);
+    const mapping = await abortable(
+      dyn.mapping(target.apiVersion, target.kind),
+      signal,
+    );
     const collection = {
       apiVersion: target.apiVersion,
       kind: target.kind,
@@ -99,7 +102,10 @@ export async function waitFor<T = KubernetesObject>(
     };
     for (;;) {
       // List: the starting state, and the version to watch from.
-      const list = await dyn.list<T>(collection, { fieldSelector, signal });
+      const list = await abortable(
+        dyn.list<T>(collection, { fieldSelector, signal }),
+        signal,
+      );
       current = list.items[0];
       if (cond.test(current, target)) return current;
       let rv = list.metadata.resourceVersion;
@@ -108,19 +114,25 @@ export async function waitFor<T = KubernetesObject>(
       while (!relist) {
         let events;
         try {
-          events = await dyn.watch<T>(collection, {
-            resourceVersion: rv,
-            fieldSelector,
+          events = await abortable(
+            dyn.watch<T>(collection, {
+              resourceVersion: rv,
+              fieldSelector,
+              signal,
+              timeoutSeconds: 300,
+            }),
             signal,
-            timeoutSeconds: 300,
-          });
+          );
         } catch (err) {
           if (err instanceof KubernetesApiError && err.isGone()) break;
           if (await retriable(err, signal)) continue;
           throw err;
         }
+        const reader = events.getReader();
         try {
-          for await (const ev of events) {
+          for (;;) {
+            const { done, value: ev } = await abortable(reader.read(), signal);
+            if (done) break;
             if (ev.type === "ERROR") {
               const err = apiErrorFromStatus(ev.object as Status, {
                 method: "GET",
@@ -144,7 +156,10 @@ export async function waitFor<T = KubernetesObject>(
           if (err instanceof KubernetesApiError && err.isGone()) break;
           if (await retriable(err, signal)) continue;
           throw err;
+        } finally {
+          reader.cancel().catch(() => {});
         }
+        signal.throwIfAborted();
       }
     }
   } catch (err) {
@@ -164,6 +179,27 @@ export async function waitFor<T = KubernetesObject>(
     clearTimeout(timer);
     own.abort(); // ends a watch still open
   }
+}
+
+/**
+ * `p`, or the signal's reason as soon as it aborts: a transport that is
+ * slow to honour an abort does not hold the wait past its deadline.
+ */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }
 
 /** A dropped connection is retried after a second; anything else ends the wait. */

@@ -6,8 +6,7 @@
 // text (tag names, aliases, whole lines), which may be a password.
 
 // CORE_SCHEMA: YAML 1.2 scalars, no timestamps turned into Dates.
-// @ts-types="npm:@types/js-yaml@4"
-import { CORE_SCHEMA, load as loadYaml, YAMLException } from "npm:js-yaml@4";
+import { CORE_SCHEMA, load as loadYaml, YAMLException } from "./_yaml.ts";
 import { KubeConfigError } from "./errors.ts";
 
 /** The largest kubeconfig accepted, in UTF-16 code units (about bytes). */

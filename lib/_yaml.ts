@@ -1,0 +1,378 @@
+// The one place the library imports js-yaml, by its full npm specifier so a
+// script outside this repository (no deno.json, so no import map) can
+// import the library. Everything that reads or writes YAML goes through here.
+//
+// Documents are read the way kubectl reads them (go-yaml v2 under
+// sigs.k8s.io/yaml): YAML 1.2 core scalars plus YAML 1.1's booleans
+// (yes/no/on/off/y/n) and leading-zero octals (`defaultMode: 0644` is 420),
+// no timestamps turned into Dates, no merge keys. Each document is bounded:
+// its length, how many aliases it uses and how large it grows once aliases
+// are expanded (an alias bomb is a few hundred bytes that expand to
+// gigabytes). Errors name the document, line and column, never a value.
+
+// @ts-types="npm:@types/js-yaml@4"
+import {
+  CORE_SCHEMA,
+  dump,
+  load,
+  loadAll,
+  type State,
+  Type,
+  YAMLException,
+} from "npm:js-yaml@4";
+
+// For the kubeconfig loader (lib/_kubeconfig_yaml.ts), which parses with the
+// core schema and its own caps: the names it needs, from the one import site.
+export { CORE_SCHEMA, load, YAMLException };
+
+/** Bounds on one YAML document. */
+export interface YamlLimits {
+  /**
+   * Longest document, in UTF-16 code units (about bytes for ASCII).
+   * @default {3145728} (3 MiB, the API server's largest request body)
+   */
+  maxDocumentChars?: number;
+  /** Most alias uses (`*name`) in one document. @default {1000} */
+  maxAliases?: number;
+  /**
+   * Largest a document may grow with its aliases expanded, counted as the
+   * characters of its keys and strings plus one per other value.
+   * @default {33554432} (32 Mi)
+   */
+  maxExpandedChars?: number;
+}
+
+/** A YAML stream or document that could not be read. */
+export class YamlError extends Error {
+  /** 0-based index of the document in the stream. */
+  readonly document: number;
+  /** 1-based line in the whole text, when known. */
+  readonly line: number | undefined;
+  /** 1-based column, when known. */
+  readonly column: number | undefined;
+  /** What is wrong, without the location; never quotes a value. */
+  readonly reason: string;
+
+  /**
+   * @param reason What is wrong.
+   * @param document 0-based document index.
+   * @param line 1-based line.
+   * @param column 1-based column.
+   */
+  constructor(
+    reason: string,
+    document: number,
+    line?: number,
+    column?: number,
+  ) {
+    const at = line === undefined
+      ? ""
+      : ` at line ${line}${column === undefined ? "" : `, column ${column}`}`;
+    super(`document[${document}]${at}: ${reason}`);
+    this.name = "YamlError";
+    this.document = document;
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}
+
+/** One document of a stream. */
+export interface YamlDocument {
+  /** 0-based index in the stream (empty documents count). */
+  index: number;
+  /** 1-based line where the document's text starts. */
+  line: number;
+  /** The parsed value: `null` for an empty document. */
+  value: unknown;
+}
+
+const yaml11Bools: Record<string, boolean> = {};
+for (const s of ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"]) {
+  yaml11Bools[s] = true;
+}
+for (const s of ["n", "N", "no", "No", "NO", "off", "Off", "OFF"]) {
+  yaml11Bools[s] = false;
+}
+for (const s of ["true", "True", "TRUE"]) yaml11Bools[s] = true;
+for (const s of ["false", "False", "FALSE"]) yaml11Bools[s] = false;
+
+const bool = new Type("tag:yaml.org,2002:bool", {
+  kind: "scalar",
+  resolve: (data: string | null) =>
+    data !== null && Object.hasOwn(yaml11Bools, data),
+  construct: (data: string) => yaml11Bools[data],
+  predicate: (v: unknown) => typeof v === "boolean",
+  represent: (v: object) => (v as unknown as boolean) ? "true" : "false",
+});
+
+// What strconv.ParseInt(s, 0, 64) accepts after go-yaml drops underscores:
+// 0b, 0o, 0x prefixes, a leading 0 for octal, and decimal.
+const intPattern =
+  /^[-+]?(?:0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+|0[0-7]+|0|[1-9][0-9]*)$/;
+
+const int = new Type("tag:yaml.org,2002:int", {
+  kind: "scalar",
+  resolve: (data: string | null) =>
+    data !== null && !data.startsWith("_") && !data.endsWith("_") &&
+    intPattern.test(data.replaceAll("_", "")),
+  construct: (data: string) => {
+    let s = data.replaceAll("_", "");
+    const sign = s.startsWith("-") ? -1 : 1;
+    if (s[0] === "-" || s[0] === "+") s = s.slice(1);
+    if (s === "0") return 0;
+    const radix = s.startsWith("0b")
+      ? 2
+      : s.startsWith("0x")
+      ? 16
+      : s.startsWith("0o")
+      ? 8
+      : s.startsWith("0")
+      ? 8
+      : 10;
+    const digits = radix === 10 ? s : s.replace(/^0[box]?/, "");
+    return sign * parseInt(digits, radix);
+  },
+  predicate: (v: unknown) =>
+    typeof v === "number" && Number.isInteger(v) && !Object.is(v, -0),
+  represent: (v: object) => (v as unknown as number).toString(10),
+});
+
+/** kubectl's reading of scalars (see the header). */
+const kubectlSchema = CORE_SCHEMA.extend({ implicit: [bool, int] });
+
+/** js-yaml's reasons may quote an alias, anchor or tag name; keep none of it. */
+function safeReason(reason: string | undefined): string {
+  return (reason ?? "invalid YAML")
+    .replace(/"[^"]*"/g, "(name omitted)")
+    .replace(/!<[^>]*>/g, "(tag omitted)");
+}
+
+/** Splits a stream at `---` lines, keeping each part's first line number. */
+function splitDocuments(text: string): { text: string; line: number }[] {
+  const parts: { text: string; line: number }[] = [];
+  let start = 0;
+  let startLine = 0;
+  let line = 0;
+  let at = 0;
+  while (at <= text.length) {
+    const nl = text.indexOf("\n", at);
+    const end = nl < 0 ? text.length : nl;
+    if (at > start && /^---(?:[ \t\r]|$)/.test(text.slice(at, end))) {
+      parts.push({ text: text.slice(start, at), line: startLine });
+      start = at;
+      startLine = line;
+    }
+    if (nl < 0) break;
+    at = nl + 1;
+    line++;
+  }
+  parts.push({ text: text.slice(start), line: startLine });
+  // Directives (`%YAML 1.2`) belong to the document after them.
+  const merged: { text: string; line: number }[] = [];
+  let carry: { text: string; line: number } | undefined;
+  for (const p of parts) {
+    const joined = carry ? { text: carry.text + p.text, line: carry.line } : p;
+    carry = undefined;
+    const lines = joined.text.split("\n").map((l) => l.trim());
+    const onlyPreamble = lines.every((l) =>
+      l === "" || l.startsWith("#") || l.startsWith("%")
+    );
+    if (onlyPreamble && lines.some((l) => l.startsWith("%"))) {
+      carry = joined;
+    } else {
+      merged.push(joined);
+    }
+  }
+  if (carry) merged.push(carry);
+  return merged;
+}
+
+function lineColumnOf(
+  text: string,
+  offset: number,
+): { line: number; column: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (
+    let i = text.indexOf("\n");
+    i >= 0 && i < offset;
+    i = text.indexOf("\n", i + 1)
+  ) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart };
+}
+
+/** The offset of the first character of a node opened at `from`, past spaces and comments. */
+function nodeStart(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") i++;
+    else if (c === "#") {
+      const nl = text.indexOf("\n", i);
+      i = nl < 0 ? text.length : nl;
+    } else break;
+  }
+  return i;
+}
+
+/** Expanded size of a value, each shared (aliased) node counted every time it is used. */
+function checkExpanded(
+  value: unknown,
+  limit: number,
+  fail: (reason: string) => never,
+): void {
+  const memo = new Map<object, number>();
+  const onPath = new Set<object>();
+  const size = (v: unknown): number => {
+    if (typeof v === "string") return v.length + 1;
+    if (v === null || typeof v !== "object") return 1;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    if (onPath.has(v)) fail("a recursive alias (a node that contains itself)");
+    onPath.add(v);
+    let total = 1;
+    if (Array.isArray(v)) {
+      for (const item of v) total += size(item);
+    } else {
+      for (const [k, item] of Object.entries(v)) {
+        if (k === "<<") fail("merge keys (<<) are not supported");
+        total += k.length + 1 + size(item);
+      }
+    }
+    onPath.delete(v);
+    if (total > limit) {
+      fail(
+        `expands to more than ${limit} characters once aliases are expanded`,
+      );
+    }
+    memo.set(v, total);
+    return total;
+  };
+  size(value);
+}
+
+/**
+ * Reads every document of a YAML (or JSON) stream, the way kubectl reads
+ * manifests.
+ *
+ * @param text The stream.
+ * @param limits Bounds on each document.
+ * @returns The documents in order, empty ones included (value `null`).
+ * @throws {YamlError} When a document is malformed or over a bound.
+ */
+export function parseYamlDocuments(
+  text: string,
+  limits: YamlLimits = {},
+): YamlDocument[] {
+  const maxChars = limits.maxDocumentChars ?? 3 * 1024 * 1024;
+  const maxAliases = limits.maxAliases ?? 1000;
+  const maxExpanded = limits.maxExpandedChars ?? 32 * 1024 * 1024;
+  const out: YamlDocument[] = [];
+  for (const part of splitDocuments(text)) {
+    const index = out.length;
+    const fail = (reason: string, line?: number, column?: number): never => {
+      throw new YamlError(reason, index, line, column);
+    };
+    if (part.text.length > maxChars) {
+      fail(
+        `the document is ${part.text.length} characters long, more than the ${maxChars} allowed`,
+        part.line + 1,
+      );
+    }
+    let aliases = 0;
+    const opened: number[] = [];
+    const listener = (event: "open" | "close", state: State) => {
+      if (event === "open") {
+        opened.push(state.position);
+        return;
+      }
+      const from = opened.pop() ?? 0;
+      // An alias leaves no kind behind (every other node sets one).
+      if (state.kind !== null || state.result === null) return;
+      const start = nodeStart(state.input, from);
+      if (state.input[start] !== "*") return;
+      if (++aliases > maxAliases) {
+        const { line, column } = lineColumnOf(state.input, start);
+        fail(
+          `more than ${maxAliases} aliases in one document`,
+          part.line + line + 1,
+          column + 1,
+        );
+      }
+    };
+    let values: unknown[];
+    try {
+      values = loadAll(part.text, undefined, {
+        schema: kubectlSchema,
+        listener,
+      });
+    } catch (err) {
+      if (err instanceof YamlError) throw err;
+      if (err instanceof YAMLException) {
+        const mark = err.mark;
+        fail(
+          `YAML syntax error: ${safeReason(err.reason)}`,
+          mark ? part.line + mark.line + 1 : part.line + 1,
+          mark ? mark.column + 1 : undefined,
+        );
+      }
+      throw err;
+    }
+    for (const value of values) {
+      if (aliases > 0 || value !== null) {
+        checkExpanded(
+          value,
+          maxExpanded,
+          (reason) => fail(reason, part.line + 1),
+        );
+      }
+      out.push({ index: out.length, line: part.line + 1, value });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads one YAML (or JSON) document, as kubectl would.
+ *
+ * @param text The document.
+ * @param limits Bounds on it.
+ * @returns The value (`null` for an empty text).
+ * @throws {YamlError} When it is malformed, over a bound, or more than one document.
+ */
+export function parseYamlDocument(
+  text: string,
+  limits: YamlLimits = {},
+): unknown {
+  const docs = parseYamlDocuments(text, limits);
+  if (docs.length > 1) {
+    throw new YamlError(
+      `expected one document, found ${docs.length}`,
+      1,
+      docs[1].line,
+    );
+  }
+  return docs[0]?.value ?? null;
+}
+
+/**
+ * Writes values as a YAML stream, one document each, that kubectl reads
+ * back to the same values (strings YAML 1.1 would misread are quoted).
+ *
+ * @param values The documents.
+ * @returns The stream; documents separated by `---` lines.
+ */
+export function dumpYamlDocuments(values: unknown[]): string {
+  return values.map((v) =>
+    dump(v, {
+      schema: kubectlSchema,
+      noRefs: true,
+      lineWidth: -1,
+      quotingType: '"',
+    })
+  ).join("---\n");
+}

@@ -1,0 +1,181 @@
+// waitFor's list-then-watch without a cluster, against a scripted
+// RestClient, for what a real server does only by chance: a watch that
+// answers 410 (as an ERROR event, or as the HTTP status) makes waitFor list
+// again and carry on; a watch the server ends cleanly is resumed from the
+// last resourceVersion seen; nothing between the list and the watch is
+// missed because the watch starts at the list's version.
+
+import assert from "node:assert/strict";
+import {
+  apiErrorFromBody,
+  type JSONValue,
+  type RequestOptions,
+  type RestClient,
+  waitFor,
+} from "../mod.ts";
+
+type Step =
+  | { list: { rv: string; value?: string } }
+  | { watch: (JSONValue | "end")[] }
+  | { watchStatus: number };
+
+/** Serves discovery for ConfigMaps, then the scripted lists and watches in order. */
+function scripted(steps: Step[]): RestClient & { calls: string[] } {
+  const calls: string[] = [];
+  const client = {
+    calls,
+    performRequest(opts: RequestOptions): Promise<unknown> {
+      const q = opts.querystring ?? new URLSearchParams();
+      if (opts.path === "/api") {
+        return Promise.resolve({ kind: "APIVersions", versions: ["v1"] });
+      }
+      if (opts.path === "/apis") {
+        return Promise.resolve({ kind: "APIGroupList", groups: [] });
+      }
+      if (opts.path === "/api/v1") {
+        return Promise.resolve({
+          kind: "APIResourceList",
+          resources: [{
+            name: "configmaps",
+            kind: "ConfigMap",
+            namespaced: true,
+            verbs: ["list", "watch"],
+          }],
+        });
+      }
+      const watching = q.get("watch") === "true";
+      calls.push(
+        `${watching ? "watch" : "list"}@${q.get("resourceVersion") ?? ""}`,
+      );
+      const step = steps.shift();
+      if (!step) return new Promise(() => {}); // nothing more: hang until aborted
+      if ("list" in step && !watching) {
+        return Promise.resolve({
+          metadata: { resourceVersion: step.list.rv },
+          items: step.list.value === undefined
+            ? []
+            : [cm(step.list.value, step.list.rv)],
+        });
+      }
+      if ("watchStatus" in step && watching) {
+        return Promise.reject(
+          apiErrorFromBody(step.watchStatus, "", {
+            method: "GET",
+            path: opts.path,
+          }),
+        );
+      }
+      if ("watch" in step && watching) {
+        const events = step.watch;
+        return Promise.resolve(
+          new ReadableStream<JSONValue>({
+            pull(c): Promise<void> | void {
+              const ev = events.shift();
+              if (ev === undefined) return new Promise(() => {});
+              if (ev === "end") c.close();
+              else c.enqueue(ev);
+            },
+          }),
+        );
+      }
+      return Promise.reject(
+        new Error(
+          `unexpected ${watching ? "watch" : "list"}: script says ${
+            JSON.stringify(step)
+          }`,
+        ),
+      );
+    },
+  };
+  return client as unknown as RestClient & { calls: string[] };
+}
+
+function cm(value: string, rv: string) {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "n", resourceVersion: rv },
+    data: { v: value },
+  };
+}
+
+const ref = { apiVersion: "v1", kind: "ConfigMap", name: "c", namespace: "n" };
+const isDone = (o: { data?: { v?: string } } | undefined) =>
+  o?.data?.v === "done";
+
+Deno.test("waitFor watches from the list's resourceVersion and lists again after a 410 ERROR event", async () => {
+  const client = scripted([
+    { list: { rv: "10", value: "a" } },
+    {
+      watch: [{ type: "MODIFIED", object: cm("b", "11") }, {
+        type: "ERROR",
+        object: {
+          kind: "Status",
+          code: 410,
+          reason: "Expired",
+          message: "too old",
+        },
+      }],
+    },
+    { list: { rv: "20", value: "c" } },
+    { watch: [{ type: "MODIFIED", object: cm("done", "21") }] },
+  ]);
+  const got = await waitFor(client, ref, isDone, { timeoutMs: 5000 });
+  assert.equal((got as { data: { v: string } }).data.v, "done");
+  assert.deepEqual(client.calls, ["list@", "watch@10", "list@", "watch@20"]);
+});
+
+Deno.test("waitFor lists again when opening the watch answers HTTP 410", async () => {
+  const client = scripted([
+    { list: { rv: "10", value: "a" } },
+    { watchStatus: 410 },
+    { list: { rv: "30", value: "done" } },
+  ]);
+  await waitFor(client, ref, isDone, { timeoutMs: 5000 });
+  assert.deepEqual(client.calls, ["list@", "watch@10", "list@"]);
+});
+
+Deno.test("waitFor resumes a watch the server ended from the last resourceVersion it saw, bookmarks included", async () => {
+  const client = scripted([
+    { list: { rv: "10" } },
+    {
+      watch: [{ type: "ADDED", object: cm("a", "12") }, {
+        type: "BOOKMARK",
+        object: { metadata: { resourceVersion: "15" } },
+      }, "end"],
+    },
+    { watch: [{ type: "DELETED", object: cm("a", "16") }] },
+  ]);
+  const got = await waitFor(
+    client,
+    ref,
+    (o) => o === undefined && client.calls.length > 2,
+    { timeoutMs: 5000 },
+  );
+  assert.equal(got, undefined);
+  assert.deepEqual(client.calls, ["list@", "watch@10", "watch@15"]);
+});
+
+Deno.test("waitFor gives up on any other watch error, naming it", async () => {
+  const client = scripted([{ list: { rv: "10" } }, { watchStatus: 403 }]);
+  const err = await waitFor(client, ref, isDone, { timeoutMs: 5000 }).catch((
+    e,
+  ) => e);
+  assert.equal(err?.name, "KubernetesApiError");
+  assert.equal(err.httpCode, 403);
+});
+
+Deno.test("waitFor ends at its deadline with a Timeout WaitError that says what it last saw, and leaves no timer", async () => {
+  const client = scripted([{ list: { rv: "10", value: "a" } }, { watch: [] }]);
+  const err = await waitFor(client, ref, {
+    description: "v=done",
+    test: isDone,
+  }, { timeoutMs: 300 })
+    .catch((e) => e);
+  assert.equal(err?.name, "WaitError");
+  assert.equal(err.reason, "Timeout");
+  assert.equal(
+    err.message,
+    "ConfigMap n/c (v1): Timeout: v=done not reached within 300 ms; last seen: no status yet",
+  );
+});

@@ -66,7 +66,11 @@ export class AutoDetectError extends AggregateError {
   /** One entry per source tried, in order. */
   readonly attempts: AutoDetectAttempt[];
 
-  /** @param attempts Every source's failure, in order. */
+  /**
+   * Builds the error from every source's failure.
+   *
+   * @param attempts Every source's failure, in order.
+   */
   constructor(attempts: AutoDetectAttempt[]) {
     super(
       attempts.map((a) => a.cause ?? new Error(a.reason)),

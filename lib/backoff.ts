@@ -54,7 +54,11 @@ export class ExponentialBackoff implements Backoff {
   #current = 0;
   #lastFailure = -Infinity;
 
-  /** @param opts Durations, factor, jitter and randomness. */
+  /**
+   * Builds a backoff with client-go's defaults unless given others.
+   *
+   * @param opts Durations, factor, jitter and randomness.
+   */
   constructor(opts: ExponentialBackoffOptions = {}) {
     this.#initial = opts.initialMs ?? 800;
     this.#max = opts.maxMs ?? 30_000;
@@ -64,7 +68,7 @@ export class ExponentialBackoff implements Backoff {
     this.#random = opts.random ?? Math.random;
   }
 
-  /** @inheritdoc */
+  /** The delay before the next retry, in milliseconds, given the time now. */
   next(now: number): number {
     if (this.#current === 0 || now - this.#lastFailure >= this.#resetAfter) {
       this.#current = this.#initial;
@@ -75,7 +79,7 @@ export class ExponentialBackoff implements Backoff {
     return Math.round(this.#current * (1 + this.#random() * this.#jitter));
   }
 
-  /** @inheritdoc */
+  /** Starts over at the initial delay. */
   reset(): void {
     this.#current = 0;
     this.#lastFailure = -Infinity;

@@ -53,6 +53,8 @@ export class Credentials {
   #pending: SharedRun | undefined;
 
   /**
+   * Sets up credentials for the context's user; nothing is read or run until the first get().
+   *
    * @param ctx The context whose user to authenticate as.
    * @param opts Caching knobs.
    */

@@ -149,6 +149,8 @@ export class KubernetesApiError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   /**
+   * Builds the error from the answer; the message names the request.
+   *
    * @param httpCode The HTTP status code.
    * @param status The Status to carry; `code` and `reason` are filled in from `httpCode` when absent.
    * @param request The method and path that failed.
@@ -444,6 +446,8 @@ export class KubeConfigError extends Error {
   readonly field: string | undefined;
 
   /**
+   * Builds the error; the message starts with the file and field.
+   *
    * @param detail What is wrong, without the location (it is prefixed).
    * @param where The file, field and cause.
    */
@@ -469,6 +473,8 @@ export class KubeConfigError extends Error {
  */
 export class CredentialError extends KubeConfigError {
   /**
+   * Builds the error; the message starts with the file and field.
+   *
    * @param detail What went wrong, without the location.
    * @param where The file, field and cause.
    */
@@ -488,6 +494,8 @@ export class StreamDecodeError extends Error {
   readonly line: number;
 
   /**
+   * Builds the error; the message quotes only a short prefix of the line.
+   *
    * @param detail What is wrong.
    * @param line The line number.
    * @param text The offending line, of which only a prefix is quoted.

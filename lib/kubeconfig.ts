@@ -178,6 +178,8 @@ export class KubeConfig {
   readonly #origins: KubeConfigOrigins;
 
   /**
+   * Wraps a parsed kubeconfig document.
+   *
    * @param data The kubeconfig document.
    * @param origins Where its entries came from (for error messages).
    */
@@ -366,6 +368,8 @@ export class KubeConfig {
   }
 
   /**
+   * Looks up a context entry by name.
+   *
    * @param name A context name.
    * @returns The named context entry, or `null`.
    */
@@ -373,6 +377,8 @@ export class KubeConfig {
     return (name && this.data.contexts?.find((x) => x.name === name)) || null;
   }
   /**
+   * Looks up a cluster entry by name.
+   *
    * @param name A cluster name.
    * @returns The named cluster entry, or `null`.
    */
@@ -380,6 +386,8 @@ export class KubeConfig {
     return (name && this.data.clusters?.find((x) => x.name === name)) || null;
   }
   /**
+   * Looks up a user entry by name.
+   *
    * @param name A user name.
    * @returns The named user entry, or `null`.
    */
@@ -483,6 +491,8 @@ export class KubeConfigContext {
   #credentials: Credentials | undefined;
 
   /**
+   * A resolved context: the context with the cluster and user it names.
+   *
    * @param context The context entry.
    * @param cluster The cluster entry it names.
    * @param user The user entry it names (empty for none).

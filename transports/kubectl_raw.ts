@@ -63,6 +63,8 @@ export class KubectlRawRestClient implements RestClient {
   #namespaceLoading: Promise<string> | undefined;
 
   /**
+   * Builds the client without running kubectl; prefer `KubectlRawRestClient.create()`, which also reads the default namespace.
+   *
    * @param contextName The kubeconfig context (`--context`). @default {the current-context}
    * @param options kubeconfig file, kubectl binary, logging.
    * @throws {TypeError} When a context or kubeconfig value looks like a flag or holds a line break.

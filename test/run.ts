@@ -4,24 +4,34 @@
 // test failures, Ctrl-C, SIGTERM. (A SIGKILL of this process is covered by
 // the servers' parent-death signal and the node's janitor.)
 //
-// Usage: deno run -A test/run.ts [--bench] [deno test args, e.g. files or --filter]
+// Usage: deno run -A test/run.ts [--bench | --unit] [deno test args, e.g. files or --filter]
+// --unit runs only the test files that need no cluster (test/_tiers.ts),
+// without starting or installing anything.
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead.
 
 import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
 import { suiteOptions } from "./harness.ts";
 import { sharedCluster } from "../lib/testing/mod.ts";
+import { testTiers } from "./_tiers.ts";
 
 const bench = Deno.args.includes("--bench");
-const passthrough = Deno.args.filter((a) => a !== "--bench");
+const unit = Deno.args.includes("--unit");
+const passthrough = Deno.args.filter((a) => a !== "--bench" && a !== "--unit");
 const log = (m: string) => console.error(`test harness: ${m}`);
 
-const cluster = await sharedCluster(suiteOptions(log));
-const descriptorPath = `${cluster.dir}/control-plane.json`;
+const cluster = unit ? undefined : await sharedCluster(suiteOptions(log));
+const descriptorPath = cluster ? `${cluster.dir}/control-plane.json` : "";
 // The cluster's data (its methods are dropped): any process can attach to it.
-await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster));
+if (cluster) {
+  await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster));
+}
+if (unit && !passthrough.some((a) => !a.startsWith("-"))) {
+  const { unit: files } = testTiers();
+  passthrough.push(...files);
+}
 
 const onSignal = (code: number) => () => {
-  cluster.stopSync();
+  cluster?.stopSync();
   Deno.exit(code);
 };
 Deno.addSignalListener("SIGINT", onSignal(130));
@@ -38,7 +48,7 @@ try {
   ], "TERM");
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
-    env: { [DESCRIPTOR_ENV]: descriptorPath },
+    env: cluster ? { [DESCRIPTOR_ENV]: descriptorPath } : {},
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -56,7 +66,7 @@ try {
     if (!summary) code = code || 1;
   }
 } finally {
-  await cluster.stop();
+  await cluster?.stop();
 }
 Deno.exit(code);
 

@@ -5,13 +5,18 @@
 // the servers' parent-death signal and the node's janitor.)
 //
 // Usage: deno run -A test/run.ts [--bench] [deno test args, e.g. files or --filter]
+// `--bench` runs `deno bench`, then the side-by-side suite (test/side_by_side.ts);
+// `--side-by-side` runs only the latter.
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead.
 
 import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
 import { startTestCluster } from "./harness.ts";
 
-const bench = Deno.args.includes("--bench");
-const passthrough = Deno.args.filter((a) => a !== "--bench");
+const sideBySideOnly = Deno.args.includes("--side-by-side");
+const bench = Deno.args.includes("--bench") || sideBySideOnly;
+const passthrough = Deno.args.filter((a) =>
+  a !== "--bench" && a !== "--side-by-side"
+);
 const log = (m: string) => console.error(`test harness: ${m}`);
 
 const cluster = await startTestCluster({ log });
@@ -27,6 +32,32 @@ Deno.addSignalListener("SIGTERM", onSignal(143));
 
 let code = 1;
 try {
+  code = sideBySideOnly ? 0 : await runSuites();
+  if (bench && code === 0) code = await runSideBySide();
+} finally {
+  await cluster.stop();
+}
+Deno.exit(code);
+
+async function runSideBySide(): Promise<number> {
+  const argv = await diesWithParent([
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    new URL("./side_by_side.ts", import.meta.url).pathname,
+  ], "TERM");
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    env: { [DESCRIPTOR_ENV]: descriptorPath },
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).code;
+}
+
+async function runSuites(): Promise<number> {
+  let code = 1;
   const argv = await diesWithParent([
     Deno.execPath(),
     bench ? "bench" : "test",
@@ -53,10 +84,8 @@ try {
     );
     if (!summary) code = code || 1;
   }
-} finally {
-  await cluster.stop();
+  return code;
 }
-Deno.exit(code);
 
 async function teeAndFindSummary(
   stream: ReadableStream<Uint8Array>,

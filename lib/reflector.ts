@@ -223,7 +223,9 @@ export interface ReflectorOptions<T> {
    * Events buffered per observer. An observer that falls this far behind
    * gets `DESYNCED` followed by a fresh snapshot of the cache (ADDED for each
    * object, then `SYNCED`) instead of the missed events, so a slow observer
-   * costs at most this many events of memory.
+   * costs at most this many events of memory. A sync (a list's difference
+   * and its `SYNCED`) counts as one: the initial state, however large,
+   * cannot overflow an observer.
    * @default {10000}
    */
   observerBufferSize?: number;
@@ -249,13 +251,18 @@ const isReportable = (err: unknown): err is KubernetesApiError =>
   err instanceof KubernetesApiError &&
   (err.isForbidden() || err.isUnauthorized());
 
+/**
+ * One observer's backlog. A sync's events (the difference, then SYNCED)
+ * arrive as one batch that takes one slot, shared by every observer, so a
+ * sync of any size cannot overflow an observer.
+ */
 class ObserverQueue<T, S> {
-  events: ReflectorEvent<T, S>[] = [];
+  events: (ReflectorEvent<T, S> | readonly ReflectorEvent<T, S>[])[] = [];
   overflowed = false;
   done = false;
   wake: (() => void) | undefined;
   constructor(readonly limit: number) {}
-  push(evt: ReflectorEvent<T, S>): void {
+  push(evt: ReflectorEvent<T, S> | readonly ReflectorEvent<T, S>[]): void {
     if (this.done) return;
     if (this.overflowed) return;
     if (this.events.length >= this.limit) {
@@ -495,13 +502,14 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   #replace(fresh: Map<string, T & KindIdsReq>, version: string): void {
     const current = new Map<string, T & KindIdsReq>();
     for (const obj of this.#store.values()) current.set(keyOf(obj), obj);
-    for (const evt of difference<T, S>(current, fresh)) this.#emit(evt);
+    const batch = difference<T, S>(current, fresh);
     this.#store.replace(fresh);
     this.#syncedVersion = version;
-    this.#emit({
+    batch.push({
       type: "SYNCED",
       object: { metadata: { resourceVersion: version } },
     });
+    for (const obs of this.#observers) obs.push(batch);
   }
 
   #desync(): ReflectorState {
@@ -520,6 +528,10 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     let version = fromVersion;
     let events = 0;
     let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+    // One deadline for the whole watch, re-armed from the last event's time:
+    // an event costs one clock read, not a timer.
+    const watchdog = { lastEvent: started, stalled: undefined as unknown };
+    this.#watchdog(watchdog, ctl, signal, () => reader);
     try {
       const answered = this.#deadline("watch", ctl, signal);
       let stream: ReadableStream<WatchEvent<T, S>>;
@@ -534,10 +546,13 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       } finally {
         answered();
       }
+      watchdog.lastEvent = this.#clock.now();
       reader = stream.getReader();
       for (;;) {
-        const result = await this.#readWithin(reader, ctl, signal);
+        const result = await reader.read();
+        if (watchdog.stalled) throw watchdog.stalled;
         if (result.done) break;
+        watchdog.lastEvent = this.#clock.now();
         const evt = result.value;
         events++;
         if (evt.type === "ERROR") {
@@ -579,6 +594,40 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   }
 
   /**
+   * Aborts the watch (`ctl`) once no event has come for the inactivity
+   * timeout: sleeps until the last event's time plus the timeout, and
+   * sleeps again for the rest when an event came meanwhile. Ends when
+   * `signal` aborts (the watch is over). A stalled watch's read is also
+   * cancelled, so a stream that ignores its abort signal cannot hold the
+   * loop.
+   */
+  #watchdog(
+    watchdog: { lastEvent: number; stalled: unknown },
+    ctl: AbortController,
+    signal: AbortSignal,
+    reader: () => ReadableStreamDefaultReader<unknown> | undefined,
+  ): void {
+    const run = async () => {
+      let wait = this.#inactivityMs;
+      for (;;) {
+        await this.#clock.sleep(wait, signal);
+        const idle = this.#clock.now() - watchdog.lastEvent;
+        if (idle < this.#inactivityMs) {
+          wait = this.#inactivityMs - idle;
+          continue;
+        }
+        watchdog.stalled = new Error(
+          `no watch event for ${this.#inactivityMs} ms: the connection looks stalled`,
+        );
+        ctl.abort(watchdog.stalled);
+        await reader()?.cancel(watchdog.stalled).catch(() => {});
+        return;
+      }
+    };
+    run().catch(() => {}); // the watch ended first
+  }
+
+  /**
    * Starts the `requestTimeoutMs` deadline of one request: past it, `ctl`
    * aborts the request with a timeout TransportError (every transport
    * rejects with its signal's reason). Returns the function that cancels
@@ -601,34 +650,6 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
         ),
       ), () => {}); // cancelled: the answer came, or the Reflector stopped
     return () => timer.abort();
-  }
-
-  /** Reads one event, or gives up after the inactivity timeout (aborting the watch). */
-  async #readWithin(
-    reader: ReadableStreamDefaultReader<WatchEvent<T, S>>,
-    ctl: AbortController,
-    signal: AbortSignal,
-  ): Promise<ReadableStreamReadResult<WatchEvent<T, S>>> {
-    const timer = new AbortController();
-    const stalled = this.#clock.sleep(
-      this.#inactivityMs,
-      AbortSignal.any([signal, timer.signal]),
-    ).then(
-      () => {
-        ctl.abort(
-          new Error(
-            `no watch event for ${this.#inactivityMs} ms: the connection looks stalled`,
-          ),
-        );
-        throw ctl.signal.reason;
-      },
-      () => new Promise<never>(() => {}), // cancelled: the read won
-    );
-    try {
-      return await Promise.race([reader.read(), stalled]);
-    } finally {
-      timer.abort();
-    }
   }
 
   /** Applies one object event to the cache; returns its resourceVersion. */
@@ -706,8 +727,12 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
           continue;
         }
         const evt = queue.events.shift();
+        if (Array.isArray(evt)) {
+          for (const e of evt) yield track(e);
+          continue;
+        }
         if (evt) {
-          yield track(evt);
+          yield track(evt as ReflectorEvent<T, S>);
           continue;
         }
         if (queue.done) return;

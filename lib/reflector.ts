@@ -72,6 +72,10 @@ export type WatchOpts = {
   allowWatchBookmarks?: boolean;
   labelSelector?: string;
   fieldSelector?: string;
+  /** WatchList: start with the current state as events (Kubernetes ≥ 1.27 with the WatchList feature). */
+  sendInitialEvents?: boolean;
+  /** `NotOlderThan` with {@link sendInitialEvents}. */
+  resourceVersionMatch?: string;
 };
 
 /** The Status-like object of an ERROR event. */
@@ -213,6 +217,20 @@ export interface ReflectorOptions<T> {
    * @default {60000}
    */
   requestTimeoutMs?: number;
+  /**
+   * How the initial state is fetched. `"list"`: paged lists, then a watch.
+   * `"watch"`: a WatchList stream (`sendInitialEvents=true`,
+   * `resourceVersionMatch=NotOlderThan`) whose initial events end with a
+   * BOOKMARK annotated `k8s.io/initial-events-end: "true"`; the watcher
+   * must pass those two options on. When the server rejects them (400/422,
+   * servers before 1.27 or without the WatchList feature) or ignores them
+   * (a BOOKMARK without the annotation, a clean end, or no end marker
+   * within `requestTimeoutMs`), the Reflector falls back to `"list"` for
+   * good. Either way the cache is replaced exactly once the state is
+   * complete; a cut or a 410 before then starts over.
+   * @default {"list"}
+   */
+  initialList?: "list" | "watch";
   /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
   backoff?: Backoff;
   /** Time source. @default {realClock} */
@@ -313,6 +331,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   readonly #observers = new Set<ObserverQueue<T, S>>();
   readonly #stopper = new AbortController();
   #syncedVersion: string | undefined;
+  #watchList: boolean;
   #running = false;
   #state: ReflectorState = { kind: "Empty" };
 
@@ -346,6 +365,12 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     this.#clock = options.clock ?? realClock;
     this.#store = options.store ?? new MapStore();
     this.#bufferSize = options.observerBufferSize ?? 10_000;
+    this.#watchList = options.initialList === "watch";
+  }
+
+  /** Whether the next initial state comes from a WatchList stream (false once the server refused or ignored it). */
+  get usesWatchList(): boolean {
+    return this.#watchList;
   }
 
   /**
@@ -419,7 +444,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   ): Promise<ReflectorState> {
     switch (state.kind) {
       case "Empty":
-        return await this.#list(signal);
+        return this.#watchList
+          ? await this.#watch(undefined, signal)
+          : await this.#list(signal);
       case "Watching":
         return await this.#watch(state.resourceVersion, signal);
       case "Backoff":
@@ -518,14 +545,23 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     return { kind: "Empty" };
   }
 
+  /**
+   * Watches from `fromVersion`, or — without one — a WatchList stream whose
+   * initial events fill a fresh map until the end marker replaces the cache.
+   */
   async #watch(
-    fromVersion: string,
+    fromVersion: string | undefined,
     outer: AbortSignal,
   ): Promise<ReflectorState> {
     const ctl = new AbortController();
     const signal = AbortSignal.any([outer, ctl.signal]);
     const started = this.#clock.now();
-    let version = fromVersion;
+    let version = fromVersion ?? "";
+    let initial: Map<string, T & KindIdsReq> | undefined = fromVersion ===
+        undefined
+      ? new Map()
+      : undefined;
+    let markerDue: (() => void) | undefined;
     let events = 0;
     let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
     // One deadline for the whole watch, re-armed from the last event's time:
@@ -538,7 +574,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       try {
         stream = await this.#watcher({
           abortSignal: signal,
-          resourceVersion: version,
+          ...(initial
+            ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
+            : { resourceVersion: version }),
           timeoutSeconds: this.#watchTimeout(),
           allowWatchBookmarks: true,
           ...this.#selectors,
@@ -546,6 +584,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       } finally {
         answered();
       }
+      if (initial) markerDue = this.#deadline("initial events", ctl, signal);
       watchdog.lastEvent = this.#clock.now();
       reader = stream.getReader();
       for (;;) {
@@ -555,6 +594,40 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
         watchdog.lastEvent = this.#clock.now();
         const evt = result.value;
         events++;
+        if (initial) {
+          if (evt.type === "ADDED" || evt.type === "MODIFIED") {
+            const obj = keyed(evt.object);
+            if (!this.#predicate || this.#predicate(obj)) {
+              initial.set(keyOf(obj), obj);
+            } else initial.delete(keyOf(obj));
+            continue;
+          }
+          if (evt.type === "DELETED") {
+            initial.delete(keyOf(keyed(evt.object)));
+            continue;
+          }
+          if (evt.type === "BOOKMARK") {
+            if (
+              evt.object.metadata.annotations?.["k8s.io/initial-events-end"] !==
+                "true"
+            ) {
+              return this.#watchListIgnored();
+            }
+            markerDue?.();
+            version = evt.object.metadata.resourceVersion;
+            this.#replace(initial, version);
+            initial = undefined;
+            continue;
+          }
+          // An ERROR before the state is complete: start over (at once after a 410).
+          if (evt.type === "ERROR") {
+            if (isGoneStatus(evt.object)) return { kind: "Empty" };
+            this.#emit(evt);
+          }
+          return this.#failed(new Error("watch ERROR event"), {
+            kind: "Empty",
+          });
+        }
         if (evt.type === "ERROR") {
           if (isGoneStatus(evt.object)) return this.#desync();
           // Observers hear about it; the loop backs off and resumes.
@@ -575,14 +648,30 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       }
     } catch (err) {
       if (outer.aborted) return { kind: "Stopped" };
+      if (initial) {
+        if (
+          err instanceof KubernetesApiError &&
+          (err.code === 400 || err.code === 422)
+        ) {
+          return this.#watchListIgnored();
+        }
+        if (err instanceof TransportError && ctl.signal.reason === err) {
+          return this.#watchListIgnored(); // no end marker in time
+        }
+        // A cut or a failure before the state was complete: start over.
+        return this.#failed(err, { kind: "Empty" });
+      }
       if (err instanceof KubernetesApiError && err.isGone()) {
         return this.#desync();
       }
       return this.#failed(err, { kind: "Watching", resourceVersion: version });
     } finally {
+      markerDue?.();
       ctl.abort();
       await reader?.cancel().catch(() => {});
     }
+    // A clean end before the end marker: the server ignored sendInitialEvents.
+    if (initial) return this.#watchListIgnored();
     if (events === 0 && this.#clock.now() - started < 1000) {
       // A watch that ends at once with nothing would spin: treat it as a failure (client-go does too).
       return this.#failed(new Error("very short watch"), {
@@ -591,6 +680,12 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       });
     }
     return { kind: "Watching", resourceVersion: version };
+  }
+
+  /** The server refused or ignored WatchList: list from now on, at once. */
+  #watchListIgnored(): ReflectorState {
+    this.#watchList = false;
+    return { kind: "Empty" };
   }
 
   /**

@@ -154,9 +154,17 @@ export class WatchEventTransformer<T, U>
             if (typeof rv !== "string") {
               throw bad("BOOKMARK event without metadata.resourceVersion");
             }
+            const annotations = meta!.annotations;
             controller.enqueue({
               type,
-              object: { metadata: { resourceVersion: rv } },
+              object: {
+                metadata: annotations && typeof annotations === "object"
+                  ? {
+                    resourceVersion: rv,
+                    annotations: annotations as Record<string, string>,
+                  }
+                  : { resourceVersion: rv },
+              },
             });
             return;
           }

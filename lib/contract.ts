@@ -170,6 +170,14 @@ export type WatchEventError<U> = {
 export type WatchEventBookmark = {
   /** Always `BOOKMARK`. */
   "type": "BOOKMARK";
-  /** Only `metadata.resourceVersion` is meaningful. */
-  "object": { metadata: { resourceVersion: string } };
+  /**
+   * `metadata.resourceVersion`, and the annotations when there are any:
+   * `k8s.io/initial-events-end: "true"` ends a WatchList's initial state.
+   */
+  "object": {
+    metadata: {
+      resourceVersion: string;
+      annotations?: Record<string, string> | null;
+    };
+  };
 };

@@ -29,6 +29,8 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
       "fieldSelector",
       "timeoutSeconds",
       "allowWatchBookmarks",
+      "sendInitialEvents",
+      "resourceVersionMatch",
     ] as const
   ) {
     const value = opts[key];

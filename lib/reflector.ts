@@ -72,6 +72,10 @@ export type WatchOpts = {
   allowWatchBookmarks?: boolean;
   labelSelector?: string;
   fieldSelector?: string;
+  /** WatchList: start with the current state as events (Kubernetes ≥ 1.27 with the WatchList feature). */
+  sendInitialEvents?: boolean;
+  /** `NotOlderThan` with {@link sendInitialEvents}. */
+  resourceVersionMatch?: string;
 };
 
 /** The Status-like object of an ERROR event. */
@@ -213,6 +217,20 @@ export interface ReflectorOptions<T> {
    * @default {60000}
    */
   requestTimeoutMs?: number;
+  /**
+   * How the initial state is fetched. `"list"`: paged lists, then a watch.
+   * `"watch"`: a WatchList stream (`sendInitialEvents=true`,
+   * `resourceVersionMatch=NotOlderThan`) whose initial events end with a
+   * BOOKMARK annotated `k8s.io/initial-events-end: "true"`; the watcher
+   * must pass those two options on. When the server rejects them (400/422,
+   * servers before 1.27 or without the WatchList feature) or ignores them
+   * (a BOOKMARK without the annotation, a clean end, or no end marker
+   * within `requestTimeoutMs`), the Reflector falls back to `"list"` for
+   * good. Either way the cache is replaced exactly once the state is
+   * complete; a cut or a 410 before then starts over.
+   * @default {"list"}
+   */
+  initialList?: "list" | "watch";
   /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
   backoff?: Backoff;
   /** Time source. @default {realClock} */
@@ -223,7 +241,9 @@ export interface ReflectorOptions<T> {
    * Events buffered per observer. An observer that falls this far behind
    * gets `DESYNCED` followed by a fresh snapshot of the cache (ADDED for each
    * object, then `SYNCED`) instead of the missed events, so a slow observer
-   * costs at most this many events of memory.
+   * costs at most this many events of memory. A sync (a list's difference
+   * and its `SYNCED`) counts as one: the initial state, however large,
+   * cannot overflow an observer.
    * @default {10000}
    */
   observerBufferSize?: number;
@@ -249,13 +269,18 @@ const isReportable = (err: unknown): err is KubernetesApiError =>
   err instanceof KubernetesApiError &&
   (err.isForbidden() || err.isUnauthorized());
 
+/**
+ * One observer's backlog. A sync's events (the difference, then SYNCED)
+ * arrive as one batch that takes one slot, shared by every observer, so a
+ * sync of any size cannot overflow an observer.
+ */
 class ObserverQueue<T, S> {
-  events: ReflectorEvent<T, S>[] = [];
+  events: (ReflectorEvent<T, S> | readonly ReflectorEvent<T, S>[])[] = [];
   overflowed = false;
   done = false;
   wake: (() => void) | undefined;
   constructor(readonly limit: number) {}
-  push(evt: ReflectorEvent<T, S>): void {
+  push(evt: ReflectorEvent<T, S> | readonly ReflectorEvent<T, S>[]): void {
     if (this.done) return;
     if (this.overflowed) return;
     if (this.events.length >= this.limit) {
@@ -306,6 +331,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   readonly #observers = new Set<ObserverQueue<T, S>>();
   readonly #stopper = new AbortController();
   #syncedVersion: string | undefined;
+  #watchList: boolean;
   #running = false;
   #state: ReflectorState = { kind: "Empty" };
 
@@ -339,6 +365,12 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     this.#clock = options.clock ?? realClock;
     this.#store = options.store ?? new MapStore();
     this.#bufferSize = options.observerBufferSize ?? 10_000;
+    this.#watchList = options.initialList === "watch";
+  }
+
+  /** Whether the next initial state comes from a WatchList stream (false once the server refused or ignored it). */
+  get usesWatchList(): boolean {
+    return this.#watchList;
   }
 
   /**
@@ -412,7 +444,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   ): Promise<ReflectorState> {
     switch (state.kind) {
       case "Empty":
-        return await this.#list(signal);
+        return this.#watchList
+          ? await this.#watch(undefined, signal)
+          : await this.#list(signal);
       case "Watching":
         return await this.#watch(state.resourceVersion, signal);
       case "Backoff":
@@ -495,13 +529,14 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   #replace(fresh: Map<string, T & KindIdsReq>, version: string): void {
     const current = new Map<string, T & KindIdsReq>();
     for (const obj of this.#store.values()) current.set(keyOf(obj), obj);
-    for (const evt of difference<T, S>(current, fresh)) this.#emit(evt);
+    const batch = difference<T, S>(current, fresh);
     this.#store.replace(fresh);
     this.#syncedVersion = version;
-    this.#emit({
+    batch.push({
       type: "SYNCED",
       object: { metadata: { resourceVersion: version } },
     });
+    for (const obs of this.#observers) obs.push(batch);
   }
 
   #desync(): ReflectorState {
@@ -510,23 +545,38 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     return { kind: "Empty" };
   }
 
+  /**
+   * Watches from `fromVersion`, or — without one — a WatchList stream whose
+   * initial events fill a fresh map until the end marker replaces the cache.
+   */
   async #watch(
-    fromVersion: string,
+    fromVersion: string | undefined,
     outer: AbortSignal,
   ): Promise<ReflectorState> {
     const ctl = new AbortController();
     const signal = AbortSignal.any([outer, ctl.signal]);
     const started = this.#clock.now();
-    let version = fromVersion;
+    let version = fromVersion ?? "";
+    let initial: Map<string, T & KindIdsReq> | undefined = fromVersion ===
+        undefined
+      ? new Map()
+      : undefined;
+    let markerDue: (() => void) | undefined;
     let events = 0;
     let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+    // One deadline for the whole watch, re-armed from the last event's time:
+    // an event costs one clock read, not a timer.
+    const watchdog = { lastEvent: started, stalled: undefined as unknown };
+    this.#watchdog(watchdog, ctl, signal, () => reader);
     try {
       const answered = this.#deadline("watch", ctl, signal);
       let stream: ReadableStream<WatchEvent<T, S>>;
       try {
         stream = await this.#watcher({
           abortSignal: signal,
-          resourceVersion: version,
+          ...(initial
+            ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
+            : { resourceVersion: version }),
           timeoutSeconds: this.#watchTimeout(),
           allowWatchBookmarks: true,
           ...this.#selectors,
@@ -534,12 +584,50 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       } finally {
         answered();
       }
+      if (initial) markerDue = this.#deadline("initial events", ctl, signal);
+      watchdog.lastEvent = this.#clock.now();
       reader = stream.getReader();
       for (;;) {
-        const result = await this.#readWithin(reader, ctl, signal);
+        const result = await reader.read();
+        if (watchdog.stalled) throw watchdog.stalled;
         if (result.done) break;
+        watchdog.lastEvent = this.#clock.now();
         const evt = result.value;
         events++;
+        if (initial) {
+          if (evt.type === "ADDED" || evt.type === "MODIFIED") {
+            const obj = keyed(evt.object);
+            if (!this.#predicate || this.#predicate(obj)) {
+              initial.set(keyOf(obj), obj);
+            } else initial.delete(keyOf(obj));
+            continue;
+          }
+          if (evt.type === "DELETED") {
+            initial.delete(keyOf(keyed(evt.object)));
+            continue;
+          }
+          if (evt.type === "BOOKMARK") {
+            if (
+              evt.object.metadata.annotations?.["k8s.io/initial-events-end"] !==
+                "true"
+            ) {
+              return this.#watchListIgnored();
+            }
+            markerDue?.();
+            version = evt.object.metadata.resourceVersion;
+            this.#replace(initial, version);
+            initial = undefined;
+            continue;
+          }
+          // An ERROR before the state is complete: start over (at once after a 410).
+          if (evt.type === "ERROR") {
+            if (isGoneStatus(evt.object)) return { kind: "Empty" };
+            this.#emit(evt);
+          }
+          return this.#failed(new Error("watch ERROR event"), {
+            kind: "Empty",
+          });
+        }
         if (evt.type === "ERROR") {
           if (isGoneStatus(evt.object)) return this.#desync();
           // Observers hear about it; the loop backs off and resumes.
@@ -560,14 +648,30 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       }
     } catch (err) {
       if (outer.aborted) return { kind: "Stopped" };
+      if (initial) {
+        if (
+          err instanceof KubernetesApiError &&
+          (err.code === 400 || err.code === 422)
+        ) {
+          return this.#watchListIgnored();
+        }
+        if (err instanceof TransportError && ctl.signal.reason === err) {
+          return this.#watchListIgnored(); // no end marker in time
+        }
+        // A cut or a failure before the state was complete: start over.
+        return this.#failed(err, { kind: "Empty" });
+      }
       if (err instanceof KubernetesApiError && err.isGone()) {
         return this.#desync();
       }
       return this.#failed(err, { kind: "Watching", resourceVersion: version });
     } finally {
+      markerDue?.();
       ctl.abort();
       await reader?.cancel().catch(() => {});
     }
+    // A clean end before the end marker: the server ignored sendInitialEvents.
+    if (initial) return this.#watchListIgnored();
     if (events === 0 && this.#clock.now() - started < 1000) {
       // A watch that ends at once with nothing would spin: treat it as a failure (client-go does too).
       return this.#failed(new Error("very short watch"), {
@@ -576,6 +680,46 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       });
     }
     return { kind: "Watching", resourceVersion: version };
+  }
+
+  /** The server refused or ignored WatchList: list from now on, at once. */
+  #watchListIgnored(): ReflectorState {
+    this.#watchList = false;
+    return { kind: "Empty" };
+  }
+
+  /**
+   * Aborts the watch (`ctl`) once no event has come for the inactivity
+   * timeout: sleeps until the last event's time plus the timeout, and
+   * sleeps again for the rest when an event came meanwhile. Ends when
+   * `signal` aborts (the watch is over). A stalled watch's read is also
+   * cancelled, so a stream that ignores its abort signal cannot hold the
+   * loop.
+   */
+  #watchdog(
+    watchdog: { lastEvent: number; stalled: unknown },
+    ctl: AbortController,
+    signal: AbortSignal,
+    reader: () => ReadableStreamDefaultReader<unknown> | undefined,
+  ): void {
+    const run = async () => {
+      let wait = this.#inactivityMs;
+      for (;;) {
+        await this.#clock.sleep(wait, signal);
+        const idle = this.#clock.now() - watchdog.lastEvent;
+        if (idle < this.#inactivityMs) {
+          wait = this.#inactivityMs - idle;
+          continue;
+        }
+        watchdog.stalled = new Error(
+          `no watch event for ${this.#inactivityMs} ms: the connection looks stalled`,
+        );
+        ctl.abort(watchdog.stalled);
+        await reader()?.cancel(watchdog.stalled).catch(() => {});
+        return;
+      }
+    };
+    run().catch(() => {}); // the watch ended first
   }
 
   /**
@@ -601,34 +745,6 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
         ),
       ), () => {}); // cancelled: the answer came, or the Reflector stopped
     return () => timer.abort();
-  }
-
-  /** Reads one event, or gives up after the inactivity timeout (aborting the watch). */
-  async #readWithin(
-    reader: ReadableStreamDefaultReader<WatchEvent<T, S>>,
-    ctl: AbortController,
-    signal: AbortSignal,
-  ): Promise<ReadableStreamReadResult<WatchEvent<T, S>>> {
-    const timer = new AbortController();
-    const stalled = this.#clock.sleep(
-      this.#inactivityMs,
-      AbortSignal.any([signal, timer.signal]),
-    ).then(
-      () => {
-        ctl.abort(
-          new Error(
-            `no watch event for ${this.#inactivityMs} ms: the connection looks stalled`,
-          ),
-        );
-        throw ctl.signal.reason;
-      },
-      () => new Promise<never>(() => {}), // cancelled: the read won
-    );
-    try {
-      return await Promise.race([reader.read(), stalled]);
-    } finally {
-      timer.abort();
-    }
   }
 
   /** Applies one object event to the cache; returns its resourceVersion. */
@@ -706,8 +822,12 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
           continue;
         }
         const evt = queue.events.shift();
+        if (Array.isArray(evt)) {
+          for (const e of evt) yield track(e);
+          continue;
+        }
         if (evt) {
-          yield track(evt);
+          yield track(evt as ReflectorEvent<T, S>);
           continue;
         }
         if (queue.done) return;

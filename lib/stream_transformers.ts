@@ -9,15 +9,14 @@
 import type { JSONObject, JSONValue, WatchEvent } from "./contract.ts";
 import { StreamDecodeError } from "./errors.ts";
 import { withoutMessage } from "./_redact.ts";
-
-const NEWLINE = 10;
-const CR = 13;
+import { LineBuffer } from "./_line_buffer.ts";
 
 /**
  * The byte-level line splitting shared by {@link LineSplitter} and
  * {@link JsonLinesDecoder}: calls `onLine` with each non-empty line, without
  * its `\n` or `\r\n`, including a last line that has no newline. A line
- * inside one chunk is passed as a view, not a copy.
+ * inside one chunk is passed as a view, not a copy; only a chunk's last,
+ * partial line is copied (into one reused buffer).
  */
 function splitLines<O>(
   onLine: (
@@ -25,63 +24,15 @@ function splitLines<O>(
     controller: TransformStreamDefaultController<O>,
   ) => void,
 ): Transformer<Uint8Array, O> {
-  let pending: Uint8Array[] = [];
-  let pendingLength = 0;
-  const emit = (
-    line: Uint8Array,
-    controller: TransformStreamDefaultController<O>,
-  ) => {
-    const end = line.length > 0 && line[line.length - 1] === CR
-      ? line.length - 1
-      : line.length;
-    if (end > 0) {
-      onLine(end === line.length ? line : line.subarray(0, end), controller);
-    }
-  };
+  const lines = new LineBuffer();
   return {
     transform(chunk, controller) {
-      let start = 0;
-      let nl = chunk.indexOf(NEWLINE);
-      while (nl !== -1) {
-        if (pendingLength > 0) {
-          pending.push(chunk.subarray(start, nl));
-          const line = concat(pending, pendingLength + nl - start);
-          pending = [];
-          pendingLength = 0;
-          emit(line, controller);
-        } else {
-          emit(chunk.subarray(start, nl), controller);
-        }
-        start = nl + 1;
-        nl = chunk.indexOf(NEWLINE, start);
-      }
-      if (start < chunk.length) {
-        // Copy: the producer may reuse the chunk's buffer.
-        const rest = chunk.slice(start);
-        pending.push(rest);
-        pendingLength += rest.length;
-      }
+      lines.push(chunk, (line) => onLine(line, controller));
     },
     flush(controller) {
-      if (pendingLength > 0) {
-        const line = concat(pending, pendingLength);
-        pending = [];
-        pendingLength = 0;
-        emit(line, controller);
-      }
+      lines.flush((line) => onLine(line, controller));
     },
   };
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**
@@ -215,9 +166,17 @@ export class WatchEventTransformer<T, U>
             if (typeof rv !== "string") {
               throw bad("BOOKMARK event without metadata.resourceVersion");
             }
+            const annotations = meta!.annotations;
             controller.enqueue({
               type,
-              object: { metadata: { resourceVersion: rv } },
+              object: {
+                metadata: annotations && typeof annotations === "object"
+                  ? {
+                    resourceVersion: rv,
+                    annotations: annotations as Record<string, string>,
+                  }
+                  : { resourceVersion: rv },
+              },
             });
             return;
           }

@@ -644,3 +644,58 @@ Deno.test("ExponentialBackoff: 800 ms doubling to 30 s, jitter up to +100%, rese
   b.reset();
   assert.equal(b.next(0), 800);
 });
+
+Deno.test("an observer attached before a first sync of exactly 10,000 objects gets them and SYNCED, never DESYNCED", async () => {
+  const api = new FakeApi();
+  const items = Array.from({ length: 10_000 }, (_, i) => obj(`o${i}`, "5"));
+  api.pages.push(() => ({ items, rv: "7" }));
+  // The default buffer (10,000 events) used to overflow on 10,000 ADDED + SYNCED.
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+  });
+  const iter = r.observeAll();
+  const first = iter.next(); // registered before the list
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  await api.nextWatch(1);
+  ctl.abort();
+  await running;
+  const seen = [(await first).value!];
+  for await (const evt of iter) seen.push(evt);
+  assert.equal(seen.filter((e) => e.type === "DESYNCED").length, 0);
+  assert.equal(seen.filter((e) => e.type === "ADDED").length, 10_000);
+  assert.equal(seen.length, 10_001);
+  assert.deepEqual(seen.at(-1), {
+    type: "SYNCED",
+    object: { metadata: { resourceVersion: "7" } },
+  });
+});
+
+Deno.test("a relist far larger than the observer buffer reaches a slow observer whole, as one batch", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [obj("a", "1")], rv: "2" }));
+  const many = Array.from({ length: 50 }, (_, i) => obj(`n${i}`, "9"));
+  api.pages.push(() => ({ items: many, rv: "10" }));
+  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock: new FakeClock(),
+    observerBufferSize: 3,
+  });
+  const ctl = new AbortController();
+  const running = r.run(ctl.signal);
+  const w = await api.nextWatch(1);
+  const iter = r.observeAll();
+  const seen = [(await iter.next()).value!]; // registered
+  w.send({ type: "ERROR", object: { code: 410, reason: "Expired" } });
+  await api.nextWatch(2);
+  ctl.abort();
+  await running;
+  for await (const evt of iter) seen.push(evt);
+  assert.deepEqual(summary(seen).slice(0, 3), [
+    "ADDED a@1",
+    "SYNCED 2",
+    "DESYNCED",
+  ]);
+  assert.equal(seen.filter((e) => e.type === "DESYNCED").length, 1);
+  assert.equal(seen.filter((e) => e.type === "ADDED").length, 51);
+  assert.deepEqual(summary(seen).slice(-2), ["DELETED a@1", "SYNCED 10"]);
+});

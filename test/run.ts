@@ -4,9 +4,10 @@
 // test failures, Ctrl-C, SIGTERM. (A SIGKILL of this process is covered by
 // the servers' parent-death signal and the node's janitor.)
 //
-// Usage: deno run -A test/run.ts [--bench | --unit] [deno test args, e.g. files or --filter]
-// --unit runs only the test files that need no cluster (test/_tiers.ts),
-// without starting or installing anything.
+// Usage: deno run -A test/run.ts [--bench | --side-by-side | --unit] [deno test args, e.g. files or --filter]
+// `--bench` runs `deno bench`, then the side-by-side suite (test/side_by_side.ts);
+// `--side-by-side` runs only the latter. `--unit` runs only the test files
+// that need no cluster (test/_tiers.ts), without starting or installing anything.
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead.
 
 import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
@@ -14,9 +15,12 @@ import { suiteOptions } from "./harness.ts";
 import { sharedCluster } from "../lib/testing/mod.ts";
 import { testTiers } from "./_tiers.ts";
 
-const bench = Deno.args.includes("--bench");
+const sideBySideOnly = Deno.args.includes("--side-by-side");
+const bench = Deno.args.includes("--bench") || sideBySideOnly;
 const unit = Deno.args.includes("--unit");
-const passthrough = Deno.args.filter((a) => a !== "--bench" && a !== "--unit");
+const passthrough = Deno.args.filter((a) =>
+  a !== "--bench" && a !== "--side-by-side" && a !== "--unit"
+);
 const log = (m: string) => console.error(`test harness: ${m}`);
 
 const cluster = unit ? undefined : await sharedCluster(suiteOptions(log));
@@ -29,6 +33,9 @@ if (unit && !passthrough.some((a) => !a.startsWith("-"))) {
   const { unit: files } = testTiers();
   passthrough.push(...files);
 }
+const childEnv: Record<string, string> = cluster
+  ? { [DESCRIPTOR_ENV]: descriptorPath }
+  : {};
 
 const onSignal = (code: number) => () => {
   cluster?.stopSync();
@@ -39,6 +46,32 @@ Deno.addSignalListener("SIGTERM", onSignal(143));
 
 let code = 1;
 try {
+  code = sideBySideOnly ? 0 : await runSuites();
+  if (bench && code === 0) code = await runSideBySide();
+} finally {
+  await cluster?.stop();
+}
+Deno.exit(code);
+
+async function runSideBySide(): Promise<number> {
+  const argv = await diesWithParent([
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    new URL("./side_by_side.ts", import.meta.url).pathname,
+  ], "TERM");
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    env: childEnv,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).code;
+}
+
+async function runSuites(): Promise<number> {
+  let code = 1;
   const argv = await diesWithParent([
     Deno.execPath(),
     bench ? "bench" : "test",
@@ -48,7 +81,7 @@ try {
   ], "TERM");
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
-    env: cluster ? { [DESCRIPTOR_ENV]: descriptorPath } : {},
+    env: childEnv,
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -65,10 +98,8 @@ try {
     );
     if (!summary) code = code || 1;
   }
-} finally {
-  await cluster?.stop();
+  return code;
 }
-Deno.exit(code);
 
 async function teeAndFindSummary(
   stream: ReadableStream<Uint8Array>,

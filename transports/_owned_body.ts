@@ -5,9 +5,21 @@
 // signal's listener holds the reader, so an abort always errors the stream
 // with the signal's reason and drops the connection.
 
+import type { JSONValue } from "../lib/contract.ts";
+import {
+  type ByteSource,
+  byteSource,
+  bytesStep,
+  jsonLinesStep,
+  type SourceRead,
+  type Step,
+} from "../lib/_line_buffer.ts";
+
 /**
  * The body of `resp` as a stream that errors with `signal.reason` on abort,
  * whatever happens to `resp`, and whose read failures go through `fail`.
+ * It is read with a BYOB reader into one reused buffer; each chunk handed
+ * out is a copy of exactly the bytes read.
  *
  * @param resp The response (kept reachable for as long as the stream is).
  * @param signal The request's abort signal.
@@ -19,47 +31,89 @@ export function ownedBody(
   signal: AbortSignal | undefined,
   fail: (err: unknown) => unknown,
 ): ReadableStream<Uint8Array> {
-  if (!resp.body) return ReadableStream.from<Uint8Array>([]);
-  const reader = resp.body.getReader();
+  return owned(resp, signal, fail, bytesStep);
+}
+
+/**
+ * The body of `resp` parsed as one JSON document per line (a watch), with
+ * {@link ownedBody}'s abort and failure handling, read into one reused
+ * buffer; a malformed line errors the stream with a `StreamDecodeError`.
+ *
+ * @param resp The response (kept reachable for as long as the stream is).
+ * @param signal The request's abort signal.
+ * @param fail Turns a read failure into the error the stream carries.
+ * @returns The documents.
+ */
+export function ownedJsonLines(
+  resp: Response,
+  signal: AbortSignal | undefined,
+  fail: (err: unknown) => unknown,
+): ReadableStream<JSONValue> {
+  return owned(resp, signal, fail, jsonLinesStep);
+}
+
+/** Thrown by a read that the abort already settled. */
+const SETTLED = Symbol("settled");
+
+function owned<T>(
+  resp: Response,
+  signal: AbortSignal | undefined,
+  fail: (err: unknown) => unknown,
+  makeStep: (source: ByteSource) => Step<T>,
+): ReadableStream<T> {
+  const source = byteSource(resp.body ?? ReadableStream.from([]));
   let finished = false;
   const onAbort = () => {
     if (finished) return;
     finished = true;
     controller.error(signal!.reason);
-    reader.cancel(signal!.reason).catch(() => {});
+    source.cancel(signal!.reason).catch(() => {});
   };
   const finish = () => {
     finished = true;
     signal?.removeEventListener("abort", onAbort);
   };
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  return new ReadableStream<Uint8Array>({
+  const guarded: ByteSource = {
+    async read(into) {
+      let read: SourceRead;
+      try {
+        read = await source.read(into);
+      } catch (err) {
+        if (finished) throw SETTLED; // aborted: the stream already carries the reason
+        finish();
+        throw signal?.aborted ? signal.reason : fail(err);
+      }
+      if (finished) throw SETTLED;
+      if (read.done) finish();
+      return read;
+    },
+    cancel: (reason) => source.cancel(reason),
+  };
+  const step = makeStep(guarded);
+  let controller!: ReadableStreamDefaultController<T>;
+  return new ReadableStream<T>({
     start(c) {
       controller = c;
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
     },
     async pull(c) {
-      let result: ReadableStreamReadResult<Uint8Array>;
       try {
-        result = await reader.read();
+        await step(c);
       } catch (err) {
-        if (finished) return; // aborted: the stream already carries the reason
+        if (err === SETTLED) return;
+        const aborted = finished && signal?.aborted;
         finish();
-        throw signal?.aborted ? signal.reason : fail(err);
-      }
-      if (finished) return;
-      if (result.done) {
-        finish();
-        c.close();
-      } else {
-        c.enqueue(result.value);
+        if (aborted) return;
+        // A decode error: drop the connection too.
+        await source.cancel(err).catch(() => {});
+        throw err;
       }
     },
     async cancel(reason) {
       finish();
       // `resp` stays reachable through this closure for the stream's life.
-      await reader.cancel(reason).catch(() => {});
+      await source.cancel(reason).catch(() => {});
       void resp;
     },
   }, { highWaterMark: 0 });

@@ -27,13 +27,12 @@ import {
 } from "../lib/errors.ts";
 import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
-import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
 import { withoutMessage } from "../lib/_redact.ts";
 import {
   type ConnectForwarder,
   startConnectForwarder,
 } from "./_connect_forwarder.ts";
-import { ownedBody, readAllOrAbort } from "./_owned_body.ts";
+import { ownedBody, ownedJsonLines, readAllOrAbort } from "./_owned_body.ts";
 import { openWebSocket } from "./_websocket.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
@@ -596,10 +595,9 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   ): Promise<unknown> {
     const fail = (err: unknown) => this.#networkError(err, request);
     if (opts.expectStream) {
-      const stream = ownedBody(resp, opts.abortSignal, fail);
       return opts.expectJson
-        ? stream.pipeThrough(new JsonLinesDecoder())
-        : stream;
+        ? ownedJsonLines(resp, opts.abortSignal, fail)
+        : ownedBody(resp, opts.abortSignal, fail);
     }
     const bytes = await readAllOrAbort(resp, opts.abortSignal, fail);
     if (opts.expectJson) {

@@ -18,7 +18,14 @@ import type {
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
 import { redactSecrets } from "../lib/_redact.ts";
-import { JsonLinesDecoder } from "../lib/stream_transformers.ts";
+import {
+  type ByteSource,
+  byteSource,
+  bytesStep,
+  jsonLinesStep,
+  pulledStream,
+  type Step,
+} from "../lib/_line_buffer.ts";
 import { fullPath, planExec, planKubectl } from "./_kubectl_args.ts";
 import {
   httpStatusIn,
@@ -184,11 +191,12 @@ export class KubectlRawRestClient implements RestClient {
         child,
         request,
         opts.abortSignal,
+        (opts.expectJson ? jsonLinesStep : bytesStep) as (
+          source: ByteSource,
+        ) => Step<unknown>,
       );
       feeding.catch(() => {}); // a body that failed to send shows up as kubectl's error
-      return opts.expectJson
-        ? stream.pipeThrough(new JsonLinesDecoder())
-        : stream;
+      return stream;
     }
 
     const [out] = await Promise.all([child.output(), feeding.catch(() => {})]);
@@ -263,11 +271,12 @@ export class KubectlRawRestClient implements RestClient {
    * the typed error if kubectl fails first. The stream errors if kubectl
    * fails later, and cancelling it kills kubectl.
    */
-  #streamOnceAnswered(
+  #streamOnceAnswered<T>(
     child: Deno.ChildProcess,
     request: { method: string; path: string },
-    signal?: AbortSignal,
-  ): Promise<ReadableStream<Uint8Array>> {
+    signal: AbortSignal | undefined,
+    makeStep: (source: ByteSource) => Step<T>,
+  ): Promise<ReadableStream<T>> {
     let stderr = "";
     let answered!: () => void;
     const answer = new Promise<void>((resolve) => answered = resolve);
@@ -287,17 +296,15 @@ export class KubectlRawRestClient implements RestClient {
       if (signal?.aborted) return signal.reason;
       return kubectlFailure(parseStderr(stderr), status.code, request);
     };
-    const reader = child.stdout.getReader();
-    const stream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (!done) {
-          controller.enqueue(value);
-          return;
-        }
+    // stdout is read with a BYOB reader into one reused buffer.
+    const stdout = byteSource(child.stdout);
+    const source: ByteSource = {
+      async read(into) {
+        const read = await stdout.read(into);
+        if (!read.done) return read;
         const status = await child.status;
-        if (status.success) controller.close();
-        else controller.error(await failure(status));
+        if (!status.success) throw await failure(status);
+        return read;
       },
       async cancel(reason) {
         try {
@@ -305,16 +312,17 @@ export class KubectlRawRestClient implements RestClient {
         } catch {
           // already exited
         }
-        await reader.cancel(reason).catch(() => {});
+        await stdout.cancel(reason).catch(() => {});
         await child.status;
         await stderrDone.catch(() => {});
       },
-    });
+    };
+    const stream = pulledStream(source, makeStep(source));
     return Promise.race([
       answer.then(() => stream),
       child.status.then(async (status) => {
         if (status.success) return stream;
-        await reader.cancel().catch(() => {});
+        await stdout.cancel().catch(() => {});
         throw await failure(status);
       }),
     ]);

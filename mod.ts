@@ -54,3 +54,4 @@ export * from "./lib/manifest.ts";
 export * from "./lib/apply.ts";
 export * from "./lib/wait.ts";
 export * from "./lib/scale.ts";
+export * from "./lib/logs.ts";

@@ -45,6 +45,7 @@ export * from "./lib/reflector.ts";
 export * from "./lib/list_watch.ts";
 export * from "./lib/exec.ts";
 export * from "./lib/port_forward.ts";
+export * from "./lib/port_forward_service.ts";
 export * from "./lib/tunnel_error.ts";
 export * from "./lib/kubernetes_object.ts";
 export * from "./lib/discovery.ts";

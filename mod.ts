@@ -32,6 +32,7 @@ export * from "./lib/contract.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/pagination.ts";
 export * from "./lib/kubeconfig.ts";
+export * from "./lib/kubeconfig_contexts.ts";
 export * from "./lib/credentials.ts";
 export * from "./lib/exec_credential.ts";
 export * from "./lib/stream_transformers.ts";

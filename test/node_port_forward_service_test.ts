@@ -25,7 +25,6 @@ import {
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import {
-  createNamespace,
   deleteNamespace,
   nodeOf,
   nodeSuite,
@@ -39,8 +38,8 @@ const node = nodeOf(cp, "node_port_forward_service_test");
 function objects(ns: string): KubernetesObject[] {
   const container = {
     name: "httpd",
-    image: node!.images.busybox,
-    imagePullPolicy: node!.imagePullPolicy,
+    image: node?.images.busybox ?? "busybox",
+    imagePullPolicy: node?.imagePullPolicy ?? "IfNotPresent",
     command: [
       "sh",
       "-c",
@@ -172,7 +171,7 @@ for (const t of nodeTransports(cp).filter((t) => t.portForward)) {
 
 Deno.test("a dead target fails the call on the real apiserver: missing Service or Deployment, no matching pod, no selector, ExternalName, unknown port", async () => {
   using client = await cp.adminClient();
-  const ns = await createNamespace(client, "forward-dead");
+  const ns = await cp.createNamespace("forward-dead");
   try {
     for (const obj of objects(ns).filter((o) => o.kind === "Service")) {
       await DynamicClient.for(client).create(obj);

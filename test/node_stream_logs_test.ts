@@ -16,7 +16,6 @@ import {
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import {
-  createNamespace,
   deleteNamespace,
   nodeOf,
   nodeSuite,
@@ -36,7 +35,7 @@ async function lines(stream: ReadableStream<string>): Promise<string[]> {
 
 Deno.test("streamLogs: the apiserver's 400s for a missing or unknown container are LogErrors, a missing pod is a 404", async () => {
   using admin = await cp.adminClient();
-  const ns = await createNamespace(admin, "logs-api");
+  const ns = await cp.createNamespace("logs-api");
   try {
     // Bound to a node that does not exist: no kubelet ever runs it.
     await admin.performRequest({

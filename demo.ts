@@ -1,22 +1,41 @@
 // A short tour of the library against a real cluster.
 //
-//   deno task demo [--kubeconfig=FILE] [--context=NAME] [--namespace=NS] [--pod=NAME] [--local] [--verbose]
+//   deno task demo [--kubeconfig=FILE] [--context=NAME] [--namespace=NS] [--pod=NAME]
+//                  [--local] [--no-node] [--consumer-flow] [--image=IMAGE] [--verbose]
 //
 // It finds a cluster the way an operator would, with autoDetectClient()
 // (in a pod, a kubeconfig, a running `kubectl proxy`, or kubectl itself).
 // With --local, or when nothing is found, it starts a throwaway etcd +
-// kube-apiserver on loopback (the test suite's harness) and tours that.
+// kube-apiserver on loopback (the test suite's harness) and tours that,
+// with a node (kubelet + containerd) where this machine can run one
+// (--no-node: never).
+//
+// Then the consumer flow a deploy tool runs: apply a Deployment + Service in
+// a fresh namespace, wait until available, port-forward to the Service and
+// fetch its page, stream a few log lines, scale to 0, delete everything.
+// It needs a node to run pods: on the throwaway cluster it runs when the
+// node started; on your own cluster only with --consumer-flow (it pulls
+// --image, default busybox:1.36, and creates and deletes a namespace).
 
 import {
+  apply,
   autoDetectClient,
   AutoDetectError,
+  deleteApplied,
+  deploymentAvailable,
+  deploymentRolledOut,
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
   listWatch,
+  parseManifests,
+  portForwardService,
   readAllPages,
   Reflector,
   type RestClient,
+  scale,
+  streamLogs,
+  waitFor,
 } from "./mod.ts";
 
 const args = Object.fromEntries(
@@ -31,9 +50,18 @@ function say(text: string) {
 
 type Closable = RestClient & { close?(): void | Promise<void> };
 
+/** Where pods can run: the image to use, or why the consumer flow is skipped. */
+type PodSupport = { image: string; pullPolicy: string } | { skip: string };
+
 async function openClient(): Promise<
-  { client: Closable; stop?: () => Promise<void> }
+  { client: Closable; stop?: () => Promise<void>; pods: PodSupport }
 > {
+  const yours: PodSupport = "consumer-flow" in args
+    ? { image: args.image ?? "busybox:1.36", pullPolicy: "IfNotPresent" }
+    : {
+      skip:
+        "on your own cluster it runs only with --consumer-flow (it creates a namespace and pulls an image)",
+    };
   if (args.kubeconfig || args.context) {
     const config = args.kubeconfig
       ? await KubeConfig.readFromPath(args.kubeconfig)
@@ -45,6 +73,7 @@ async function openClient(): Promise<
     );
     return {
       client: await KubeConfigRestClient.forKubeConfig(config, args.context),
+      pods: yours,
     };
   }
   if (!("local" in args)) {
@@ -54,7 +83,7 @@ async function openClient(): Promise<
       say(
         `Found one: ${client.constructor.name}, default namespace "${client.defaultNamespace}".`,
       );
-      return { client };
+      return { client, pods: yours };
     } catch (err) {
       if (!(err instanceof AutoDetectError)) throw err;
       say(err.message);
@@ -68,7 +97,17 @@ async function openClient(): Promise<
   );
   // The same public module users test with (@denokube/transport/testing).
   const { startCluster } = await import("./lib/testing/mod.ts");
-  const cp = await startCluster({ install: true, log: (m) => say(`  ${m}`) });
+  const wantNode = !("no-node" in args);
+  if (wantNode) {
+    say(
+      "With a node (kubelet + containerd) if this machine can run one: root on Linux, one per machine.",
+    );
+  }
+  const cp = await startCluster({
+    install: true,
+    node: wantNode ? "if-possible" : false,
+    log: (m) => say(`  ${m}`),
+  });
   const client = await KubeConfigRestClient.readKubeConfig(
     cp.kubeconfigs.admin,
     undefined,
@@ -76,10 +115,125 @@ async function openClient(): Promise<
       log: "verbose" in args,
     },
   );
-  return { client, stop: cp.stop };
+  return {
+    client,
+    stop: cp.stop,
+    pods: cp.node
+      ? { image: cp.node.images.busybox, pullPolicy: cp.node.imagePullPolicy }
+      : { skip: `the throwaway cluster has no node: ${cp.nodeSkipReason}` },
+  };
 }
 
-const { client, stop } = await openClient();
+/** A Deployment running busybox httpd and a Service in front of it, in a namespace of its own. */
+function consumerManifest(ns: string, image: string, pullPolicy: string) {
+  return `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: ${ns}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: httpd
+        image: ${image}
+        imagePullPolicy: ${pullPolicy}
+        command: [sh, -c, "mkdir -p /www && echo hello from $HOSTNAME > /www/index.html && echo serving /www on 8080 && exec httpd -f -v -p 8080 -h /www"]
+        # protocol: server-side apply before Kubernetes 1.21 needs it spelled out
+        ports: [{name: http, containerPort: 8080, protocol: TCP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ${ns}}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http, protocol: TCP}]
+`;
+}
+
+/** The consumer flow: apply, wait, port-forward, logs, scale to 0, delete. */
+async function consumerFlow(
+  client: RestClient,
+  image: string,
+  pullPolicy: string,
+): Promise<void> {
+  const ns = `demo-flow-${crypto.randomUUID().slice(0, 6)}`;
+  const web = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    name: "web",
+    namespace: ns,
+  };
+  say(
+    `   applying a Namespace "${ns}", a Deployment (${image}) and a Service (server-side apply) ...`,
+  );
+  let applied: Awaited<ReturnType<typeof apply>> = [];
+  try {
+    applied = await apply(
+      client,
+      parseManifests(consumerManifest(ns, image, pullPolicy), {
+        source: "demo.yaml",
+      }),
+      { fieldManager: "denokube-demo" },
+    ).catch((err) => {
+      applied = err.applied ?? [];
+      throw err;
+    });
+    say(
+      `   applied ${
+        applied.map((a) => a.ref.kind).join(", ")
+      }; waiting until the Deployment is available ...`,
+    );
+    await waitFor(client, web, deploymentAvailable(), { timeoutMs: 120_000 });
+
+    {
+      await using fwd = await portForwardService(client, {
+        namespace: ns,
+        service: "web",
+      });
+      say(
+        `   port-forward: 127.0.0.1:${fwd.localPort} → service/web → pod ${fwd.pod}:${fwd.remotePort}`,
+      );
+      const res = await fetch(`http://127.0.0.1:${fwd.localPort}/`);
+      say(`   GET / through it: ${res.status} "${(await res.text()).trim()}"`);
+    }
+
+    const pod = (await client.performRequest({
+      method: "GET",
+      path: `/api/v1/namespaces/${ns}/pods`,
+      querystring: new URLSearchParams({ labelSelector: "app=web" }),
+      expectJson: true,
+    }) as { items: { metadata: { name: string } }[] }).items[0].metadata.name;
+    say(`   the last lines of pod ${pod}'s log (streamLogs):`);
+    for await (
+      const line of await streamLogs(client, { namespace: ns, name: pod }, {
+        tailLines: 5,
+      })
+    ) {
+      say(`     | ${line}`);
+    }
+
+    say("   scaling to 0 and waiting for the pods to go ...");
+    await scale(client, web, 0);
+    await waitFor(client, web, deploymentRolledOut(), { timeoutMs: 60_000 });
+  } finally {
+    say(
+      `   deleting what was applied, in reverse order, and waiting until it is gone ...`,
+    );
+    await deleteApplied(client, applied, { wait: true, timeoutMs: 120_000 });
+  }
+  say("   done: nothing of the flow is left on the cluster.");
+}
+
+const { client, stop, pods } = await openClient();
 try {
   const version = await client.performRequest({
     method: "GET",
@@ -258,6 +412,14 @@ try {
       } else throw err;
     }
   }
+
+  say(
+    `\n${
+      args.pod ? 7 : 6
+    }. The consumer flow: apply a Deployment + Service, wait, port-forward, logs, scale to 0, delete.`,
+  );
+  if ("skip" in pods) say(`   skipped: ${pods.skip}`);
+  else await consumerFlow(client, pods.image, pods.pullPolicy);
 
   say(`\nCleaning up the demo's ConfigMaps.`);
   await client.performRequest({

@@ -22,6 +22,7 @@ import { Credentials, type CredentialsOptions } from "./credentials.ts";
 import { maskUrl, showValue, typeName } from "./_redact.ts";
 import { type PemKind, pemProblem } from "./_pem.ts";
 import { headerValueProblem } from "./_header_value.ts";
+import { kubeConfigPaths } from "./_kubeconfig_paths.ts";
 
 /** A kubeconfig document (`kind: Config`, `apiVersion: v1`). */
 export interface RawKubeConfig {
@@ -270,13 +271,8 @@ export class KubeConfig {
    * @throws {KubeConfigError} When a listed file exists but is malformed or unreadable.
    */
   static async getDefaultConfig(): Promise<KubeConfig> {
-    const delim = Deno.build.os === "windows" ? ";" : ":";
-    const list = Deno.env.get("KUBECONFIG");
-    const paths = list
-      ? list.split(delim).filter((p) => p !== "")
-      : [defaultKubeConfigPath()];
     const configs: KubeConfig[] = [];
-    for (const path of [...new Set(paths)]) {
+    for (const path of kubeConfigPaths()) {
       try {
         configs.push(await KubeConfig.readFromPath(path));
       } catch (err) {
@@ -694,16 +690,6 @@ function mergeConfigs(configs: KubeConfig[]): KubeConfig {
     users: [...users.values()],
     preferences,
   }, { files, entries });
-}
-
-function defaultKubeConfigPath(): string {
-  const home = Deno.env.get("HOME") || Deno.env.get("USERPROFILE");
-  if (!home) {
-    throw new KubeConfigError(
-      "cannot find the default kubeconfig: neither HOME nor USERPROFILE is set (set KUBECONFIG)",
-    );
-  }
-  return join(join(home, ".kube"), "config");
 }
 
 async function inClusterServer(): Promise<string> {

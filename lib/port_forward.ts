@@ -15,11 +15,16 @@
  * @module
  */
 
-import type { KubernetesTunnel, RestClient } from "./contract.ts";
+import type { RestClient } from "./contract.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
+import {
+  listenForward,
+  openForwardTunnel,
+  PORT_FORWARD_PROTOCOLS as PROTOCOLS,
+} from "./_forward_listener.ts";
 
 /** The subprotocols offered for port-forward: what kubelets accept. */
-export const PORT_FORWARD_PROTOCOLS: string[] = ["v4.channel.k8s.io"];
+export const PORT_FORWARD_PROTOCOLS: string[] = PROTOCOLS;
 
 /** What to forward. */
 export interface PortForwardOptions {
@@ -109,20 +114,6 @@ export async function assertPodRunning(
   }
 }
 
-async function openForwardTunnel(
-  client: RestClient,
-  target: TunnelTarget & { port: number },
-  abortSignal: AbortSignal | undefined,
-): Promise<KubernetesTunnel> {
-  return await client.performRequest({
-    method: "POST",
-    path: `${podPath(target)}/portforward`,
-    querystring: new URLSearchParams({ ports: String(target.port) }),
-    expectTunnel: PORT_FORWARD_PROTOCOLS,
-    abortSignal,
-  });
-}
-
 /**
  * Listens on a loopback port and forwards each connection to the pod.
  *
@@ -171,102 +162,18 @@ export async function portForward(
   }
 
   const hostname = opts.hostname ?? "127.0.0.1";
-  const listener = Deno.listen({ hostname, port: opts.localPort ?? 0 });
-  const stopping = new AbortController();
-  const live = new Set<Promise<void>>();
-  const conns = new Set<Deno.Conn>();
-  const onError = opts.onError ?? (() => {});
-
-  const forward = async (conn: Deno.Conn) => {
-    conns.add(conn);
-    let tunnel: KubernetesTunnel | undefined;
-    try {
-      tunnel = await openForwardTunnel(client, target, stopping.signal);
-      const data = await tunnel.getChannel({
-        streamIndex: 0,
-        readable: true,
-        writable: true,
-      });
-      const errors = await tunnel.getChannel({
-        streamIndex: 1,
-        readable: true,
-        writable: false,
-      });
-      await tunnel.ready();
-      const t = tunnel;
-      // The pod side's error ends the connection at once: nothing more will come.
-      const errorText = new Response(errors.readable).text().then(
-        (text) => {
-          if (text) void t.stop();
-          return text;
-        },
-        () => "",
-      );
-      // Local → pod ends at the local EOF without ending the tunnel (no half-close in v4);
-      // pod → local ends the connection.
-      const upstream = conn.readable.pipeTo(data.writable, {
-        preventClose: true,
-      }).catch(() => {});
-      await data.readable.pipeTo(conn.writable).catch(() => {});
-      const message = await errorText;
-      if (message && !stopping.signal.aborted) {
-        onError(
-          new TunnelError(
-            "PortForwardFailed",
-            target,
-            `the pod side failed: ${message}`,
-          ),
-        );
-      }
-      await t.stop();
-      await upstream;
-    } catch (err) {
-      if (!stopping.signal.aborted) {
-        onError(err instanceof Error ? err : new Error(String(err)));
-      }
-    } finally {
-      conns.delete(conn);
-      await tunnel?.stop().catch(() => {});
-      try {
-        conn.close();
-      } catch {
-        // closed by pipeTo
-      }
-    }
-  };
-
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        const p = forward(conn);
-        live.add(p);
-        p.finally(() => live.delete(p));
-      }
-    } catch {
-      // listener closed
-    }
-  })();
-
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    stopping.abort();
-    listener.close();
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch {
-        // already closed
-      }
-    }
-    await accepting;
-    await Promise.allSettled([...live]);
-  };
-  return {
-    localPort: (listener.addr as Deno.NetAddr).port,
+  const listening = listenForward(client, {
+    resolve: () => Promise.resolve(target),
+    failed: () => false,
+  }, {
     hostname,
-    close,
-    [Symbol.asyncDispose]: close,
+    localPort: opts.localPort ?? 0,
+    onError: opts.onError ?? (() => {}),
+  });
+  return {
+    localPort: listening.localPort,
+    hostname,
+    close: listening.close,
+    [Symbol.asyncDispose]: listening.close,
   };
 }

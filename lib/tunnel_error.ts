@@ -16,16 +16,24 @@ export type TunnelErrorReason =
   /** The pod side of a port-forward failed: nothing listens on the port, or the pod went away. */
   | "PortForwardFailed"
   /** The server accepted the upgrade but not a subprotocol this helper speaks. */
-  | "ProtocolUnsupported";
+  | "ProtocolUnsupported"
+  /** No pod behind a Service or Deployment is Running and Ready. */
+  | "NoReadyPod"
+  /** A Service or Deployment cannot lead to pods: a Service without a selector, an ExternalName Service. */
+  | "NoSelector"
+  /** The port asked for is not the Service's, or a named port is declared by no container of the pod. */
+  | "PortNotFound";
 
 /** Where a tunnel went. */
 export interface TunnelTarget {
   /** The pod's namespace. */
   namespace: string;
-  /** The pod. */
+  /** The pod (empty while a Service or Deployment has not led to one). */
   pod: string;
   /** The pod's port, for port-forward. */
   port?: number;
+  /** What led to the pod, such as `service/web` or `deployment/web`. */
+  via?: string;
 }
 
 /**
@@ -58,9 +66,12 @@ export class TunnelError extends Error {
     detail: string,
     cause?: unknown,
   ) {
-    const where = `${target.namespace}/${target.pod}${
+    const pod = `${target.pod}${
       target.port === undefined ? "" : `:${target.port}`
     }`;
+    const where = target.via
+      ? `${target.namespace}/${target.via}${target.pod ? ` (pod ${pod})` : ""}`
+      : `${target.namespace}/${pod}`;
     super(`${where}: ${detail}`, cause === undefined ? undefined : { cause });
     this.name = "TunnelError";
     this.reason = reason;

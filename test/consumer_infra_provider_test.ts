@@ -4,7 +4,7 @@
 // a Deployment running busybox httpd, a Service), waits until the
 // Deployment is available, scales it to 0 and back to 1 (waiting each
 // time), restarts it and sees a new pod, execs into that pod to fetch the
-// page httpd serves, then deletes everything it applied and waits until it
+// page httpd serves, reads the pod's log as lines, then deletes everything it applied and waits until it
 // is gone. Skipped without a node.
 
 import assert from "node:assert/strict";
@@ -19,6 +19,7 @@ import {
   parseManifests,
   restart,
   scale,
+  streamLogs,
   waitFor,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
@@ -73,7 +74,7 @@ spec:
       - name: httpd
         image: ${image}
         imagePullPolicy: ${pullPolicy}
-        command: [sh, -c, "mkdir -p /www && echo hello-infra > /www/index.html && exec httpd -f -p 8080 -h /www"]
+        command: [sh, -c, "mkdir -p /www && echo hello-infra > /www/index.html && echo serving /www && exec httpd -f -p 8080 -h /www"]
         ports: [{containerPort: 8080, name: http, protocol: TCP}]
 ---
 apiVersion: v1
@@ -88,7 +89,7 @@ spec:
 
 Deno.test({
   name:
-    "an infrastructure provider applies, waits, scales, restarts, execs and tears down, each in a few lines",
+    "an infrastructure provider applies, waits, scales, restarts, execs, reads logs and tears down, each in a few lines",
   ignore: !node,
   fn: async () => {
     using client = await KubeConfigRestClient.readKubeConfig(
@@ -156,6 +157,10 @@ Deno.test({
       });
       assert.equal(exitCode, 0);
       assert.equal(new TextDecoder().decode(stdout), "hello-infra\n");
+
+      // Its log, as lines.
+      const lines = await streamLogs(client, { namespace: ns, name: after[0] });
+      assert.deepEqual(await Array.fromAsync(lines), ["serving /www"]);
     } finally {
       // Delete everything applied, in reverse order, and wait until it is gone.
       const gone = await deleteApplied(client, applied, {

@@ -12,6 +12,7 @@
 // still works with Deno's flag.
 
 import assert from "node:assert/strict";
+import { KubeConfigRestClient, TransportError } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import {
   adminUserFields,
@@ -329,7 +330,7 @@ Deno.test("requests go through a socket in a private 0700 temp directory that is
   });
 });
 
-Deno.test("without write permission for the temp directory, a request fails at once, typed, naming the opt-out", async () => {
+Deno.test("without Deno permission for the private socket, requests fall back to Deno's TLS and say what to grant, unless ca-only is demanded", async () => {
   await withTempDir(async (dir) => {
     const kc = await writeKubeconfig(
       dir,
@@ -340,19 +341,50 @@ Deno.test("without write permission for the temp directory, a request fails at o
         adminUserFields(cp),
       ),
     );
-    const got = await runProbe(kc, {}, {}, [
-      "--allow-read",
-      "--allow-net",
-      "--allow-env",
-    ]);
-    assert.equal(got.request.name, "TransportError");
-    assert.equal(got.request.kind, "invalid-request");
-    assert.equal(
-      got.request.message,
-      'GET /api/v1/namespaces: cannot start the private Unix socket that makes requests trust only the configured certificate-authority: no read and write permission for the temp directory (grant it, or set requestTrust: "ca-and-roots")',
-    );
-    // Tunnels need no socket of their own.
-    assert.equal(got.tunnel.httpCode, 404, JSON.stringify(got.tunnel));
+    const tmp = `${dir}/tmp`;
+    await Deno.mkdir(tmp);
+    const server = new URL(cp.server).host;
+    const cases: [string[], string][] = [
+      [["--allow-read", "--allow-net", "--allow-env"], `--allow-write=${tmp}`],
+      [
+        [
+          "--allow-read",
+          `--allow-write=${tmp}`,
+          `--allow-net=${server}`,
+          "--allow-env",
+        ],
+        "--allow-net",
+      ],
+    ];
+    for (const [flags, missing] of cases) {
+      const why =
+        `no Deno permission for the private Unix socket (it needs ${missing})`;
+      const fallback = await runProbe(kc, {}, { TMPDIR: tmp }, flags);
+      assert.deepEqual(fallback.request, { kind: "NamespaceList" });
+      assert.ok(
+        fallback.stderr.includes(
+          `Warning: with ${why}, requests use Deno's TLS`,
+        ),
+        fallback.stderr,
+      );
+      // Tunnels need no socket of their own: still only the configured CA.
+      assert.equal(fallback.tunnel.httpCode, 404);
+
+      const demanded = await runProbe(
+        kc,
+        { requestTrust: "ca-only" },
+        { TMPDIR: tmp },
+        flags,
+      );
+      assert.equal(demanded.request.name, "TransportError");
+      assert.equal(demanded.request.kind, "invalid-request");
+      assert.equal(
+        demanded.request.message,
+        `GET /api/v1/namespaces: requestTrust "ca-only" cannot be met: ${why}`,
+      );
+      assert.doesNotMatch(demanded.stderr, WARNING);
+      assert.deepEqual([...Deno.readDirSync(tmp)], [], "nothing left behind");
+    }
   });
 });
 
@@ -379,6 +411,148 @@ Deno.test("insecure-skip-tls-verify still works with Deno's flag, and says so", 
       assert.equal(rogue.seen.length, 2, "the request and the tunnel");
     } finally {
       await rogue.close();
+    }
+  });
+});
+
+/** A TCP relay whose connections can be cut, and whose later connections go elsewhere. */
+function relay(first: URL, later: URL) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let count = 0;
+  (async () => {
+    try {
+      for await (const conn of listener) {
+        const to = count++ === 0 ? first : later;
+        const up = await Deno.connect({
+          hostname: to.hostname,
+          port: Number(to.port),
+        });
+        open.add(conn);
+        open.add(up);
+        Promise.allSettled([
+          conn.readable.pipeTo(up.writable),
+          up.readable.pipeTo(conn.writable),
+        ]).finally(() => {
+          open.delete(conn);
+          open.delete(up);
+        });
+      }
+    } catch {
+      // closed
+    }
+  })();
+  const cut = () => {
+    for (const c of open) {
+      try {
+        c.close();
+      } catch {
+        // already closed
+      }
+    }
+    open.clear();
+  };
+  return {
+    url: `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    cut,
+    close() {
+      listener.close();
+      cut();
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "a later connection to a server with an untrusted certificate is refused too, typed, naming the request",
+  ignore: cp.external,
+  fn: () =>
+    withTempDir(async (dir) => {
+      const rogue = await rogueServer(dir);
+      const hop = relay(new URL(cp.server), new URL(rogue.url));
+      try {
+        const kc = await writeKubeconfig(
+          dir,
+          "kubeconfig",
+          kubeconfigFor(
+            hop.url,
+            { "certificate-authority": cp.caFile },
+            adminUserFields(cp),
+          ),
+        );
+        using client = await KubeConfigRestClient.readKubeConfig(kc);
+        const list = await client.performRequest({
+          method: "GET",
+          path: "/api/v1/namespaces",
+          expectJson: true,
+        }) as { kind: string };
+        assert.equal(list.kind, "NamespaceList");
+        hop.cut();
+        await new Promise((r) => setTimeout(r, 100));
+        const err = await client.performRequest({
+          method: "GET",
+          path: "/api/v1/namespaces/default",
+        }).then(() => undefined, (e) => e);
+        assert.ok(err instanceof TransportError, String(err));
+        assert.equal(err.kind, "tls");
+        assert.deepEqual(err.request, {
+          method: "GET",
+          path: "/api/v1/namespaces/default",
+        });
+        assert.match(
+          err.message,
+          /^GET \/api\/v1\/namespaces\/default: .*the only CA trusted\)$/,
+        );
+        assert.deepEqual(rogue.seen, []);
+      } finally {
+        hop.close();
+        await rogue.close();
+      }
+    }),
+});
+
+Deno.test("an abort or close() while the first TLS dial hangs returns at once and leaves nothing open", async () => {
+  await withTempDir(async (dir) => {
+    // Accepts connections and never answers: the TLS handshake never ends.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    (async () => {
+      try {
+        for await (const conn of listener) held.push(conn);
+      } catch {
+        // closed
+      }
+    })();
+    try {
+      const kc = await writeKubeconfig(
+        dir,
+        "kubeconfig",
+        kubeconfigFor(
+          `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+          { "certificate-authority": cp.caFile },
+          { token: MARKER },
+        ),
+      );
+      const client = await KubeConfigRestClient.readKubeConfig(kc);
+      const started = performance.now();
+      const aborted = await client.performRequest({
+        method: "GET",
+        path: "/api",
+        abortSignal: AbortSignal.timeout(200),
+      }).then(() => undefined, (e) => e);
+      assert.ok(aborted instanceof DOMException, String(aborted));
+      assert.equal(aborted.name, "TimeoutError");
+      const pending = client.performRequest({ method: "GET", path: "/api" })
+        .then(() => undefined, (e) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      client.close();
+      const closed = await pending;
+      assert.ok(closed instanceof TransportError, String(closed));
+      assert.equal(closed.kind, "closed");
+      assert.ok(performance.now() - started < 2000);
+    } finally {
+      listener.close();
+      for (const c of held) c.close();
     }
   });
 });

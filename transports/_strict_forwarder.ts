@@ -22,19 +22,53 @@ export interface StrictForwarder {
 }
 
 /**
- * Starts a forwarder in a new private temp directory.
+ * Where the forwarder's directory can go, if Deno's permissions already
+ * allow all it does there (queried, never prompted for): read and write in
+ * the temp directory, and net access to a Unix socket whose name is random,
+ * which only an unrestricted `--allow-net` grants.
  *
- * @param dial Opens one verified TLS connection to the API server.
+ * @returns The directory, or the flags that are missing.
+ */
+export function forwarderPermissions(): { dir: string } | {
+  missing: string[];
+} {
+  const granted = (d: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(d).state === "granted";
+  // Deno's own choice ($TMPDIR, else /tmp), made explicit so the query and
+  // the directory agree.
+  const dir =
+    (granted({ name: "env", variable: "TMPDIR" })
+      ? Deno.env.get("TMPDIR")
+      : undefined) || "/tmp";
+  const missing = [
+    ...(granted({ name: "read", path: dir }) ? [] : [`--allow-read=${dir}`]),
+    ...(granted({ name: "write", path: dir }) ? [] : [`--allow-write=${dir}`]),
+    ...(granted({ name: "net" }) ? [] : ["--allow-net"]),
+  ];
+  return missing.length ? { missing } : { dir };
+}
+
+/**
+ * Starts a forwarder in a new private directory.
+ *
+ * @param parent The directory to make it in (see {@link forwarderPermissions}).
+ * @param dial Opens one verified TLS connection to the API server; abandons it on `signal`.
  * @param spare A connection `dial` already opened, used for the first client connection.
  * @returns The forwarder, listening.
  * @throws {Deno.errors.NotCapable} Without write permission for the temp directory.
  */
 export async function startStrictForwarder(
-  dial: () => Promise<TLSSocket>,
+  parent: string,
+  dial: (signal: AbortSignal) => Promise<TLSSocket>,
   spare?: TLSSocket,
 ): Promise<StrictForwarder> {
-  const dir = await Deno.makeTempDir({ prefix: "kube-tls-" });
-  await Deno.chmod(dir, 0o700);
+  const dir = await Deno.makeTempDir({ dir: parent, prefix: "kube-tls-" });
+  try {
+    await Deno.chmod(dir, 0o700);
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw err;
+  }
   const socketPath = `${dir}/api.sock`;
   const open = new Set<Socket | TLSSocket>();
   let failures = 0;
@@ -42,16 +76,15 @@ export async function startStrictForwarder(
   let closed = false;
   if (spare) {
     spare.unref();
-    spare.on("error", () => spare?.destroy());
     open.add(spare);
   }
-  const connect = (): Promise<TLSSocket> => {
+  const connect = (signal: AbortSignal): Promise<TLSSocket> => {
     const ready = spare;
     spare = undefined;
     // The server may have closed the spare while it waited.
     return ready && !ready.destroyed && !ready.readableEnded
       ? Promise.resolve(ready)
-      : (ready?.destroy(), dial());
+      : (ready?.destroy(), dial(signal));
   };
 
   const server = createServer((local) => {
@@ -60,8 +93,13 @@ export async function startStrictForwarder(
     local.unref();
     open.add(local);
     local.on("error", () => local.destroy());
-    local.on("close", () => open.delete(local));
-    connect().then((remote) => {
+    // A client that gives up (an aborted fetch) abandons the dial too.
+    const gone = new AbortController();
+    local.on("close", () => {
+      open.delete(local);
+      gone.abort();
+    });
+    connect(gone.signal).then((remote) => {
       if (closed || local.destroyed) {
         remote.destroy();
         return;
@@ -72,14 +110,15 @@ export async function startStrictForwarder(
         open.delete(remote);
         local.destroy();
       });
-      remote.on("error", () => remote.destroy());
       local.on("close", () => remote.destroy());
       local.pipe(remote);
       remote.pipe(local);
       local.resume();
     }, (err) => {
-      failures++;
-      lastFailure = err;
+      if (!gone.signal.aborted) {
+        failures++;
+        lastFailure = err;
+      }
       local.destroy();
     });
   });
@@ -95,6 +134,7 @@ export async function startStrictForwarder(
   });
   // Like the connections: a client that is never closed lets the program end.
   server.unref();
+  server.on("error", () => {}); // accept failures affect one connection only
 
   const removeDir = () => {
     try {

@@ -34,13 +34,26 @@ export interface ByteConn {
 }
 
 /**
+ * How long connecting and the TLS handshake may take together: client-go's
+ * dial timeout (its TLS handshake timeout is 10 s within it).
+ */
+export const DIAL_TIMEOUT_MS = 30_000;
+
+/**
  * Opens a TLS connection that trusts only `caCerts`.
  *
+ * @param t Where to dial, and what to trust.
+ * @param signal Abandons the dial (rejecting with its reason).
  * @returns The socket, once the handshake and the certificate checks passed.
  * @throws {Error} node:tls's error (with `code`, such as `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID` or `ECONNREFUSED`).
+ * @throws {Deno.errors.TimedOut} After {@link DIAL_TIMEOUT_MS}.
  */
-export function dialStrictTls(t: StrictTlsTarget): Promise<TLSSocket> {
+export function dialStrictTls(
+  t: StrictTlsTarget,
+  signal?: AbortSignal,
+): Promise<TLSSocket> {
   const name = t.serverName ?? t.hostname;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: t.hostname,
@@ -58,13 +71,35 @@ export function dialStrictTls(t: StrictTlsTarget): Promise<TLSSocket> {
       ALPNProtocols: t.alpnProtocols,
       rejectUnauthorized: true,
     });
-    const onError = (err: Error) => {
+    const fail = (err: unknown) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("error", fail);
       socket.destroy();
       reject(err);
     };
-    socket.once("error", onError);
+    const onAbort = () => fail(signal!.reason);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new Deno.errors.TimedOut(
+            `TLS connection to ${t.hostname}:${t.port} not established within ${
+              DIAL_TIMEOUT_MS / 1000
+            } s`,
+          ),
+        ),
+      DIAL_TIMEOUT_MS,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", fail);
     socket.once("secureConnect", () => {
-      socket.off("error", onError);
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("error", fail);
+      // Whoever holds the socket sees failures as a closed socket (or
+      // through a listener of its own); never as an uncaught exception,
+      // even while nobody listens yet.
+      socket.on("error", () => socket.destroy());
       if (!socket.authorized) {
         // rejectUnauthorized makes this unreachable; never trust it silently.
         socket.destroy();

@@ -4,7 +4,10 @@
  * client so connections are reused.
  *
  * Deno permissions: `--allow-net` for the server; `--allow-read` for the
- * kubeconfig and any certificate, key or token files it names;
+ * kubeconfig and any certificate, key or token files it names; when the
+ * kubeconfig names a certificate-authority, `--allow-read`, `--allow-write`
+ * for the temp directory and `--allow-net` for the private Unix socket made
+ * there (requests trust only that CA through it; see `requestTrust`);
  * `--allow-env=KUBECONFIG,HOME` to find the default kubeconfig; `--allow-run`
  * for exec credential plugins.
  *
@@ -34,6 +37,7 @@ import {
 } from "./_connect_forwarder.ts";
 import { ownedBody, readAllOrAbort } from "./_owned_body.ts";
 import {
+  forwarderPermissions,
   startStrictForwarder,
   type StrictForwarder,
 } from "./_strict_forwarder.ts";
@@ -86,16 +90,18 @@ export interface KubeConfigRestClientOptions {
    *
    * - `"ca-only"`: only `caCerts`, as kubectl. Requests go through an
    *   in-process forwarder on a Unix socket in a private temp directory
-   *   (needs `--allow-read` and `--allow-write` for the temp directory)
-   *   that speaks TLS with `node:tls`.
+   *   that speaks TLS with `node:tls`. It needs `--allow-read` and
+   *   `--allow-write` for the temp directory and an unrestricted
+   *   `--allow-net` (Deno asks net permission for a Unix socket by its exact
+   *   path, which is random); without them, or with `proxy-url`, an
+   *   `httpClient` of your own or on Windows, requests fail with a
+   *   `TransportError` saying why.
    * - `"ca-and-roots"`: Deno's own TLS, which adds `caCerts` to its root
    *   store (Mozilla's roots, or the system's with `DENO_TLS_CA_STORE`, plus
    *   `DENO_CERT`): any of those CAs can then vouch for the API server. A
    *   warning says so once per process.
    *
-   * With `proxy-url`, on Windows, or with an `httpClient` of your own,
-   * requests use Deno's TLS whatever this says (and warn).
-   * @default {"ca-only"}
+   * @default {"ca-only" where it can work (permissions granted, no proxy-url, no httpClient of your own, not Windows), else "ca-and-roots" with the warning naming what stood in the way}
    */
   requestTrust?: "ca-only" | "ca-and-roots";
   /** Waits before a retry; injectable for tests. @default {a timer that the request's abortSignal cancels} */
@@ -130,6 +136,8 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   readonly #caCerts: string[];
   /** Whether requests go through the strict-TLS forwarder. */
   readonly #strictRequests: boolean;
+  /** Where the forwarder's directory goes, or why it cannot work. */
+  readonly #forwarderDir: { dir: string } | { obstacle: string };
   readonly #proxy: Deno.Proxy | undefined;
   readonly #forwarder: ConnectForwarder | undefined;
   readonly #log: ((line: string) => void) | undefined;
@@ -153,6 +161,8 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     Promise<{ client: Deno.HttpClient; forwarder: StrictForwarder }>
   >();
   #closed = false;
+  /** Abandons forwarder starts still dialling when the client is closed. */
+  readonly #closing = new AbortController();
 
   /**
    * Prefer the static constructors, which read CA files and check
@@ -195,19 +205,34 @@ export class KubeConfigRestClient implements RestClient, Disposable {
 
     const tlsName = cluster["tls-server-name"];
     const proxyUrl = cluster["proxy-url"];
-    const strictReason = url.protocol !== "https:" || !this.#caCerts.length
-      ? "" // no CA of its own: Deno's roots are the trust, as for kubectl
-      : httpClient
+    const perms = forwarderPermissions();
+    const obstacle = httpClient
       ? "an httpClient of your own"
       : proxyUrl
       ? "proxy-url"
       : Deno.build.os === "windows"
       ? "Windows (no private Unix socket)"
-      : options.requestTrust === "ca-and-roots"
-      ? 'requestTrust: "ca-and-roots"'
+      : "missing" in perms
+      ? `no Deno permission for the private Unix socket (it needs ${
+        perms.missing.join(" ")
+      })`
       : undefined;
-    this.#strictRequests = strictReason === undefined;
-    if (strictReason) warnCaIsAdded(strictReason);
+    this.#forwarderDir = "dir" in perms && !obstacle
+      ? perms
+      : { obstacle: obstacle! };
+    const choice = options.requestTrust;
+    if (url.protocol !== "https:" || !this.#caCerts.length) {
+      // No CA of its own: Deno's roots are the trust, as the system's are for kubectl.
+      this.#strictRequests = false;
+    } else if (choice === "ca-and-roots") {
+      this.#strictRequests = false;
+      warnCaIsAdded('requestTrust: "ca-and-roots"');
+    } else if (obstacle && choice !== "ca-only") {
+      this.#strictRequests = false;
+      warnCaIsAdded(obstacle);
+    } else {
+      this.#strictRequests = true; // requests fail if an obstacle remains
+    }
     this.#dial = {
       hostname: url.hostname.replace(/^\[|\]$/g, ""),
       port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
@@ -434,7 +459,11 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       checkHeaders(request, headers);
 
       const started = this.#log ? performance.now() : 0;
-      const { client, forwarder } = await this.#clientFor(auth, request);
+      const { client, forwarder } = await this.#clientFor(
+        auth,
+        request,
+        opts.abortSignal,
+      );
       const dialFailures = forwarder?.failures ?? 0;
       let resp: Response;
       try {
@@ -503,6 +532,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
     this.#forwarder?.close();
+    this.#closing.abort();
     for (const started of this.#forwarders.values()) {
       started.then(({ client, forwarder }) => {
         client.close();
@@ -662,17 +692,32 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   async #clientFor(
     auth: AuthState,
     request: { method: string; path: string },
+    signal: AbortSignal | undefined,
   ): Promise<{ client: Deno.HttpClient; forwarder?: StrictForwarder }> {
     if (this.#ownClient) return { client: this.#ownClient };
     const key = auth.clientCert?.cert ?? "";
     if (!this.#strictRequests) return { client: this.#denoClientFor(auth) };
+    if ("obstacle" in this.#forwarderDir) {
+      throw new TransportError(
+        `${request.method} ${request.path}: requestTrust "ca-only" cannot be met: ${this.#forwarderDir.obstacle}`,
+        { request, kind: "invalid-request" },
+      );
+    }
+    const parent = this.#forwarderDir.dir;
     let started = this.#forwarders.get(key);
     if (!started) {
-      started = this.#startForwarder(auth);
-      this.#forwarders.set(key, started);
+      const starting = this.#startForwarder(auth, parent);
+      // A failed start is tried again by the next request.
+      starting.catch(() => {
+        if (this.#forwarders.get(key) === starting) {
+          this.#forwarders.delete(key);
+        }
+      });
+      this.#forwarders.set(key, starting);
+      started = starting;
     }
     try {
-      const got = await started;
+      const got = await abortable(started, signal);
       if (this.#closed) {
         got.client.close();
         got.forwarder.close();
@@ -683,19 +728,21 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       }
       return got;
     } catch (err) {
-      this.#forwarders.delete(key);
+      if (this.#closed && !signal?.aborted) {
+        throw new TransportError(
+          `${request.method} ${request.path}: this KubeConfigRestClient is closed`,
+          { request, kind: "closed", cause: err },
+        );
+      }
       if (!(err instanceof StartFailure)) {
-        throw this.#networkError(err, request);
+        throw this.#networkError(err, request, signal);
       }
       const cause = err.cause;
-      const why = cause instanceof Deno.errors.NotCapable
-        ? "no read and write permission for the temp directory"
-        : cause instanceof Error
-        ? cause.message
-        : String(cause);
       throw new TransportError(
-        `${request.method} ${request.path}: cannot start the private Unix socket that makes requests trust only the configured certificate-authority: ${why} (grant it, or set requestTrust: "ca-and-roots")`,
-        { request, kind: "invalid-request", cause },
+        `${request.method} ${request.path}: cannot start the private Unix socket that makes requests trust only the configured certificate-authority: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { request, kind: "network", cause },
       );
     }
   }
@@ -710,16 +757,19 @@ export class KubeConfigRestClient implements RestClient, Disposable {
    */
   async #startForwarder(
     auth: AuthState,
+    parent: string,
   ): Promise<{ client: Deno.HttpClient; forwarder: StrictForwarder }> {
     const first = await dialStrictTls(
       this.#strictTarget(auth, ["h2", "http/1.1"]),
+      this.#closing.signal,
     );
     const h2 = first.alpnProtocol === "h2";
     const target = this.#strictTarget(auth, [h2 ? "h2" : "http/1.1"]);
     let forwarder: StrictForwarder;
     try {
       forwarder = await startStrictForwarder(
-        () => dialStrictTls(target),
+        parent,
+        (signal) => dialStrictTls(target, signal),
         first,
       );
     } catch (err) {
@@ -901,6 +951,19 @@ function resolveLogger(
     return (line) => console.error(`[kubernetes] ${line}`);
   }
   return undefined;
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -842,6 +842,13 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     // AbortSignal.timeout, or whatever the caller passed), as fetch does.
     if (signal?.aborted) return signal.reason;
     if (err instanceof TransportError) return err;
+    if (this.#closed) {
+      // close() tore down the forwarder (or client) under this request.
+      return new TransportError(
+        `${request.method} ${request.path}: this KubeConfigRestClient was closed during the request`,
+        { request, kind: "closed", cause: err },
+      );
+    }
     // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
     const parts: string[] = [];
     for (

@@ -75,6 +75,23 @@ async function runProbe(
   return { ...JSON.parse(stdout), stdout, stderr };
 }
 
+/** A kubeconfig for the admin user against `server`, trusting the harness CA. */
+function adminKubeconfig(
+  dir: string,
+  name: string,
+  server = cp.server,
+): Promise<string> {
+  return writeKubeconfig(
+    dir,
+    name,
+    kubeconfigFor(
+      server,
+      { "certificate-authority": cp.caFile },
+      adminUserFields(cp),
+    ),
+  );
+}
+
 /** A CA the kubeconfig does not name, and a server certificate for 127.0.0.1 from it. */
 async function rogueServer(dir: string) {
   await Deno.mkdir(`${dir}/rogue`);
@@ -237,15 +254,7 @@ Deno.test({
   ignore: cp.external,
   fn: () =>
     withTempDir(async (dir) => {
-      const kc = await writeKubeconfig(
-        dir,
-        "kubeconfig",
-        kubeconfigFor(
-          cp.server,
-          { "certificate-authority": cp.caFile },
-          adminUserFields(cp),
-        ),
-      );
+      const kc = await adminKubeconfig(dir, "kubeconfig");
       const real = await runProbe(kc);
       assert.deepEqual(real.request, { kind: "NamespaceList" });
       // The handshake reached the apiserver, which looked for the pod.
@@ -303,15 +312,7 @@ Deno.test({
 
 Deno.test("requests go through a socket in a private 0700 temp directory that is gone when the program ends, even without close()", async () => {
   await withTempDir(async (dir) => {
-    const kc = await writeKubeconfig(
-      dir,
-      "kubeconfig",
-      kubeconfigFor(
-        cp.server,
-        { "certificate-authority": cp.caFile },
-        adminUserFields(cp),
-      ),
-    );
+    const kc = await adminKubeconfig(dir, "kubeconfig");
     const tmp = `${dir}/tmp`;
     await Deno.mkdir(tmp);
     for (const forgetClose of [false, true]) {
@@ -333,15 +334,7 @@ Deno.test("requests go through a socket in a private 0700 temp directory that is
 
 Deno.test("without Deno permission for the private socket, requests fall back to Deno's TLS and say what to grant, unless ca-only is demanded", async () => {
   await withTempDir(async (dir) => {
-    const kc = await writeKubeconfig(
-      dir,
-      "kubeconfig",
-      kubeconfigFor(
-        cp.server,
-        { "certificate-authority": cp.caFile },
-        adminUserFields(cp),
-      ),
-    );
+    const kc = await adminKubeconfig(dir, "kubeconfig");
     const tmp = `${dir}/tmp`;
     await Deno.mkdir(tmp);
     const server = new URL(cp.server).host;
@@ -472,15 +465,7 @@ Deno.test({
       const rogue = await rogueServer(dir);
       const hop = relay(new URL(cp.server), new URL(rogue.url));
       try {
-        const kc = await writeKubeconfig(
-          dir,
-          "kubeconfig",
-          kubeconfigFor(
-            hop.url,
-            { "certificate-authority": cp.caFile },
-            adminUserFields(cp),
-          ),
-        );
+        const kc = await adminKubeconfig(dir, "kubeconfig", hop.url);
         using client = await KubeConfigRestClient.readKubeConfig(kc);
         const list = await client.performRequest({
           method: "GET",

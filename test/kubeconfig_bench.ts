@@ -1,7 +1,10 @@
 // KubeConfigRestClient against a bare fetch with an equivalent
 // Deno.createHttpClient, same run, same apiserver: what the transport's
 // features cost on the hot path. Run with `deno task bench`; each group
-// prints the ratio to its baseline (target: within 5% of bare fetch).
+// prints the ratio to its baseline (target: within 5% of bare fetch). The
+// client trusts only the kubeconfig's CA (through its Unix-socket forwarder
+// and node:tls); the `requestTrust: "ca-and-roots"` client, on Deno's TLS,
+// shows what that costs.
 
 import { KubeConfigRestClient } from "../mod.ts";
 import { adminHeaders, adminHttpClient } from "./control_plane.ts";
@@ -9,6 +12,11 @@ import { controlPlane } from "./harness.ts";
 
 const cp = await controlPlane();
 const client = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
+const rootsClient = await KubeConfigRestClient.readKubeConfig(
+  cp.kubeconfigs.admin,
+  undefined,
+  { requestTrust: "ca-and-roots" },
+);
 const bare = adminHttpClient(cp);
 const headers = { ...adminHeaders(cp), accept: "application/json" };
 
@@ -43,8 +51,11 @@ async function bareGet(path: string): Promise<unknown> {
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   return await r.json();
 }
-async function clientGet(path: string): Promise<unknown> {
-  return await client.performRequest({ method: "GET", path, expectJson: true });
+async function clientGet(
+  path: string,
+  via: KubeConfigRestClient = client,
+): Promise<unknown> {
+  return await via.performRequest({ method: "GET", path, expectJson: true });
 }
 
 Deno.bench({
@@ -57,6 +68,11 @@ Deno.bench({
   name: "KubeConfigRestClient",
   group: "GET one object, sequential",
   fn: async () => void await clientGet(onePath),
+});
+Deno.bench({
+  name: "KubeConfigRestClient ca-and-roots",
+  group: "GET one object, sequential",
+  fn: async () => void await clientGet(onePath, rootsClient),
 });
 
 Deno.bench({
@@ -74,6 +90,14 @@ Deno.bench({
       Array.from({ length: 64 }, () => clientGet(onePath)),
     ),
 });
+Deno.bench({
+  name: "KubeConfigRestClient ca-and-roots",
+  group: "GET one object, 64 concurrent",
+  fn: async () =>
+    void await Promise.all(
+      Array.from({ length: 64 }, () => clientGet(onePath, rootsClient)),
+    ),
+});
 
 Deno.bench({
   name: "bare fetch",
@@ -86,8 +110,14 @@ Deno.bench({
   group: "GET a 500-item list",
   fn: async () => void await clientGet(base),
 });
+Deno.bench({
+  name: "KubeConfigRestClient ca-and-roots",
+  group: "GET a 500-item list",
+  fn: async () => void await clientGet(base, rootsClient),
+});
 
 globalThis.addEventListener("unload", () => {
   client.close();
+  rootsClient.close();
   bare.close();
 });

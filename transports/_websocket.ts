@@ -5,6 +5,7 @@
 // a KubernetesApiError.
 
 import { apiErrorFromBody, TransportError } from "../lib/errors.ts";
+import type { ByteConn } from "./_strict_tls.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const MAX_HEAD = 16 * 1024;
@@ -21,8 +22,8 @@ export interface WsMessage {
 
 /** What to open. */
 export interface WsHandshake {
-  /** The connection, already TLS-wrapped for wss. */
-  conn: Deno.Conn;
+  /** The connection, already TLS-wrapped for wss (a `Deno.Conn` or a node:tls socket's adapter). */
+  conn: ByteConn;
   /** `host[:port]` for the Host header. */
   host: string;
   /** Path and query. */
@@ -38,7 +39,7 @@ export interface WsHandshake {
 /** Reads from a connection with a buffer, so a head and the first frames can arrive together. */
 class BufferedReader {
   #buf: Uint8Array = new Uint8Array(0);
-  constructor(readonly conn: Deno.Conn) {}
+  constructor(readonly conn: ByteConn) {}
 
   async #fill(): Promise<boolean> {
     const chunk = new Uint8Array(64 * 1024);
@@ -127,13 +128,13 @@ class BufferedReader {
 /** An open WebSocket: messages in, messages out, pings answered. */
 export class WsConnection {
   readonly protocol: string;
-  readonly #conn: Deno.Conn;
+  readonly #conn: ByteConn;
   readonly #reader: BufferedReader;
   #writing: Promise<void> = Promise.resolve();
   #closeSent = false;
   #closed = false;
 
-  constructor(conn: Deno.Conn, reader: BufferedReader, protocol: string) {
+  constructor(conn: ByteConn, reader: BufferedReader, protocol: string) {
     this.#conn = conn;
     this.#reader = reader;
     this.protocol = protocol;

@@ -4,7 +4,10 @@
  * client so connections are reused.
  *
  * Deno permissions: `--allow-net` for the server; `--allow-read` for the
- * kubeconfig and any certificate, key or token files it names;
+ * kubeconfig and any certificate, key or token files it names; when the
+ * kubeconfig names a certificate-authority, `--allow-read`, `--allow-write`
+ * for the temp directory and `--allow-net` for the private Unix socket made
+ * there (requests trust only that CA through it; see `requestTrust`);
  * `--allow-env=KUBECONFIG,HOME` to find the default kubeconfig; `--allow-run`
  * for exec credential plugins.
  *
@@ -33,6 +36,17 @@ import {
   startConnectForwarder,
 } from "./_connect_forwarder.ts";
 import { ownedBody, ownedJsonLines, readAllOrAbort } from "./_owned_body.ts";
+import {
+  forwarderPermissions,
+  startStrictForwarder,
+  type StrictForwarder,
+} from "./_strict_forwarder.ts";
+import {
+  type ByteConn,
+  dialStrictTls,
+  NodeSocketConn,
+  type StrictTlsTarget,
+} from "./_strict_tls.ts";
 import { openWebSocket } from "./_websocket.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
@@ -68,8 +82,28 @@ export interface KubeConfigRestClientOptions {
   log?: boolean | ((line: string) => void);
   /** Credential caching knobs (clock, token-file cache window). */
   credentials?: CredentialsOptions;
-  /** PEM CA certificates to trust; {@link KubeConfigRestClient.forKubeConfig} fills this from the kubeconfig. @default {[]} (system roots) */
+  /** PEM CA certificates to trust; {@link KubeConfigRestClient.forKubeConfig} fills this from the kubeconfig. @default {[]} (Deno's root store) */
   caCerts?: string[];
+  /**
+   * Which CAs requests trust when there are `caCerts` (the kubeconfig's
+   * `certificate-authority`). Tunnels always trust only `caCerts`.
+   *
+   * - `"ca-only"`: only `caCerts`, as kubectl. Requests go through an
+   *   in-process forwarder on a Unix socket in a private temp directory
+   *   that speaks TLS with `node:tls`. It needs `--allow-read` and
+   *   `--allow-write` for the temp directory and an unrestricted
+   *   `--allow-net` (Deno asks net permission for a Unix socket by its exact
+   *   path, which is random); without them, or with `proxy-url`, an
+   *   `httpClient` of your own or on Windows, requests fail with a
+   *   `TransportError` saying why.
+   * - `"ca-and-roots"`: Deno's own TLS, which adds `caCerts` to its root
+   *   store (Mozilla's roots, or the system's with `DENO_TLS_CA_STORE`, plus
+   *   `DENO_CERT`): any of those CAs can then vouch for the API server. A
+   *   warning says so once per process.
+   *
+   * @default {"ca-only" where it can work (permissions granted, no proxy-url, no httpClient of your own, not Windows), else "ca-and-roots" with the warning naming what stood in the way}
+   */
+  requestTrust?: "ca-only" | "ca-and-roots";
   /** Waits before a retry; injectable for tests. @default {a timer that the request's abortSignal cancels} */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -100,6 +134,10 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   readonly #staticHeaders: [string, string][];
   readonly #ownClient: Deno.HttpClient | null;
   readonly #caCerts: string[];
+  /** Whether requests go through the strict-TLS forwarder. */
+  readonly #strictRequests: boolean;
+  /** Where the forwarder's directory goes, or why it cannot work. */
+  readonly #forwarderDir: { dir: string } | { obstacle: string };
   readonly #proxy: Deno.Proxy | undefined;
   readonly #forwarder: ConnectForwarder | undefined;
   readonly #log: ((line: string) => void) | undefined;
@@ -117,7 +155,14 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   };
   /** HttpClients by client certificate; a rotated certificate gets a new one. */
   readonly #clients = new Map<string, Deno.HttpClient>();
+  /** Strict-TLS forwarders and their HttpClients, by client certificate. */
+  readonly #forwarders = new Map<
+    string,
+    Promise<{ client: Deno.HttpClient; forwarder: StrictForwarder }>
+  >();
   #closed = false;
+  /** Abandons forwarder starts still dialling when the client is closed. */
+  readonly #closing = new AbortController();
 
   /**
    * Prefer the static constructors, which read CA files and check
@@ -137,7 +182,6 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#ownClient = httpClient;
     this.#caCerts = options.caCerts ?? [];
-    if (this.#caCerts.length) warnCaIsAdded();
     this.#log = resolveLogger(options.log);
     this.#retry = options.retry === false ? false : {
       maxRetries: options.retry?.maxRetries ?? 3,
@@ -161,6 +205,34 @@ export class KubeConfigRestClient implements RestClient, Disposable {
 
     const tlsName = cluster["tls-server-name"];
     const proxyUrl = cluster["proxy-url"];
+    const perms = forwarderPermissions();
+    const obstacle = httpClient
+      ? "an httpClient of your own"
+      : proxyUrl
+      ? "proxy-url"
+      : Deno.build.os === "windows"
+      ? "Windows (no private Unix socket)"
+      : "missing" in perms
+      ? `no Deno permission for the private Unix socket (it needs ${
+        perms.missing.join(" ")
+      })`
+      : undefined;
+    this.#forwarderDir = "dir" in perms && !obstacle
+      ? perms
+      : { obstacle: obstacle! };
+    const choice = options.requestTrust;
+    if (url.protocol !== "https:" || !this.#caCerts.length) {
+      // No CA of its own: Deno's roots are the trust, as the system's are for kubectl.
+      this.#strictRequests = false;
+    } else if (choice === "ca-and-roots") {
+      this.#strictRequests = false;
+      warnCaIsAdded('requestTrust: "ca-and-roots"');
+    } else if (obstacle && choice !== "ca-only") {
+      this.#strictRequests = false;
+      warnCaIsAdded(obstacle);
+    } else {
+      this.#strictRequests = true; // requests fail if an obstacle remains
+    }
     this.#dial = {
       hostname: url.hostname.replace(/^\[|\]$/g, ""),
       port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
@@ -179,13 +251,16 @@ export class KubeConfigRestClient implements RestClient, Disposable {
           },
         );
       }
-      // The URL carries the TLS name; the forwarder dials the real address.
+      // The URL carries the TLS name; a forwarder dials the real address
+      // (the strict one has a server-name option of its own).
       const port = Number(url.port || 443);
-      this.#forwarder = startConnectForwarder({
-        hostname: url.hostname.replace(/^\[|\]$/g, ""),
-        port,
-      });
-      this.#proxy = { url: this.#forwarder.proxyUrl };
+      if (!this.#strictRequests) {
+        this.#forwarder = startConnectForwarder({
+          hostname: url.hostname.replace(/^\[|\]$/g, ""),
+          port,
+        });
+        this.#proxy = { url: this.#forwarder.proxyUrl };
+      }
       this.#base = `https://${tlsName}:${port}${basePath}`;
     } else {
       this.#base = `${url.origin}${basePath}`;
@@ -352,7 +427,12 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     if (opts.expectTunnel) return await this.#openTunnel(opts, path);
     opts.abortSignal?.throwIfAborted();
 
-    const url = this.#base + path;
+    // Through the strict forwarder, fetch speaks plain HTTP on a private
+    // Unix socket; the forwarder adds the TLS.
+    const url =
+      (this.#strictRequests
+        ? this.#base.replace(/^https:/, "http:")
+        : this.#base) + path;
     // (Uint8Array<ArrayBufferLike> is not BodyInit in TypeScript 6; fetch copies it anyway.)
     const body = (opts.bodyStream ?? opts.bodyRaw ??
       (opts.bodyJson !== undefined
@@ -379,13 +459,19 @@ export class KubeConfigRestClient implements RestClient, Disposable {
       checkHeaders(request, headers);
 
       const started = this.#log ? performance.now() : 0;
+      const { client, forwarder } = await this.#clientFor(
+        auth,
+        request,
+        opts.abortSignal,
+      );
+      const dialFailures = forwarder?.failures ?? 0;
       let resp: Response;
       try {
         resp = await fetch(url, {
           method,
           headers,
           body,
-          client: this.#clientFor(auth),
+          client,
           signal: opts.abortSignal,
           redirect: "error",
         });
@@ -395,7 +481,11 @@ export class KubeConfigRestClient implements RestClient, Disposable {
             Math.round(performance.now() - started)
           }ms`,
         );
-        throw this.#networkError(err, request, opts.abortSignal);
+        // fetch only sees the forwarder hang up; the reason is the TLS dial's.
+        const dialError = forwarder && forwarder.failures > dialFailures
+          ? forwarder.lastFailure
+          : undefined;
+        throw this.#networkError(dialError ?? err, request, opts.abortSignal);
       }
       this.#log?.(
         `${method} ${path} ${resp.status} ${
@@ -435,13 +525,21 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
   }
 
-  /** Closes every HTTP client and the TLS-name forwarder. Safe to call twice. */
+  /** Closes every HTTP client and forwarder. Safe to call twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
     this.#forwarder?.close();
+    this.#closing.abort();
+    for (const started of this.#forwarders.values()) {
+      started.then(({ client, forwarder }) => {
+        client.close();
+        forwarder.close();
+      }, () => {});
+    }
+    this.#forwarders.clear();
   }
 
   /** Same as {@link close}, for `using`. */
@@ -532,30 +630,34 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   async #dialTunnel(
     auth: AuthState,
     request: { method: string; path: string },
-  ): Promise<Deno.Conn> {
+  ): Promise<ByteConn> {
     const d = this.#dial;
     try {
       if (!d.tls) {
         return await Deno.connect({ hostname: d.hostname, port: d.port });
       }
+      if (this.#caCerts.length) {
+        // Only the configured CA, as kubectl (Deno's TLS would add it to its roots).
+        return new NodeSocketConn(
+          await dialStrictTls(this.#strictTarget(auth, ["http/1.1"])),
+        );
+      }
       if (d.serverName) {
         // Deno.startTls verifies any name but cannot present a client certificate.
         if (auth.clientCert) {
           throw new Error(
-            "tunnels with tls-server-name and a client certificate are not supported by Deno's TLS API",
+            "tunnels with tls-server-name and a client certificate are not supported by Deno's TLS API without a certificate-authority",
           );
         }
         const tcp = await Deno.connect({ hostname: d.hostname, port: d.port });
         return await Deno.startTls(tcp, {
           hostname: d.serverName,
-          caCerts: this.#caCerts,
           alpnProtocols: ["http/1.1"],
         });
       }
       const base = {
         hostname: d.hostname,
         port: d.port,
-        caCerts: this.#caCerts,
         alpnProtocols: ["http/1.1"],
       };
       return auth.clientCert
@@ -570,8 +672,121 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
   }
 
-  #clientFor(auth: AuthState): Deno.HttpClient {
-    if (this.#ownClient) return this.#ownClient;
+  #strictTarget(auth: AuthState, alpnProtocols: string[]): StrictTlsTarget {
+    const d = this.#dial;
+    return {
+      hostname: d.hostname,
+      port: d.port,
+      ...(d.serverName ? { serverName: d.serverName } : {}),
+      caCerts: this.#caCerts,
+      ...(auth.clientCert
+        ? {
+          clientCert: { cert: auth.clientCert.cert, key: auth.clientCert.key },
+        }
+        : {}),
+      alpnProtocols,
+    };
+  }
+
+  /** The HttpClient for these credentials, and the strict forwarder behind it if requests use one. */
+  async #clientFor(
+    auth: AuthState,
+    request: { method: string; path: string },
+    signal: AbortSignal | undefined,
+  ): Promise<{ client: Deno.HttpClient; forwarder?: StrictForwarder }> {
+    if (this.#ownClient) return { client: this.#ownClient };
+    const key = auth.clientCert?.cert ?? "";
+    if (!this.#strictRequests) return { client: this.#denoClientFor(auth) };
+    if ("obstacle" in this.#forwarderDir) {
+      throw new TransportError(
+        `${request.method} ${request.path}: requestTrust "ca-only" cannot be met: ${this.#forwarderDir.obstacle}`,
+        { request, kind: "invalid-request" },
+      );
+    }
+    const parent = this.#forwarderDir.dir;
+    let started = this.#forwarders.get(key);
+    if (!started) {
+      const starting = this.#startForwarder(auth, parent);
+      // A failed start is tried again by the next request.
+      starting.catch(() => {
+        if (this.#forwarders.get(key) === starting) {
+          this.#forwarders.delete(key);
+        }
+      });
+      this.#forwarders.set(key, starting);
+      started = starting;
+    }
+    try {
+      const got = await abortable(started, signal);
+      if (this.#closed) {
+        got.client.close();
+        got.forwarder.close();
+        throw new TransportError(
+          `${request.method} ${request.path}: this KubeConfigRestClient is closed`,
+          { request, kind: "closed" },
+        );
+      }
+      return got;
+    } catch (err) {
+      if (this.#closed && !signal?.aborted) {
+        throw new TransportError(
+          `${request.method} ${request.path}: this KubeConfigRestClient is closed`,
+          { request, kind: "closed", cause: err },
+        );
+      }
+      if (!(err instanceof StartFailure)) {
+        throw this.#networkError(err, request, signal);
+      }
+      const cause = err.cause;
+      throw new TransportError(
+        `${request.method} ${request.path}: cannot start the private Unix socket that makes requests trust only the configured certificate-authority: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { request, kind: "network", cause },
+      );
+    }
+  }
+
+  /**
+   * Dials once to learn whether the server speaks HTTP/2 (as the apiserver
+   * does), then starts the forwarder with that connection as its first and
+   * an HttpClient speaking the same protocol on the Unix socket.
+   *
+   * @throws {Error} node:tls's error when the dial fails (certificate, refused).
+   * @throws {StartFailure} When the Unix socket cannot be created.
+   */
+  async #startForwarder(
+    auth: AuthState,
+    parent: string,
+  ): Promise<{ client: Deno.HttpClient; forwarder: StrictForwarder }> {
+    const first = await dialStrictTls(
+      this.#strictTarget(auth, ["h2", "http/1.1"]),
+      this.#closing.signal,
+    );
+    const h2 = first.alpnProtocol === "h2";
+    const target = this.#strictTarget(auth, [h2 ? "h2" : "http/1.1"]);
+    let forwarder: StrictForwarder;
+    try {
+      forwarder = await startStrictForwarder(
+        parent,
+        (signal) => dialStrictTls(target, signal),
+        first,
+      );
+    } catch (err) {
+      first.destroy();
+      throw new StartFailure(err);
+    }
+    return {
+      forwarder,
+      client: Deno.createHttpClient({
+        proxy: { transport: "unix", path: forwarder.socketPath },
+        http1: !h2,
+        http2: h2,
+      }),
+    };
+  }
+
+  #denoClientFor(auth: AuthState): Deno.HttpClient {
     const key = auth.clientCert?.cert ?? "";
     let client = this.#clients.get(key);
     if (!client) {
@@ -626,6 +841,13 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     // AbortSignal.timeout, or whatever the caller passed), as fetch does.
     if (signal?.aborted) return signal.reason;
     if (err instanceof TransportError) return err;
+    if (this.#closed) {
+      // close() tore down the forwarder (or client) under this request.
+      return new TransportError(
+        `${request.method} ${request.path}: this KubeConfigRestClient was closed during the request`,
+        { request, kind: "closed", cause: err },
+      );
+    }
     // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
     const parts: string[] = [];
     for (
@@ -638,6 +860,11 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
     const text = parts.join(": ");
     let hint = "";
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && untrustedCodes.has(code)) {
+      hint =
+        " (the server's certificate does not chain to the configured certificate-authority, the only CA trusted)";
+    }
     if (
       this.#insecureHost &&
       /certificate|UnknownIssuer|InvalidCertificate/i.test(text)
@@ -647,24 +874,47 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
     return new TransportError(
       `${request.method} ${request.path}: request to ${this.#base} failed: ${text}${hint}`,
-      { request, cause: err },
+      {
+        request,
+        cause: err,
+        // node:tls says what failed in `code`; its messages vary.
+        ...(typeof code === "string" && /CERT|^ERR_(TLS|SSL)_/.test(code)
+          ? { kind: "tls" as const }
+          : {}),
+      },
     );
+  }
+}
+
+/** node:tls's codes for a chain that does not lead to a trusted CA. */
+const untrustedCodes = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+]);
+
+/** The strict forwarder's socket could not be created. */
+class StartFailure extends Error {
+  constructor(cause: unknown) {
+    super("cannot start the forwarder", { cause });
   }
 }
 
 let caWarned = false;
 
 /**
- * Says once per process what Deno cannot do: `caCerts` (in
- * `Deno.createHttpClient`, `Deno.connectTls`, `Deno.startTls`) is added to
- * the root store, never a replacement for it, and no API shows the peer's
- * certificate to check it ourselves.
+ * Says once per process where trust stays wider than kubectl's: requests
+ * that go through Deno's own TLS (for `why`), which adds `caCerts` to the
+ * root store instead of replacing it and shows no peer certificate to check.
  */
-function warnCaIsAdded(): void {
+function warnCaIsAdded(why: string): void {
   if (caWarned) return;
   caWarned = true;
   console.warn(
-    "Warning: Deno trusts the kubeconfig's certificate-authority in addition to its root store (Mozilla's roots, or the system's with DENO_TLS_CA_STORE, plus DENO_CERT / --cert), not instead of it: a certificate for the API server's name from any of those CAs is accepted, where kubectl trusts only the configured CA",
+    `Warning: with ${why}, requests use Deno's TLS, which trusts the kubeconfig's certificate-authority in addition to its root store (Mozilla's roots, or the system's with DENO_TLS_CA_STORE, plus DENO_CERT / --cert), not instead of it: a certificate for the API server's name from any of those CAs is accepted, where kubectl trusts only the configured CA (tunnels trust only the configured CA)`,
   );
 }
 
@@ -707,6 +957,19 @@ function resolveLogger(
     return (line) => console.error(`[kubernetes] ${line}`);
   }
   return undefined;
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

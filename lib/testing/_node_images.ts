@@ -13,8 +13,9 @@ export const IMAGES = {
   pause: "kube-test.local/pause:3.4",
 } as const;
 
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
+async function sha256(bytes: Uint8Array): Promise<string> {
+  // A copy typed as backed by an ArrayBuffer, for every TypeScript version we support.
+  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
   return Array.from(
     new Uint8Array(digest),
     (b) => b.toString(16).padStart(2, "0"),

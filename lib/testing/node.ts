@@ -255,6 +255,19 @@ export async function startNode(
     await Deno.writeTextFile(`${state}/runc-root`, runcRoot);
     await Deno.writeTextFile(`${state}/bridge`, BRIDGE);
 
+    // containerd bind-mounts each pod's network namespace under /run/netns.
+    // iproute2, on first use, turns /run/netns into a shared bind of itself;
+    // if that happens while pods' namespaces exist it hides them, and nothing
+    // can remove them afterwards. Make it a mount point first, as `ip netns`
+    // would, and let the cleanup undo it.
+    const mounts = await Deno.readTextFile("/proc/self/mountinfo");
+    if (!/^\S+ \S+ \S+ \S+ \/run\/netns /m.test(mounts)) {
+      await Deno.writeTextFile(`${state}/netns-bind-created`, "/run/netns\n");
+      const probe = `kube-test-probe-${crypto.randomUUID().slice(0, 8)}`;
+      await runCommand("ip", ["netns", "add", probe]);
+      await runCommand("ip", ["netns", "delete", probe]);
+    }
+
     // The janitor: tears the node down if this process dies without stop().
     janitor = new Deno.Command("setsid", {
       args: ["bash", cleanupScript, "--watch", String(Deno.pid), dir],

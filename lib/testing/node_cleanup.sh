@@ -80,6 +80,13 @@ if [ -f "$state/netns.before" ] && [ -d /var/run/netns ]; then
   [ -s "$state/netns.before" ] || rmdir /var/run/netns 2>/dev/null
 fi
 
+# 4b. The /run/netns self-bind the node made (only if it did, and only once
+#     no namespace is left in it).
+if [ -f "$state/netns-bind-created" ] && [ -d /run/netns ] &&
+  [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
+  umount /run/netns 2>/dev/null
+fi
+
 # 5. Mounts below our directory, deepest first (container rootfs, secrets, shm).
 awk -v d="$dir" '{ if (index($5, d) == 1) print $5 }' /proc/self/mountinfo |
   sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done

@@ -40,7 +40,7 @@ export * from "./transports/kubeconfig.ts";
 export * from "./transports/kubectl_raw.ts";
 export * from "./transports/kubectl_proxy.ts";
 export * from "./transports/in_cluster.ts";
-export * from "./lib/auto_detect.ts";
+export * from "./transports/auto_detect.ts";
 export * from "./lib/backoff.ts";
 export * from "./lib/reflector.ts";
 export * from "./lib/list_watch.ts";

@@ -9,30 +9,13 @@
  */
 
 import { CredentialError } from "./errors.ts";
-import { type ExecPluginOptions, runExecPlugin } from "./exec_credential.ts";
+import { runExecPlugin } from "./exec_credential.ts";
 import { encodeBase64 } from "./_base64.ts";
 import { headerValueProblem } from "./_header_value.ts";
-import type { KubeConfigContext } from "./kubeconfig.ts";
+import type { CredentialsOptions, KubeConfigContext } from "./kubeconfig.ts";
 
-/** Knobs for credential caching; tests inject the clock. */
-export interface CredentialsOptions {
-  /** The clock, in milliseconds since the epoch. @default {Date.now} */
-  now?: () => number;
-  /** How long a `tokenFile`'s content is reused before re-reading (client-go's figure). @default {60000} */
-  tokenFileCacheMs?: number;
-  /** How long before an exec credential's `expirationTimestamp` it is replaced. @default {10000} */
-  execExpiryMarginMs?: number;
-  /** Whether stdin is a terminal, for exec plugins' `interactiveMode`. @default {Deno.stdin.isTerminal()} */
-  isTerminal?: () => boolean;
-  /**
-   * Where an exec plugin's stderr goes. As with client-go it is shown on
-   * this process's stderr and never put into an error, since plugins may
-   * print secrets there; `"discard"` drops it, and a function receives it
-   * (an explicit opt-in to handle it yourself).
-   * @default {"inherit"}
-   */
-  execStderr?: ExecPluginOptions["stderr"];
-}
+/** Knobs for credential caching (defined with the config it travels in). */
+export type { CredentialsOptions } from "./kubeconfig.ts";
 
 /** The credentials for one request. */
 export interface AuthState {
@@ -303,4 +286,24 @@ function jwtExpiry(jwt: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+const byContext = new WeakMap<KubeConfigContext, Credentials>();
+
+/**
+ * The credentials of a context, created on first use and shared by
+ * everything that uses the same context object (a transport and
+ * `autoDetectClient`'s probe, say), so a token or exec plugin is fetched
+ * once and refreshed once.
+ *
+ * @param ctx The resolved context.
+ * @returns Its credentials.
+ */
+export function credentialsFor(ctx: KubeConfigContext): Credentials {
+  let c = byContext.get(ctx);
+  if (!c) {
+    c = new Credentials(ctx, ctx.source.credentials);
+    byContext.set(ctx, c);
+  }
+  return c;
 }

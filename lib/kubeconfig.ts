@@ -18,7 +18,6 @@ import {
   join,
   resolveAgainst,
 } from "./_path.ts";
-import { Credentials, type CredentialsOptions } from "./credentials.ts";
 import { maskUrl, showValue, typeName } from "./_redact.ts";
 import { type PemKind, pemProblem } from "./_pem.ts";
 import { headerValueProblem } from "./_header_value.ts";
@@ -480,12 +479,34 @@ export interface KubeConfigContextSource {
 }
 
 /**
- * One resolved context: its cluster, its user and its namespace, with the
- * credentials it yields (cached and refreshed as needed).
+ * How a context's credentials are produced and cached (read by the auth
+ * layer, lib/credentials.ts; the config only carries them).
+ */
+export interface CredentialsOptions {
+  /** The clock, in milliseconds since the epoch. @default {Date.now} */
+  now?: () => number;
+  /** How long a `tokenFile`'s content is reused before re-reading (client-go's figure). @default {60000} */
+  tokenFileCacheMs?: number;
+  /** How long before an exec credential's `expirationTimestamp` it is replaced. @default {10000} */
+  execExpiryMarginMs?: number;
+  /** Whether stdin is a terminal, for exec plugins' `interactiveMode`. @default {Deno.stdin.isTerminal()} */
+  isTerminal?: () => boolean;
+  /**
+   * Where an exec plugin's stderr goes. As with client-go it is shown on
+   * this process's stderr and never put into an error, since plugins may
+   * print secrets there; `"discard"` drops it, and a function receives it
+   * (an explicit opt-in to handle it yourself).
+   * @default {"inherit"}
+   */
+  execStderr?: "inherit" | "discard" | ((text: string) => void);
+}
+
+/**
+ * One resolved context: its cluster, its user and its namespace. It holds
+ * data; credentials are produced by the auth layer
+ * (`credentialsFor(context)` in lib/credentials.ts), which the transports use.
  */
 export class KubeConfigContext {
-  #credentials: Credentials | undefined;
-
   /**
    * A resolved context: the context with the cluster and user it names.
    *
@@ -504,12 +525,6 @@ export class KubeConfigContext {
   /** The context's namespace, or `null` when it sets none. */
   get defaultNamespace(): string | null {
     return this.context.namespace ?? null;
-  }
-
-  /** The credential source for this context (created on first use). */
-  get credentials(): Credentials {
-    this.#credentials ??= new Credentials(this, this.source.credentials);
-    return this.#credentials;
   }
 
   /**
@@ -553,7 +568,7 @@ export class KubeConfigContext {
    * @throws {KubeConfigError} When only one half is given, a file is missing, or the data is not PEM.
    */
   async getClientTls(): Promise<{ userKey: string; userCert: string } | null> {
-    const state = await this.credentials.get();
+    const state = await (await authFor(this)).get();
     return state.clientCert
       ? { userCert: state.clientCert.cert, userKey: state.clientCert.key }
       : null;
@@ -567,7 +582,7 @@ export class KubeConfigContext {
    * @throws {KubeConfigError} When the credential cannot be obtained.
    */
   async getAuthHeader(): Promise<string | null> {
-    return (await this.credentials.get()).authorization ?? null;
+    return (await (await authFor(this)).get()).authorization ?? null;
   }
 
   /**
@@ -1150,4 +1165,16 @@ function resolvePaths(data: RawKubeConfig, dir: string): void {
       user.exec.command = resolveAgainst(dir, user.exec.command);
     }
   }
+}
+
+/**
+ * The auth layer's credentials for a context, for the two v0.7.3 methods
+ * above: loaded lazily, so the config layer has no static import of the
+ * layer above it.
+ */
+async function authFor(
+  ctx: KubeConfigContext,
+): Promise<{ get(): Promise<import("./credentials.ts").AuthState> }> {
+  const { credentialsFor } = await import("./credentials.ts");
+  return credentialsFor(ctx);
 }

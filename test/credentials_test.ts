@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   CredentialError,
+  credentialsFor,
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
@@ -108,7 +109,7 @@ Deno.test({
       const config = await KubeConfig.readFromPath(file);
       const ctx = config.fetchContext();
       const states = await Promise.all(
-        Array.from({ length: 8 }, () => ctx.credentials.get()),
+        Array.from({ length: 8 }, () => credentialsFor(ctx).get()),
       );
       assert.ok(states.every((s) => s === states[0]));
       assert.equal(await runs(dir), 1);

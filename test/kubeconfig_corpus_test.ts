@@ -19,6 +19,7 @@
 import assert from "node:assert/strict";
 import {
   CredentialError,
+  credentialsFor,
   KubeConfig,
   type KubeConfigContext,
   KubeConfigError,
@@ -1276,7 +1277,7 @@ async function exercise(
     try {
       const ctx = config.fetchContext(name);
       const tls = await ctx.getServerTls();
-      await ctx.credentials.get();
+      await credentialsFor(ctx).get();
       new KubeConfigRestClient(ctx, null, {
         caCerts: tls ? [tls.serverCert] : [],
         retry: false,

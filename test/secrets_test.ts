@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import {
   autoDetectClient,
   CredentialError,
+  credentialsFor,
   JsonLinesDecoder,
   KubeConfig,
   KubeConfigError,
@@ -368,8 +369,8 @@ Deno.test("a hung exec plugin is killed when every caller gives up", async () =>
       execStderr: "discard",
     });
     const started = performance.now();
-    const a = ctx.credentials.get(AbortSignal.timeout(300));
-    const b = ctx.credentials.get(AbortSignal.timeout(400));
+    const a = credentialsFor(ctx).get(AbortSignal.timeout(300));
+    const b = credentialsFor(ctx).get(AbortSignal.timeout(400));
     const [ea, eb] = await Promise.all([thrown(() => a), thrown(() => b)]);
     const elapsed = performance.now() - started;
     for (const err of [ea, eb]) {

@@ -20,7 +20,11 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
-import type { AuthState, CredentialsOptions } from "../lib/credentials.ts";
+import {
+  type AuthState,
+  credentialsFor,
+  type CredentialsOptions,
+} from "../lib/credentials.ts";
 import {
   apiErrorFromResponse,
   KubeConfigError,
@@ -377,7 +381,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
   ): Promise<KubeConfigRestClient> {
     const ctx = config.fetchContext(contextName, options.credentials);
     const serverTls = await ctx.getServerTls();
-    await ctx.credentials.get();
+    await credentialsFor(ctx).get();
     return new this(ctx, null, {
       ...options,
       caCerts: [
@@ -449,7 +453,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     let refreshed = false;
 
     for (;;) {
-      const auth = await this.#ctx.credentials.get();
+      const auth = await credentialsFor(this.#ctx).get();
       const headers = this.#staticHeaders.slice();
       if (accept) headers.push(["accept", accept]);
       if (contentType) headers.push(["content-type", contentType]);
@@ -497,7 +501,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
 
       if (
         resp.status === 401 && replayable && !refreshed &&
-        this.#ctx.credentials.invalidate(auth)
+        credentialsFor(this.#ctx).invalidate(auth)
       ) {
         // Dynamic credentials (exec plugin, token file) may have rotated: refresh once.
         refreshed = true;
@@ -567,7 +571,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     let refreshed = false;
     for (;;) {
       opts.abortSignal?.throwIfAborted();
-      const auth = await this.#ctx.credentials.get();
+      const auth = await credentialsFor(this.#ctx).get();
       const conn = await this.#dialTunnel(auth, request);
       const onAbort = () => conn.close();
       opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
@@ -615,7 +619,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
         if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
         if (
           err instanceof KubernetesApiError && err.isUnauthorized() &&
-          !refreshed && this.#ctx.credentials.invalidate(auth)
+          !refreshed && credentialsFor(this.#ctx).invalidate(auth)
         ) {
           refreshed = true;
           continue;

@@ -7,16 +7,14 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
-import { KubeConfig } from "./kubeconfig.ts";
-import { join } from "./_path.ts";
-import { maskUrl } from "./_redact.ts";
-import {
-  InClusterRestClient,
-  SERVICE_ACCOUNT_DIR,
-} from "../transports/in_cluster.ts";
-import { KubeConfigRestClient, VERBOSE_ENV } from "../transports/kubeconfig.ts";
-import { KubectlRawRestClient } from "../transports/kubectl_raw.ts";
+import type { RestClient } from "../lib/contract.ts";
+import { KubeConfig } from "../lib/kubeconfig.ts";
+import { join } from "../lib/_path.ts";
+import { maskUrl } from "../lib/_redact.ts";
+import { credentialsFor } from "../lib/credentials.ts";
+import { InClusterRestClient, SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
+import { KubeConfigRestClient, VERBOSE_ENV } from "./kubeconfig.ts";
+import { KubectlRawRestClient } from "./kubectl_raw.ts";
 
 /** The sources `autoDetectClient` can try. */
 export type AutoDetectSource =
@@ -377,7 +375,7 @@ async function tryKubeConfig(timeout: number): ReturnType<Probe> {
   const deadline = AbortSignal.timeout(timeout);
   const serverTls = await ctx.getServerTls();
   try {
-    await ctx.credentials.get(deadline);
+    await credentialsFor(ctx).get(deadline);
   } catch (err) {
     if (deadline.aborted && err === deadline.reason) {
       return new Unusable(

@@ -7,10 +7,10 @@
  * {@link KubernetesApiError} that carries the Kubernetes `Status`.
  *
  * @example Handling a missing object
- * ```ts ignore
+ * ```ts
  * import { KubernetesApiError, type RestClient } from "@denokube/transport";
  *
- * async function podExists(client: RestClient, ns: string, name: string) {
+ * async function podExists(client: RestClient, ns: string, name: string): Promise<boolean> {
  *   try {
  *     await client.performRequest({
  *       method: "GET",

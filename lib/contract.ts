@@ -96,12 +96,16 @@ export interface KubernetesTunnel {
  * Every non-2xx answer rejects with a `KubernetesApiError`.
  *
  * @example Reading one object
- * ```ts ignore
- * const pod = await client.performRequest({
- *   method: "GET",
- *   path: "/api/v1/namespaces/default/pods/web-0",
- *   expectJson: true,
- * });
+ * ```ts
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function readPod(client: RestClient): Promise<unknown> {
+ *   return await client.performRequest({
+ *     method: "GET",
+ *     path: "/api/v1/namespaces/default/pods/web-0",
+ *     expectJson: true,
+ *   });
+ * }
  * ```
  */
 export interface RestClient {

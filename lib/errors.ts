@@ -130,11 +130,16 @@ export function httpCodeForReason(reason: string): number | undefined {
  * `catch` blocks keep working.
  *
  * @example Tolerating a missing object
- * ```ts ignore
- * try {
- *   await client.performRequest({ method: "DELETE", path, expectJson: true });
- * } catch (err) {
- *   if (!(err instanceof KubernetesApiError && err.isNotFound())) throw err;
+ * ```ts
+ * import { KubernetesApiError } from "@denokube/transport/errors";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function deleteIfThere(client: RestClient, path: string): Promise<void> {
+ *   try {
+ *     await client.performRequest({ method: "DELETE", path, expectJson: true });
+ *   } catch (err) {
+ *     if (!(err instanceof KubernetesApiError && err.isNotFound())) throw err;
+ *   }
  * }
  * ```
  */
@@ -431,7 +436,10 @@ export interface KubeConfigLocation {
  * The message names the file and the field, never a secret's value.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { KubeConfigError } from "@denokube/transport/errors";
+ * import { KubeConfig } from "@denokube/transport/kubeconfig";
+ *
  * try {
  *   await KubeConfig.readFromPath("./kubeconfig.yaml");
  * } catch (err) {

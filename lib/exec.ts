@@ -87,12 +87,23 @@ export function exitCodeOf(status: Status): number {
  * @throws {KubernetesApiError} When the server refuses (404 pod, 403, 400 no node).
  *
  * @example
- * ```ts ignore
- * const session = await openExec(client, { namespace: "default", pod: "web-0", command: ["cat"], stdin: true });
- * const w = session.stdin!.getWriter();
- * await w.write(new TextEncoder().encode("hi\n"));
- * await w.close();
- * console.log(await new Response(session.stdout).text(), (await session.status).exitCode);
+ * ```ts
+ * import { openExec } from "@denokube/transport/exec";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function upperCase(client: RestClient): Promise<string> {
+ *   const session = await openExec(client, {
+ *     namespace: "default",
+ *     pod: "web-0",
+ *     command: ["sh", "-c", "read line; echo $line | tr a-z A-Z"],
+ *     stdin: true,
+ *   });
+ *   const w = session.stdin!.getWriter();
+ *   await w.write(new TextEncoder().encode("hi\n"));
+ *   const out = await new Response(session.stdout).text();
+ *   await session.stop();
+ *   return out;
+ * }
  * ```
  */
 export function openExec(

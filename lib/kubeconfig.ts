@@ -168,7 +168,9 @@ export interface KubeConfigOrigins {
  * already been resolved against the file that defined them.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { KubeConfig } from "@denokube/transport/kubeconfig";
+ *
  * const config = await KubeConfig.getDefaultConfig();
  * const ctx = config.fetchContext();
  * console.log(ctx.cluster.server, ctx.defaultNamespace);

@@ -49,9 +49,14 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
  * @returns The lister and watcher.
  *
  * @example
- * ```ts ignore
- * const { lister, watcher } = listWatch(client, "/api/v1/namespaces/default/configmaps");
- * const reflector = new Reflector(lister, watcher);
+ * ```ts
+ * import { listWatch, Reflector } from "@denokube/transport";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * function configMaps(client: RestClient) {
+ *   const { lister, watcher } = listWatch(client, "/api/v1/namespaces/default/configmaps");
+ *   return new Reflector(lister, watcher);
+ * }
  * ```
  */
 export function listWatch<T = JSONObject, S = JSONObject>(

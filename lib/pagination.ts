@@ -22,11 +22,23 @@ export interface ListPage<T, U extends { continue?: string | null }> {
  * @throws Whatever `pageFunc` throws; a `KubernetesApiError` with `isGone()` means the token expired and the list must start over.
  *
  * @example
- * ```ts ignore
- * for await (const page of readAllPages((token) =>
- *   coreApi.getPodListForAllNamespaces({ limit: 100, continue: token })
- * )) {
- *   console.log(page.items.length);
+ * ```ts
+ * import { readAllPages } from "@denokube/transport/pagination";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function countPods(client: RestClient): Promise<number> {
+ *   let n = 0;
+ *   for await (
+ *     const page of readAllPages(async (token) =>
+ *       await client.performRequest({
+ *         method: "GET",
+ *         path: "/api/v1/pods",
+ *         querystring: new URLSearchParams({ limit: "100", ...(token ? { continue: token } : {}) }),
+ *         expectJson: true,
+ *       }) as { items: unknown[]; metadata: { continue?: string } }
+ *     )
+ *   ) n += page.items.length;
+ *   return n;
  * }
  * ```
  */
@@ -52,11 +64,23 @@ export async function* readAllPages<
  * @throws Whatever `pageFunc` throws.
  *
  * @example
- * ```ts ignore
- * for await (const pod of readAllItems((token) =>
- *   coreApi.namespace("default").getPodList({ limit: 100, continue: token })
- * )) {
- *   console.log(pod.metadata?.name);
+ * ```ts
+ * import { readAllItems } from "@denokube/transport/pagination";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function podNames(client: RestClient): Promise<string[]> {
+ *   const names: string[] = [];
+ *   for await (
+ *     const pod of readAllItems(async (token) =>
+ *       await client.performRequest({
+ *         method: "GET",
+ *         path: "/api/v1/namespaces/default/pods",
+ *         querystring: new URLSearchParams({ limit: "100", ...(token ? { continue: token } : {}) }),
+ *         expectJson: true,
+ *       }) as { items: { metadata?: { name?: string } }[]; metadata: { continue?: string } }
+ *     )
+ *   ) names.push(pod.metadata?.name ?? "");
+ *   return names;
  * }
  * ```
  */

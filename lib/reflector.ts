@@ -138,31 +138,31 @@ export interface ReflectorStore<T> {
 /** The default store: a Map. */
 export class MapStore<T> implements ReflectorStore<T> {
   #map = new Map<string, T>();
-  /** @inheritdoc */
+  /** The object stored under `key`, if any. */
   get(key: string): T | undefined {
     return this.#map.get(key);
   }
-  /** @inheritdoc */
+  /** Stores a new object. */
   add(key: string, obj: T): void {
     this.#map.set(key, obj);
   }
-  /** @inheritdoc */
+  /** Replaces a stored object. */
   update(key: string, obj: T): void {
     this.#map.set(key, obj);
   }
-  /** @inheritdoc */
+  /** Forgets an object. */
   delete(key: string): void {
     this.#map.delete(key);
   }
-  /** @inheritdoc */
+  /** Replaces the whole content at once (after a list). */
   replace(entries: Map<string, T>): void {
     this.#map = new Map(entries);
   }
-  /** @inheritdoc */
+  /** Every stored object. */
   values(): Iterable<T> {
     return this.#map.values();
   }
-  /** @inheritdoc */
+  /** How many objects are stored. */
   get size(): number {
     return this.#map.size;
   }
@@ -301,15 +301,18 @@ class ObserverQueue<T, S> {
  * Keeps an exact cache of a collection with list+watch.
  *
  * @example
- * ```ts ignore
- * const reflector = new Reflector(
- *   (opts) => coreApi.namespace("default").getConfigMapList(opts),
- *   (opts) => coreApi.namespace("default").watchConfigMapList(opts),
- * );
- * const ctl = new AbortController();
- * reflector.run(ctl.signal);
- * for await (const evt of reflector.observeAll()) {
- *   if (evt.type === "SYNCED") console.log([...reflector.listCached()].length, "objects");
+ * ```ts
+ * import { listWatch, Reflector } from "@denokube/transport";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function watchConfigMaps(client: RestClient, signal: AbortSignal): Promise<void> {
+ *   const { lister, watcher } = listWatch(client, "/api/v1/namespaces/default/configmaps");
+ *   const reflector = new Reflector(lister, watcher);
+ *   const running = reflector.run(signal);
+ *   for await (const evt of reflector.observeAll()) {
+ *     if (evt.type === "SYNCED") console.log([...reflector.listCached()].length, "objects");
+ *   }
+ *   await running;
  * }
  * ```
  */
@@ -336,6 +339,8 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   #state: ReflectorState = { kind: "Empty" };
 
   /**
+   * Builds the reflector; nothing runs until {@link Reflector.run}.
+   *
    * @param lister Lists the collection (one page per call).
    * @param watcher Watches the collection, as a stream of watch events.
    * @param options Paging, selectors, timeouts, backoff, clock, store, observer buffer.
@@ -386,12 +391,20 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     return this.#store.get(`${namespace ?? ""}/${name}`);
   }
 
-  /** @returns Every cached object. */
+  /**
+   * Every cached object.
+   *
+   * @returns The objects, in no particular order.
+   */
   listCached(): Iterable<T & KindIdsReq> {
     return this.#store.values();
   }
 
-  /** @returns Whether the cache is a complete picture right now. */
+  /**
+   * Whether the cache is a complete picture right now.
+   *
+   * @returns True between a SYNCED and the next DESYNCED.
+   */
   isSynced(): boolean {
     return this.#syncedVersion !== undefined;
   }

@@ -123,6 +123,8 @@ export class JsonParsingTransformer
 export class WatchEventTransformer<T, U>
   extends TransformStream<JSONValue, WatchEvent<T, U>> {
   /**
+   * Builds the transformer with the validators for objects and ERROR statuses.
+   *
    * @param objValidator Turns a raw object into `T` (throws when invalid).
    * @param errValidator Turns an ERROR event's Status into `U`.
    */

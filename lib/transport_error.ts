@@ -68,12 +68,18 @@ const retriable: ReadonlySet<TransportFailure> = new Set([
  * The predicates say whether sending the same request again may work.
  *
  * @example Retrying a request that never reached the server
- * ```ts ignore
- * try {
- *   return await client.performRequest({ method: "GET", path, expectJson: true });
- * } catch (err) {
- *   if (err instanceof TransportError && err.isRetriable()) return await retryLater();
- *   throw err;
+ * ```ts
+ * import { TransportError } from "@denokube/transport/errors";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function getWithOneRetry(client: RestClient, path: string): Promise<unknown> {
+ *   try {
+ *     return await client.performRequest({ method: "GET", path, expectJson: true });
+ *   } catch (err) {
+ *     if (!(err instanceof TransportError && err.isRetriable())) throw err;
+ *     await new Promise((r) => setTimeout(r, 1000));
+ *     return await client.performRequest({ method: "GET", path, expectJson: true });
+ *   }
  * }
  * ```
  */

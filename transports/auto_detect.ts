@@ -106,9 +106,12 @@ type Probe = () => Promise<(RestClient & { close?(): void }) | Unusable>;
  * @throws {AutoDetectError} Listing every source with its reason and fix.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { autoDetectClient } from "@denokube/transport/auto-detect";
+ *
  * const client = await autoDetectClient();
  * const nodes = await client.performRequest({ method: "GET", path: "/api/v1/nodes", expectJson: true });
+ * console.log(nodes);
  * ```
  */
 export async function autoDetectClient(

@@ -34,7 +34,9 @@ export interface InClusterOptions extends KubeConfigRestClientOptions {
  * A {@link KubeConfigRestClient} authenticated as the pod's service account.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { InClusterRestClient } from "@denokube/transport/transports/in-cluster";
+ *
  * using client = await InClusterRestClient.create();
  * console.log(client.defaultNamespace); // the pod's namespace
  * ```

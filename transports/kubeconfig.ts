@@ -120,13 +120,16 @@ const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
  * basic auth, exec plugins, legacy auth-provider tokens and impersonation.
  *
  * @example Using the current kubeconfig context
- * ```ts ignore
+ * ```ts
+ * import { KubeConfigRestClient } from "@denokube/transport/transports/kubeconfig";
+ *
  * using client = await KubeConfigRestClient.readKubeConfig();
  * const nsList = await client.performRequest({
  *   method: "GET",
  *   path: "/api/v1/namespaces",
  *   expectJson: true,
  * });
+ * console.log(nsList);
  * ```
  */
 export class KubeConfigRestClient implements RestClient, Disposable {

@@ -76,9 +76,12 @@ function diesWithUs(argv: string[]): string[] {
  * status and last stderr lines.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { KubectlProxyRestClient } from "@denokube/transport/transports/kubectl-proxy";
+ *
  * await using client = await KubectlProxyRestClient.start({ contextName: "prod" });
  * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
+ * console.log(ns);
  * ```
  */
 export class KubectlProxyRestClient implements RestClient, AsyncDisposable {

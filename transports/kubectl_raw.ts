@@ -57,9 +57,12 @@ export interface KubectlRawRestClientOptions {
  * awaited.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { KubectlRawRestClient } from "@denokube/transport/transports/kubectl-raw";
+ *
  * const client = await KubectlRawRestClient.create("my-context");
  * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
+ * console.log(ns);
  * ```
  */
 export class KubectlRawRestClient implements RestClient {

@@ -1,10 +1,17 @@
 /**
  * A Kubernetes transport library for Deno: authenticated requests to the
  * Kubernetes API through one {@link RestClient} contract that generated API
- * layers call for every request.
+ * layers call for every request, the clients that implement it, and what
+ * consumers build on it (watches and a Reflector, tunnels, objects of any
+ * kind, apply, waiting, logs, port-forward).
  *
  * Every non-2xx answer, on every transport, rejects with a
- * {@link KubernetesApiError} that carries the Kubernetes `Status`.
+ * {@link KubernetesApiError} that carries the Kubernetes `Status`; a request
+ * that got no answer rejects with a {@link TransportError}.
+ *
+ * This entry point exports what applications use. Lower-level pieces
+ * (credential plumbing, error builders, protocol constants) stay importable
+ * from their subpaths (`./credentials`, `./errors`, `./exec-credential`, …).
  *
  * @example Handling a missing object
  * ```ts
@@ -28,32 +35,239 @@
  * @module
  */
 
-export * from "./lib/contract.ts";
-export * from "./lib/errors.ts";
-export * from "./lib/pagination.ts";
-export * from "./lib/kubeconfig.ts";
-export * from "./lib/kubeconfig_contexts.ts";
-export * from "./lib/credentials.ts";
-export * from "./lib/exec_credential.ts";
-export * from "./lib/stream_transformers.ts";
-export * from "./transports/kubeconfig.ts";
-export * from "./transports/kubectl_raw.ts";
-export * from "./transports/kubectl_proxy.ts";
-export * from "./transports/in_cluster.ts";
-export * from "./transports/auto_detect.ts";
-export * from "./lib/backoff.ts";
-export * from "./lib/reflector.ts";
-export * from "./lib/list_watch.ts";
-export * from "./lib/exec.ts";
-export * from "./lib/port_forward.ts";
-export * from "./lib/port_forward_service.ts";
-export * from "./lib/tunnel_error.ts";
-export * from "./lib/kubernetes_object.ts";
-export * from "./lib/discovery.ts";
-export * from "./lib/rest_mapper.ts";
-export * from "./lib/dynamic_client.ts";
-export * from "./lib/manifest.ts";
-export * from "./lib/apply.ts";
-export * from "./lib/wait.ts";
-export * from "./lib/scale.ts";
-export * from "./lib/logs.ts";
+// The contract generated API layers call (kept as in kubernetes_client v0.7.3).
+export type {
+  ApiKind,
+  HttpMethods,
+  JSONArray,
+  JSONObject,
+  JSONPrimitive,
+  JSONValue,
+  KubernetesTunnel,
+  RequestOptions,
+  RestClient,
+  TunnelChannel,
+  TunnelChannelOptions,
+  WatchEvent,
+  WatchEventBookmark,
+  WatchEventError,
+  WatchEventObject,
+} from "./lib/contract.ts";
+export { type ListPage, readAllItems, readAllPages } from "./lib/pagination.ts";
+
+// Errors: one per layer.
+export {
+  CredentialError,
+  type FailedRequest,
+  KubeConfigError,
+  type KubeConfigLocation,
+  KubectlError,
+  KubernetesApiError,
+  type Status,
+  type StatusCause,
+  type StatusDetails,
+  StreamDecodeError,
+  TransportError,
+  type TransportErrorOptions,
+  type TransportFailure,
+  type TransportRequest,
+} from "./lib/errors.ts";
+
+// Configuration: kubeconfig files, contexts.
+export {
+  type ClusterConfig,
+  type ContextConfig,
+  type CredentialsOptions,
+  ExecAuthExtensionName,
+  KubeConfig,
+  KubeConfigContext,
+  type KubeConfigContextSource,
+  type KubeConfigOrigins,
+  mergeKubeConfigs,
+  type NamedExtension,
+  type RawKubeConfig,
+  type UserAuthProviderConfig,
+  type UserConfig,
+  type UserExecConfig,
+} from "./lib/kubeconfig.ts";
+export {
+  currentContext,
+  type KubeConfigFilesOptions,
+  type KubeContextInfo,
+  listContexts,
+  setContextNamespace,
+  useContext,
+} from "./lib/kubeconfig_contexts.ts";
+
+// Clients: the transports, and the one that picks among them.
+export {
+  KubeConfigRestClient,
+  type KubeConfigRestClientOptions,
+  type RetryOptions,
+} from "./transports/kubeconfig.ts";
+export {
+  KubectlRawRestClient,
+  type KubectlRawRestClientOptions,
+} from "./transports/kubectl_raw.ts";
+export {
+  type KubectlProxyOptions,
+  KubectlProxyRestClient,
+} from "./transports/kubectl_proxy.ts";
+export {
+  type InClusterOptions,
+  InClusterRestClient,
+} from "./transports/in_cluster.ts";
+export {
+  type AutoDetectAttempt,
+  autoDetectClient,
+  AutoDetectError,
+  type AutoDetectOptions,
+  type AutoDetectSource,
+} from "./transports/auto_detect.ts";
+
+// Watches: stream decoding, the Reflector, its backoff.
+export {
+  JsonLinesDecoder,
+  JsonParsingTransformer,
+  LineSplitter,
+  WatchEventTransformer,
+} from "./lib/stream_transformers.ts";
+export {
+  type ApiStatus,
+  type KindIds,
+  type KindIdsReq,
+  type ListOf,
+  type ListOpts,
+  MapStore,
+  Reflector,
+  type ReflectorClock,
+  type ReflectorEvent,
+  type ReflectorModifiedEvent,
+  type ReflectorObjectEvent,
+  type ReflectorOptions,
+  type ReflectorState,
+  type ReflectorStore,
+  type WatchEventSynced,
+  type WatchOpts,
+} from "./lib/reflector.ts";
+export { type ListWatch, listWatch } from "./lib/list_watch.ts";
+export {
+  type Backoff,
+  ExponentialBackoff,
+  type ExponentialBackoffOptions,
+} from "./lib/backoff.ts";
+
+// Tunnels: exec, attach, port-forward.
+export {
+  type AttachOptions,
+  execCommand,
+  type ExecOptions,
+  type ExecResult,
+  type ExecSession,
+  type ExecStatus,
+  exitCodeOf,
+  openAttach,
+  openExec,
+} from "./lib/exec.ts";
+export {
+  type PortForward,
+  portForward,
+  type PortForwardOptions,
+} from "./lib/port_forward.ts";
+export {
+  type DeploymentForwardOptions,
+  portForwardDeployment,
+  portForwardService,
+  type ServiceForwardOptions,
+  type WorkloadForwardOptions,
+  type WorkloadPortForward,
+} from "./lib/port_forward_service.ts";
+export {
+  TunnelError,
+  type TunnelErrorReason,
+  type TunnelTarget,
+} from "./lib/tunnel_error.ts";
+export {
+  type PodName,
+  streamLogs,
+  type StreamLogsOptions,
+} from "./lib/logs.ts";
+export {
+  LogError,
+  type LogErrorReason,
+  type LogTarget,
+} from "./lib/log_error.ts";
+
+// Objects of any kind: discovery, mapping, the dynamic client, manifests,
+// apply, waiting, scale.
+export {
+  type KubernetesObject,
+  type ObjectMeta,
+  type ObjectRef,
+  refOf,
+} from "./lib/kubernetes_object.ts";
+export {
+  type ApiGroup,
+  type ApiResource,
+  type ApiSubresource,
+  Discovery,
+  DiscoveryError,
+  type DiscoveryOptions,
+} from "./lib/discovery.ts";
+export {
+  resourcePath,
+  type ResourcePathOptions,
+  RestMapper,
+  type RestMapperOptions,
+  type RestMapping,
+  UnknownKindError,
+} from "./lib/rest_mapper.ts";
+export {
+  type ApplyObjectOptions,
+  type CollectionRef,
+  type DeleteOptions,
+  DynamicClient,
+  type DynamicClientOptions,
+  type ListOptions,
+  type ObjectList,
+  type PatchOptions,
+  type PatchType,
+  type WatchOptions,
+  type WriteOptions,
+} from "./lib/dynamic_client.ts";
+export {
+  ManifestError,
+  type ManifestSource,
+  manifestSource,
+  parseManifests,
+  type ParseManifestsOptions,
+  serializeManifests,
+  type SerializeManifestsOptions,
+} from "./lib/manifest.ts";
+export type { YamlLimits } from "./lib/_yaml.ts";
+export {
+  type AppliedObject,
+  apply,
+  ApplyError,
+  type ApplyOptions,
+  deleteApplied,
+  type DeleteAppliedOptions,
+  type DeletedObject,
+} from "./lib/apply.ts";
+export { waitFor, type WaitForOptions } from "./lib/wait.ts";
+export {
+  type WaitCondition,
+  WaitError,
+  type WaitFailure,
+} from "./lib/wait_error.ts";
+export {
+  crdEstablished,
+  deleted,
+  deploymentAvailable,
+  deploymentRolledOut,
+  hasCondition,
+  podReady,
+  podRunning,
+  podSucceeded,
+} from "./lib/conditions.ts";
+export { getScale, restart, type Scale, scale } from "./lib/scale.ts";

@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import {
   CredentialError,
-  credentialsFor,
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
 } from "../mod.ts";
+import { credentialsFor } from "../lib/credentials.ts";
 import { controlPlane } from "./harness.ts";
 import {
   kubeconfigFor,

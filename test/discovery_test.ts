@@ -12,7 +12,6 @@
 
 import assert from "node:assert/strict";
 import {
-  AGGREGATED_DISCOVERY_ACCEPT,
   Discovery,
   DiscoveryError,
   KubeConfigRestClient,
@@ -20,6 +19,7 @@ import {
   RestMapper,
   UnknownKindError,
 } from "../mod.ts";
+import { AGGREGATED_DISCOVERY_ACCEPT } from "../lib/discovery.ts";
 import { controlPlane } from "./harness.ts";
 
 const aggregatedType =

@@ -2,7 +2,8 @@
 // fetch and the harness's certificates: what users will see from every transport.
 
 import assert from "node:assert/strict";
-import { apiErrorFromResponse, type KubernetesApiError } from "../mod.ts";
+import type { KubernetesApiError } from "../mod.ts";
+import { apiErrorFromResponse } from "../lib/errors.ts";
 import { adminHeaders, adminHttpClient, compactEtcd } from "./control_plane.ts";
 import { controlPlane } from "./harness.ts";
 

@@ -19,12 +19,12 @@
 import assert from "node:assert/strict";
 import {
   CredentialError,
-  credentialsFor,
   KubeConfig,
   type KubeConfigContext,
   KubeConfigError,
   KubeConfigRestClient,
 } from "../mod.ts";
+import { credentialsFor } from "../lib/credentials.ts";
 
 const SECRET = "s3cr3t";
 /**

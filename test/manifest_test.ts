@@ -7,14 +7,14 @@
 
 import assert from "node:assert/strict";
 import {
-  applyOrder,
-  describeManifestSource,
   type KubernetesObject,
   ManifestError,
   manifestSource,
   parseManifests,
   serializeManifests,
 } from "../mod.ts";
+import { applyOrder } from "../lib/apply.ts";
+import { describeManifestSource } from "../lib/manifest.ts";
 
 const secret = "s3cr3t-value-never-quoted";
 

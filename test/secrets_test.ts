@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import {
   autoDetectClient,
   CredentialError,
-  credentialsFor,
   JsonLinesDecoder,
   KubeConfig,
   KubeConfigError,
@@ -21,6 +20,7 @@ import {
   KubernetesApiError,
   StreamDecodeError,
 } from "../mod.ts";
+import { credentialsFor } from "../lib/credentials.ts";
 import { withTempDir, writeScript } from "./_helpers.ts";
 
 /** Every marker starts with this, so a partial quote is caught too. */

@@ -7,12 +7,12 @@
 
 import assert from "node:assert/strict";
 import {
-  apiErrorFromBody,
   type JSONValue,
   type RequestOptions,
   type RestClient,
   waitFor,
 } from "../mod.ts";
+import { apiErrorFromBody } from "../lib/errors.ts";
 
 type Step =
   | { list: { rv: string; value?: string } }

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { delay } from "./_internal/delay.ts";
 import type {
   WatchEvent,
   WatchEventBookmark,
@@ -179,19 +180,7 @@ export interface ReflectorClock {
 /** The real clock. */
 export const realClock: ReflectorClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener("abort", onAbort, { once: true });
-    }),
+  sleep: (ms, signal) => delay(ms, signal),
 };
 
 /** Options for a {@link Reflector}. */

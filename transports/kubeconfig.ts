@@ -34,7 +34,9 @@ import {
 } from "../lib/errors.ts";
 import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
-import { withoutMessage } from "../lib/_redact.ts";
+import { withoutMessage } from "../lib/_internal/redact.ts";
+import { resolveLog } from "../lib/_internal/log.ts";
+import { abortable, delay } from "../lib/_internal/delay.ts";
 import {
   type ConnectForwarder,
   startConnectForwarder,
@@ -56,8 +58,7 @@ import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
 /** The package version, sent in `User-Agent`. */
 const VERSION = "0.8.0";
-/** The env var that turns on request logging when no `log` option is given. */
-export const VERBOSE_ENV = "KUBE_TRANSPORT_VERBOSE";
+export { VERBOSE_ENV } from "../lib/_internal/log.ts";
 
 /** When to retry a throttled request. */
 export interface RetryOptions {
@@ -189,12 +190,12 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#ownClient = httpClient;
     this.#caCerts = options.caCerts ?? [];
-    this.#log = resolveLogger(options.log);
+    this.#log = resolveLog(options.log, "[kubernetes] ");
     this.#retry = options.retry === false ? false : {
       maxRetries: options.retry?.maxRetries ?? 3,
       maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
     };
-    this.#sleep = options.sleep ?? abortableSleep;
+    this.#sleep = options.sleep ?? delay;
 
     const cluster = ctx.cluster;
     const where = { file: ctx.source.clusterFile };
@@ -945,51 +946,4 @@ function proxyFromUrl(raw: string): Deno.Proxy {
     url: url.toString().replace(/\/$/, ""),
     ...(basicAuth ? { basicAuth } : {}),
   };
-}
-
-function resolveLogger(
-  log: KubeConfigRestClientOptions["log"],
-): ((line: string) => void) | undefined {
-  if (typeof log === "function") return log;
-  if (log === true) return (line) => console.error(`[kubernetes] ${line}`);
-  if (log === false) return undefined;
-  const perm = Deno.permissions.querySync({
-    name: "env",
-    variable: VERBOSE_ENV,
-  });
-  if (
-    perm.state === "granted" &&
-    ["1", "true"].includes(Deno.env.get(VERBOSE_ENV) ?? "")
-  ) {
-    return (line) => console.error(`[kubernetes] ${line}`);
-  }
-  return undefined;
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -19,6 +19,7 @@ import type {
   RestClient,
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
+import { describeSpawnError } from "../lib/_internal/fs_error.ts";
 import { KubeConfig } from "../lib/kubeconfig.ts";
 import {
   KubeConfigRestClient,
@@ -171,11 +172,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
       if (ownedDir) {
         await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
       }
-      const why = err instanceof Deno.errors.NotFound
-        ? `${kubectl} is not installed or not on PATH`
-        : err instanceof Deno.errors.NotCapable
-        ? `no permission to run ${kubectl} (run with --allow-run=${kubectl})`
-        : String(err);
+      const why = describeSpawnError(err, kubectl);
       throw new KubectlError(
         `cannot start kubectl proxy: ${why}`,
         undefined,

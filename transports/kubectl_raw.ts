@@ -17,7 +17,9 @@ import type {
   RestClient,
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
-import { redactSecrets } from "../lib/_redact.ts";
+import { redactSecrets } from "../lib/_internal/redact.ts";
+import { describeSpawnError } from "../lib/_internal/fs_error.ts";
+import { resolveLog } from "../lib/_internal/log.ts";
 import {
   type ByteSource,
   byteSource,
@@ -42,7 +44,9 @@ export interface KubectlRawRestClientOptions {
   kubectl?: string;
   /**
    * Log each command and pass kubectl's stderr through: `true` for stderr,
-   * or a function. Otherwise stderr is only used to build errors.
+   * or a function. Otherwise stderr is only used to build errors. When
+   * unset, `KUBE_TRANSPORT_VERBOSE=1` turns it on (read only if env
+   * permission for it is already granted).
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
@@ -99,12 +103,7 @@ export class KubectlRawRestClient implements RestClient {
       }
       this.#globalArgs.push(`${flag}=${value}`);
     }
-    const log = options.log;
-    this.#log = typeof log === "function"
-      ? log
-      : log
-      ? (line) => console.error(`[kubectl] ${line}`)
-      : undefined;
+    this.#log = resolveLog(options.log, "[kubectl] ");
   }
 
   /**
@@ -241,12 +240,7 @@ export class KubectlRawRestClient implements RestClient {
         signal,
       }).spawn();
     } catch (err) {
-      const why = err instanceof Deno.errors.NotFound
-        ? `${this.#kubectl} is not installed or not on PATH`
-        : err instanceof Deno.errors.NotCapable ||
-            err instanceof Deno.errors.PermissionDenied
-        ? `no permission to run ${this.#kubectl} (run with --allow-run=${this.#kubectl})`
-        : String(err);
+      const why = describeSpawnError(err, this.#kubectl);
       throw new KubectlError(`cannot run kubectl: ${why}`, undefined, err);
     }
   }

@@ -15,7 +15,6 @@
  */
 
 import type {
-  JSONValue,
   KubernetesTunnel,
   RequestOptions,
   RestClient,
@@ -35,6 +34,11 @@ import {
 import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
 import { withoutMessage } from "../lib/_internal/redact.ts";
+import {
+  decodeJson,
+  RequestBase,
+  type RequestTarget,
+} from "./_request_base.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
 import { abortable, delay } from "../lib/_internal/delay.ts";
 import {
@@ -59,6 +63,7 @@ import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 /** The package version, sent in `User-Agent`. */
 const VERSION = "0.8.0";
 export { VERBOSE_ENV } from "../lib/_internal/log.ts";
+export { RequestBase, type RequestTarget } from "./_request_base.ts";
 
 /** When to retry a throttled request. */
 export interface RetryOptions {
@@ -133,7 +138,8 @@ const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
  * console.log(nsList);
  * ```
  */
-export class KubeConfigRestClient implements RestClient, Disposable {
+export class KubeConfigRestClient extends RequestBase
+  implements RestClient, Disposable {
   /** The namespace the context selects, or `default`. */
   defaultNamespace?: string;
 
@@ -186,6 +192,7 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     httpClient: Deno.HttpClient | null = null,
     options: KubeConfigRestClientOptions = {},
   ) {
+    super();
     this.#ctx = ctx;
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#ownClient = httpClient;
@@ -400,31 +407,19 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     return this.#base;
   }
 
-  /** Sends one request; see {@link RestClient.performRequest}. */
-  performRequest(
-    opts: RequestOptions & { expectTunnel: string[] },
-  ): Promise<KubernetesTunnel>;
-  /** Streams one JSON value per line. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true; expectJson: true },
-  ): Promise<ReadableStream<JSONValue>>;
-  /** Streams the raw body. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true },
-  ): Promise<ReadableStream<Uint8Array>>;
-  /** Parses the body as JSON. */
-  performRequest(
-    opts: RequestOptions & { expectJson: true },
-  ): Promise<JSONValue>;
-  /** Returns the body as bytes. */
-  performRequest(opts: RequestOptions): Promise<Uint8Array>;
-  async performRequest(opts: RequestOptions): Promise<unknown> {
-    const method = opts.method;
-    let path = opts.path || "/";
-    if (opts.querystring && opts.querystring.size !== 0) {
-      path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
-    }
-    const request = { method, path };
+  /**
+   * Sends one request (see {@link RestClient.performRequest}): retries,
+   * credential refresh, tunnels.
+   *
+   * @param opts The request.
+   * @param request Its method and path.
+   * @returns What the overload for `opts` promises.
+   */
+  protected override async sendRequest(
+    opts: RequestOptions,
+    request: RequestTarget,
+  ): Promise<unknown> {
+    const { method, path } = request;
     if (this.#closed) {
       throw new TransportError(
         `${method} ${path}: this KubeConfigRestClient is closed`,
@@ -824,18 +819,14 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
     const bytes = await readAllOrAbort(resp, opts.abortSignal, fail);
     if (opts.expectJson) {
-      const text = new TextDecoder().decode(bytes);
-      try {
-        return JSON.parse(text);
-      } catch (err) {
+      return decodeJson(bytes, (err, chars) =>
         // The parser's message quotes the body, which may hold a Secret: keep only its class.
-        throw new TransportError(
+        new TransportError(
           `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
             resp.headers.get("content-type") ?? "none"
-          }, ${text.length} chars)`,
+          }, ${chars} chars)`,
           { request, kind: "bad-response", cause: withoutMessage(err) },
-        );
-      }
+        ));
     }
     return bytes;
   }

@@ -34,6 +34,9 @@ import {
 import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
 import { withoutMessage } from "../lib/_internal/redact.ts";
+import { networkError } from "./fetch/_network_error.ts";
+import { warnCaIsAdded } from "./fetch/_trust_warning.ts";
+import { proxyFromUrl } from "./fetch/_proxy.ts";
 import {
   decodeJson,
   RequestBase,
@@ -836,105 +839,18 @@ export class KubeConfigRestClient extends RequestBase
     request: { method: string; path: string },
     signal?: AbortSignal,
   ): unknown {
-    // An abort rejects with the signal's own reason (a TimeoutError for
-    // AbortSignal.timeout, or whatever the caller passed), as fetch does.
-    if (signal?.aborted) return signal.reason;
-    if (err instanceof TransportError) return err;
-    if (this.#closed) {
-      // close() tore down the forwarder (or client) under this request.
-      return new TransportError(
-        `${request.method} ${request.path}: this KubeConfigRestClient was closed during the request`,
-        { request, kind: "closed", cause: err },
-      );
-    }
-    // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
-    const parts: string[] = [];
-    for (
-      let e: unknown = err;
-      e !== undefined && parts.length < 4;
-      e = (e as Error).cause
-    ) {
-      parts.push(e instanceof Error ? e.message : String(e));
-      if (!(e instanceof Error)) break;
-    }
-    const text = parts.join(": ");
-    let hint = "";
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === "string" && untrustedCodes.has(code)) {
-      hint =
-        " (the server's certificate does not chain to the configured certificate-authority, the only CA trusted)";
-    }
-    if (
-      this.#insecureHost &&
-      /certificate|UnknownIssuer|InvalidCertificate/i.test(text)
-    ) {
-      hint =
-        ` (the kubeconfig asks to skip TLS verification: run Deno with --unsafely-ignore-certificate-errors=${this.#insecureHost})`;
-    }
-    return new TransportError(
-      `${request.method} ${request.path}: request to ${this.#base} failed: ${text}${hint}`,
-      {
-        request,
-        cause: err,
-        // node:tls says what failed in `code`; its messages vary.
-        ...(typeof code === "string" && /CERT|^ERR_(TLS|SSL)_/.test(code)
-          ? { kind: "tls" as const }
-          : {}),
-      },
-    );
+    return networkError(err, request, {
+      signal,
+      closed: this.#closed,
+      insecureHost: this.#insecureHost,
+      base: this.#base,
+    });
   }
 }
-
-/** node:tls's codes for a chain that does not lead to a trusted CA. */
-const untrustedCodes = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_UNTRUSTED",
-]);
 
 /** The strict forwarder's socket could not be created. */
 class StartFailure extends Error {
   constructor(cause: unknown) {
     super("cannot start the forwarder", { cause });
   }
-}
-
-let caWarned = false;
-
-/**
- * Says once per process where trust stays wider than kubectl's: requests
- * that go through Deno's own TLS (for `why`), which adds `caCerts` to the
- * root store instead of replacing it and shows no peer certificate to check.
- */
-function warnCaIsAdded(why: string): void {
-  if (caWarned) return;
-  caWarned = true;
-  console.warn(
-    `Warning: with ${why}, requests use Deno's TLS, which trusts the kubeconfig's certificate-authority in addition to its root store (Mozilla's roots, or the system's with DENO_TLS_CA_STORE, plus DENO_CERT / --cert), not instead of it: a certificate for the API server's name from any of those CAs is accepted, where kubectl trusts only the configured CA (tunnels trust only the configured CA)`,
-  );
-}
-
-function proxyFromUrl(raw: string): Deno.Proxy {
-  const url = new URL(raw);
-  const basicAuth = url.username
-    ? {
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-    }
-    : undefined;
-  url.username = "";
-  url.password = "";
-  const transport = url.protocol === "https:"
-    ? "https"
-    : url.protocol.startsWith("socks5")
-    ? "socks5"
-    : "http";
-  return {
-    transport,
-    url: url.toString().replace(/\/$/, ""),
-    ...(basicAuth ? { basicAuth } : {}),
-  };
 }

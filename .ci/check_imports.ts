@@ -16,10 +16,11 @@ const LAYERS: [prefix: string, layer: number, name: string][] = [
   ["lib/transport_error.ts", 0, "errors"],
   ["lib/tunnel_error.ts", 0, "errors"],
   ["lib/_", 0, "internal helpers"],
-  ["lib/testing/", 4, "testing"],
-  ["lib/", 1, "library"],
-  ["transports/", 2, "transports"],
-  ["mod.ts", 3, "entry point"],
+  ["lib/config/", 1, "config"],
+  ["lib/testing/", 5, "testing"],
+  ["lib/", 2, "library"],
+  ["transports/", 3, "transports"],
+  ["mod.ts", 4, "entry point"],
 ];
 
 interface InfoModule {

@@ -10,12 +10,16 @@
 
 import { CredentialError } from "./errors.ts";
 import { runExecPlugin } from "./exec_credential.ts";
-import { encodeBase64 } from "./_base64.ts";
+import { encodeBase64 } from "./_internal/base64.ts";
+import { describeFsError } from "./_internal/fs_error.ts";
 import { headerValueProblem } from "./_header_value.ts";
-import type { CredentialsOptions, KubeConfigContext } from "./kubeconfig.ts";
+import type {
+  CredentialsOptions,
+  KubeConfigContext,
+} from "./config/context.ts";
 
 /** Knobs for credential caching (defined with the config it travels in). */
-export type { CredentialsOptions } from "./kubeconfig.ts";
+export type { CredentialsOptions } from "./config/context.ts";
 
 /** The credentials for one request. */
 export interface AuthState {
@@ -168,12 +172,7 @@ export class Credentials {
     try {
       text = await Deno.readTextFile(path);
     } catch (err) {
-      const why = err instanceof Deno.errors.NotFound
-        ? "no such file"
-        : err instanceof Deno.errors.NotCapable ||
-            err instanceof Deno.errors.PermissionDenied
-        ? `no read permission (run with --allow-read=${path})`
-        : String(err);
+      const why = describeFsError(err, path);
       throw new CredentialError(`cannot read ${path}: ${why}`, {
         ...where,
         cause: err,

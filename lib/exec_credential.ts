@@ -6,11 +6,12 @@
  */
 
 import { CredentialError } from "./errors.ts";
-import { showValue } from "./_redact.ts";
-import { encodeBase64 } from "./_base64.ts";
+import { showValue } from "./_internal/redact.ts";
+import { encodeBase64 } from "./_internal/base64.ts";
 import { headerValueProblem } from "./_header_value.ts";
 import { pemProblem } from "./_pem.ts";
-import { ExecAuthExtensionName, type KubeConfigContext } from "./kubeconfig.ts";
+import { ExecAuthExtensionName } from "./config/types.ts";
+import type { KubeConfigContext } from "./config/context.ts";
 
 /** What a plugin returns in `status`. Certificate and key are PEM text. */
 export interface ExecCredentialStatus {

@@ -23,9 +23,10 @@
  */
 
 import { KubeConfigError } from "./errors.ts";
-import { dirname, isAbsolute, join } from "./_path.ts";
-import { kubeConfigPaths } from "./_kubeconfig_paths.ts";
-import { MAX_KUBECONFIG_CHARS } from "./_kubeconfig_yaml.ts";
+import { dirname, isAbsolute, join } from "./_internal/path.ts";
+import { describeFsError } from "./_internal/fs_error.ts";
+import { kubeConfigPaths } from "./config/_paths.ts";
+import { MAX_KUBECONFIG_CHARS } from "./config/_parse_yaml.ts";
 import { dumpYamlDocuments, parseYamlDocument, YamlError } from "./_yaml.ts";
 
 /** One context, as the merged kubeconfig files define it. */
@@ -66,16 +67,11 @@ function absolute(path: string): string {
 }
 
 function fsProblem(err: unknown, path: string): string {
-  if (err instanceof Deno.errors.NotFound) return "no such file";
-  if (
-    err instanceof Deno.errors.NotCapable ||
-    err instanceof Deno.errors.PermissionDenied
-  ) {
-    return `no permission (run with --allow-read=${path} --allow-write=${
-      dirname(path)
-    })`;
-  }
-  return err instanceof Error ? err.name : String(err);
+  return describeFsError(
+    err,
+    path,
+    `permission (run with --allow-read=${path} --allow-write=${dirname(path)})`,
+  );
 }
 
 function parse(text: string, file: string): Doc {

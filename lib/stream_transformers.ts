@@ -8,7 +8,7 @@
 
 import type { JSONObject, JSONValue, WatchEvent } from "./contract.ts";
 import { StreamDecodeError } from "./errors.ts";
-import { withoutMessage } from "./_redact.ts";
+import { withoutMessage } from "./_internal/redact.ts";
 import { LineBuffer } from "./_line_buffer.ts";
 
 /**

@@ -27,6 +27,7 @@ import {
   type ObjectRef,
 } from "./kubernetes_object.ts";
 import { type WaitCondition, WaitError } from "./wait_error.ts";
+import { abortable } from "./_internal/delay.ts";
 
 export * from "./wait_error.ts";
 export * from "./conditions.ts";
@@ -179,27 +180,6 @@ export async function waitFor<T = KubernetesObject>(
     clearTimeout(timer);
     own.abort(); // ends a watch still open
   }
-}
-
-/**
- * `p`, or the signal's reason as soon as it aborts: a transport that is
- * slow to honour an abort does not hold the wait past its deadline.
- */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    p.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      p.catch(() => {});
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /** A dropped connection is retried after a second; anything else ends the wait. */

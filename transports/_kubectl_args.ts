@@ -3,6 +3,7 @@
 // positional after `--`, and paths are checked first, so nothing in a request
 // can become a flag.
 
+import { requestTarget } from "./_request_base.ts";
 import type { RequestOptions } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
 
@@ -23,11 +24,7 @@ const DNS_LABELISH = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** The request path with its query string merged in. */
 export function fullPath(opts: RequestOptions): string {
-  let path = opts.path || "/";
-  if (opts.querystring && opts.querystring.size !== 0) {
-    path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
-  }
-  return path;
+  return requestTarget(opts).path;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   type Status,
   type StatusCause,
 } from "../lib/errors.ts";
-import { redactSecrets } from "../lib/_redact.ts";
+import { redactSecrets } from "../lib/_internal/redact.ts";
 
 const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] ?(.*)$/;
 const ROUND_TRIP = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) (\d{3})\b/;

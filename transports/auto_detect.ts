@@ -9,11 +9,12 @@
 
 import type { RestClient } from "../lib/contract.ts";
 import { KubeConfig } from "../lib/kubeconfig.ts";
-import { join } from "../lib/_path.ts";
-import { maskUrl } from "../lib/_redact.ts";
+import { join } from "../lib/_internal/path.ts";
+import { maskUrl } from "../lib/_internal/redact.ts";
 import { credentialsFor } from "../lib/credentials.ts";
 import { InClusterRestClient, SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
-import { KubeConfigRestClient, VERBOSE_ENV } from "./kubeconfig.ts";
+import { KubeConfigRestClient } from "./kubeconfig.ts";
+import { resolveLog } from "../lib/_internal/log.ts";
 import { KubectlRawRestClient } from "./kubectl_raw.ts";
 
 /** The sources `autoDetectClient` can try. */
@@ -448,23 +449,4 @@ function errorText(err: unknown): string {
   return cause && !err.message.includes(cause)
     ? `${err.message}: ${cause}`
     : err.message;
-}
-
-function resolveLog(
-  log: AutoDetectOptions["log"],
-): ((line: string) => void) | undefined {
-  if (typeof log === "function") return log;
-  if (log === true) return (line) => console.error(line);
-  if (log === false) return undefined;
-  const perm = Deno.permissions.querySync({
-    name: "env",
-    variable: VERBOSE_ENV,
-  });
-  if (
-    perm.state === "granted" &&
-    ["1", "true"].includes(Deno.env.get(VERBOSE_ENV) ?? "")
-  ) {
-    return (line) => console.error(line);
-  }
-  return undefined;
 }

@@ -18,9 +18,7 @@ import {
   type KubeConfigRestClientOptions,
 } from "./kubeconfig.ts";
 
-/** The default mount of a pod's service-account files. */
-export const SERVICE_ACCOUNT_DIR =
-  "/var/run/secrets/kubernetes.io/serviceaccount";
+export { SERVICE_ACCOUNT_DIR } from "../lib/config/_in_cluster.ts";
 
 /** Options for {@link InClusterRestClient.create}. */
 export interface InClusterOptions extends KubeConfigRestClientOptions {

@@ -15,7 +15,6 @@
  */
 
 import type {
-  JSONValue,
   KubernetesTunnel,
   RequestOptions,
   RestClient,
@@ -34,7 +33,17 @@ import {
 } from "../lib/errors.ts";
 import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
-import { withoutMessage } from "../lib/_redact.ts";
+import { withoutMessage } from "../lib/_internal/redact.ts";
+import { networkError } from "./fetch/_network_error.ts";
+import { warnCaIsAdded } from "./fetch/_trust_warning.ts";
+import { proxyFromUrl } from "./fetch/_proxy.ts";
+import {
+  decodeJson,
+  RequestBase,
+  type RequestTarget,
+} from "./_request_base.ts";
+import { resolveLog } from "../lib/_internal/log.ts";
+import { abortable, delay } from "../lib/_internal/delay.ts";
 import {
   type ConnectForwarder,
   startConnectForwarder,
@@ -56,8 +65,8 @@ import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
 /** The package version, sent in `User-Agent`. */
 const VERSION = "0.8.0";
-/** The env var that turns on request logging when no `log` option is given. */
-export const VERBOSE_ENV = "KUBE_TRANSPORT_VERBOSE";
+export { VERBOSE_ENV } from "../lib/_internal/log.ts";
+export { RequestBase, type RequestTarget } from "./_request_base.ts";
 
 /** When to retry a throttled request. */
 export interface RetryOptions {
@@ -132,7 +141,8 @@ const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
  * console.log(nsList);
  * ```
  */
-export class KubeConfigRestClient implements RestClient, Disposable {
+export class KubeConfigRestClient extends RequestBase
+  implements RestClient, Disposable {
   /** The namespace the context selects, or `default`. */
   defaultNamespace?: string;
 
@@ -185,16 +195,17 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     httpClient: Deno.HttpClient | null = null,
     options: KubeConfigRestClientOptions = {},
   ) {
+    super();
     this.#ctx = ctx;
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#ownClient = httpClient;
     this.#caCerts = options.caCerts ?? [];
-    this.#log = resolveLogger(options.log);
+    this.#log = resolveLog(options.log, "[kubernetes] ");
     this.#retry = options.retry === false ? false : {
       maxRetries: options.retry?.maxRetries ?? 3,
       maxDelaySeconds: options.retry?.maxDelaySeconds ?? 30,
     };
-    this.#sleep = options.sleep ?? abortableSleep;
+    this.#sleep = options.sleep ?? delay;
 
     const cluster = ctx.cluster;
     const where = { file: ctx.source.clusterFile };
@@ -399,31 +410,19 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     return this.#base;
   }
 
-  /** Sends one request; see {@link RestClient.performRequest}. */
-  performRequest(
-    opts: RequestOptions & { expectTunnel: string[] },
-  ): Promise<KubernetesTunnel>;
-  /** Streams one JSON value per line. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true; expectJson: true },
-  ): Promise<ReadableStream<JSONValue>>;
-  /** Streams the raw body. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true },
-  ): Promise<ReadableStream<Uint8Array>>;
-  /** Parses the body as JSON. */
-  performRequest(
-    opts: RequestOptions & { expectJson: true },
-  ): Promise<JSONValue>;
-  /** Returns the body as bytes. */
-  performRequest(opts: RequestOptions): Promise<Uint8Array>;
-  async performRequest(opts: RequestOptions): Promise<unknown> {
-    const method = opts.method;
-    let path = opts.path || "/";
-    if (opts.querystring && opts.querystring.size !== 0) {
-      path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
-    }
-    const request = { method, path };
+  /**
+   * Sends one request (see {@link RestClient.performRequest}): retries,
+   * credential refresh, tunnels.
+   *
+   * @param opts The request.
+   * @param request Its method and path.
+   * @returns What the overload for `opts` promises.
+   */
+  protected override async sendRequest(
+    opts: RequestOptions,
+    request: RequestTarget,
+  ): Promise<unknown> {
+    const { method, path } = request;
     if (this.#closed) {
       throw new TransportError(
         `${method} ${path}: this KubeConfigRestClient is closed`,
@@ -823,18 +822,14 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     }
     const bytes = await readAllOrAbort(resp, opts.abortSignal, fail);
     if (opts.expectJson) {
-      const text = new TextDecoder().decode(bytes);
-      try {
-        return JSON.parse(text);
-      } catch (err) {
+      return decodeJson(bytes, (err, chars) =>
         // The parser's message quotes the body, which may hold a Secret: keep only its class.
-        throw new TransportError(
+        new TransportError(
           `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
             resp.headers.get("content-type") ?? "none"
-          }, ${text.length} chars)`,
+          }, ${chars} chars)`,
           { request, kind: "bad-response", cause: withoutMessage(err) },
-        );
-      }
+        ));
     }
     return bytes;
   }
@@ -844,152 +839,18 @@ export class KubeConfigRestClient implements RestClient, Disposable {
     request: { method: string; path: string },
     signal?: AbortSignal,
   ): unknown {
-    // An abort rejects with the signal's own reason (a TimeoutError for
-    // AbortSignal.timeout, or whatever the caller passed), as fetch does.
-    if (signal?.aborted) return signal.reason;
-    if (err instanceof TransportError) return err;
-    if (this.#closed) {
-      // close() tore down the forwarder (or client) under this request.
-      return new TransportError(
-        `${request.method} ${request.path}: this KubeConfigRestClient was closed during the request`,
-        { request, kind: "closed", cause: err },
-      );
-    }
-    // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
-    const parts: string[] = [];
-    for (
-      let e: unknown = err;
-      e !== undefined && parts.length < 4;
-      e = (e as Error).cause
-    ) {
-      parts.push(e instanceof Error ? e.message : String(e));
-      if (!(e instanceof Error)) break;
-    }
-    const text = parts.join(": ");
-    let hint = "";
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === "string" && untrustedCodes.has(code)) {
-      hint =
-        " (the server's certificate does not chain to the configured certificate-authority, the only CA trusted)";
-    }
-    if (
-      this.#insecureHost &&
-      /certificate|UnknownIssuer|InvalidCertificate/i.test(text)
-    ) {
-      hint =
-        ` (the kubeconfig asks to skip TLS verification: run Deno with --unsafely-ignore-certificate-errors=${this.#insecureHost})`;
-    }
-    return new TransportError(
-      `${request.method} ${request.path}: request to ${this.#base} failed: ${text}${hint}`,
-      {
-        request,
-        cause: err,
-        // node:tls says what failed in `code`; its messages vary.
-        ...(typeof code === "string" && /CERT|^ERR_(TLS|SSL)_/.test(code)
-          ? { kind: "tls" as const }
-          : {}),
-      },
-    );
+    return networkError(err, request, {
+      signal,
+      closed: this.#closed,
+      insecureHost: this.#insecureHost,
+      base: this.#base,
+    });
   }
 }
-
-/** node:tls's codes for a chain that does not lead to a trusted CA. */
-const untrustedCodes = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_UNTRUSTED",
-]);
 
 /** The strict forwarder's socket could not be created. */
 class StartFailure extends Error {
   constructor(cause: unknown) {
     super("cannot start the forwarder", { cause });
   }
-}
-
-let caWarned = false;
-
-/**
- * Says once per process where trust stays wider than kubectl's: requests
- * that go through Deno's own TLS (for `why`), which adds `caCerts` to the
- * root store instead of replacing it and shows no peer certificate to check.
- */
-function warnCaIsAdded(why: string): void {
-  if (caWarned) return;
-  caWarned = true;
-  console.warn(
-    `Warning: with ${why}, requests use Deno's TLS, which trusts the kubeconfig's certificate-authority in addition to its root store (Mozilla's roots, or the system's with DENO_TLS_CA_STORE, plus DENO_CERT / --cert), not instead of it: a certificate for the API server's name from any of those CAs is accepted, where kubectl trusts only the configured CA (tunnels trust only the configured CA)`,
-  );
-}
-
-function proxyFromUrl(raw: string): Deno.Proxy {
-  const url = new URL(raw);
-  const basicAuth = url.username
-    ? {
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-    }
-    : undefined;
-  url.username = "";
-  url.password = "";
-  const transport = url.protocol === "https:"
-    ? "https"
-    : url.protocol.startsWith("socks5")
-    ? "socks5"
-    : "http";
-  return {
-    transport,
-    url: url.toString().replace(/\/$/, ""),
-    ...(basicAuth ? { basicAuth } : {}),
-  };
-}
-
-function resolveLogger(
-  log: KubeConfigRestClientOptions["log"],
-): ((line: string) => void) | undefined {
-  if (typeof log === "function") return log;
-  if (log === true) return (line) => console.error(`[kubernetes] ${line}`);
-  if (log === false) return undefined;
-  const perm = Deno.permissions.querySync({
-    name: "env",
-    variable: VERBOSE_ENV,
-  });
-  if (
-    perm.state === "granted" &&
-    ["1", "true"].includes(Deno.env.get(VERBOSE_ENV) ?? "")
-  ) {
-    return (line) => console.error(`[kubernetes] ${line}`);
-  }
-  return undefined;
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -13,12 +13,12 @@
  */
 
 import type {
-  JSONValue,
   KubernetesTunnel,
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
+import { describeSpawnError } from "../lib/_internal/fs_error.ts";
 import { KubeConfig } from "../lib/kubeconfig.ts";
 import {
   KubeConfigRestClient,
@@ -28,6 +28,7 @@ import { KubectlRawRestClient } from "./kubectl_raw.ts";
 import { checkRequestTarget } from "../lib/_request_head.ts";
 import { TransportError } from "../lib/transport_error.ts";
 import { openWebSocket } from "./_websocket.ts";
+import { RequestBase, type RequestTarget } from "./_request_base.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
 /** Options for {@link KubectlProxyRestClient.start}. */
@@ -84,7 +85,8 @@ function diesWithUs(argv: string[]): string[] {
  * console.log(ns);
  * ```
  */
-export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
+export class KubectlProxyRestClient extends RequestBase
+  implements RestClient, AsyncDisposable {
   readonly #child: Deno.ChildProcess;
   readonly #http: KubeConfigRestClient;
   readonly #httpClient: Deno.HttpClient;
@@ -104,6 +106,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     stderr: string[],
     namespaceSource: KubectlRawRestClient,
   ) {
+    super();
     this.#child = child;
     this.#httpClient = httpClient;
     this.#http = http;
@@ -171,11 +174,7 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
       if (ownedDir) {
         await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
       }
-      const why = err instanceof Deno.errors.NotFound
-        ? `${kubectl} is not installed or not on PATH`
-        : err instanceof Deno.errors.NotCapable
-        ? `no permission to run ${kubectl} (run with --allow-run=${kubectl})`
-        : String(err);
+      const why = describeSpawnError(err, kubectl);
       throw new KubectlError(
         `cannot start kubectl proxy: ${why}`,
         undefined,
@@ -284,28 +283,20 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
     return !this.#exited && !this.#closed;
   }
 
-  /** Sends a request through the proxy; see {@link RestClient.performRequest}. */
-  performRequest(
-    opts: RequestOptions & { expectTunnel: string[] },
-  ): Promise<KubernetesTunnel>;
-  /** Streams one JSON value per line. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true; expectJson: true },
-  ): Promise<ReadableStream<JSONValue>>;
-  /** Streams the raw body. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true },
-  ): Promise<ReadableStream<Uint8Array>>;
-  /** Parses the body as JSON. */
-  performRequest(
-    opts: RequestOptions & { expectJson: true },
-  ): Promise<JSONValue>;
-  /** Returns the body as bytes. */
-  performRequest(opts: RequestOptions): Promise<Uint8Array>;
-  async performRequest(opts: RequestOptions): Promise<unknown> {
+  /**
+   * Sends a request through the proxy; see {@link RestClient.performRequest}.
+   *
+   * @param opts The request.
+   * @param request Its method and path.
+   * @returns What the overload for `opts` promises.
+   */
+  protected override async sendRequest(
+    opts: RequestOptions,
+    request: RequestTarget,
+  ): Promise<unknown> {
     this.#throwIfDead(opts);
     try {
-      if (opts.expectTunnel) return await this.#openTunnel(opts);
+      if (opts.expectTunnel) return await this.#openTunnel(opts, request);
       return await this.#http.performRequest(opts);
     } catch (err) {
       // A request that failed because the proxy died says so.
@@ -320,12 +311,11 @@ export class KubectlProxyRestClient implements RestClient, AsyncDisposable {
    * upgrades (port-forward; exec and attach are on its default
    * `--reject-paths` and answer 403).
    */
-  async #openTunnel(opts: RequestOptions): Promise<KubernetesTunnel> {
-    let path = opts.path || "/";
-    if (opts.querystring && opts.querystring.size !== 0) {
-      path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
-    }
-    const request = { method: opts.method, path };
+  async #openTunnel(
+    opts: RequestOptions,
+    request: RequestTarget,
+  ): Promise<KubernetesTunnel> {
+    const path = request.path;
     checkRequestTarget(request);
     opts.abortSignal?.throwIfAborted();
     let conn: Deno.Conn;

@@ -10,14 +10,11 @@
  * @module
  */
 
-import type {
-  JSONValue,
-  KubernetesTunnel,
-  RequestOptions,
-  RestClient,
-} from "../lib/contract.ts";
+import type { RequestOptions, RestClient } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors.ts";
-import { redactSecrets } from "../lib/_redact.ts";
+import { redactSecrets } from "../lib/_internal/redact.ts";
+import { describeSpawnError } from "../lib/_internal/fs_error.ts";
+import { resolveLog } from "../lib/_internal/log.ts";
 import {
   type ByteSource,
   byteSource,
@@ -26,7 +23,12 @@ import {
   pulledStream,
   type Step,
 } from "../lib/_line_buffer.ts";
-import { fullPath, planExec, planKubectl } from "./_kubectl_args.ts";
+import { planExec, planKubectl } from "./_kubectl_args.ts";
+import {
+  decodeJson,
+  RequestBase,
+  type RequestTarget,
+} from "./_request_base.ts";
 import {
   httpStatusIn,
   kubectlFailure,
@@ -42,7 +44,9 @@ export interface KubectlRawRestClientOptions {
   kubectl?: string;
   /**
    * Log each command and pass kubectl's stderr through: `true` for stderr,
-   * or a function. Otherwise stderr is only used to build errors.
+   * or a function. Otherwise stderr is only used to build errors. When
+   * unset, `KUBE_TRANSPORT_VERBOSE=1` turns it on (read only if env
+   * permission for it is already granted).
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
@@ -65,7 +69,7 @@ export interface KubectlRawRestClientOptions {
  * console.log(ns);
  * ```
  */
-export class KubectlRawRestClient implements RestClient {
+export class KubectlRawRestClient extends RequestBase implements RestClient {
   readonly #kubectl: string;
   readonly #globalArgs: string[];
   readonly #log: ((line: string) => void) | undefined;
@@ -83,6 +87,7 @@ export class KubectlRawRestClient implements RestClient {
     public readonly contextName?: string,
     options: KubectlRawRestClientOptions = {},
   ) {
+    super();
     this.#kubectl = options.kubectl ?? "kubectl";
     this.#globalArgs = [];
     for (
@@ -99,12 +104,7 @@ export class KubectlRawRestClient implements RestClient {
       }
       this.#globalArgs.push(`${flag}=${value}`);
     }
-    const log = options.log;
-    this.#log = typeof log === "function"
-      ? log
-      : log
-      ? (line) => console.error(`[kubectl] ${line}`)
-      : undefined;
+    this.#log = resolveLog(options.log, "[kubectl] ");
   }
 
   /**
@@ -153,26 +153,17 @@ export class KubectlRawRestClient implements RestClient {
     return this.#namespaceLoading;
   }
 
-  /** Runs kubectl for one request; see {@link RestClient.performRequest}. */
-  performRequest(
-    opts: RequestOptions & { expectTunnel: string[] },
-  ): Promise<KubernetesTunnel>;
-  /** Streams one JSON value per line. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true; expectJson: true },
-  ): Promise<ReadableStream<JSONValue>>;
-  /** Streams kubectl's stdout. */
-  performRequest(
-    opts: RequestOptions & { expectStream: true },
-  ): Promise<ReadableStream<Uint8Array>>;
-  /** Parses kubectl's stdout as JSON. */
-  performRequest(
-    opts: RequestOptions & { expectJson: true },
-  ): Promise<JSONValue>;
-  /** Returns kubectl's stdout. */
-  performRequest(opts: RequestOptions): Promise<Uint8Array>;
-  async performRequest(opts: RequestOptions): Promise<unknown> {
-    const request = { method: opts.method, path: fullPath(opts) };
+  /**
+   * Runs kubectl for one request; see {@link RestClient.performRequest}.
+   *
+   * @param opts The request.
+   * @param request Its method and path.
+   * @returns What the overload for `opts` promises.
+   */
+  protected override async sendRequest(
+    opts: RequestOptions,
+    request: RequestTarget,
+  ): Promise<unknown> {
     opts.abortSignal?.throwIfAborted();
     if (opts.expectTunnel) {
       const plan = planExec(opts);
@@ -210,18 +201,14 @@ export class KubectlRawRestClient implements RestClient {
       throw kubectlFailure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
-      const text = new TextDecoder().decode(out.stdout);
-      try {
-        return JSON.parse(text);
-      } catch (err) {
-        throw new KubectlError(
-          `${request.method} ${request.path}: kubectl printed no JSON (${text.length} chars)`,
+      return decodeJson(out.stdout, (err, chars) =>
+        new KubectlError(
+          `${request.method} ${request.path}: kubectl printed no JSON (${chars} chars)`,
           out.code,
           // The parser's message quotes the output, which may hold a Secret.
           new SyntaxError(err instanceof Error ? err.name : "not JSON"),
           "bad-response",
-        );
-      }
+        ));
     }
     return out.stdout;
   }
@@ -241,12 +228,7 @@ export class KubectlRawRestClient implements RestClient {
         signal,
       }).spawn();
     } catch (err) {
-      const why = err instanceof Deno.errors.NotFound
-        ? `${this.#kubectl} is not installed or not on PATH`
-        : err instanceof Deno.errors.NotCapable ||
-            err instanceof Deno.errors.PermissionDenied
-        ? `no permission to run ${this.#kubectl} (run with --allow-run=${this.#kubectl})`
-        : String(err);
+      const why = describeSpawnError(err, this.#kubectl);
       throw new KubectlError(`cannot run kubectl: ${why}`, undefined, err);
     }
   }

@@ -1,0 +1,56 @@
+// Timers that an AbortSignal ends at once, leaving no timer behind.
+
+/**
+ * Waits `ms` milliseconds, or rejects with the signal's reason as soon as it
+ * aborts (clearing the timer).
+ *
+ * @param ms How long.
+ * @param signal Ends the wait early.
+ * @returns When the time is up.
+ * @throws The signal's reason when it aborts.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * `promise`, or the signal's reason as soon as it aborts: a callee slow to
+ * honour an abort does not hold the caller past it. The abandoned promise's
+ * rejection is marked handled.
+ *
+ * @param promise What to wait for.
+ * @param signal Ends the wait early.
+ * @returns What `promise` resolves to.
+ * @throws The signal's reason when it aborts, or what `promise` rejects with.
+ */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}

@@ -1,0 +1,104 @@
+// What every transport shares about one request: the `performRequest`
+// overloads generated code relies on (declared once, inherited by every
+// transport class), the request target (path with the query merged in), and
+// decoding a whole body as JSON without quoting it in errors. A transport
+// supplies only how the request is sent: `sendRequest`.
+
+import type {
+  JSONValue,
+  KubernetesTunnel,
+  RequestOptions,
+  RestClient,
+} from "../lib/contract.ts";
+
+/** The method and path of a request, as errors name it. */
+export interface RequestTarget {
+  /** The HTTP method. */
+  method: string;
+  /** The path with the query string merged in. */
+  path: string;
+}
+
+/**
+ * The request's method and path, with `querystring` appended to any query
+ * the path already has.
+ *
+ * @param opts The request.
+ * @returns The target.
+ */
+export function requestTarget(opts: RequestOptions): RequestTarget {
+  let path = opts.path || "/";
+  if (opts.querystring && opts.querystring.size !== 0) {
+    path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
+  }
+  return { method: opts.method, path };
+}
+
+/**
+ * Parses a whole body as JSON.
+ *
+ * @param bytes The body.
+ * @param notJson Builds the error when it is not JSON; it gets the parser's
+ *   error (whose message quotes the body: never put it in an error) and the
+ *   text's length.
+ * @returns The value.
+ * @throws What `notJson` returns.
+ */
+export function decodeJson(
+  bytes: Uint8Array,
+  notJson: (err: unknown, chars: number) => Error,
+): JSONValue {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw notJson(err, text.length);
+  }
+}
+
+/**
+ * The base of this package's transports: {@link RestClient.performRequest}
+ * with the overloads generated code relies on, sending through
+ * {@link RequestBase.sendRequest}, the one method a transport writes.
+ */
+export abstract class RequestBase implements RestClient {
+  /** Opens a tunnel; resolves once the server has agreed on a subprotocol. */
+  performRequest(
+    opts: RequestOptions & { expectTunnel: string[] },
+  ): Promise<KubernetesTunnel>;
+  /** Streams one JSON value per line (watches). */
+  performRequest(
+    opts: RequestOptions & { expectStream: true; expectJson: true },
+  ): Promise<ReadableStream<JSONValue>>;
+  /** Streams the raw response body (logs). */
+  performRequest(
+    opts: RequestOptions & { expectStream: true },
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** Parses the response body as JSON. */
+  performRequest(
+    opts: RequestOptions & { expectJson: true },
+  ): Promise<JSONValue>;
+  /** Returns the response body as bytes. */
+  performRequest(opts: RequestOptions): Promise<Uint8Array>;
+  /**
+   * Sends one request; see {@link RestClient.performRequest}.
+   *
+   * @param opts The request.
+   * @returns What the overload for `opts` promises.
+   */
+  performRequest(opts: RequestOptions): Promise<unknown> {
+    return this.sendRequest(opts, requestTarget(opts));
+  }
+
+  /**
+   * How this transport sends a request (the one part each transport writes).
+   *
+   * @param opts The request.
+   * @param target Its method and path (query merged in).
+   * @returns What the overload for `opts` promises.
+   */
+  protected abstract sendRequest(
+    opts: RequestOptions,
+    target: RequestTarget,
+  ): Promise<unknown>;
+}

@@ -187,6 +187,11 @@ if (Deno.args[0] === "wait") setTimeout(() => {}, 60_000);
           Deno.errors.NotFound,
           `${how}: the socket directory stayed`,
         );
+      } else {
+        // The documented case no handler of ours sees: tidy up after it.
+        await Deno.remove(socketPath.replace(/\/[^/]+$/, ""), {
+          recursive: true,
+        }).catch(() => {});
       }
     }
   } finally {

@@ -99,10 +99,13 @@ export {
   useContext,
 } from "./lib/kubeconfig_contexts.ts";
 
-// Clients: the transports, and the one that picks among them.
+// Clients: the transports (on one request base), and the one that picks
+// among them.
 export {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
+  RequestBase,
+  type RequestTarget,
   type RetryOptions,
 } from "./transports/kubeconfig.ts";
 export {

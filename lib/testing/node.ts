@@ -432,27 +432,29 @@ export async function startNode(
     ], `${dir}/kubelet.log`);
     await Deno.writeTextFile(`${state}/pids/kubelet`, String(kubelet.pid));
 
-    const scheduler = await spawnServer(bins.kubeScheduler, [
-      `--kubeconfig=${adminKubeconfig}`,
-      `--authentication-kubeconfig=${adminKubeconfig}`,
-      `--authorization-kubeconfig=${adminKubeconfig}`,
-      "--leader-elect=false",
-      "--port=0",
-      "--bind-address=127.0.0.1",
-      `--secure-port=${freePort()}`,
-      `--cert-dir=${dir}/scheduler-certs`,
-      "--v=1",
-    ], `${dir}/kube-scheduler.log`);
-    await Deno.writeTextFile(`${state}/pids/scheduler`, String(scheduler.pid));
-    const controllers = await spawnServer(bins.kubeControllerManager, [
-      `--kubeconfig=${adminKubeconfig}`,
-      `--authentication-kubeconfig=${adminKubeconfig}`,
-      `--authorization-kubeconfig=${adminKubeconfig}`,
-      "--leader-elect=false",
-      "--port=0",
-      "--bind-address=127.0.0.1",
-      `--secure-port=${freePort()}`,
-      `--cert-dir=${dir}/controller-manager-certs`,
+    // kube-scheduler and kube-controller-manager: admin credentials, no
+    // leader election, no insecure port, a free secure port on loopback.
+    const component = async (
+      name: string,
+      bin: string,
+      extra: string[],
+    ): Promise<void> => {
+      const child = await spawnServer(bin, [
+        `--kubeconfig=${adminKubeconfig}`,
+        `--authentication-kubeconfig=${adminKubeconfig}`,
+        `--authorization-kubeconfig=${adminKubeconfig}`,
+        "--leader-elect=false",
+        "--port=0",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${freePort()}`,
+        `--cert-dir=${dir}/${name}-certs`,
+        ...extra,
+        "--v=1",
+      ], `${dir}/kube-${name}.log`);
+      await Deno.writeTextFile(`${state}/pids/${name}`, String(child.pid));
+    };
+    await component("scheduler", bins.kubeScheduler, []);
+    await component("controller-manager", bins.kubeControllerManager, [
       // Only what rollouts, teardown, pods in fresh namespaces and a
       // schedulable node (nodelifecycle lifts the not-ready taint) need; no
       // controller that writes objects into every namespace (root CA
@@ -461,12 +463,7 @@ export async function startNode(
       `--service-account-private-key-file=${cp.dir}/pki/sa.key`,
       `--root-ca-file=${cp.caFile}`,
       "--use-service-account-credentials=false",
-      "--v=1",
-    ], `${dir}/kube-controller-manager.log`);
-    await Deno.writeTextFile(
-      `${state}/pids/controller-manager`,
-      String(controllers.pid),
-    );
+    ]);
 
     const http = adminHttpClient(cp);
     try {

@@ -30,57 +30,50 @@ function create(manifest: JSONObject): () => Promise<unknown> {
     });
 }
 
-Deno.test({
-  name: "a pod that exits 0 goes Pending → Running → Succeeded",
-  ignore: !node,
-  fn: async () => {
-    await setUp();
-    const { states, pod } = await watchPodUntil(
-      admin!,
-      ns,
+for (
+  const [name, pod, exitCode, phase, final] of [
+    [
+      "a pod that exits 0 goes Pending → Running → Succeeded",
       "succeeds",
-      create(
-        podManifest(node!, "succeeds", [{ script: "sleep 1; echo done" }], {
-          restartPolicy: "Never",
-        }),
-      ),
-      (p) => p.status?.phase === "Succeeded",
-    );
-    assert.equal(states[0], "Pending", states.join(" → "));
-    assert.ok(states.includes("Running/running"), states.join(" → "));
-    assert.equal(states.at(-1), "Succeeded/terminated:Completed");
-    assert.equal(
-      pod.status!.containerStatuses![0].state!.terminated!.exitCode,
       0,
-    );
-  },
-});
-
-Deno.test({
-  name: "a pod that exits 3 goes Pending → Running → Failed with exit code 3",
-  ignore: !node,
-  fn: async () => {
-    await setUp();
-    const { states, pod } = await watchPodUntil(
-      admin!,
-      ns,
+      "Succeeded",
+      "Succeeded/terminated:Completed",
+    ],
+    [
+      "a pod that exits 3 goes Pending → Running → Failed with exit code 3",
       "fails",
-      create(
-        podManifest(node!, "fails", [{ script: "sleep 1; exit 3" }], {
-          restartPolicy: "Never",
-        }),
-      ),
-      (p) => p.status?.phase === "Failed",
-    );
-    assert.equal(states[0], "Pending", states.join(" → "));
-    assert.ok(states.includes("Running/running"), states.join(" → "));
-    assert.equal(states.at(-1), "Failed/terminated:Error");
-    assert.equal(
-      pod.status!.containerStatuses![0].state!.terminated!.exitCode,
       3,
-    );
-  },
-});
+      "Failed",
+      "Failed/terminated:Error",
+    ],
+  ] as const
+) {
+  Deno.test({
+    name,
+    ignore: !node,
+    fn: async () => {
+      await setUp();
+      const { states, pod: seen } = await watchPodUntil(
+        admin!,
+        ns,
+        pod,
+        create(
+          podManifest(node!, pod, [{ script: `sleep 1; exit ${exitCode}` }], {
+            restartPolicy: "Never",
+          }),
+        ),
+        (p) => p.status?.phase === phase,
+      );
+      assert.equal(states[0], "Pending", states.join(" → "));
+      assert.ok(states.includes("Running/running"), states.join(" → "));
+      assert.equal(states.at(-1), final);
+      assert.equal(
+        seen.status!.containerStatuses![0].state!.terminated!.exitCode,
+        exitCode,
+      );
+    },
+  });
+}
 
 Deno.test({
   name: "an image that may not be pulled and is absent shows ErrImageNeverPull",

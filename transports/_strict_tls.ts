@@ -184,11 +184,16 @@ export class NodeSocketConn implements ByteConn {
         clearInterval(keepAlive);
       }
     }
-    const chunk = this.#chunks[0];
-    const n = Math.min(p.length, chunk.length);
-    p.set(chunk.subarray(0, n));
-    if (n === chunk.length) this.#chunks.shift();
-    else this.#chunks[0] = chunk.subarray(n);
+    // Everything that has arrived, up to p's size.
+    let n = 0;
+    while (n < p.length && this.#chunks.length) {
+      const chunk = this.#chunks[0];
+      const take = Math.min(p.length - n, chunk.length);
+      p.set(take === chunk.length ? chunk : chunk.subarray(0, take), n);
+      n += take;
+      if (take === chunk.length) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(take);
+    }
     if (this.#chunks.length <= 4 && this.#socket.isPaused()) {
       this.#socket.resume();
     }

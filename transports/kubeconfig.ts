@@ -60,6 +60,7 @@ import {
   NodeSocketConn,
   type StrictTlsTarget,
 } from "./_strict_tls.ts";
+import { getOverConnection } from "./_http1_stream.ts";
 import { openWebSocket } from "./_websocket.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";
 
@@ -473,14 +474,17 @@ export class KubeConfigRestClient extends RequestBase
       const dialFailures = forwarder?.failures ?? 0;
       let resp: Response;
       try {
-        resp = await fetch(url, {
-          method,
-          headers,
-          body,
-          client,
-          signal: opts.abortSignal,
-          redirect: "error",
-        });
+        resp = opts.expectStream && method === "GET" && body === undefined &&
+            this.#streamsOnOwnConnection(auth)
+          ? await this.#streamGet(auth, headers, request, opts.abortSignal)
+          : await fetch(url, {
+            method,
+            headers,
+            body,
+            client,
+            signal: opts.abortSignal,
+            redirect: "error",
+          });
       } catch (err) {
         this.#log?.(
           `${method} ${path} failed after ${
@@ -591,11 +595,7 @@ export class KubeConfigRestClient extends RequestBase
         ]);
         const ws = await openWebSocket({
           conn,
-          host: d.serverName
-            ? `${d.serverName}:${d.port}`
-            : `${
-              d.hostname.includes(":") ? `[${d.hostname}]` : d.hostname
-            }:${d.port}`,
+          host: this.#hostHeader(),
           // Non-ASCII is percent-encoded, as fetch's URL parser would.
           path: d.basePath + path.replace(/[\u0080-\u{10ffff}]+/gu, encodeURI),
           protocols: opts.expectTunnel!,
@@ -631,6 +631,68 @@ export class KubeConfigRestClient extends RequestBase
         opts.abortSignal?.removeEventListener("abort", onAbort);
       }
     }
+  }
+
+  /**
+   * Whether a streamed GET goes over a connection of our own: everywhere a
+   * tunnel can be dialled, except where fetch would take a proxy.
+   */
+  #streamsOnOwnConnection(auth: AuthState): boolean {
+    const d = this.#dial;
+    if (this.#ownClient || d.viaProxy || proxyFromEnv()) return false;
+    // Deno's TLS cannot verify another name and present a certificate at once.
+    return !(d.tls && !this.#caCerts.length && d.serverName &&
+      auth.clientCert);
+  }
+
+  /**
+   * A streamed GET (a watch, followed logs) over a connection of our own:
+   * fetch hands over one HTTP chunk per read, one per event from the
+   * apiserver; a socket read takes everything that has arrived.
+   */
+  async #streamGet(
+    auth: AuthState,
+    headers: [string, string][],
+    request: { method: string; path: string },
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const d = this.#dial;
+    const dialing = this.#dialTunnel(auth, request);
+    // A dial the abort overtook is closed when it completes.
+    dialing.then((c) => signal?.aborted && c.close(), () => {});
+    const conn = await abortable(dialing, signal);
+    // An abort before the head is read closes the connection; afterwards
+    // the body's owner (ownedBody) does.
+    const onAbort = () => conn.close();
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await getOverConnection(conn, {
+        target: d.basePath +
+          request.path.replace(/[\u0080-\u{10ffff}]+/gu, encodeURI),
+        host: this.#hostHeader(),
+        // A body we read ourselves is never compressed.
+        headers: [
+          ...headers.filter(([k]) => k !== "accept-encoding"),
+          ["accept-encoding", "identity"],
+        ],
+        request,
+      });
+    } catch (err) {
+      throw signal?.aborted ? signal.reason : err;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The Host header for connections of our own. */
+  #hostHeader(): string {
+    const d = this.#dial;
+    return d.serverName
+      ? `${d.serverName}:${d.port}`
+      : `${
+        d.hostname.includes(":") ? `[${d.hostname}]` : d.hostname
+      }:${d.port}`;
   }
 
   async #dialTunnel(
@@ -846,6 +908,20 @@ export class KubeConfigRestClient extends RequestBase
       base: this.#base,
     });
   }
+}
+
+/** Whether fetch would send requests through a proxy from the environment. */
+function proxyFromEnv(): boolean {
+  for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]) {
+    for (const key of [name, name.toLowerCase()]) {
+      try {
+        if (Deno.env.get(key)) return true;
+      } catch {
+        return true; // cannot tell without env permission: let fetch decide
+      }
+    }
+  }
+  return false;
 }
 
 /** The strict forwarder's socket could not be created. */

@@ -12,9 +12,7 @@
 
 const LAYERS: [prefix: string, layer: number, name: string][] = [
   ["lib/contract.ts", 0, "contract"],
-  ["lib/errors", 0, "errors"],
-  ["lib/transport_error.ts", 0, "errors"],
-  ["lib/tunnel_error.ts", 0, "errors"],
+  ["lib/errors/", 0, "errors"],
   ["lib/_", 0, "internal helpers"],
   ["lib/config/", 1, "config"],
   ["lib/testing/", 5, "testing"],

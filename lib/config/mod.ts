@@ -20,12 +20,12 @@ export type {
   UserAuthProviderConfig,
   UserConfig,
   UserExecConfig,
-} from "./config/types.ts";
-export { ExecAuthExtensionName } from "./config/types.ts";
-export { KubeConfig, mergeKubeConfigs } from "./config/kube_config.ts";
+} from "./types.ts";
+export { ExecAuthExtensionName } from "./types.ts";
+export { KubeConfig, mergeKubeConfigs } from "./kube_config.ts";
 export {
   type CredentialsOptions,
   KubeConfigContext,
   type KubeConfigContextSource,
-} from "./config/context.ts";
-export { decodePem } from "./config/pem.ts";
+} from "./context.ts";
+export { decodePem } from "./pem.ts";

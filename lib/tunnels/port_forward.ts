@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
+import type { RestClient } from "../contract.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
 import {
   listenForward,

@@ -13,8 +13,8 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
-import { KubernetesApiError } from "./errors.ts";
+import type { RestClient } from "../contract.ts";
+import { KubernetesApiError } from "../errors/mod.ts";
 import { LogError, type LogErrorReason, type LogTarget } from "./log_error.ts";
 
 export * from "./log_error.ts";

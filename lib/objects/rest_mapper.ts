@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
+import type { RestClient } from "../contract.ts";
 import {
   type ApiSubresource,
   Discovery,

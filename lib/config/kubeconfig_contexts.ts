@@ -22,12 +22,16 @@
  * @module
  */
 
-import { KubeConfigError } from "./errors.ts";
-import { dirname, isAbsolute, join } from "./_internal/path.ts";
-import { describeFsError } from "./_internal/fs_error.ts";
-import { kubeConfigPaths } from "./config/_paths.ts";
-import { MAX_KUBECONFIG_CHARS } from "./config/_parse_yaml.ts";
-import { dumpYamlDocuments, parseYamlDocument, YamlError } from "./_yaml.ts";
+import { KubeConfigError } from "../errors/mod.ts";
+import { dirname, isAbsolute, join } from "../_internal/path.ts";
+import { describeFsError } from "../_internal/fs_error.ts";
+import { kubeConfigPaths } from "./_paths.ts";
+import { MAX_KUBECONFIG_CHARS } from "./_parse_yaml.ts";
+import {
+  dumpYamlDocuments,
+  parseYamlDocument,
+  YamlError,
+} from "../_internal/yaml.ts";
 
 /** One context, as the merged kubeconfig files define it. */
 export interface KubeContextInfo {

@@ -4,7 +4,7 @@
 // The source hears about every failed connection, so a source that follows
 // a Service can pick another pod.
 
-import type { KubernetesTunnel, RestClient } from "./contract.ts";
+import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
 
 /** The subprotocols offered for port-forward: what kubelets accept. */

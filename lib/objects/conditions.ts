@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { JSONValue } from "./contract.ts";
+import type { JSONValue } from "../contract.ts";
 import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
 import {
   type WaitCondition,

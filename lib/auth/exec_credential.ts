@@ -5,13 +5,13 @@
  * @module
  */
 
-import { CredentialError } from "./errors.ts";
-import { showValue } from "./_internal/redact.ts";
-import { encodeBase64 } from "./_internal/base64.ts";
-import { headerValueProblem } from "./_header_value.ts";
-import { pemProblem } from "./_pem.ts";
-import { ExecAuthExtensionName } from "./config/types.ts";
-import type { KubeConfigContext } from "./config/context.ts";
+import { CredentialError } from "../errors/mod.ts";
+import { showValue } from "../_internal/redact.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
+import { headerValueProblem } from "../_internal/header_value.ts";
+import { pemProblem } from "../_internal/pem.ts";
+import { ExecAuthExtensionName } from "../config/types.ts";
+import type { KubeConfigContext } from "../config/context.ts";
 
 /** What a plugin returns in `status`. Certificate and key are PEM text. */
 export interface ExecCredentialStatus {

@@ -13,7 +13,7 @@ import {
   TransportError,
   type TransportFailure,
 } from "./transport_error.ts";
-import { redactSecrets, withoutMessage } from "./_internal/redact.ts";
+import { redactSecrets, withoutMessage } from "../_internal/redact.ts";
 
 export * from "./transport_error.ts";
 

@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { JSONObject, JSONValue, WatchEvent } from "./contract.ts";
-import { StreamDecodeError } from "./errors.ts";
-import { withoutMessage } from "./_internal/redact.ts";
-import { LineBuffer } from "./_line_buffer.ts";
+import type { JSONObject, JSONValue, WatchEvent } from "../contract.ts";
+import { StreamDecodeError } from "../errors/mod.ts";
+import { withoutMessage } from "../_internal/redact.ts";
+import { LineBuffer } from "../_wire/line_buffer.ts";
 
 /**
  * The byte-level line splitting shared by {@link LineSplitter} and

@@ -13,14 +13,14 @@
  * @module
  */
 
-import type { JSONValue } from "./contract.ts";
+import type { JSONValue } from "../contract.ts";
 import type { KubernetesObject } from "./kubernetes_object.ts";
 import {
   dumpYamlDocuments,
   parseYamlDocuments,
   YamlError,
   type YamlLimits,
-} from "./_yaml.ts";
+} from "../_internal/yaml.ts";
 
 export type { YamlLimits };
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { KubernetesTunnel, RestClient } from "./contract.ts";
-import { KubernetesApiError, type Status } from "./errors.ts";
+import type { KubernetesTunnel, RestClient } from "../contract.ts";
+import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
 
 /** What to run, where. */

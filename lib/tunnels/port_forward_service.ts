@@ -14,8 +14,8 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
-import { KubernetesApiError } from "./errors.ts";
+import type { RestClient } from "../contract.ts";
+import { KubernetesApiError } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
 import type { PortForward } from "./port_forward.ts";
 import {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { JSONObject, RestClient, WatchEvent } from "./contract.ts";
-import type { ListOf, ListOpts, WatchOpts } from "./reflector.ts";
+import type { JSONObject, RestClient, WatchEvent } from "../contract.ts";
+import type { ListOf, ListOpts, WatchOpts } from "./mod.ts";
 import { WatchEventTransformer } from "./stream_transformers.ts";
 
 /** A lister and a watcher for one collection. */

@@ -5,7 +5,10 @@
 // either. Callers name the request; values are never quoted, since headers
 // carry credentials.
 
-import { TransportError, type TransportRequest } from "./transport_error.ts";
+import {
+  TransportError,
+  type TransportRequest,
+} from "../errors/transport_error.ts";
 
 // deno-lint-ignore no-control-regex
 const CONTROL_IN_TARGET = /[\x00-\x20\x7f]/;

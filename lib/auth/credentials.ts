@@ -8,18 +8,18 @@
  * @module
  */
 
-import { CredentialError } from "./errors.ts";
+import { CredentialError } from "../errors/mod.ts";
 import { runExecPlugin } from "./exec_credential.ts";
-import { encodeBase64 } from "./_internal/base64.ts";
-import { describeFsError } from "./_internal/fs_error.ts";
-import { headerValueProblem } from "./_header_value.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
+import { describeFsError } from "../_internal/fs_error.ts";
+import { headerValueProblem } from "../_internal/header_value.ts";
 import type {
   CredentialsOptions,
   KubeConfigContext,
-} from "./config/context.ts";
+} from "../config/context.ts";
 
 /** Knobs for credential caching (defined with the config it travels in). */
-export type { CredentialsOptions } from "./config/context.ts";
+export type { CredentialsOptions } from "../config/context.ts";
 
 /** The credentials for one request. */
 export interface AuthState {

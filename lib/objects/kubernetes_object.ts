@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { JSONValue } from "./contract.ts";
+import type { JSONValue } from "../contract.ts";
 
 /** The metadata fields the helpers read; any others pass through. */
 export interface ObjectMeta {

@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
-import { KubernetesApiError } from "./errors.ts";
+import type { RestClient } from "../contract.ts";
+import { KubernetesApiError } from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
 import {
   describeRef,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { RestClient } from "./contract.ts";
+import type { RestClient } from "../contract.ts";
 import { DynamicClient } from "./dynamic_client.ts";
 import {
   describeRef,

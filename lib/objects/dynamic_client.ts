@@ -11,12 +11,12 @@
  * @module
  */
 
-import type { RestClient, WatchEvent } from "./contract.ts";
-import { KubernetesApiError, type Status } from "./errors.ts";
+import type { RestClient, WatchEvent } from "../contract.ts";
+import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
-import { listWatch } from "./list_watch.ts";
-import { readAllPages } from "./pagination.ts";
-import type { ListOf } from "./reflector.ts";
+import { listWatch } from "../watch/list_watch.ts";
+import { readAllPages } from "../watch/pagination.ts";
+import type { ListOf } from "../watch/mod.ts";
 import {
   resourcePath,
   RestMapper,

@@ -12,8 +12,8 @@
  * @module
  */
 
-import type { JSONValue, RestClient } from "./contract.ts";
-import { KubernetesApiError } from "./errors.ts";
+import type { JSONValue, RestClient } from "../contract.ts";
+import { KubernetesApiError } from "../errors/mod.ts";
 
 /** One subresource of a resource, such as `deployments/scale`. */
 export interface ApiSubresource {

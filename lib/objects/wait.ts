@@ -13,13 +13,13 @@
  * @module
  */
 
-import type { JSONValue, RestClient } from "./contract.ts";
+import type { JSONValue, RestClient } from "../contract.ts";
 import {
   apiErrorFromStatus,
   KubernetesApiError,
   TransportError,
-} from "./errors.ts";
-import type { Status } from "./errors.ts";
+} from "../errors/mod.ts";
+import type { Status } from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
 import {
   describeRef,
@@ -27,7 +27,7 @@ import {
   type ObjectRef,
 } from "./kubernetes_object.ts";
 import { type WaitCondition, WaitError } from "./wait_error.ts";
-import { abortable } from "./_internal/delay.ts";
+import { abortable } from "../_internal/delay.ts";
 
 export * from "./wait_error.ts";
 export * from "./conditions.ts";

@@ -23,7 +23,7 @@ export type {
   ReflectorState,
   WatchEventSynced,
   WatchOpts,
-} from "./watch/types.ts";
-export { MapStore, type ReflectorStore } from "./watch/store.ts";
-export { realClock, type ReflectorClock } from "./watch/clock.ts";
-export { Reflector, type ReflectorOptions } from "./watch/reflector.ts";
+} from "./types.ts";
+export { MapStore, type ReflectorStore } from "./store.ts";
+export { realClock, type ReflectorClock } from "./clock.ts";
+export { Reflector, type ReflectorOptions } from "./reflector.ts";

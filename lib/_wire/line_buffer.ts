@@ -6,8 +6,8 @@
 // sends one small chunk per event (the apiserver does) then costs no
 // allocation per read, where the default reader allocates 64 KiB each time.
 
-import type { JSONValue } from "./contract.ts";
-import { StreamDecodeError } from "./errors.ts";
+import type { JSONValue } from "../contract.ts";
+import { StreamDecodeError } from "../errors/mod.ts";
 
 const NEWLINE = 10;
 const CR = 13;

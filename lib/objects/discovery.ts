@@ -9,75 +9,34 @@
  *
  * Permissions: whatever the transport needs; nothing more.
  *
+ * The cache and its requests are here; `discovery_types.ts` holds what it
+ * answers and internal `_discovery_parse.ts` reads the documents.
+ *
  * @module
  */
 
 import type { JSONValue, RestClient } from "../contract.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
+import {
+  isObject,
+  readAggregated,
+  readApiGroupList,
+  readApiResourceList,
+  readApiVersions,
+} from "./_discovery_parse.ts";
+import {
+  type ApiGroup,
+  type ApiResource,
+  splitApiVersion,
+} from "./discovery_types.ts";
 
-/** One subresource of a resource, such as `deployments/scale`. */
-export interface ApiSubresource {
-  /** Its name, such as `scale` or `status`. */
-  name: string;
-  /** The kind it answers with (`Scale` for `scale`), when the server says. */
-  kind?: string;
-  /** The verbs it supports. */
-  verbs: string[];
-}
-
-/** One resource of a group-version, as discovery describes it. */
-export interface ApiResource {
-  /** The API group; `""` for the core group. */
-  group: string;
-  /** The version, such as `v1`. */
-  version: string;
-  /** The plural name used in paths, such as `deployments`. */
-  resource: string;
-  /** The singular name, such as `deployment` (may be empty on older servers). */
-  singular: string;
-  /** The kind, such as `Deployment`. */
-  kind: string;
-  /** Whether objects live in a namespace. */
-  namespaced: boolean;
-  /** The verbs it supports (`get`, `list`, `watch`, `create`, `patch`, …). */
-  verbs: string[];
-  /** Short names, such as `deploy`. */
-  shortNames: string[];
-  /** Its subresources. */
-  subresources: ApiSubresource[];
-}
-
-/** One API group and the versions it serves. */
-export interface ApiGroup {
-  /** The group's name; `""` for the core group. */
-  name: string;
-  /** Served versions, the server's preferred one first. */
-  versions: string[];
-  /** The version the server prefers. */
-  preferredVersion: string;
-}
-
-/** Discovery's answer was not what the discovery API describes. */
-export class DiscoveryError extends Error {
-  /** The discovery path whose answer was malformed. */
-  readonly path: string;
-
-  /**
-   * Builds the error, naming the path.
-   *
-   * @param path The discovery path, such as `/apis/apps/v1`.
-   * @param detail What was expected and what was found.
-   * @param cause The underlying error, if any.
-   */
-  constructor(path: string, detail: string, cause?: unknown) {
-    super(
-      `discovery ${path}: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
-    this.name = "DiscoveryError";
-    this.path = path;
-  }
-}
+export {
+  type ApiGroup,
+  type ApiResource,
+  type ApiSubresource,
+  DiscoveryError,
+  splitApiVersion,
+} from "./discovery_types.ts";
 
 /** Options for a {@link Discovery}. */
 export interface DiscoveryOptions {
@@ -294,270 +253,4 @@ export class Discovery {
       expectJson: true,
     });
   }
-}
-
-/**
- * Splits an `apiVersion` into group and version: `v1` is the core group.
- *
- * @param apiVersion Such as `v1` or `apps/v1`.
- * @returns The group (`""` for core) and the version.
- */
-export function splitApiVersion(
-  apiVersion: string,
-): { group: string; version: string } {
-  const slash = apiVersion.indexOf("/");
-  return slash < 0 ? { group: "", version: apiVersion } : {
-    group: apiVersion.slice(0, slash),
-    version: apiVersion.slice(slash + 1),
-  };
-}
-
-type Obj = { [key: string]: JSONValue };
-
-function isObject(v: JSONValue | undefined): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function field<T extends "string" | "array" | "object" | "boolean">(
-  path: string,
-  obj: Obj,
-  key: string,
-  type: T,
-  where: string,
-  optional = false,
-):
-  | (T extends "string" ? string
-    : T extends "array" ? JSONValue[]
-    : T extends "boolean" ? boolean
-    : Obj)
-  | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) {
-    if (optional) return undefined;
-    throw new DiscoveryError(path, `${where}.${key}: missing`);
-  }
-  const ok = type === "array"
-    ? Array.isArray(v)
-    : type === "object"
-    ? isObject(v)
-    : (typeof v as string) === type;
-  if (!ok) {
-    throw new DiscoveryError(
-      path,
-      `${where}.${key}: expected ${type}, found ${
-        Array.isArray(v) ? "array" : typeof v
-      }`,
-    );
-  }
-  // deno-lint-ignore no-explicit-any
-  return v as any;
-}
-
-function strings(path: string, obj: Obj, key: string, where: string): string[] {
-  const list = field(path, obj, key, "array", where, true) ?? [];
-  return list.map((v, i) => {
-    if (typeof v !== "string") {
-      throw new DiscoveryError(
-        path,
-        `${where}.${key}[${i}]: expected string, found ${typeof v}`,
-      );
-    }
-    return v;
-  });
-}
-
-function readApiVersions(
-  path: string,
-  doc: JSONValue,
-  groups: Map<string, ApiGroup>,
-): void {
-  if (!isObject(doc)) {
-    throw new DiscoveryError(path, "expected an APIVersions object");
-  }
-  const versions = strings(path, doc, "versions", "APIVersions");
-  if (versions.length === 0) {
-    throw new DiscoveryError(path, "APIVersions.versions: empty");
-  }
-  groups.set("", { name: "", versions, preferredVersion: versions[0] });
-}
-
-function readApiGroupList(
-  path: string,
-  doc: JSONValue,
-  groups: Map<string, ApiGroup>,
-): void {
-  if (!isObject(doc)) {
-    throw new DiscoveryError(path, "expected an APIGroupList object");
-  }
-  const list = field(path, doc, "groups", "array", "APIGroupList", true) ?? [];
-  list.forEach((g, i) => {
-    const where = `groups[${i}]`;
-    if (!isObject(g)) throw new DiscoveryError(path, `${where}: not an object`);
-    const name = field(path, g, "name", "string", where)!;
-    const versions = (field(path, g, "versions", "array", where) ?? []).map(
-      (v, j) => {
-        if (!isObject(v)) {
-          throw new DiscoveryError(
-            path,
-            `${where}.versions[${j}]: not an object`,
-          );
-        }
-        return field(path, v, "version", "string", `${where}.versions[${j}]`)!;
-      },
-    );
-    const pref = field(path, g, "preferredVersion", "object", where, true);
-    const preferred = pref
-      ? field(path, pref, "version", "string", `${where}.preferredVersion`)!
-      : versions[0];
-    if (preferred === undefined) return; // a group with no version serves nothing
-    // Preferred first, then the server's order.
-    const ordered = [preferred, ...versions.filter((v) => v !== preferred)];
-    groups.set(name, {
-      name,
-      versions: ordered,
-      preferredVersion: preferred,
-    });
-  });
-}
-
-function readApiResourceList(
-  path: string,
-  doc: JSONValue,
-  group: string,
-  version: string,
-): ApiResource[] {
-  if (!isObject(doc)) {
-    throw new DiscoveryError(path, "expected an APIResourceList object");
-  }
-  const list =
-    field(path, doc, "resources", "array", "APIResourceList", true) ??
-      [];
-  const byName = new Map<string, ApiResource>();
-  const subs: { parent: string; sub: ApiSubresource }[] = [];
-  list.forEach((r, i) => {
-    const where = `resources[${i}]`;
-    if (!isObject(r)) throw new DiscoveryError(path, `${where}: not an object`);
-    const name = field(path, r, "name", "string", where)!;
-    const kind = field(path, r, "kind", "string", where)!;
-    const verbs = strings(path, r, "verbs", where);
-    const slash = name.indexOf("/");
-    if (slash >= 0) {
-      subs.push({
-        parent: name.slice(0, slash),
-        sub: { name: name.slice(slash + 1), kind, verbs },
-      });
-      return;
-    }
-    byName.set(name, {
-      group,
-      version,
-      resource: name,
-      singular: field(path, r, "singularName", "string", where, true) ?? "",
-      kind,
-      namespaced: field(path, r, "namespaced", "boolean", where)!,
-      verbs,
-      shortNames: strings(path, r, "shortNames", where),
-      subresources: [],
-    });
-  });
-  for (const { parent, sub } of subs) {
-    byName.get(parent)?.subresources.push(sub);
-  }
-  return [...byName.values()];
-}
-
-function readAggregated(
-  path: string,
-  doc: Obj,
-  groups: Map<string, ApiGroup>,
-  resources: Map<string, ApiResource[]>,
-): void {
-  const items =
-    field(path, doc, "items", "array", "APIGroupDiscoveryList", true) ??
-      [];
-  items.forEach((g, i) => {
-    const where = `items[${i}]`;
-    if (!isObject(g)) throw new DiscoveryError(path, `${where}: not an object`);
-    const meta = field(path, g, "metadata", "object", where, true) ?? {};
-    const name =
-      field(path, meta, "name", "string", `${where}.metadata`, true) ??
-        "";
-    const versions: string[] = [];
-    (field(path, g, "versions", "array", where, true) ?? []).forEach((v, j) => {
-      const vw = `${where}.versions[${j}]`;
-      if (!isObject(v)) throw new DiscoveryError(path, `${vw}: not an object`);
-      const version = field(path, v, "version", "string", vw)!;
-      versions.push(version);
-      // A Stale entry may be far out of date: leave it to per-version discovery.
-      if (v.freshness === "Stale") return;
-      const list = (field(path, v, "resources", "array", vw, true) ?? []).map(
-        (r, k) =>
-          readAggregatedResource(
-            path,
-            r,
-            `${vw}.resources[${k}]`,
-            name,
-            version,
-          ),
-      );
-      resources.set(name === "" ? version : `${name}/${version}`, list);
-    });
-    if (versions.length === 0) return;
-    groups.set(name, { name, versions, preferredVersion: versions[0] });
-  });
-}
-
-function readAggregatedResource(
-  path: string,
-  r: JSONValue,
-  where: string,
-  group: string,
-  version: string,
-): ApiResource {
-  if (!isObject(r)) throw new DiscoveryError(path, `${where}: not an object`);
-  const responseKind = field(path, r, "responseKind", "object", where, true);
-  const scope = field(path, r, "scope", "string", where)!;
-  if (scope !== "Namespaced" && scope !== "Cluster") {
-    throw new DiscoveryError(
-      path,
-      `${where}.scope: expected Namespaced or Cluster, found ${
-        JSON.stringify(scope.slice(0, 40))
-      }`,
-    );
-  }
-  return {
-    group,
-    version,
-    resource: field(path, r, "resource", "string", where)!,
-    singular: field(path, r, "singularResource", "string", where, true) ?? "",
-    kind: (responseKind &&
-      field(
-        path,
-        responseKind,
-        "kind",
-        "string",
-        `${where}.responseKind`,
-        true,
-      )) ??
-      "",
-    namespaced: scope === "Namespaced",
-    verbs: strings(path, r, "verbs", where),
-    shortNames: strings(path, r, "shortNames", where),
-    subresources: (field(path, r, "subresources", "array", where, true) ?? [])
-      .map((s, i) => {
-        const sw = `${where}.subresources[${i}]`;
-        if (!isObject(s)) {
-          throw new DiscoveryError(path, `${sw}: not an object`);
-        }
-        const rk = field(path, s, "responseKind", "object", sw, true);
-        const kind = rk
-          ? field(path, rk, "kind", "string", `${sw}.responseKind`, true)
-          : undefined;
-        return {
-          name: field(path, s, "subresource", "string", sw)!,
-          ...(kind ? { kind } : {}),
-          verbs: strings(path, s, "verbs", sw),
-        };
-      }),
-  };
 }

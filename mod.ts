@@ -53,7 +53,11 @@ export type {
   WatchEventError,
   WatchEventObject,
 } from "./lib/contract.ts";
-export { type ListPage, readAllItems, readAllPages } from "./lib/pagination.ts";
+export {
+  type ListPage,
+  readAllItems,
+  readAllPages,
+} from "./lib/watch/pagination.ts";
 
 // Errors: one per layer.
 export {
@@ -71,7 +75,7 @@ export {
   type TransportErrorOptions,
   type TransportFailure,
   type TransportRequest,
-} from "./lib/errors.ts";
+} from "./lib/errors/mod.ts";
 
 // Configuration: kubeconfig files, contexts.
 export {
@@ -89,7 +93,7 @@ export {
   type UserAuthProviderConfig,
   type UserConfig,
   type UserExecConfig,
-} from "./lib/kubeconfig.ts";
+} from "./lib/config/mod.ts";
 export {
   currentContext,
   type KubeConfigFilesOptions,
@@ -97,7 +101,7 @@ export {
   listContexts,
   setContextNamespace,
   useContext,
-} from "./lib/kubeconfig_contexts.ts";
+} from "./lib/config/kubeconfig_contexts.ts";
 
 // Clients: the transports (on one request base), and the one that picks
 // among them.
@@ -134,7 +138,7 @@ export {
   JsonParsingTransformer,
   LineSplitter,
   WatchEventTransformer,
-} from "./lib/stream_transformers.ts";
+} from "./lib/watch/stream_transformers.ts";
 export {
   type ApiStatus,
   type KindIds,
@@ -152,13 +156,13 @@ export {
   type ReflectorStore,
   type WatchEventSynced,
   type WatchOpts,
-} from "./lib/reflector.ts";
-export { type ListWatch, listWatch } from "./lib/list_watch.ts";
+} from "./lib/watch/mod.ts";
+export { type ListWatch, listWatch } from "./lib/watch/list_watch.ts";
 export {
   type Backoff,
   ExponentialBackoff,
   type ExponentialBackoffOptions,
-} from "./lib/backoff.ts";
+} from "./lib/watch/backoff.ts";
 
 // Tunnels: exec, attach, port-forward.
 export {
@@ -171,12 +175,12 @@ export {
   exitCodeOf,
   openAttach,
   openExec,
-} from "./lib/exec.ts";
+} from "./lib/tunnels/exec.ts";
 export {
   type PortForward,
   portForward,
   type PortForwardOptions,
-} from "./lib/port_forward.ts";
+} from "./lib/tunnels/port_forward.ts";
 export {
   type DeploymentForwardOptions,
   portForwardDeployment,
@@ -184,22 +188,22 @@ export {
   type ServiceForwardOptions,
   type WorkloadForwardOptions,
   type WorkloadPortForward,
-} from "./lib/port_forward_service.ts";
+} from "./lib/tunnels/port_forward_service.ts";
 export {
   TunnelError,
   type TunnelErrorReason,
   type TunnelTarget,
-} from "./lib/tunnel_error.ts";
+} from "./lib/tunnels/tunnel_error.ts";
 export {
   type PodName,
   streamLogs,
   type StreamLogsOptions,
-} from "./lib/logs.ts";
+} from "./lib/tunnels/logs.ts";
 export {
   LogError,
   type LogErrorReason,
   type LogTarget,
-} from "./lib/log_error.ts";
+} from "./lib/tunnels/log_error.ts";
 
 // Objects of any kind: discovery, mapping, the dynamic client, manifests,
 // apply, waiting, scale.
@@ -208,7 +212,7 @@ export {
   type ObjectMeta,
   type ObjectRef,
   refOf,
-} from "./lib/kubernetes_object.ts";
+} from "./lib/objects/kubernetes_object.ts";
 export {
   type ApiGroup,
   type ApiResource,
@@ -216,7 +220,7 @@ export {
   Discovery,
   DiscoveryError,
   type DiscoveryOptions,
-} from "./lib/discovery.ts";
+} from "./lib/objects/discovery.ts";
 export {
   resourcePath,
   type ResourcePathOptions,
@@ -224,7 +228,7 @@ export {
   type RestMapperOptions,
   type RestMapping,
   UnknownKindError,
-} from "./lib/rest_mapper.ts";
+} from "./lib/objects/rest_mapper.ts";
 export {
   type ApplyObjectOptions,
   type CollectionRef,
@@ -237,7 +241,7 @@ export {
   type PatchType,
   type WatchOptions,
   type WriteOptions,
-} from "./lib/dynamic_client.ts";
+} from "./lib/objects/dynamic_client.ts";
 export {
   ManifestError,
   type ManifestSource,
@@ -246,8 +250,8 @@ export {
   type ParseManifestsOptions,
   serializeManifests,
   type SerializeManifestsOptions,
-} from "./lib/manifest.ts";
-export type { YamlLimits } from "./lib/_yaml.ts";
+} from "./lib/objects/manifest.ts";
+export type { YamlLimits } from "./lib/_internal/yaml.ts";
 export {
   type AppliedObject,
   apply,
@@ -256,13 +260,13 @@ export {
   deleteApplied,
   type DeleteAppliedOptions,
   type DeletedObject,
-} from "./lib/apply.ts";
-export { waitFor, type WaitForOptions } from "./lib/wait.ts";
+} from "./lib/objects/apply.ts";
+export { waitFor, type WaitForOptions } from "./lib/objects/wait.ts";
 export {
   type WaitCondition,
   WaitError,
   type WaitFailure,
-} from "./lib/wait_error.ts";
+} from "./lib/objects/wait_error.ts";
 export {
   crdEstablished,
   deleted,
@@ -272,5 +276,5 @@ export {
   podReady,
   podRunning,
   podSucceeded,
-} from "./lib/conditions.ts";
-export { getScale, restart, type Scale, scale } from "./lib/scale.ts";
+} from "./lib/objects/conditions.ts";
+export { getScale, restart, type Scale, scale } from "./lib/objects/scale.ts";

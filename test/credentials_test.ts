@@ -9,7 +9,7 @@ import {
   KubeConfigRestClient,
   KubernetesApiError,
 } from "../mod.ts";
-import { credentialsFor } from "../lib/credentials.ts";
+import { credentialsFor } from "../lib/auth/credentials.ts";
 import { controlPlane } from "./harness.ts";
 import {
   kubeconfigFor,

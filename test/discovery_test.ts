@@ -19,7 +19,7 @@ import {
   RestMapper,
   UnknownKindError,
 } from "../mod.ts";
-import { AGGREGATED_DISCOVERY_ACCEPT } from "../lib/discovery.ts";
+import { AGGREGATED_DISCOVERY_ACCEPT } from "../lib/objects/discovery.ts";
 import { controlPlane } from "./harness.ts";
 
 const aggregatedType =

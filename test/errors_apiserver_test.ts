@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import type { KubernetesApiError } from "../mod.ts";
-import { apiErrorFromResponse } from "../lib/errors.ts";
+import { apiErrorFromResponse } from "../lib/errors/mod.ts";
 import { adminHeaders, adminHttpClient, compactEtcd } from "./control_plane.ts";
 import { controlPlane } from "./harness.ts";
 

@@ -9,7 +9,7 @@ import {
   apiErrorFromStatus,
   httpCodeForReason,
   parseRetryAfter,
-} from "../lib/errors.ts";
+} from "../lib/errors/mod.ts";
 
 const req = { method: "GET", path: "/api/v1/namespaces/default/pods/web-0" };
 

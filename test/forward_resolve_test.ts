@@ -14,7 +14,7 @@ import {
   podPort,
   selectorString,
   servicePort,
-} from "../lib/_forward_resolve.ts";
+} from "../lib/tunnels/_forward_resolve.ts";
 
 const where = { namespace: "shop", pod: "", via: "service/web" };
 

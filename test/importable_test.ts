@@ -1,7 +1,7 @@
 // The library is importable from anywhere: a script in an unrelated temp
 // directory (no deno.json, so no import map) imports every public module
 // of this repository by file URL, in a subprocess, and runs. js-yaml is
-// reached through its full npm specifier in lib/_yaml.ts, so the bare
+// reached through its full npm specifier in lib/_internal/yaml.ts, so the bare
 // `js-yaml` alias is gone from deno.json.
 
 import assert from "node:assert/strict";
@@ -25,10 +25,10 @@ Deno.test("a script outside the repository, with no deno.json, imports every pub
         }] = String(e).split("\\n")[0]; }`,
       );
     }
-    // And it runs: parse a manifest with the YAML module behind lib/manifest.ts.
+    // And it runs: parse a manifest with the YAML module behind lib/objects/manifest.ts.
     lines.push(
       `const { parseManifests } = await import(${
-        JSON.stringify(new URL("lib/manifest.ts", repo).href)
+        JSON.stringify(new URL("lib/objects/manifest.ts", repo).href)
       });`,
       `results["(run)"] = String(parseManifests("apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x}\\ndata: {mode: 0644}\\n")[0].data.mode);`,
       "console.log(JSON.stringify(results));",

@@ -18,7 +18,7 @@ import {
   setContextNamespace,
   useContext,
 } from "../mod.ts";
-import { parseYamlDocument } from "../lib/_yaml.ts";
+import { parseYamlDocument } from "../lib/_internal/yaml.ts";
 import { controlPlane } from "./harness.ts";
 import { withTempDir } from "./_helpers.ts";
 

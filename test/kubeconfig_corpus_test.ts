@@ -24,7 +24,7 @@ import {
   KubeConfigError,
   KubeConfigRestClient,
 } from "../mod.ts";
-import { credentialsFor } from "../lib/credentials.ts";
+import { credentialsFor } from "../lib/auth/credentials.ts";
 
 const SECRET = "s3cr3t";
 /**

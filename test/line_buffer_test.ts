@@ -1,4 +1,4 @@
-// The BYOB read path every streamed body takes (lib/_line_buffer.ts): lines
+// The BYOB read path every streamed body takes (lib/_wire/line_buffer.ts): lines
 // split at every possible read boundary, inside multi-byte characters,
 // across reads longer than the reused buffer, with CRLF and a last line
 // without newline; the same results whether the stream is a byte stream
@@ -12,7 +12,7 @@ import {
   bytesStep,
   jsonLinesStep,
   pulledStream,
-} from "../lib/_line_buffer.ts";
+} from "../lib/_wire/line_buffer.ts";
 import { StreamDecodeError } from "../mod.ts";
 
 const enc = new TextEncoder();

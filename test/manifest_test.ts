@@ -13,8 +13,8 @@ import {
   parseManifests,
   serializeManifests,
 } from "../mod.ts";
-import { applyOrder } from "../lib/apply.ts";
-import { describeManifestSource } from "../lib/manifest.ts";
+import { applyOrder } from "../lib/objects/apply.ts";
+import { describeManifestSource } from "../lib/objects/manifest.ts";
 
 const secret = "s3cr3t-value-never-quoted";
 

@@ -20,7 +20,7 @@ import {
   KubernetesApiError,
   StreamDecodeError,
 } from "../mod.ts";
-import { credentialsFor } from "../lib/credentials.ts";
+import { credentialsFor } from "../lib/auth/credentials.ts";
 import { withTempDir, writeScript } from "./_helpers.ts";
 
 /** Every marker starts with this, so a partial quote is caught too. */

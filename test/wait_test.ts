@@ -12,7 +12,7 @@ import {
   type RestClient,
   waitFor,
 } from "../mod.ts";
-import { apiErrorFromBody } from "../lib/errors.ts";
+import { apiErrorFromBody } from "../lib/errors/mod.ts";
 
 type Step =
   | { list: { rv: string; value?: string } }

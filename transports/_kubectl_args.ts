@@ -5,7 +5,7 @@
 
 import { requestTarget } from "./_request_base.ts";
 import type { RequestOptions } from "../lib/contract.ts";
-import { KubectlError } from "../lib/errors.ts";
+import { KubectlError } from "../lib/errors/mod.ts";
 
 /** What to run: kubectl's arguments after the global ones, and whether the body goes to stdin. */
 export interface KubectlPlan {

@@ -13,7 +13,7 @@ import {
   KubernetesApiError,
   type Status,
   type StatusCause,
-} from "../lib/errors.ts";
+} from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
 
 const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] ?(.*)$/;

@@ -10,7 +10,11 @@ import type {
   TunnelChannel,
   TunnelChannelOptions,
 } from "../lib/contract.ts";
-import { httpCodeForReason, KubectlError, type Status } from "../lib/errors.ts";
+import {
+  httpCodeForReason,
+  KubectlError,
+  type Status,
+} from "../lib/errors/mod.ts";
 import type { ExecPlan } from "./_kubectl_args.ts";
 
 type Spawn = (args: string[], stdin: boolean) => Deno.ChildProcess;

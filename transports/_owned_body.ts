@@ -13,7 +13,7 @@ import {
   jsonLinesStep,
   type SourceRead,
   type Step,
-} from "../lib/_line_buffer.ts";
+} from "../lib/_wire/line_buffer.ts";
 
 /**
  * The body of `resp` as a stream that errors with `signal.reason` on abort,

@@ -4,7 +4,7 @@
 // answer is ours to read: a non-101 answer becomes the apiserver's Status as
 // a KubernetesApiError.
 
-import { apiErrorFromBody, TransportError } from "../lib/errors.ts";
+import { apiErrorFromBody, TransportError } from "../lib/errors/mod.ts";
 import type { ByteConn } from "./_strict_tls.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

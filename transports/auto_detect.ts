@@ -8,10 +8,10 @@
  */
 
 import type { RestClient } from "../lib/contract.ts";
-import { KubeConfig } from "../lib/kubeconfig.ts";
+import { KubeConfig } from "../lib/config/mod.ts";
 import { join } from "../lib/_internal/path.ts";
 import { maskUrl } from "../lib/_internal/redact.ts";
-import { credentialsFor } from "../lib/credentials.ts";
+import { credentialsFor } from "../lib/auth/credentials.ts";
 import { InClusterRestClient, SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
 import { KubeConfigRestClient } from "./kubeconfig.ts";
 import { resolveLog } from "../lib/_internal/log.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { KubeConfig } from "../lib/kubeconfig.ts";
+import { KubeConfig } from "../lib/config/mod.ts";
 import {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,

@@ -23,16 +23,16 @@ import {
   type AuthState,
   credentialsFor,
   type CredentialsOptions,
-} from "../lib/credentials.ts";
+} from "../lib/auth/credentials.ts";
 import {
   apiErrorFromResponse,
   KubeConfigError,
   KubernetesApiError,
   parseRetryAfter,
   TransportError,
-} from "../lib/errors.ts";
-import { checkHeaders, checkRequestTarget } from "../lib/_request_head.ts";
-import { KubeConfig, type KubeConfigContext } from "../lib/kubeconfig.ts";
+} from "../lib/errors/mod.ts";
+import { checkHeaders, checkRequestTarget } from "../lib/_wire/request_head.ts";
+import { KubeConfig, type KubeConfigContext } from "../lib/config/mod.ts";
 import { withoutMessage } from "../lib/_internal/redact.ts";
 import { networkError } from "./fetch/_network_error.ts";
 import { warnCaIsAdded } from "./fetch/_trust_warning.ts";

@@ -17,16 +17,16 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
-import { KubectlError } from "../lib/errors.ts";
+import { KubectlError } from "../lib/errors/mod.ts";
 import { describeSpawnError } from "../lib/_internal/fs_error.ts";
-import { KubeConfig } from "../lib/kubeconfig.ts";
+import { KubeConfig } from "../lib/config/mod.ts";
 import {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
 } from "./kubeconfig.ts";
 import { KubectlRawRestClient } from "./kubectl_raw.ts";
-import { checkRequestTarget } from "../lib/_request_head.ts";
-import { TransportError } from "../lib/transport_error.ts";
+import { checkRequestTarget } from "../lib/_wire/request_head.ts";
+import { TransportError } from "../lib/errors/transport_error.ts";
 import { openWebSocket } from "./_websocket.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";

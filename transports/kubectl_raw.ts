@@ -11,7 +11,7 @@
  */
 
 import type { RequestOptions, RestClient } from "../lib/contract.ts";
-import { KubectlError } from "../lib/errors.ts";
+import { KubectlError } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
 import { describeSpawnError } from "../lib/_internal/fs_error.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
@@ -22,7 +22,7 @@ import {
   jsonLinesStep,
   pulledStream,
   type Step,
-} from "../lib/_line_buffer.ts";
+} from "../lib/_wire/line_buffer.ts";
 import { planExec, planKubectl } from "./_kubectl_args.ts";
 import {
   decodeJson,

@@ -6,8 +6,12 @@
 // text (tag names, aliases, whole lines), which may be a password.
 
 // CORE_SCHEMA: YAML 1.2 scalars, no timestamps turned into Dates.
-import { CORE_SCHEMA, load as loadYaml, YAMLException } from "../_yaml.ts";
-import { KubeConfigError } from "../errors.ts";
+import {
+  CORE_SCHEMA,
+  load as loadYaml,
+  YAMLException,
+} from "../_internal/yaml.ts";
+import { KubeConfigError } from "../errors/mod.ts";
 
 /** The largest kubeconfig accepted, in UTF-16 code units (about bytes). */
 export const MAX_KUBECONFIG_CHARS = 16 * 1024 * 1024;

@@ -2,7 +2,7 @@
 // (`:`-separated, `;` on Windows, empty entries and repeats dropped), or
 // `~/.kube/config`. Shared by the loader and the context editor.
 
-import { KubeConfigError } from "../errors.ts";
+import { KubeConfigError } from "../errors/mod.ts";
 import { join } from "../_internal/path.ts";
 
 /** The files kubectl would read, highest priority first (they may not exist). */

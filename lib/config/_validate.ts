@@ -1,10 +1,10 @@
 // Validation: every field the library reads is type-checked once, at load,
 // with errors that name the file and the field and never quote a secret.
 
-import { KubeConfigError } from "../errors.ts";
+import { KubeConfigError } from "../errors/mod.ts";
 import { maskUrl, showValue, typeName } from "../_internal/redact.ts";
-import type { PemKind } from "../_pem.ts";
-import { headerValueProblem } from "../_header_value.ts";
+import type { PemKind } from "../_internal/pem.ts";
+import { headerValueProblem } from "../_internal/header_value.ts";
 import { checkPem, decodePem } from "./pem.ts";
 import type { RawKubeConfig } from "./types.ts";
 

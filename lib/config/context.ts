@@ -1,6 +1,6 @@
 // One resolved context: the context entry with the cluster and user it
 // names, and where each came from. It holds data; the auth layer
-// (lib/credentials.ts) turns it into credentials.
+// (lib/auth/credentials.ts) turns it into credentials.
 
 import type { ClusterConfig, ContextConfig, UserConfig } from "./types.ts";
 import { readPemValue } from "./pem.ts";
@@ -23,7 +23,7 @@ export interface KubeConfigContextSource {
 
 /**
  * How a context's credentials are produced and cached (read by the auth
- * layer, lib/credentials.ts; the config only carries them).
+ * layer, lib/auth/credentials.ts; the config only carries them).
  */
 export interface CredentialsOptions {
   /** The clock, in milliseconds since the epoch. @default {Date.now} */
@@ -47,7 +47,7 @@ export interface CredentialsOptions {
 /**
  * One resolved context: its cluster, its user and its namespace. It holds
  * data; credentials are produced by the auth layer
- * (`credentialsFor(context)` in lib/credentials.ts), which the transports use.
+ * (`credentialsFor(context)` in lib/auth/credentials.ts), which the transports use.
  */
 export class KubeConfigContext {
   /**
@@ -167,7 +167,7 @@ export class KubeConfigContext {
  */
 async function authFor(
   ctx: KubeConfigContext,
-): Promise<{ get(): Promise<import("../credentials.ts").AuthState> }> {
-  const { credentialsFor } = await import("../credentials.ts");
+): Promise<{ get(): Promise<import("../auth/credentials.ts").AuthState> }> {
+  const { credentialsFor } = await import("../auth/credentials.ts");
   return credentialsFor(ctx);
 }

@@ -1,7 +1,7 @@
 // The kubeconfig object: loading files and `$KUBECONFIG`, the in-cluster and
 // simple-URL configurations, merging, and resolving a context.
 
-import { KubeConfigError } from "../errors.ts";
+import { KubeConfigError } from "../errors/mod.ts";
 import { describeFsError } from "../_internal/fs_error.ts";
 import { dirname, join } from "../_internal/path.ts";
 import { MAX_KUBECONFIG_CHARS, parseKubeConfigYaml } from "./_parse_yaml.ts";

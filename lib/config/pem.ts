@@ -1,9 +1,9 @@
 // PEM values in a kubeconfig: inline base64 (`*-data` keys) or a file path,
 // checked once read so a bad value fails naming its field, never quoting it.
 
-import { KubeConfigError } from "../errors.ts";
+import { KubeConfigError } from "../errors/mod.ts";
 import { describeFsError } from "../_internal/fs_error.ts";
-import { type PemKind, pemProblem } from "../_pem.ts";
+import { type PemKind, pemProblem } from "../_internal/pem.ts";
 
 /**
  * Decodes a base64 PEM value from a kubeconfig.

@@ -21,8 +21,8 @@
  */
 
 import type { WatchEvent } from "../contract.ts";
-import { type Backoff, ExponentialBackoff } from "../backoff.ts";
-import { KubernetesApiError, TransportError } from "../errors.ts";
+import { type Backoff, ExponentialBackoff } from "./backoff.ts";
+import { KubernetesApiError, TransportError } from "../errors/mod.ts";
 import type {
   ApiStatus,
   KindIds,

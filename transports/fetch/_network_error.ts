@@ -3,7 +3,7 @@
 // with a hint where the certificate did not chain to the configured CA (or
 // the kubeconfig asked to skip verification, which Deno cannot do per client).
 
-import { TransportError } from "../../lib/errors.ts";
+import { TransportError } from "../../lib/errors/mod.ts";
 
 /** node:tls's codes for a chain that does not lead to a trusted CA. */
 const untrustedCodes = new Set([

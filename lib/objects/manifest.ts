@@ -1,0 +1,302 @@
+/**
+ * Manifests: multi-document YAML or JSON, `List` kinds unpacked, into plain
+ * Kubernetes objects, each remembering where it came from (document index,
+ * list item, line) for the errors of whatever uses it later; and back.
+ *
+ * YAML is read the way kubectl reads it (YAML 1.1 booleans and octals,
+ * timestamps kept as strings) and bounded per document: length, aliases
+ * and size once aliases are expanded. Errors name the document, line and
+ * column and never quote a value (manifests hold Secrets).
+ *
+ * Permissions: none (reading the file is the caller's).
+ *
+ * @module
+ */
+
+import type { JSONValue } from "../contract.ts";
+import type { KubernetesObject } from "./kubernetes_object.ts";
+import {
+  dumpYamlDocuments,
+  parseYamlDocuments,
+  YamlError,
+  type YamlLimits,
+} from "../_internal/yaml.ts";
+
+export type { YamlLimits };
+
+/** Where an object of a manifest came from. */
+export interface ManifestSource {
+  /** The file or name given to {@link parseManifests}, if any. */
+  source?: string;
+  /** 0-based index of the document in the stream. */
+  document: number;
+  /** 0-based index within a `List` document's `items`, if it came from one. */
+  item?: number;
+  /** 1-based line where the document starts. */
+  line: number;
+}
+
+/** A manifest that cannot be read, naming where. Never quotes a value. */
+export class ManifestError extends Error {
+  /** The file or name of the manifest, if given. */
+  readonly source: string | undefined;
+  /** 0-based document index, when the problem is in one document. */
+  readonly document: number | undefined;
+  /** 0-based `items` index within a `List` document. */
+  readonly item: number | undefined;
+  /** 1-based line, when known. */
+  readonly line: number | undefined;
+  /** 1-based column, when known. */
+  readonly column: number | undefined;
+
+  /**
+   * Builds the error; the location is prefixed to the message.
+   *
+   * @param detail What is wrong: expected and found.
+   * @param where The manifest, document, item, line and column.
+   * @param cause The underlying error.
+   */
+  constructor(
+    detail: string,
+    where: Partial<ManifestSource> & { column?: number } = {},
+    cause?: unknown,
+  ) {
+    const parts = [
+      where.source ? `manifest ${where.source}` : "manifest",
+      where.document === undefined
+        ? undefined
+        : `document[${where.document}]${
+          where.item === undefined ? "" : `.items[${where.item}]`
+        }${
+          where.line === undefined
+            ? ""
+            : ` at line ${where.line}${
+              where.column === undefined ? "" : `, column ${where.column}`
+            }`
+        }`,
+    ].filter(Boolean);
+    super(
+      `${parts.join(": ")}: ${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.name = "ManifestError";
+    this.source = where.source;
+    this.document = where.document;
+    this.item = where.item;
+    this.line = where.line;
+    this.column = where.column;
+  }
+}
+
+/** Options for {@link parseManifests}. */
+export interface ParseManifestsOptions extends YamlLimits {
+  /** A name for the text, such as its file path, used in errors. */
+  source?: string;
+}
+
+const sources = new WeakMap<object, ManifestSource>();
+
+/**
+ * Where an object returned by {@link parseManifests} came from.
+ *
+ * @param obj An object from `parseManifests` (copies are not tracked).
+ * @returns Its source, or `undefined` for any other object.
+ */
+export function manifestSource(obj: object): ManifestSource | undefined {
+  return sources.get(obj);
+}
+
+/**
+ * A short "where" for messages: `deploy.yaml document[2] (line 14)`, or
+ * `undefined` for objects that did not come from a manifest.
+ *
+ * @param obj Any object.
+ * @returns The location, or `undefined`.
+ */
+export function describeManifestSource(obj: object): string | undefined {
+  const s = sources.get(obj);
+  if (!s) return undefined;
+  const item = s.item === undefined ? "" : `.items[${s.item}]`;
+  return `${
+    s.source ? `${s.source} ` : ""
+  }document[${s.document}]${item} (line ${s.line})`;
+}
+
+function typeOf(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`;
+}
+
+function toObject(
+  value: unknown,
+  where: ManifestSource,
+): KubernetesObject {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ManifestError(
+      `expected an object with apiVersion and kind, found ${typeOf(value)}`,
+      where,
+    );
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of ["apiVersion", "kind"] as const) {
+    if (typeof obj[key] !== "string" || obj[key] === "") {
+      throw new ManifestError(
+        obj[key] === undefined
+          ? `${key} is missing`
+          : `${key}: expected a non-empty string, found ${typeOf(obj[key])}`,
+        where,
+      );
+    }
+  }
+  if (
+    obj.metadata !== undefined &&
+    (obj.metadata === null || typeof obj.metadata !== "object" ||
+      Array.isArray(obj.metadata))
+  ) {
+    throw new ManifestError(
+      `metadata: expected an object, found ${typeOf(obj.metadata)}`,
+      where,
+    );
+  }
+  for (const key of ["name", "namespace", "generateName"]) {
+    const v = (obj.metadata as Record<string, unknown> | undefined)?.[key];
+    if (v !== undefined && typeof v !== "string") {
+      throw new ManifestError(
+        `metadata.${key}: expected a string, found ${typeOf(v)}`,
+        where,
+      );
+    }
+  }
+  return obj as KubernetesObject;
+}
+
+function isList(obj: KubernetesObject): boolean {
+  return obj.kind.endsWith("List") && Array.isArray(obj.items);
+}
+
+/**
+ * Reads a manifest: YAML with any number of `---`-separated documents, or
+ * JSON; `List` documents (`kind: List`, `PodList`, …) become their items.
+ * Empty documents are skipped but counted, so indices match the file.
+ *
+ * @param text The manifest.
+ * @param options A name for errors, and bounds on each document.
+ * @returns The objects in order; {@link manifestSource} tells where each came from.
+ * @throws {ManifestError} Naming the document (and line, column) of malformed YAML or JSON, a document that is not an object, or one without `apiVersion` or `kind`.
+ *
+ * @example
+ * ```ts
+ * import { manifestSource, parseManifests } from "@denokube/transport/manifest";
+ *
+ * const objects = parseManifests(
+ *   "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n---\n" +
+ *     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: web}\ndata: {mode: fast}\n",
+ *   { source: "web.yaml" },
+ * );
+ * console.log(objects.map((o) => o.kind), manifestSource(objects[1])?.document); // ["Namespace", "ConfigMap"] 1
+ * ```
+ */
+export function parseManifests(
+  text: string,
+  options: ParseManifestsOptions = {},
+): KubernetesObject[] {
+  const source = options.source;
+  let docs: { index: number; line: number; value: unknown }[];
+  const trimmed = text.trimStart();
+  const json = trimmed.startsWith("{") ? tryJson(text, options) : undefined;
+  if (json !== undefined) {
+    docs = [{ index: 0, line: 1, value: json }];
+  } else {
+    try {
+      docs = parseYamlDocuments(text, options);
+    } catch (err) {
+      if (err instanceof YamlError) {
+        throw new ManifestError(err.reason, {
+          source,
+          document: err.document,
+          line: err.line,
+          column: err.column,
+        }, err);
+      }
+      throw err;
+    }
+  }
+  const out: KubernetesObject[] = [];
+  for (const doc of docs) {
+    if (doc.value === null) continue;
+    const where: ManifestSource = {
+      ...(source ? { source } : {}),
+      document: doc.index,
+      line: doc.line,
+    };
+    const obj = toObject(doc.value, where);
+    if (!isList(obj)) {
+      sources.set(obj, where);
+      out.push(obj);
+      continue;
+    }
+    const items = obj.items as JSONValue[];
+    const itemKind = obj.kind === "List" ? undefined : obj.kind.slice(0, -4);
+    items.forEach((raw, i) => {
+      const itemWhere = { ...where, item: i };
+      // Typed lists (`PodList`) may leave apiVersion and kind to the list.
+      const filled = itemKind && raw !== null && typeof raw === "object" &&
+          !Array.isArray(raw)
+        ? { apiVersion: obj.apiVersion, kind: itemKind, ...raw }
+        : raw;
+      const item = toObject(filled, itemWhere);
+      sources.set(item, itemWhere);
+      out.push(item);
+    });
+  }
+  return out;
+}
+
+function tryJson(text: string, limits: YamlLimits): unknown {
+  const max = limits.maxDocumentChars ?? 3 * 1024 * 1024;
+  if (text.length > max) return undefined; // the YAML path reports the bound, with its location
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // several JSON documents, or malformed: the YAML reader says where
+  }
+}
+
+/** Options for {@link serializeManifests}. */
+export interface SerializeManifestsOptions {
+  /**
+   * `yaml`: one document per object, `---` between them. `json`: one
+   * `v1` `List` holding every object.
+   * @default {"yaml"}
+   */
+  format?: "yaml" | "json";
+}
+
+/**
+ * Writes objects as a manifest that {@link parseManifests} (and kubectl)
+ * read back to the same objects.
+ *
+ * @param objects The objects.
+ * @param options The format.
+ * @returns The manifest text.
+ *
+ * @example
+ * ```ts
+ * import { parseManifests, serializeManifests } from "@denokube/transport/manifest";
+ *
+ * const text = serializeManifests([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" }, data: { on: "yes" } }]);
+ * console.log(parseManifests(text)[0].data); // { on: "yes" }: quoted, so YAML 1.1 readers keep it a string
+ * ```
+ */
+export function serializeManifests(
+  objects: KubernetesObject[],
+  options: SerializeManifestsOptions = {},
+): string {
+  if (options.format === "json") {
+    return JSON.stringify(
+      { apiVersion: "v1", kind: "List", items: objects },
+      null,
+      2,
+    ) + "\n";
+  }
+  return dumpYamlDocuments(objects);
+}

@@ -1,0 +1,231 @@
+/**
+ * Waiting for one object to reach a condition, the way client-go's
+ * `watchtools.UntilWithSync` does: list it, test the condition, then watch
+ * from the list's resourceVersion so no change in between is missed; a 410
+ * (Expired) lists again; a clean end of the watch resumes from the last
+ * version seen. Conditions may fail fast with a {@link WaitError} (a pod
+ * whose image cannot be pulled will not become Ready by waiting); otherwise
+ * the wait ends at its deadline with a `WaitError` of reason `Timeout` that
+ * says what was last seen.
+ *
+ * Permissions: whatever the transport needs; nothing more.
+ *
+ * @module
+ */
+
+import type { JSONValue, RestClient } from "../contract.ts";
+import {
+  apiErrorFromStatus,
+  KubernetesApiError,
+  TransportError,
+} from "../errors/mod.ts";
+import type { Status } from "../errors/mod.ts";
+import { DynamicClient } from "./dynamic_client.ts";
+import {
+  describeRef,
+  type KubernetesObject,
+  type ObjectRef,
+} from "./kubernetes_object.ts";
+import { type WaitCondition, WaitError } from "./wait_error.ts";
+import { abortable } from "../_internal/delay.ts";
+
+export * from "./wait_error.ts";
+export * from "./conditions.ts";
+
+/** Options for {@link waitFor}. */
+export interface WaitForOptions {
+  /** How long to wait. @default {300000} (5 minutes) */
+  timeoutMs?: number;
+  /** Ends the wait early; it rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until `target` meets `condition`: list, test, then watch from the
+ * list's resourceVersion, testing every change. A 410 relists; a watch the
+ * server ends is resumed; a connection that fails is retried after a
+ * second. The object need not exist yet.
+ *
+ * @param client Any transport, or a {@link DynamicClient} to share its discovery.
+ * @param target The object, by `apiVersion`/`kind`/name/namespace.
+ * @param condition A ready-made condition (`podReady()`, `deploymentAvailable()`, `deleted()`, …) or a predicate.
+ * @param options Deadline and signal.
+ * @returns The object as it was when the condition held (`undefined` for `deleted()`).
+ * @throws {WaitError} `Timeout` at the deadline (naming what was last seen), or the reason the object cannot make it.
+ * @throws {KubernetesApiError} When the server refuses the list or watch (403, …).
+ * @throws {UnknownKindError} When the kind is not served.
+ *
+ * @example Wait until a pod is Ready, failing fast on a bad image
+ * ```ts
+ * import { podReady, waitFor, WaitError } from "@denokube/transport/wait";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function ready(client: RestClient): Promise<void> {
+ *   try {
+ *     await waitFor(client, { apiVersion: "v1", kind: "Pod", name: "web-0", namespace: "web" }, podReady(), { timeoutMs: 60_000 });
+ *   } catch (err) {
+ *     if (err instanceof WaitError) console.error(err.reason, err.message); // e.g. ImagePullBackOff
+ *     throw err;
+ *   }
+ * }
+ * ```
+ */
+export async function waitFor<T = KubernetesObject>(
+  client: RestClient | DynamicClient,
+  target: ObjectRef,
+  condition: WaitCondition<T> | ((obj: T | undefined) => boolean),
+  options: WaitForOptions = {},
+): Promise<T | undefined> {
+  const cond: WaitCondition<T> = typeof condition === "function"
+    ? { description: "the condition", test: (o) => condition(o) }
+    : condition;
+  const dyn = DynamicClient.for(client);
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const own = new AbortController();
+  const timer = setTimeout(
+    () => own.abort(new WaitError("Timeout", target, "")),
+    timeoutMs,
+  );
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, own.signal])
+    : own.signal;
+  const fieldSelector = `metadata.name=${target.name}`;
+  let current: T | undefined;
+  try {
+    const mapping = await abortable(
+      dyn.mapping(target.apiVersion, target.kind),
+      signal,
+    );
+    const collection = {
+      apiVersion: target.apiVersion,
+      kind: target.kind,
+      namespace: dyn.namespaceFor(mapping, target.namespace),
+    };
+    for (;;) {
+      // List: the starting state, and the version to watch from.
+      const list = await abortable(
+        dyn.list<T>(collection, { fieldSelector, signal }),
+        signal,
+      );
+      current = list.items[0];
+      if (cond.test(current, target)) return current;
+      let rv = list.metadata.resourceVersion;
+      // Watch until the condition holds, or a 410 sends us back to the list.
+      let relist = false;
+      while (!relist) {
+        let events;
+        try {
+          events = await abortable(
+            dyn.watch<T>(collection, {
+              resourceVersion: rv,
+              fieldSelector,
+              signal,
+              timeoutSeconds: 300,
+            }),
+            signal,
+          );
+        } catch (err) {
+          if (err instanceof KubernetesApiError && err.isGone()) break;
+          if (await retriable(err, signal)) continue;
+          throw err;
+        }
+        const reader = events.getReader();
+        try {
+          for (;;) {
+            const { done, value: ev } = await abortable(reader.read(), signal);
+            if (done) break;
+            if (ev.type === "ERROR") {
+              const err = apiErrorFromStatus(ev.object as Status, {
+                method: "GET",
+                path: `watch ${describeRef(target)}`,
+              });
+              if (err.isGone()) {
+                relist = true;
+                break;
+              }
+              throw err;
+            }
+            const meta =
+              (ev.object as { metadata?: { resourceVersion?: string } })
+                .metadata;
+            if (meta?.resourceVersion) rv = meta.resourceVersion;
+            if (ev.type === "BOOKMARK") continue;
+            current = ev.type === "DELETED" ? undefined : ev.object as T;
+            if (cond.test(current, target)) return current;
+          }
+        } catch (err) {
+          if (err instanceof KubernetesApiError && err.isGone()) break;
+          if (await retriable(err, signal)) continue;
+          throw err;
+        } finally {
+          reader.cancel().catch(() => {});
+        }
+        signal.throwIfAborted();
+      }
+    }
+  } catch (err) {
+    if (own.signal.aborted && signal.reason === own.signal.reason) {
+      throw new WaitError(
+        "Timeout",
+        target,
+        `${cond.description} not reached within ${timeoutMs} ms; last seen: ${
+          summarize(current)
+        }`,
+        { cause: err instanceof WaitError ? undefined : err },
+      );
+    }
+    if (signal.aborted && !(err instanceof WaitError)) throw signal.reason;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    own.abort(); // ends a watch still open
+  }
+}
+
+/** A dropped connection is retried after a second; anything else ends the wait. */
+async function retriable(err: unknown, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  if (!(err instanceof TransportError && err.isRetriable())) return false;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, 1000);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+  return !signal.aborted;
+}
+
+/**
+ * A one-line summary of an object's state for messages: its phase and
+ * conditions, or `absent`.
+ *
+ * @param obj The object, or `undefined`.
+ * @returns Such as `phase Pending; PodScheduled=True, Ready=False`.
+ */
+export function summarize(obj: unknown): string {
+  if (obj === undefined || obj === null) return "absent";
+  const status = (obj as { status?: Record<string, JSONValue> }).status;
+  if (!status) return "no status yet";
+  const parts: string[] = [];
+  if (typeof status.phase === "string") parts.push(`phase ${status.phase}`);
+  const conds = Array.isArray(status.conditions) ? status.conditions : [];
+  const list = conds.map((c) => {
+    const { type, status: s, reason } = c as Record<string, JSONValue>;
+    return `${type}=${s}${reason ? ` (${reason})` : ""}`;
+  });
+  if (list.length) parts.push(list.join(", "));
+  for (
+    const key of [
+      "replicas",
+      "updatedReplicas",
+      "readyReplicas",
+      "availableReplicas",
+    ]
+  ) {
+    if (typeof status[key] === "number") parts.push(`${key} ${status[key]}`);
+  }
+  return parts.join("; ") || "status without phase or conditions";
+}

@@ -1,0 +1,29 @@
+/**
+ * A list/watch Reflector that keeps an exact cache of one collection
+ * through disconnects, expired resource versions and errors, and streams
+ * its changes to any number of observers.
+ *
+ * The code lives in `lib/watch/`: `reflector.ts` (the state machine),
+ * `types.ts` (objects, events, states), `store.ts` (the cache interface),
+ * `clock.ts` (injectable time), and internal `_observer_queue.ts` and
+ * `_diff.ts`.
+ *
+ * @module
+ */
+
+export type {
+  ApiStatus,
+  KindIds,
+  KindIdsReq,
+  ListOf,
+  ListOpts,
+  ReflectorEvent,
+  ReflectorModifiedEvent,
+  ReflectorObjectEvent,
+  ReflectorState,
+  WatchEventSynced,
+  WatchOpts,
+} from "./types.ts";
+export { MapStore, type ReflectorStore } from "./store.ts";
+export { realClock, type ReflectorClock } from "./clock.ts";
+export { Reflector, type ReflectorOptions } from "./reflector.ts";

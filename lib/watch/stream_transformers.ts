@@ -1,0 +1,191 @@
+/**
+ * Web Streams that turn a watch response into events: bytes → lines → JSON →
+ * validated {@link WatchEvent}s. Lines are split on bytes, so chunk
+ * boundaries may fall anywhere, including inside a multi-byte character.
+ *
+ * @module
+ */
+
+import type { JSONObject, JSONValue, WatchEvent } from "../contract.ts";
+import { StreamDecodeError } from "../errors/mod.ts";
+import { withoutMessage } from "../_internal/redact.ts";
+import { LineBuffer } from "../_wire/line_buffer.ts";
+
+/**
+ * The byte-level line splitting shared by {@link LineSplitter} and
+ * {@link JsonLinesDecoder}: calls `onLine` with each non-empty line, without
+ * its `\n` or `\r\n`, including a last line that has no newline. A line
+ * inside one chunk is passed as a view, not a copy; only a chunk's last,
+ * partial line is copied (into one reused buffer).
+ */
+function splitLines<O>(
+  onLine: (
+    line: Uint8Array,
+    controller: TransformStreamDefaultController<O>,
+  ) => void,
+): Transformer<Uint8Array, O> {
+  const lines = new LineBuffer();
+  return {
+    transform(chunk, controller) {
+      lines.push(chunk, (line) => onLine(line, controller));
+    },
+    flush(controller) {
+      lines.flush((line) => onLine(line, controller));
+    },
+  };
+}
+
+/**
+ * Splits a byte stream into lines, on `\n` or `\r\n`, without decoding.
+ * A last line without a newline is still emitted; empty lines are dropped.
+ * Each line is the consumer's own copy: a producer may reuse its chunk's
+ * buffer as soon as it has been written.
+ */
+export class LineSplitter extends TransformStream<Uint8Array, Uint8Array> {
+  constructor() {
+    super(
+      splitLines<Uint8Array>((line, controller) =>
+        // A line inside one chunk is a view of the producer's buffer: copy it.
+        controller.enqueue(
+          line.byteOffset === 0 && line.byteLength === line.buffer.byteLength
+            ? line
+            : line.slice(),
+        )
+      ),
+    );
+  }
+}
+
+/**
+ * Parses one JSON document per line of a byte stream (watch and log-follow
+ * responses). A line that is not JSON errors the stream with a
+ * {@link StreamDecodeError}.
+ */
+export class JsonLinesDecoder extends TransformStream<Uint8Array, JSONValue> {
+  constructor() {
+    const decoder = new TextDecoder();
+    let lineNo = 0;
+    super(splitLines<JSONValue>((bytes, controller) => {
+      lineNo++;
+      const text = decoder.decode(bytes);
+      let value: JSONValue;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        // The parser's message quotes text anywhere in the line: keep its class only.
+        throw new StreamDecodeError(
+          "malformed JSON",
+          lineNo,
+          text,
+          withoutMessage(err),
+        );
+      }
+      controller.enqueue(value);
+    }));
+  }
+}
+
+/** Parses one JSON object per string, 1:1 (kept from v0.7.3; use {@link JsonLinesDecoder} on bytes). */
+export class JsonParsingTransformer
+  extends TransformStream<string, JSONObject> {
+  constructor() {
+    let lineNo = 0;
+    super({
+      transform(line, controller) {
+        lineNo++;
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch (err) {
+          throw new StreamDecodeError(
+            "malformed JSON",
+            lineNo,
+            line,
+            withoutMessage(err),
+          );
+        }
+        if (
+          value === null || typeof value !== "object" || Array.isArray(value)
+        ) {
+          throw new StreamDecodeError("expected a JSON object", lineNo, line);
+        }
+        controller.enqueue(value as JSONObject);
+      },
+    });
+  }
+}
+
+/**
+ * Validates watch events: `type` must be ADDED, MODIFIED, DELETED, ERROR or
+ * BOOKMARK and `object` an object. Objects go through `objValidator`, ERROR
+ * statuses through `errValidator`.
+ */
+export class WatchEventTransformer<T, U>
+  extends TransformStream<JSONValue, WatchEvent<T, U>> {
+  /**
+   * Builds the transformer with the validators for objects and ERROR statuses.
+   *
+   * @param objValidator Turns a raw object into `T` (throws when invalid).
+   * @param errValidator Turns an ERROR event's Status into `U`.
+   */
+  constructor(
+    objValidator: (val: JSONObject) => T,
+    errValidator: (val: JSONObject) => U,
+  ) {
+    let eventNo = 0;
+    super({
+      transform(raw, controller) {
+        eventNo++;
+        const bad = (detail: string) =>
+          new StreamDecodeError(
+            detail,
+            eventNo,
+            JSON.stringify(raw) ?? String(raw),
+          );
+        if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+          throw bad("watch event is not an object");
+        }
+        const { type, object } = raw as JSONObject;
+        if (
+          object === null || typeof object !== "object" || Array.isArray(object)
+        ) {
+          throw bad("watch event has no object");
+        }
+        switch (type) {
+          case "ADDED":
+          case "MODIFIED":
+          case "DELETED":
+            controller.enqueue({ type, object: objValidator(object) });
+            return;
+          case "ERROR":
+            controller.enqueue({ type, object: errValidator(object) });
+            return;
+          case "BOOKMARK": {
+            const meta = object.metadata as JSONObject | undefined;
+            const rv = meta && typeof meta === "object"
+              ? meta.resourceVersion
+              : undefined;
+            if (typeof rv !== "string") {
+              throw bad("BOOKMARK event without metadata.resourceVersion");
+            }
+            const annotations = meta!.annotations;
+            controller.enqueue({
+              type,
+              object: {
+                metadata: annotations && typeof annotations === "object"
+                  ? {
+                    resourceVersion: rv,
+                    annotations: annotations as Record<string, string>,
+                  }
+                  : { resourceVersion: rv },
+              },
+            });
+            return;
+          }
+          default:
+            throw bad(`unknown watch event type ${JSON.stringify(type)}`);
+        }
+      },
+    });
+  }
+}

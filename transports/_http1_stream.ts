@@ -7,7 +7,7 @@
 // removed in place. The body is a byte stream, so a BYOB reader (the line
 // buffer's) hands its buffer straight to the socket read.
 
-import { TransportError } from "../lib/errors.ts";
+import { TransportError } from "../lib/errors/mod.ts";
 import type { ByteConn } from "./_strict_tls.ts";
 
 const MAX_HEAD = 64 * 1024;

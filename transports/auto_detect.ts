@@ -11,6 +11,7 @@ import type { RestClient } from "../lib/contract.ts";
 import { KubeConfig } from "../lib/kubeconfig.ts";
 import { join } from "../lib/_internal/path.ts";
 import { maskUrl } from "../lib/_internal/redact.ts";
+import { withScheme } from "../lib/_internal/url.ts";
 import { credentialsFor } from "../lib/credentials.ts";
 import { InClusterRestClient, SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
 import { KubeConfigRestClient } from "./kubeconfig.ts";
@@ -211,9 +212,7 @@ async function probe(
 }
 
 function netTarget(server: string): string {
-  const url = new URL(
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `https://${server}`,
-  );
+  const url = new URL(withScheme(server, "https"));
   const port = url.port || (url.protocol === "http:" ? "80" : "443");
   return `${url.hostname}:${port}`;
 }

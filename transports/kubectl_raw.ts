@@ -201,12 +201,11 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       throw kubectlFailure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
-      return decodeJson(out.stdout, (err, chars) =>
+      return decodeJson(out.stdout, (cause, chars) =>
         new KubectlError(
           `${request.method} ${request.path}: kubectl printed no JSON (${chars} chars)`,
           out.code,
-          // The parser's message quotes the output, which may hold a Secret.
-          new SyntaxError(err instanceof Error ? err.name : "not JSON"),
+          cause,
           "bad-response",
         ));
     }

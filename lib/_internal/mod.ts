@@ -9,3 +9,4 @@ export * from "./delay.ts";
 export * from "./path.ts";
 export * from "./redact.ts";
 export * from "./base64.ts";
+export * from "./url.ts";

@@ -1,0 +1,164 @@
+// Tunnels (exec, attach, port-forward) for the fetch transport: a WebSocket
+// over a connection of our own, with the same TLS and credentials as plain
+// requests (Deno's WebSocket cannot present client certificates, nor show a
+// failed handshake's Status). Tunnels trust only the configured CA.
+
+import type { KubernetesTunnel, RequestOptions } from "../../lib/contract.ts";
+import { type AuthState, credentialsFor } from "../../lib/credentials.ts";
+import { KubernetesApiError, TransportError } from "../../lib/errors.ts";
+import type { KubeConfigContext } from "../../lib/kubeconfig.ts";
+import { checkHeaders } from "../../lib/_request_head.ts";
+import type { RequestTarget } from "../_request_base.ts";
+import {
+  type ByteConn,
+  dialStrictTls,
+  NodeSocketConn,
+} from "../_strict_tls.ts";
+import { openWebSocket } from "../_websocket.ts";
+import { WebSocketTunnel } from "../_websocket_tunnel.ts";
+import { type ConnectionPlan, strictTarget } from "./_plan.ts";
+
+/** What a tunnel needs from its client. */
+export interface TunnelContext {
+  /** The context whose credentials the tunnel presents. */
+  ctx: KubeConfigContext;
+  /** How to reach the server. */
+  plan: ConnectionPlan;
+  /** The client's log, if logging is on. */
+  log: ((line: string) => void) | undefined;
+  /** Turns a dial failure into the error to throw. */
+  fail: (err: unknown, request: RequestTarget) => unknown;
+}
+
+/**
+ * Opens a WebSocket tunnel, refreshing dynamic credentials once on 401.
+ *
+ * @param opts The request (its `expectTunnel` names the subprotocols).
+ * @param path The path with the query merged in.
+ * @param c The client's context, plan, log and error mapping.
+ * @returns The tunnel, once the server has agreed on a subprotocol.
+ * @throws {TransportError} Through a proxy-url, or when the dial fails.
+ * @throws {KubernetesApiError} When the server refuses the upgrade.
+ */
+export async function openTunnel(
+  opts: RequestOptions,
+  path: string,
+  c: TunnelContext,
+): Promise<KubernetesTunnel> {
+  const request = { method: opts.method, path };
+  const d = c.plan.dial;
+  if (d.viaProxy) {
+    throw new TransportError(
+      `${opts.method} ${path}: tunnels through a proxy-url are not supported`,
+      { request, kind: "invalid-request" },
+    );
+  }
+  let refreshed = false;
+  for (;;) {
+    opts.abortSignal?.throwIfAborted();
+    const auth = await credentialsFor(c.ctx).get();
+    const conn = await dialTunnel(auth, request, c);
+    const onAbort = () => conn.close();
+    opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
+    const headers: [string, string][] = c.plan.staticHeaders.filter(([k]) =>
+      k !== "accept-encoding"
+    );
+    if (auth.authorization) {
+      headers.push(["authorization", auth.authorization]);
+    }
+    const started = c.log ? performance.now() : 0;
+    try {
+      checkHeaders(request, [
+        ...headers,
+        ["sec-websocket-protocol", opts.expectTunnel!.join(", ")],
+      ]);
+      const ws = await openWebSocket({
+        conn,
+        host: d.serverName
+          ? `${d.serverName}:${d.port}`
+          : `${
+            d.hostname.includes(":") ? `[${d.hostname}]` : d.hostname
+          }:${d.port}`,
+        // Non-ASCII is percent-encoded, as fetch's URL parser would.
+        path: d.basePath + path.replace(/[\u0080-\u{10ffff}]+/gu, encodeURI),
+        protocols: opts.expectTunnel!,
+        headers,
+        request,
+      });
+      c.log?.(
+        `${opts.method} ${path} 101 ${ws.protocol} ${
+          Math.round(performance.now() - started)
+        }ms`,
+      );
+      return new WebSocketTunnel(
+        ws,
+        opts.abortSignal,
+        (opts.path ?? "").split("?")[0].endsWith("/portforward"),
+      );
+    } catch (err) {
+      c.log?.(
+        `${opts.method} ${path} tunnel failed: ${
+          err instanceof KubernetesApiError ? err.httpCode : "error"
+        }`,
+      );
+      if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
+      if (
+        err instanceof KubernetesApiError && err.isUnauthorized() &&
+        !refreshed && credentialsFor(c.ctx).invalidate(auth)
+      ) {
+        refreshed = true;
+        continue;
+      }
+      throw err;
+    } finally {
+      opts.abortSignal?.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+/** The tunnel's connection: TCP, strict TLS with the CA alone, or Deno's TLS. */
+async function dialTunnel(
+  auth: AuthState,
+  request: RequestTarget,
+  c: TunnelContext,
+): Promise<ByteConn> {
+  const d = c.plan.dial;
+  try {
+    if (!d.tls) {
+      return await Deno.connect({ hostname: d.hostname, port: d.port });
+    }
+    if (c.plan.caCerts.length) {
+      // Only the configured CA, as kubectl (Deno's TLS would add it to its roots).
+      return new NodeSocketConn(
+        await dialStrictTls(strictTarget(c.plan, auth, ["http/1.1"])),
+      );
+    }
+    if (d.serverName) {
+      // Deno.startTls verifies any name but cannot present a client certificate.
+      if (auth.clientCert) {
+        throw new Error(
+          "tunnels with tls-server-name and a client certificate are not supported by Deno's TLS API without a certificate-authority",
+        );
+      }
+      const tcp = await Deno.connect({ hostname: d.hostname, port: d.port });
+      return await Deno.startTls(tcp, {
+        hostname: d.serverName,
+        alpnProtocols: ["http/1.1"],
+      });
+    }
+    const base = {
+      hostname: d.hostname,
+      port: d.port,
+      alpnProtocols: ["http/1.1"],
+    };
+    return auth.clientCert
+      ? await Deno.connectTls({
+        ...base,
+        cert: auth.clientCert.cert,
+        key: auth.clientCert.key,
+      })
+      : await Deno.connectTls(base);
+  } catch (err) {
+    throw c.fail(err, request);
+  }
+}

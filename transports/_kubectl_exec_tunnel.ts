@@ -12,6 +12,7 @@ import type {
 } from "../lib/contract.ts";
 import { httpCodeForReason, KubectlError, type Status } from "../lib/errors.ts";
 import type { ExecPlan } from "./_kubectl_args.ts";
+import { killQuietly } from "../lib/_internal/close.ts";
 
 type Spawn = (args: string[], stdin: boolean) => Deno.ChildProcess;
 
@@ -131,11 +132,7 @@ export class KubectlExecTunnel implements KubernetesTunnel {
       }
       return;
     }
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
+    killQuietly(this.#child);
     // Not #done: a channel nobody reads could hold it forever.
     await this.#child.status;
   }

@@ -17,6 +17,7 @@ import type {
   TunnelChannelOptions,
 } from "../lib/contract.ts";
 import type { WsConnection } from "./_websocket.ts";
+import { closeQuietly } from "../lib/_internal/close.ts";
 
 const CLOSE_CHANNEL = 255;
 /** Large writes are split so one channel cannot hog the connection. */
@@ -181,11 +182,7 @@ export class WebSocketTunnel implements KubernetesTunnel {
   }
 
   #close(channel: Channel | undefined): void {
-    try {
-      channel?.readable?.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(channel?.readable);
     if (channel) channel.readable = undefined;
   }
 

@@ -27,9 +27,10 @@ import {
 import { KubectlRawRestClient } from "./kubectl_raw.ts";
 import { checkRequestTarget } from "../lib/_request_head.ts";
 import { TransportError } from "../lib/transport_error.ts";
-import { openWebSocket } from "./_websocket.ts";
+import { openWebSocket } from "./_websocket_handshake.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
 import { WebSocketTunnel } from "./_websocket_tunnel.ts";
+import { killQuietly } from "../lib/_internal/close.ts";
 
 /** Options for {@link KubectlProxyRestClient.start}. */
 export interface KubectlProxyOptions {
@@ -119,11 +120,7 @@ export class KubectlProxyRestClient extends RequestBase
     // asynchronous would run). The proxy holds the user's credentials.
     this.#onUnload = (e?: Event) => {
       if (e?.defaultPrevented) return; // the program handles it and goes on
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
+      killQuietly(child);
       if (ownedDir) {
         try {
           Deno.removeSync(ownedDir, { recursive: true });
@@ -199,11 +196,7 @@ export class KubectlProxyRestClient extends RequestBase
 
     const failStart = async (why: string): Promise<never> => {
       child.ref();
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
+      killQuietly(child);
       const status = await child.status;
       if (ownedDir) {
         await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
@@ -360,11 +353,7 @@ export class KubectlProxyRestClient extends RequestBase
     }
     this.#http.close();
     this.#httpClient.close();
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
+    killQuietly(this.#child);
     this.#child.ref(); // unref'd while running; waiting for its exit must keep the loop alive
     await this.#child.status;
     if (this.#ownedDir) {

@@ -35,6 +35,7 @@ import {
   parseStderr,
 } from "./_kubectl_diagnostics.ts";
 import { KubectlExecTunnel } from "./_kubectl_exec_tunnel.ts";
+import { killQuietly } from "../lib/_internal/close.ts";
 
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
@@ -291,11 +292,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         return read;
       },
       async cancel(reason) {
-        try {
-          child.kill("SIGTERM");
-        } catch {
-          // already exited
-        }
+        killQuietly(child);
         await stdout.cancel(reason).catch(() => {});
         await child.status;
         await stderrDone.catch(() => {});

@@ -14,7 +14,7 @@ import {
   dialStrictTls,
   NodeSocketConn,
 } from "../_strict_tls.ts";
-import { openWebSocket } from "../_websocket.ts";
+import { openWebSocket } from "../_websocket_handshake.ts";
 import { WebSocketTunnel } from "../_websocket_tunnel.ts";
 import { type ConnectionPlan, strictTarget } from "./_plan.ts";
 

@@ -26,9 +26,8 @@ import {
 import { KubectlRawRestClient } from "./kubectl_raw.ts";
 import { checkRequestTarget } from "../lib/_request_head.ts";
 import { TransportError } from "../lib/transport_error.ts";
-import { openWebSocket } from "./_websocket_handshake.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
-import { WebSocketTunnel } from "./_websocket_tunnel.ts";
+import { tunnelOn } from "./_websocket_tunnel.ts";
 import { killQuietly } from "../lib/_internal/close.ts";
 import { startProxyProcess } from "./_kubectl_proxy_process.ts";
 
@@ -214,28 +213,13 @@ export class KubectlProxyRestClient extends RequestBase
         { request, kind: "connection-refused", cause: err },
       );
     }
-    const onAbort = () => conn.close();
-    opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      const ws = await openWebSocket({
-        conn,
-        host: "localhost",
-        path,
-        protocols: opts.expectTunnel!,
-        headers: [],
-        request,
-      });
-      return new WebSocketTunnel(
-        ws,
-        opts.abortSignal,
-        (opts.path ?? "").split("?")[0].endsWith("/portforward"),
-      );
-    } catch (err) {
-      if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
-      throw err;
-    } finally {
-      opts.abortSignal?.removeEventListener("abort", onAbort);
-    }
+    return await tunnelOn(conn, {
+      host: "localhost",
+      path,
+      protocols: opts.expectTunnel!,
+      headers: [],
+      request,
+    }, opts);
   }
 
   /** Stops the proxy and removes its socket directory. Safe to call twice. */

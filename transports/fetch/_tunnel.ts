@@ -14,8 +14,7 @@ import {
   dialStrictTls,
   NodeSocketConn,
 } from "../_strict_tls.ts";
-import { openWebSocket } from "../_websocket_handshake.ts";
-import { WebSocketTunnel } from "../_websocket_tunnel.ts";
+import { tunnelOn } from "../_websocket_tunnel.ts";
 import { type ConnectionPlan, strictTarget } from "./_plan.ts";
 
 /** What a tunnel needs from its client. */
@@ -57,23 +56,20 @@ export async function openTunnel(
   for (;;) {
     opts.abortSignal?.throwIfAborted();
     const auth = await credentialsFor(c.ctx).get();
-    const conn = await dialTunnel(auth, request, c);
-    const onAbort = () => conn.close();
-    opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
     const headers: [string, string][] = c.plan.staticHeaders.filter(([k]) =>
       k !== "accept-encoding"
     );
     if (auth.authorization) {
       headers.push(["authorization", auth.authorization]);
     }
+    checkHeaders(request, [
+      ...headers,
+      ["sec-websocket-protocol", opts.expectTunnel!.join(", ")],
+    ]);
+    const conn = await dialTunnel(auth, request, c);
     const started = c.log ? performance.now() : 0;
     try {
-      checkHeaders(request, [
-        ...headers,
-        ["sec-websocket-protocol", opts.expectTunnel!.join(", ")],
-      ]);
-      const ws = await openWebSocket({
-        conn,
+      const tunnel = await tunnelOn(conn, {
         host: d.serverName
           ? `${d.serverName}:${d.port}`
           : `${
@@ -84,24 +80,19 @@ export async function openTunnel(
         protocols: opts.expectTunnel!,
         headers,
         request,
-      });
+      }, opts);
       c.log?.(
-        `${opts.method} ${path} 101 ${ws.protocol} ${
+        `${opts.method} ${path} 101 ${tunnel.subProtocol} ${
           Math.round(performance.now() - started)
         }ms`,
       );
-      return new WebSocketTunnel(
-        ws,
-        opts.abortSignal,
-        (opts.path ?? "").split("?")[0].endsWith("/portforward"),
-      );
+      return tunnel;
     } catch (err) {
       c.log?.(
         `${opts.method} ${path} tunnel failed: ${
           err instanceof KubernetesApiError ? err.httpCode : "error"
         }`,
       );
-      if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
       if (
         err instanceof KubernetesApiError && err.isUnauthorized() &&
         !refreshed && credentialsFor(c.ctx).invalidate(auth)
@@ -110,8 +101,6 @@ export async function openTunnel(
         continue;
       }
       throw err;
-    } finally {
-      opts.abortSignal?.removeEventListener("abort", onAbort);
     }
   }
 }

@@ -4,8 +4,10 @@
 // certificate checks use it) and this forwarder dials the real server.
 // TLS stays end to end; the forwarder only sees ciphertext.
 
+import { CRLFCRLF, indexOfBytes, writeAll } from "../lib/_internal/bytes.ts";
+import { closeQuietly } from "../lib/_internal/close.ts";
+
 const MAX_HEADER_BYTES = 8192;
-const HEADER_END = new Uint8Array([13, 10, 13, 10]);
 
 /** A running forwarder; `proxyUrl` goes into `Deno.createHttpClient({ proxy })`. */
 export interface ConnectForwarder {
@@ -72,11 +74,7 @@ export function startConnectForwarder(
       for (const c of [conn, upstream]) {
         if (!c) continue;
         open.delete(c);
-        try {
-          c.close();
-        } catch {
-          // already closed by pipeTo
-        }
+        closeQuietly(c); // pipeTo may have closed it already
       }
     }
   };
@@ -95,13 +93,7 @@ export function startConnectForwarder(
       if (closed) return;
       closed = true;
       listener.close();
-      for (const c of open) {
-        try {
-          c.close();
-        } catch {
-          // already closed
-        }
-      }
+      for (const c of open) closeQuietly(c);
       open.clear();
     },
   };
@@ -116,7 +108,7 @@ async function readHead(
     const n = await conn.read(buf.subarray(len));
     if (n === null) throw new Error("closed before the request head ended");
     len += n;
-    const end = indexOf(buf.subarray(0, len), HEADER_END);
+    const end = indexOfBytes(buf.subarray(0, len), CRLFCRLF);
     if (end !== -1) {
       return {
         head: new TextDecoder().decode(buf.subarray(0, end + 4)),
@@ -125,20 +117,4 @@ async function readHead(
     }
   }
   throw new Error("request head too large");
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) {
-      if (hay[i + j] !== needle[j]) continue outer;
-    }
-    return i;
-  }
-  return -1;
-}
-
-async function writeAll(conn: Deno.Conn, text: string): Promise<void> {
-  const data = new TextEncoder().encode(text);
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
 }

@@ -16,6 +16,7 @@ import {
   type Status,
 } from "../lib/errors/mod.ts";
 import type { ExecPlan } from "./_kubectl_args.ts";
+import { killQuietly } from "../lib/_internal/close.ts";
 
 type Spawn = (args: string[], stdin: boolean) => Deno.ChildProcess;
 
@@ -135,11 +136,7 @@ export class KubectlExecTunnel implements KubernetesTunnel {
       }
       return;
     }
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
+    killQuietly(this.#child);
     // Not #done: a channel nobody reads could hold it forever.
     await this.#child.status;
   }

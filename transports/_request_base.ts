@@ -10,6 +10,7 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
+import { withoutMessage } from "../lib/_internal/redact.ts";
 
 /** The method and path of a request, as errors name it. */
 export interface RequestTarget {
@@ -39,8 +40,8 @@ export function requestTarget(opts: RequestOptions): RequestTarget {
  *
  * @param bytes The body.
  * @param notJson Builds the error when it is not JSON; it gets the parser's
- *   error (whose message quotes the body: never put it in an error) and the
- *   text's length.
+ *   error with its message withheld (the message quotes the body, which may
+ *   hold a Secret) and the text's length.
  * @returns The value.
  * @throws What `notJson` returns.
  */
@@ -52,7 +53,7 @@ export function decodeJson(
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw notJson(err, text.length);
+    throw notJson(withoutMessage(err), text.length);
   }
 }
 

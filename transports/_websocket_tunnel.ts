@@ -13,10 +13,14 @@
 
 import type {
   KubernetesTunnel,
+  RequestOptions,
   TunnelChannel,
   TunnelChannelOptions,
 } from "../lib/contract.ts";
 import type { WsConnection } from "./_websocket.ts";
+import { openWebSocket, type WsHandshake } from "./_websocket_handshake.ts";
+import type { ByteConn } from "./_strict_tls.ts";
+import { closeQuietly } from "../lib/_internal/close.ts";
 
 const CLOSE_CHANNEL = 255;
 /** Large writes are split so one channel cannot hog the connection. */
@@ -181,15 +185,46 @@ export class WebSocketTunnel implements KubernetesTunnel {
   }
 
   #close(channel: Channel | undefined): void {
-    try {
-      channel?.readable?.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(channel?.readable);
     if (channel) channel.readable = undefined;
   }
 
   #endAll(): void {
     for (const c of this.#channels.values()) this.#close(c);
+  }
+}
+
+/**
+ * Opens a tunnel on `conn`: the WebSocket handshake, then the channel
+ * protocol (with port prefixes for a pod's /portforward). An abort closes the
+ * connection and rejects with the signal's reason; any failure closes it.
+ *
+ * @param conn The connection, TLS already set up where needed.
+ * @param handshake What the handshake sends.
+ * @param opts The request (its path and abort signal).
+ * @returns The tunnel, once the server agreed on a subprotocol.
+ * @throws What {@link openWebSocket} throws, or the abort reason.
+ */
+export async function tunnelOn(
+  conn: ByteConn,
+  handshake: Omit<WsHandshake, "conn">,
+  opts: RequestOptions,
+): Promise<WebSocketTunnel> {
+  const signal = opts.abortSignal;
+  const onAbort = () => closeQuietly(conn);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const ws = await openWebSocket({ conn, ...handshake });
+    return new WebSocketTunnel(
+      ws,
+      signal,
+      (opts.path ?? "").split("?")[0].endsWith("/portforward"),
+    );
+  } catch (err) {
+    closeQuietly(conn);
+    if (signal?.aborted) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
 }

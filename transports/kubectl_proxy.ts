@@ -18,7 +18,6 @@ import type {
   RestClient,
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors/mod.ts";
-import { describeSpawnError } from "../lib/_internal/fs_error.ts";
 import { KubeConfig } from "../lib/config/mod.ts";
 import {
   KubeConfigRestClient,
@@ -27,9 +26,10 @@ import {
 import { KubectlRawRestClient } from "./kubectl_raw.ts";
 import { checkRequestTarget } from "../lib/_wire/request_head.ts";
 import { TransportError } from "../lib/errors/transport_error.ts";
-import { openWebSocket } from "./_websocket.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
-import { WebSocketTunnel } from "./_websocket_tunnel.ts";
+import { tunnelOn } from "./_websocket_tunnel.ts";
+import { killQuietly } from "../lib/_internal/close.ts";
+import { startProxyProcess } from "./_kubectl_proxy_process.ts";
 
 /** Options for {@link KubectlProxyRestClient.start}. */
 export interface KubectlProxyOptions {
@@ -47,28 +47,7 @@ export interface KubectlProxyOptions {
   client?: KubeConfigRestClientOptions;
 }
 
-const STDERR_LINES_KEPT = 20;
 const exitEvents = ["unload", "error", "unhandledrejection"] as const;
-
-/**
- * On Linux, with run permission for `setpriv` already granted, wraps argv
- * so the kernel sends SIGTERM to the child when this process dies in any way
- * (SIGTERM, SIGKILL, a crash). setpriv execs the command: the pid stays.
- */
-function diesWithUs(argv: string[]): string[] {
-  if (Deno.build.os !== "linux") return argv;
-  const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => {
-    try {
-      const granted = (d: Deno.PermissionDescriptor) =>
-        Deno.permissions.querySync(d).state === "granted";
-      return granted({ name: "run", command: path }) &&
-        granted({ name: "read", path }) && Deno.statSync(path).isFile;
-    } catch {
-      return false; // no read permission to look, or not there
-    }
-  });
-  return setpriv ? [setpriv, "--pdeathsig", "TERM", "--", ...argv] : argv;
-}
 
 /**
  * A {@link RestClient} that owns a `kubectl proxy` child on a Unix socket.
@@ -119,11 +98,7 @@ export class KubectlProxyRestClient extends RequestBase
     // asynchronous would run). The proxy holds the user's credentials.
     this.#onUnload = (e?: Event) => {
       if (e?.defaultPrevented) return; // the program handles it and goes on
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
+      killQuietly(child);
       if (ownedDir) {
         try {
           Deno.removeSync(ownedDir, { recursive: true });
@@ -148,99 +123,10 @@ export class KubectlProxyRestClient extends RequestBase
     opts: KubectlProxyOptions = {},
   ): Promise<KubectlProxyRestClient> {
     const kubectl = opts.kubectl ?? "kubectl";
-    const ownedDir = opts.socketPath
-      ? undefined
-      : await Deno.makeTempDir({ prefix: "kubectl-proxy-" });
-    const socketPath = opts.socketPath ?? `${ownedDir}/proxy.sock`;
-    const globals = [
-      ...(opts.kubeconfig ? [`--kubeconfig=${opts.kubeconfig}`] : []),
-      ...(opts.contextName ? [`--context=${opts.contextName}`] : []),
-    ];
-    let child: Deno.ChildProcess;
-    try {
-      const argv = diesWithUs([
-        kubectl,
-        ...globals,
-        "proxy",
-        `--unix-socket=${socketPath}`,
-      ]);
-      child = new Deno.Command(argv[0], {
-        args: argv.slice(1),
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (err) {
-      if (ownedDir) {
-        await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
-      }
-      const why = describeSpawnError(err, kubectl);
-      throw new KubectlError(
-        `cannot start kubectl proxy: ${why}`,
-        undefined,
-        err,
-      );
-    }
-    child.unref(); // the proxy must not keep the program alive; unload stops it
-
-    const stderr: string[] = [];
-    (async () => {
-      const decoder = new TextDecoder();
-      let pending = "";
-      for await (const chunk of child.stderr) {
-        const lines = (pending + decoder.decode(chunk, { stream: true })).split(
-          "\n",
-        );
-        pending = lines.pop() ?? "";
-        stderr.push(...lines.filter((l) => l.trim()));
-        stderr.splice(0, Math.max(0, stderr.length - STDERR_LINES_KEPT));
-      }
-    })().catch(() => {});
-
-    const failStart = async (why: string): Promise<never> => {
-      child.ref();
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
-      const status = await child.status;
-      if (ownedDir) {
-        await Deno.remove(ownedDir, { recursive: true }).catch(() => {});
-      }
-      const tail = stderr.length ? `: ${stderr.join(" | ")}` : "";
-      throw new KubectlError(`kubectl proxy ${why}${tail}`, status.code);
-    };
-
-    const serving = (async () => {
-      const decoder = new TextDecoder();
-      let out = "";
-      for await (const chunk of child.stdout) {
-        out += decoder.decode(chunk, { stream: true });
-        if (out.includes("Starting to serve on")) return true;
-      }
-      return false;
-    })();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) =>
-      timer = setTimeout(() => r("timeout"), opts.startTimeoutMs ?? 10_000)
-    );
-    const result = await Promise.race([
-      serving,
-      child.status.then(() => false),
-      timeout,
-    ]);
-    clearTimeout(timer);
-    if (result === "timeout") {
-      return await failStart(
-        `did not start serving within ${opts.startTimeoutMs ?? 10_000} ms`,
-      );
-    }
-    if (result !== true) {
-      await new Promise((r) => setTimeout(r, 50)); // let the last stderr lines arrive
-      return await failStart("exited before serving");
-    }
-
+    const { child, socketPath, ownedDir, stderr } = await startProxyProcess({
+      ...opts,
+      kubectl,
+    });
     const httpClient = Deno.createHttpClient({
       proxy: { transport: "unix", path: socketPath },
     });
@@ -327,28 +213,13 @@ export class KubectlProxyRestClient extends RequestBase
         { request, kind: "connection-refused", cause: err },
       );
     }
-    const onAbort = () => conn.close();
-    opts.abortSignal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      const ws = await openWebSocket({
-        conn,
-        host: "localhost",
-        path,
-        protocols: opts.expectTunnel!,
-        headers: [],
-        request,
-      });
-      return new WebSocketTunnel(
-        ws,
-        opts.abortSignal,
-        (opts.path ?? "").split("?")[0].endsWith("/portforward"),
-      );
-    } catch (err) {
-      if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
-      throw err;
-    } finally {
-      opts.abortSignal?.removeEventListener("abort", onAbort);
-    }
+    return await tunnelOn(conn, {
+      host: "localhost",
+      path,
+      protocols: opts.expectTunnel!,
+      headers: [],
+      request,
+    }, opts);
   }
 
   /** Stops the proxy and removes its socket directory. Safe to call twice. */
@@ -360,11 +231,7 @@ export class KubectlProxyRestClient extends RequestBase
     }
     this.#http.close();
     this.#httpClient.close();
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // already exited
-    }
+    killQuietly(this.#child);
     this.#child.ref(); // unref'd while running; waiting for its exit must keep the loop alive
     await this.#child.status;
     if (this.#ownedDir) {

@@ -35,6 +35,7 @@ import {
   parseStderr,
 } from "./_kubectl_diagnostics.ts";
 import { KubectlExecTunnel } from "./_kubectl_exec_tunnel.ts";
+import { killQuietly } from "../lib/_internal/close.ts";
 
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
@@ -201,12 +202,11 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       throw kubectlFailure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
-      return decodeJson(out.stdout, (err, chars) =>
+      return decodeJson(out.stdout, (cause, chars) =>
         new KubectlError(
           `${request.method} ${request.path}: kubectl printed no JSON (${chars} chars)`,
           out.code,
-          // The parser's message quotes the output, which may hold a Secret.
-          new SyntaxError(err instanceof Error ? err.name : "not JSON"),
+          cause,
           "bad-response",
         ));
     }
@@ -292,11 +292,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         return read;
       },
       async cancel(reason) {
-        try {
-          child.kill("SIGTERM");
-        } catch {
-          // already exited
-        }
+        killQuietly(child);
         await stdout.cancel(reason).catch(() => {});
         await child.status;
         await stderrDone.catch(() => {});

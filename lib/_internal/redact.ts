@@ -3,6 +3,8 @@
 // do not write (kubectl's stderr, which may repeat what a credential plugin
 // printed).
 
+import { URL_SCHEME } from "./url.ts";
+
 /**
  * A URL with its userinfo replaced by `…`: everything between `://` (or the
  * start, for `host:port` forms) and the last `@`, as WHATWG URL parsing takes
@@ -14,7 +16,7 @@
  * @returns The text safe to print.
  */
 export function maskUrl(url: string): string {
-  const scheme = url.match(/^[a-z][a-z0-9+.-]*:\/\//i);
+  const scheme = url.match(URL_SCHEME);
   const start = scheme ? scheme[0].length : 0;
   const at = url.lastIndexOf("@");
   if (at < start) return url;

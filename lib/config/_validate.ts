@@ -3,6 +3,7 @@
 
 import { KubeConfigError } from "../errors/mod.ts";
 import { maskUrl, showValue, typeName } from "../_internal/redact.ts";
+import { hasScheme, withScheme } from "../_internal/url.ts";
 import type { PemKind } from "../_internal/pem.ts";
 import { headerValueProblem } from "../_internal/header_value.ts";
 import { checkPem, decodePem } from "./pem.ts";
@@ -344,8 +345,7 @@ function checkUrl(
   schemes: string[],
   defaultHttps = false,
 ): void {
-  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
-  if (!hasScheme && !defaultHttps) {
+  if (!hasScheme(value) && !defaultHttps) {
     c.fail(
       field,
       `is missing a scheme (${schemes.map((s) => `${s}//`).join(", ")})`,
@@ -359,7 +359,7 @@ function checkUrl(
   let url: URL;
   try {
     // kubectl accepts "host:port" for a server and assumes https.
-    url = new URL(hasScheme ? value : `https://${value}`);
+    url = new URL(withScheme(value, "https"));
   } catch {
     c.fail(field, `is not a valid URL: ${shown}`);
   }

@@ -21,12 +21,12 @@ import {
   waitFor,
 } from "./_processes.ts";
 import { findNodeBinaries, localFile, type NodeBinaries } from "./binaries.ts";
+import { kubeconfigYaml } from "./_kubeconfigs.ts";
 import {
   adminHttpClient,
   type ControlPlaneInfo,
-  kubeconfigYaml,
   type NodeInfo,
-} from "./control_plane.ts";
+} from "./descriptor.ts";
 
 /** A node this process started. */
 export interface RunningNode extends NodeInfo {

@@ -18,7 +18,8 @@ import { type Binaries, ensureBinaries, findBinaries } from "./binaries.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
 import { startControlPlane } from "./control_plane.ts";
 import { describe } from "./descriptor.ts";
-import { describeNode, nodeUnavailable, startNode } from "./node.ts";
+import { nodeUnavailable } from "./_node_host.ts";
+import { describeNode, startNode } from "./node.ts";
 import { TestingError } from "./testing_error.ts";
 
 /** Options for {@link startCluster}. */

@@ -1,5 +1,8 @@
-// Helpers shared by the suites: kubeconfigs written against the harness, temp dirs, cleanup.
+// Helpers shared by the suites: kubeconfigs written against the harness,
+// ConfigMaps, temp dirs, cleanup, waiting for a condition, whether a process
+// is alive, and what a call rejected with.
 
+import assert from "node:assert/strict";
 import type { ControlPlaneInfo } from "./control_plane.ts";
 
 /** A single-context kubeconfig document (as an object, written as JSON). */
@@ -79,4 +82,72 @@ export function closeAll(resources: Iterable<{ close(): void }>): void {
       // already closed
     }
   }
+}
+
+/** A ConfigMap with `data`; `metadata` adds to its name (labels, namespace, resourceVersion, …). */
+export function configMap(
+  name: string,
+  data: Record<string, string> = {},
+  metadata: Record<string, unknown> = {},
+): {
+  apiVersion: "v1";
+  kind: "ConfigMap";
+  metadata: { name: string } & Record<string, unknown>;
+  data: Record<string, string>;
+} {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, ...metadata },
+    data,
+  };
+}
+
+/**
+ * Polls `cond` every `intervalMs` until it holds; fails naming `what` after
+ * `timeoutMs`.
+ */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  assert.fail(`${what}: not reached within ${timeoutMs} ms`);
+}
+
+/** True while process `pid` runs (Linux /proc); a zombie has exited and is not alive. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // A zombie has exited; only its parent's bookkeeping remains.
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Awaits `p` (a promise, or a function to call) and returns what it
+ * rejected with; fails when it fulfils, or when `type` is given and the
+ * error is not one.
+ */
+export async function rejection<E = unknown>(
+  p: Promise<unknown> | (() => unknown),
+  type?: abstract new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (err) {
+    if (type) {
+      assert.ok(err instanceof type, `expected a ${type.name}, got ${err}`);
+    }
+    return err as E;
+  }
+  assert.fail(`expected a rejection${type ? ` with a ${type.name}` : ""}`);
 }

@@ -12,6 +12,7 @@ import {
   type RestClient,
 } from "../mod.ts";
 import type { ControlPlaneInfo, NodeInfo } from "./control_plane.ts";
+import { until } from "./_helpers.ts";
 
 /** A container as tests write it; the image and pull policy come from the node. */
 export interface TestContainer {
@@ -130,20 +131,6 @@ export async function deleteNamespace(
     path: `/api/v1/namespaces/${name}`,
     expectJson: true,
   }).catch(() => {});
-}
-
-/** Polls `cond` every 100 ms until true; fails naming `what` after `timeoutMs`. */
-export async function until(
-  cond: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: not reached within ${timeoutMs} ms`);
 }
 
 /** A short summary of a pod's state: phase plus the first container's state. */

@@ -5,7 +5,13 @@
 import assert from "node:assert/strict";
 import { KubeConfigRestClient, KubernetesApiError } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
-import { withTempDir } from "./_helpers.ts";
+import {
+  alive,
+  kubeconfigFor,
+  withTempDir,
+  writeKubeconfig,
+  writeScript,
+} from "./_helpers.ts";
 
 const cp = await controlPlane();
 const probeScript =
@@ -255,31 +261,21 @@ Deno.test("an answer that is not APIVersions, or an API error, rejects a candida
 
 Deno.test("probeTimeoutMs covers a hanging exec plugin, which is killed", async () => {
   await withTempDir(async (dir) => {
-    const plugin = `${dir}/plugin.sh`;
-    await Deno.writeTextFile(
-      plugin,
-      `#!/bin/sh\necho $$ > "${dir}/pid"\nexec sleep 30\n`,
+    const plugin = await writeScript(
+      dir,
+      "plugin.sh",
+      `echo $$ > "${dir}/pid"\nexec sleep 30`,
     );
-    await Deno.chmod(plugin, 0o755);
-    await Deno.writeTextFile(
-      `${dir}/config`,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "hung",
-        clusters: [{ name: "c", cluster: { server: cp.server } }],
-        users: [{
-          name: "u",
-          user: {
-            exec: {
-              apiVersion: "client.authentication.k8s.io/v1",
-              command: plugin,
-              interactiveMode: "Never",
-            },
-          },
-        }],
-        contexts: [{ name: "hung", context: { cluster: "c", user: "u" } }],
-      }),
+    await writeKubeconfig(
+      dir,
+      "config",
+      kubeconfigFor(cp.server, {}, {
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: plugin,
+          interactiveMode: "Never",
+        },
+      }, { contextName: "hung" }),
     );
     const r = await detect(
       [
@@ -299,8 +295,6 @@ Deno.test("probeTimeoutMs covers a hanging exec plugin, which is killed", async 
     const elapsed = Number(r.stderr.match(/elapsed (\d+) ms/)?.[1]);
     assert.ok(elapsed < 3000, `took ${elapsed} ms with a 1000 ms budget`);
     const pid = (await Deno.readTextFile(`${dir}/pid`)).trim();
-    const alive = await new Deno.Command("kill", { args: ["-0", pid] })
-      .output();
-    assert.ok(!alive.success, "the plugin is no longer running");
+    assert.ok(!alive(Number(pid)), "the plugin is no longer running");
   });
 });

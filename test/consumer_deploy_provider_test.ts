@@ -11,6 +11,7 @@ import {
   deleted,
   DynamicClient,
   KubeConfigRestClient,
+  KubernetesApiError,
   type KubernetesObject,
   podReady,
   portForwardService,
@@ -19,6 +20,7 @@ import {
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import { nodeOf } from "./_node_pods.ts";
+import { rejection } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "consumer_deploy_provider_test");
@@ -100,13 +102,15 @@ Deno.test({
       await dyn.delete(nsRef).catch(() => {});
       await waitFor(client, nsRef, deleted(), { timeoutMs: 120_000 });
     }
-    const gone = await dyn.get({
-      apiVersion: "v1",
-      kind: "Pod",
-      name: "site",
-      namespace: ns,
-    })
-      .catch((e) => e);
+    const gone = await rejection(
+      dyn.get({
+        apiVersion: "v1",
+        kind: "Pod",
+        name: "site",
+        namespace: ns,
+      }),
+      KubernetesApiError,
+    );
     assert.ok(gone?.isNotFound?.(), String(gone));
   },
 });

@@ -16,6 +16,7 @@ import {
   DynamicClient,
   execCommand,
   KubeConfigRestClient,
+  KubernetesApiError,
   parseManifests,
   restart,
   scale,
@@ -24,6 +25,7 @@ import {
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import { nodeOf } from "./_node_pods.ts";
+import { rejection } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "consumer_infra_provider_test");
@@ -169,11 +171,14 @@ Deno.test({
       });
       assert.ok(gone.every((d) => d.existed));
     }
-    const ns404 = await DynamicClient.for(client).get({
-      apiVersion: "v1",
-      kind: "Namespace",
-      name: ns,
-    }).catch((e) => e);
+    const ns404 = await rejection(
+      DynamicClient.for(client).get({
+        apiVersion: "v1",
+        kind: "Namespace",
+        name: ns,
+      }),
+      KubernetesApiError,
+    );
     assert.ok(ns404?.isNotFound?.(), String(ns404));
   },
 });

@@ -12,6 +12,7 @@ import {
 } from "./control_plane.ts";
 import { ASSETS_ENV, findBinaries } from "../lib/testing/binaries.ts";
 import { controlPlane } from "./harness.ts";
+import { alive, until } from "./_helpers.ts";
 
 const cp = await controlPlane();
 
@@ -211,25 +212,6 @@ Deno.test({
   },
 });
 
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // A zombie has exited; only its parent's bookkeeping remains.
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 async function runProbe(mode: "fail" | "hang") {
   const outFile = await Deno.makeTempFile();
   const env = Deno.env.toObject();
@@ -286,11 +268,9 @@ Deno.test({
   fn: async () => {
     const { child, readProbe, outFile } = await runProbe("hang");
     let probe: Awaited<ReturnType<typeof readProbe>>;
-    assert.ok(
-      await waitUntil(
-        async () => (probe = await readProbe()) !== undefined,
-        60_000,
-      ),
+    await until(
+      async () => (probe = await readProbe()) !== undefined,
+      60_000,
       "the probe started",
     );
     const testPid = JSON.parse(await Deno.readTextFile(outFile))
@@ -298,20 +278,12 @@ Deno.test({
     assert.ok(alive(probe!.pids!.apiserver));
     child.kill("SIGKILL");
     await child.output();
-    assert.ok(
-      await waitUntil(() => !alive(probe!.pids!.etcd), 5000),
-      "etcd gone",
-    );
-    assert.ok(
-      await waitUntil(() => !alive(probe!.pids!.apiserver), 5000),
-      "apiserver gone",
-    );
-    assert.ok(await waitUntil(() => !alive(testPid), 5000), "deno test gone");
-    assert.ok(
-      await waitUntil(
-        () => Deno.stat(probe!.dir!).then(() => false, () => true),
-        5000,
-      ),
+    await until(() => !alive(probe!.pids!.etcd), 5000, "etcd gone");
+    await until(() => !alive(probe!.pids!.apiserver), 5000, "apiserver gone");
+    await until(() => !alive(testPid), 5000, "deno test gone");
+    await until(
+      () => Deno.stat(probe!.dir!).then(() => false, () => true),
+      5000,
       "its janitor removed the scratch directory",
     );
     await Deno.remove(outFile);

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { KubeConfigRestClient, KubernetesApiError } from "../mod.ts";
 import { adminHeaders, adminHttpClient } from "./control_plane.ts";
 import { controlPlane } from "./harness.ts";
-import { until } from "./_node_pods.ts";
+import { until } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const group = "kubetest.example.com";

@@ -21,6 +21,7 @@ import {
 } from "../mod.ts";
 import { AGGREGATED_DISCOVERY_ACCEPT } from "../lib/objects/discovery.ts";
 import { controlPlane } from "./harness.ts";
+import { rejection } from "./_helpers.ts";
 
 const aggregatedType =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
@@ -380,7 +381,7 @@ Deno.test("a malformed discovery answer fails with DiscoveryError naming the pat
     `http://127.0.0.1:${server.addr.port}`,
   );
   try {
-    const err = await new Discovery(client).groups().catch((e) => e);
+    const err = await rejection(new Discovery(client).groups());
     assert.ok(err instanceof DiscoveryError, String(err));
     assert.equal(err.path, "/api");
     assert.match(
@@ -432,7 +433,7 @@ Deno.test("the real 1.20 apiserver answers legacy discovery, and built-in kinds 
     "/api/v1/namespaces/a%20b/pods/p/log",
   );
   assert.equal(await mapper.preferredVersion("autoscaling"), "v1");
-  const err = await mapper.mapping("apps/v1", "Pod").catch((e) => e);
+  const err = await rejection(mapper.mapping("apps/v1", "Pod"));
   assert.ok(err instanceof UnknownKindError);
   assert.match(
     err.message,

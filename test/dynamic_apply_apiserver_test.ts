@@ -23,6 +23,7 @@ import {
   waitFor,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
+import { rejection } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const suffix = crypto.randomUUID().slice(0, 6);
@@ -107,7 +108,7 @@ Deno.test("the dynamic client creates, reads, lists across pages, replaces, patc
     const got = await dyn.get(ref);
     const stale = { ...got, data: { v: "stale" } };
     await dyn.replace({ ...got, data: { v: "2" } });
-    const conflict = await dyn.replace(stale).catch((e) => e);
+    const conflict = await rejection(dyn.replace(stale));
     assert.ok(conflict instanceof KubernetesApiError && conflict.isConflict());
 
     await dyn.patch(ref, { data: { merged: "yes" } });
@@ -125,10 +126,11 @@ Deno.test("the dynamic client creates, reads, lists across pages, replaces, patc
 
     // Server-side apply: another manager's field conflicts until forced.
     await dyn.apply(cm("ssa", { data: { v: "mine" } }), { fieldManager: "a" });
-    const clash = await dyn.apply(cm("ssa", { data: { v: "theirs" } }), {
-      fieldManager: "b",
-    })
-      .catch((e) => e);
+    const clash = await rejection(
+      dyn.apply(cm("ssa", { data: { v: "theirs" } }), {
+        fieldManager: "b",
+      }),
+    );
     assert.ok(
       clash instanceof KubernetesApiError && clash.isConflict(),
       String(clash),
@@ -141,7 +143,7 @@ Deno.test("the dynamic client creates, reads, lists across pages, replaces, patc
 
     const dry = await dyn.apply(cm("dry"), { dryRun: true });
     assert.equal(dry.metadata?.name, "dry");
-    const absent = await dyn.get({ ...ref, name: "dry" }).catch((e) => e);
+    const absent = await rejection(dyn.get({ ...ref, name: "dry" }));
     assert.ok(absent instanceof KubernetesApiError && absent.isNotFound());
 
     await dyn.delete({ ...ref, name: "c2" }, { dryRun: true });
@@ -157,7 +159,7 @@ Deno.test("the dynamic client creates, reads, lists across pages, replaces, patc
     await dyn.delete({ ...ref, name: "c3" }, {
       propagationPolicy: "Background",
     });
-    const gone = await dyn.get({ ...ref, name: "c3" }).catch((e) => e);
+    const gone = await rejection(dyn.get({ ...ref, name: "c3" }));
     assert.ok(gone instanceof KubernetesApiError && gone.isNotFound());
     // The garbage collector runs in the controller-manager, which only a node's cluster has.
     await dyn.patch({ ...ref, name: "c2" }, { metadata: { finalizers: null } });
@@ -230,7 +232,7 @@ Deno.test("apply orders a manifest with a CRD and its custom resource, waits for
   await withClient(async (dyn) => {
     const objects = parseManifests(manifest, { source: "gizmo.yaml" });
     // The kind is unknown before the CRD exists, and discovery is cached now.
-    const unknown = await dyn.mapping(`${group}/v1`, "Gizmo").catch((e) => e);
+    const unknown = await rejection(dyn.mapping(`${group}/v1`, "Gizmo"), Error);
     assert.equal(unknown?.name, "UnknownKindError");
     const applied = await apply(dyn, objects, {
       namespace: ns,
@@ -274,10 +276,9 @@ Deno.test("apply orders a manifest with a CRD and its custom resource, waits for
     const ready = await waiting;
     assert.ok(ready);
 
-    const timeout = await waitFor(dyn, gizmo, hasCondition("Done"), {
+    const timeout = await rejection(waitFor(dyn, gizmo, hasCondition("Done"), {
       timeoutMs: 500,
-    })
-      .catch((e) => e);
+    }));
     assert.ok(timeout instanceof WaitError);
     assert.equal(timeout.reason, "Timeout");
     assert.match(
@@ -316,41 +317,39 @@ Deno.test("apply refuses bad input before writing anything, naming the object an
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first-${suffix}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n`,
       { source: "bad.yaml" },
     );
-    const err = await apply(dyn, objs, { namespace: ns }).catch((e) => e);
+    const err = await rejection(apply(dyn, objs, { namespace: ns }));
     assert.ok(err instanceof ApplyError);
     assert.equal(
       err.message,
       "apply ConfigMap (unnamed) (v1) from bad.yaml document[1] (line 4): metadata.name is missing (server-side apply cannot use generateName)",
     );
-    const mismatch = await apply(dyn, [
+    const mismatch = await rejection(apply(dyn, [
       cm("elsewhere", { metadata: { name: "e", namespace: "other" } }),
     ], {
       namespace: ns,
-    }).catch((e) => e);
+    }));
     assert.ok(mismatch instanceof ApplyError);
     assert.match(
       mismatch.message,
       /namespace "other" does not match the namespace "dyn-\w+" to apply to/,
     );
-    const first = await dyn.get({
+    const first = await rejection(dyn.get({
       apiVersion: "v1",
       kind: "ConfigMap",
       name: `first-${suffix}`,
       namespace: ns,
-    })
-      .catch((e) => e);
+    }));
     assert.ok(
       first instanceof KubernetesApiError && first.isNotFound(),
       "nothing was written",
     );
 
-    const unknownKind = await apply(
+    const unknownKind = await rejection(apply(
       dyn,
       parseManifests("apiVersion: v1\nkind: Gadget\nmetadata: {name: g}\n", {
         source: "k.yaml",
       }),
-    )
-      .catch((e) => e);
+    ));
     assert.ok(unknownKind instanceof ApplyError);
     assert.match(
       unknownKind.message,
@@ -372,11 +371,11 @@ Deno.test("dry-run apply writes nothing and reports custom resources of a new CR
         "Gizmo:skipped",
       ],
     );
-    const crd = await dyn.get({
+    const crd = await rejection(dyn.get({
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
       name: `gizmos.dry${group}`,
-    }).catch((e) => e);
+    }));
     assert.ok(crd instanceof KubernetesApiError && crd.isNotFound());
   });
 });
@@ -392,8 +391,10 @@ Deno.test("an aborted waitFor rejects with the signal's reason at once", async (
     };
     const started = performance.now();
     setTimeout(() => ctl.abort(new Error("stop now")), 200);
-    const err = await waitFor(dyn, ref, () => false, { signal: ctl.signal })
-      .catch((e) => e);
+    const err = await rejection(
+      waitFor(dyn, ref, () => false, { signal: ctl.signal }),
+      Error,
+    );
     assert.equal(err?.message, "stop now");
     assert.ok(performance.now() - started < 2000);
   });

@@ -8,16 +8,9 @@ import {
   KubectlProxyRestClient,
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
+import { alive } from "./_helpers.ts";
 
 const cp = await controlPlane();
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("forKubectlProxy reaches a real kubectl proxy on TCP", async () => {
   const proxy = new Deno.Command(cp.binaries.kubectl, {

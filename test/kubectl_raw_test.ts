@@ -17,7 +17,12 @@ import {
   parseStderr,
 } from "../transports/_kubectl_diagnostics.ts";
 import { controlPlane } from "./harness.ts";
-import { withTempDir, writeScript } from "./_helpers.ts";
+import {
+  kubeconfigFor,
+  withTempDir,
+  writeKubeconfig,
+  writeScript,
+} from "./_helpers.ts";
 
 const cp = await controlPlane();
 
@@ -288,17 +293,10 @@ Deno.test("kubectl's diagnostics become typed errors; failures without an answer
 
 Deno.test("an unreachable server is a KubectlError, not an API error, and never just 'exit code 1'", async () => {
   await withTempDir(async (dir) => {
-    const kc = `${dir}/config`;
-    await Deno.writeTextFile(
-      kc,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "c",
-        clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:9" } }],
-        users: [{ name: "u", user: { token: "t" } }],
-        contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-      }),
+    const kc = await writeKubeconfig(
+      dir,
+      "config",
+      kubeconfigFor("https://127.0.0.1:9", {}, { token: "t" }),
     );
     const client = new KubectlRawRestClient(undefined, {
       kubeconfig: kc,

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { KubeConfigRestClient } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
-import { nodeOf, until } from "./_node_pods.ts";
+import { nodeOf } from "./_node_pods.ts";
+import { alive, until } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_harness_test");
@@ -70,15 +71,6 @@ async function sh(...argv: string[]): Promise<string> {
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);
-}
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A state directory shaped like a node's, with real things for the script to undo. */

@@ -29,8 +29,8 @@ import {
   nodeOf,
   nodeSuite,
   nodeTransports,
-  until,
 } from "./_node_pods.ts";
+import { until } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_port_forward_service_test");

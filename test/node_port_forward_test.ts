@@ -23,8 +23,8 @@ import {
   nodeTransports,
   podManifest,
   runPod,
-  until,
 } from "./_node_pods.ts";
+import { until } from "./_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_port_forward_test");

@@ -18,6 +18,7 @@ import {
   adminUserFields,
   closeAll,
   kubeconfigFor,
+  until,
   withTempDir,
   writeKubeconfig,
 } from "./_helpers.ts";
@@ -115,19 +116,6 @@ function observe(r: Reflector<CM, Status>) {
     for await (const e of r.observeAll()) events.push(e);
   })();
   return { events, done };
-}
-
-async function until(
-  cond: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 Deno.test("live changes: a paginated sync, then creates, updates and deletes as they happen", async () => {

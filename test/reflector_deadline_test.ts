@@ -11,6 +11,7 @@ import {
   listWatch,
   Reflector,
 } from "../mod.ts";
+import { until } from "./_helpers.ts";
 
 /** Answers list requests with an empty list; accepts watch requests and never answers them. */
 async function withBlackhole(
@@ -67,14 +68,6 @@ async function withBlackhole(
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const quickBackoff = { next: () => 20, reset() {} };
 
 for (const answerLists of [false, true]) {
@@ -96,7 +89,9 @@ for (const answerLists of [false, true]) {
       try {
         await until(
           () => (answerLists ? seen.watches : seen.lists) >= 3,
+          5_000,
           `three ${what} attempts`,
+          10,
         );
         if (answerLists) assert.ok(reflector.isSynced());
       } finally {

@@ -12,6 +12,7 @@ import {
   type WatchEvent,
   type WatchOpts,
 } from "../mod.ts";
+import { until } from "./_helpers.ts";
 
 type Obj = {
   metadata: {
@@ -145,14 +146,6 @@ const summary = (events: ReflectorEvent<Obj, Status>[]) =>
       : e.type
   );
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED, → Watching at the list's version", async () => {
   const api = new FakeApi();
   api.pages.push(
@@ -176,7 +169,7 @@ Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED
       [2, "t1", "app=x", undefined],
     ],
   );
-  await until(() => events.length === 4, "events");
+  await until(() => events.length === 4, 5_000, "events", 0);
   assert.deepEqual(summary(events), [
     "ADDED a@1",
     "ADDED b@2",
@@ -228,7 +221,7 @@ Deno.test("Watching applies events in order, MODIFIED carries the previous objec
   w.send({ type: "MODIFIED", object: obj("a", "7", "new") });
   w.send({ type: "DELETED", object: obj("b", "8") });
   w.send({ type: "BOOKMARK", object: { metadata: { resourceVersion: "9" } } });
-  await until(() => events.length >= 6, "live events");
+  await until(() => events.length >= 6, 5_000, "live events", 0);
   const modified = events.find((e) => e.type === "MODIFIED");
   assert.ok(modified?.type === "MODIFIED");
   assert.equal(modified.previous.metadata.resourceVersion, "1");
@@ -413,9 +406,9 @@ Deno.test("401 and 403 reach observers as ERROR events, and the loop keeps retry
   const ctl = new AbortController();
   const running = r.run(ctl.signal);
   const { events, done } = collect(r);
-  await until(() => clock.sleeps.includes(800), "first backoff");
+  await until(() => clock.sleeps.includes(800), 5_000, "first backoff", 0);
   clock.advance(800);
-  await until(() => clock.sleeps.includes(1600), "second backoff");
+  await until(() => clock.sleeps.includes(1600), 5_000, "second backoff", 0);
   clock.advance(1600);
   await api.nextWatch(1);
   ctl.abort();
@@ -452,7 +445,12 @@ Deno.test("a non-410 ERROR event is passed on, then the watch backs off and resu
   const next = await stepping;
   assert.equal(next.kind, "Backoff");
   assert.ok(w.opts.abortSignal?.aborted, "the watch request is aborted");
-  await until(() => events.some((e) => e.type === "ERROR"), "the ERROR event");
+  await until(
+    () => events.some((e) => e.type === "ERROR"),
+    5_000,
+    "the ERROR event",
+    0,
+  );
   r.stop();
 });
 
@@ -469,7 +467,12 @@ Deno.test("a stalled watch (no event within the inactivity timeout) is aborted a
   const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
   const w = await api.nextWatch(1);
   w.send({ type: "ADDED", object: obj("a", "11") });
-  await until(() => r.getCached("ns", "a") !== undefined, "the event");
+  await until(
+    () => r.getCached("ns", "a") !== undefined,
+    5_000,
+    "the event",
+    0,
+  );
   clock.advance(59_000); // each event restarts the timer
   await new Promise((res) => setTimeout(res, 0));
   clock.advance(60_000);
@@ -508,12 +511,16 @@ Deno.test("observers: a consistent snapshot, then live events; several at once",
   const late2 = collect(r);
   await until(
     () => late1.events.length === 3 && late2.events.length === 3,
+    5_000,
     "snapshots",
+    0,
   );
   w.send({ type: "ADDED", object: obj("c", "4") });
   await until(
     () => late1.events.length === 4 && late2.events.length === 4,
+    5_000,
     "live event",
+    0,
   );
   ctl.abort();
   await running;
@@ -548,7 +555,9 @@ Deno.test("a slow observer is bounded: past its buffer it gets DESYNCED and the 
   w.send({ type: "ADDED", object: obj("z", "31") });
   await until(
     () => r.getCached("ns", "z") !== undefined,
+    5_000,
     "the reflector to catch up",
+    0,
   );
   ctl.abort();
   await running;
@@ -595,7 +604,7 @@ Deno.test("a predicate filters the cache; an object that stops matching is DELET
   const w = await api.nextWatch(1);
   w.send({ type: "MODIFIED", object: obj("b", "4", "keep") });
   w.send({ type: "MODIFIED", object: obj("a", "5", "skip") });
-  await until(() => events.length === 4, "events");
+  await until(() => events.length === 4, 5_000, "events", 0);
   ctl.abort();
   await running;
   await done;

@@ -21,7 +21,12 @@ import {
   StreamDecodeError,
 } from "../mod.ts";
 import { credentialsFor } from "../lib/auth/credentials.ts";
-import { withTempDir, writeScript } from "./_helpers.ts";
+import {
+  kubeconfigFor,
+  rejection,
+  withTempDir,
+  writeScript,
+} from "./_helpers.ts";
 
 /** Every marker starts with this, so a partial quote is caught too. */
 const TAG = "Zq7";
@@ -86,24 +91,9 @@ function kubeconfig(
   server = "http://127.0.0.1:1",
   cluster: Record<string, unknown> = {},
 ): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    "current-context": "dev",
-    clusters: [{ name: "c", cluster: { server, ...cluster } }],
-    users: [{ name: "u", user }],
-    contexts: [{ name: "dev", context: { cluster: "c", user: "u" } }],
-  });
-}
-
-/** Awaits `fn` and returns what it threw (fails when it does not throw). */
-async function thrown(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  assert.fail("expected a failure");
+  return JSON.stringify(
+    kubeconfigFor(server, cluster, user, { contextName: "dev" }),
+  );
 }
 
 /** A fake API server answering 401 with a Status, or what `handler` says. */
@@ -213,7 +203,7 @@ Deno.test("a tokenFile holding a line break is a CredentialError naming the fiel
       `${dir}/config`,
       kubeconfig({ tokenFile: "token" }),
     );
-    const err = await thrown(() =>
+    const err = await rejection(() =>
       KubeConfigRestClient.readKubeConfig(`${dir}/config`)
     );
     assert.ok(err instanceof CredentialError, String(err));
@@ -230,7 +220,7 @@ Deno.test("a token in a config built in memory is checked before use too", async
   const config = new KubeConfig(
     JSON.parse(kubeconfig({ token: `${M.token}\n` })),
   );
-  const err = await thrown(() => config.fetchContext().getAuthHeader());
+  const err = await rejection(() => config.fetchContext().getAuthHeader());
   assert.ok(err instanceof CredentialError, String(err));
   assert.equal(err.field, 'users["u"].user.token');
   assertErrorClean("in-memory token", err);
@@ -255,7 +245,7 @@ Deno.test("a 200,000-character basic-auth password builds its header and fails t
   using client = await KubeConfigRestClient.forKubeConfig(config, undefined, {
     log: (l) => lines.push(l),
   });
-  const err = await thrown(() =>
+  const err = await rejection(() =>
     client.performRequest({ method: "GET", path: "/api", expectJson: true })
   );
   // A fake server refuses the 267 kB header (400); a real one may say 431.
@@ -340,7 +330,7 @@ Deno.test("exec plugin failures never carry what the plugin printed", async () =
     for (const [name, script] of scripts) {
       const file = await execKubeconfig(dir, script);
       const relayed: string[] = [];
-      const err = await thrown(() =>
+      const err = await rejection(() =>
         KubeConfigRestClient.readKubeConfig(file, undefined, {
           credentials: { execStderr: (text) => relayed.push(text) },
         })
@@ -371,7 +361,10 @@ Deno.test("a hung exec plugin is killed when every caller gives up", async () =>
     const started = performance.now();
     const a = credentialsFor(ctx).get(AbortSignal.timeout(300));
     const b = credentialsFor(ctx).get(AbortSignal.timeout(400));
-    const [ea, eb] = await Promise.all([thrown(() => a), thrown(() => b)]);
+    const [ea, eb] = await Promise.all([
+      rejection(() => a),
+      rejection(() => b),
+    ]);
     const elapsed = performance.now() - started;
     for (const err of [ea, eb]) {
       assert.ok(
@@ -408,7 +401,7 @@ Deno.test("a server URL's userinfo is never printed, by requests, logs or autoDe
     using client = await KubeConfigRestClient.readKubeConfig(file, undefined, {
       log: (l) => lines.push(l),
     });
-    const err = await thrown(() =>
+    const err = await rejection(() =>
       client.performRequest({ method: "GET", path: "/api" })
     );
     assertErrorClean("refused request", err);
@@ -419,14 +412,14 @@ Deno.test("a server URL's userinfo is never printed, by requests, logs or autoDe
       bad,
       kubeconfig({ token: M.token }, `https://u:AAA@${M.url}@[bad`),
     );
-    const loadErr = await thrown(() => KubeConfig.readFromPath(bad));
+    const loadErr = await rejection(() => KubeConfig.readFromPath(bad));
     assert.ok(loadErr instanceof KubeConfigError);
     assertErrorClean("invalid server URL", loadErr);
 
     const autoLines: string[] = [];
     Deno.env.set("KUBECONFIG", file);
     try {
-      const autoErr = await thrown(() =>
+      const autoErr = await rejection(() =>
         autoDetectClient({
           sources: ["KubeConfig", "KubectlProxy"],
           kubectlProxyUrl: `http://proxy:${M.url}@127.0.0.1:1`,
@@ -467,7 +460,7 @@ exit 1`,
     });
     client.defaultNamespace = "default"; // no `kubectl config view` run
     for (const expectStream of [false, true]) {
-      const err = await thrown(() =>
+      const err = await rejection(() =>
         client.performRequest({ method: "GET", path: "/api", expectStream })
       );
       assert.equal((err as Error).name, "KubectlError", String(err));
@@ -492,7 +485,7 @@ Deno.test("a malformed stream line keeps the parser's class, not its message", a
   }","token":${M.stream}}}\n`;
   const stream = ReadableStream.from([new TextEncoder().encode(line)])
     .pipeThrough(new JsonLinesDecoder());
-  const err = await thrown(async () => {
+  const err = await rejection(async () => {
     for await (const _ of stream) { /* drain */ }
   });
   assert.ok(err instanceof StreamDecodeError);

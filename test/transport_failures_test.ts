@@ -14,7 +14,7 @@ import {
   TransportError,
 } from "../mod.ts";
 import { createCa, issueCert } from "./_pki.ts";
-import { withTempDir } from "./_helpers.ts";
+import { until, withTempDir } from "./_helpers.ts";
 
 function clientFor(baseUrl: string): Promise<KubeConfigRestClient> {
   return KubeConfigRestClient.forKubeConfig(
@@ -64,10 +64,6 @@ async function withRawServer(
     }
     await serving.catch(() => {});
   }
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
 }
 
 async function write(conn: Deno.Conn, text: string | Uint8Array) {
@@ -267,7 +263,12 @@ Deno.test("a path, query or header value with CR or LF is rejected before anythi
       path: "/ok",
       expectJson: true,
     });
-    await until(() => received().includes("\r\n\r\n"));
+    await until(
+      () => received().includes("\r\n\r\n"),
+      5_000,
+      "the request head",
+      5,
+    );
     assert.ok(!received().includes("X-Injected"), received());
     assert.equal(received().match(/^GET /gm)?.length, 1, received());
   });

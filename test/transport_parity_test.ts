@@ -16,6 +16,7 @@ import {
 } from "../mod.ts";
 import { controlPlane } from "./harness.ts";
 import { forceGc } from "./_gc.ts";
+import { rejection } from "./_helpers.ts";
 
 const cp = await controlPlane();
 
@@ -59,19 +60,6 @@ const cm = (
   data,
 });
 
-async function apiError(p: Promise<unknown>): Promise<KubernetesApiError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(
-      err instanceof KubernetesApiError,
-      `expected a KubernetesApiError, got ${err}`,
-    );
-    return err;
-  }
-  assert.fail("expected a failure");
-}
-
 const cases: Record<string, (c: Ctx) => Promise<void>> = {
   "create, get, replace and delete": async ({ client, ns }) => {
     const base = `/api/v1/namespaces/${ns}/configmaps`;
@@ -113,8 +101,9 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
       expectJson: true,
     });
     assert.ok(
-      (await apiError(
+      (await rejection(
         client.performRequest({ method: "GET", path: `${base}/crud` }),
+        KubernetesApiError,
       )).isNotFound(),
     );
   },
@@ -290,7 +279,10 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
     assert.ok(
       first.metadata.managedFields?.some((f) => f.manager === "team-a"),
     );
-    const conflict = await apiError(apply("team-b", { owner: "b" }));
+    const conflict = await rejection(
+      apply("team-b", { owner: "b" }),
+      KubernetesApiError,
+    );
     assert.ok(conflict.isConflict(), conflict.message);
     const forced = await apply("team-b", { owner: "b" }, true);
     assert.equal(forced.data.owner, "b");
@@ -343,12 +335,13 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
     { client, ns, limited },
   ) => {
     const base = `/api/v1/namespaces/${ns}/configmaps`;
-    const notFound = await apiError(
+    const notFound = await rejection(
       client.performRequest({
         method: "GET",
         path: `${base}/nope`,
         expectJson: true,
       }),
+      KubernetesApiError,
     );
     assert.equal(notFound.httpCode, 404);
     assert.equal(notFound.details?.name, "nope");
@@ -359,49 +352,58 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
       path: base,
       bodyJson: cm("twice"),
     });
-    const exists = await apiError(
+    const exists = await rejection(
       client.performRequest({
         method: "POST",
         path: base,
         bodyJson: cm("twice"),
       }),
+      KubernetesApiError,
     );
     assert.equal(exists.httpCode, 409);
     assert.ok(exists.isAlreadyExists());
 
-    const invalid = await apiError(
+    const invalid = await rejection(
       client.performRequest({
         method: "POST",
         path: base,
         bodyJson: cm("Not_Valid"),
       }),
+      KubernetesApiError,
     );
     assert.equal(invalid.httpCode, 422);
     assert.ok(invalid.isInvalid());
     assert.equal(invalid.details?.causes?.[0]?.field, "metadata.name");
     assert.equal(invalid.details?.causes?.[0]?.reason, "FieldValueInvalid");
 
-    const patchMissing = await apiError(client.performRequest({
-      method: "PATCH",
-      path: `${base}/nope`,
-      contentType: "application/merge-patch+json",
-      bodyJson: { data: {} },
-    }));
+    const patchMissing = await rejection(
+      client.performRequest({
+        method: "PATCH",
+        path: `${base}/nope`,
+        contentType: "application/merge-patch+json",
+        bodyJson: { data: {} },
+      }),
+      KubernetesApiError,
+    );
     assert.ok(patchMissing.isNotFound());
 
     if (limited) {
-      const forbidden = await apiError(
+      const forbidden = await rejection(
         limited.performRequest({ method: "GET", path: base, expectJson: true }),
+        KubernetesApiError,
       );
       assert.equal(forbidden.httpCode, 403);
       assert.match(forbidden.status.message ?? "", /kube-test-limited/);
-      const forbiddenWatch = await apiError(limited.performRequest({
-        method: "GET",
-        path: base,
-        querystring: new URLSearchParams({ watch: "1" }),
-        expectStream: true,
-        expectJson: true,
-      }));
+      const forbiddenWatch = await rejection(
+        limited.performRequest({
+          method: "GET",
+          path: base,
+          querystring: new URLSearchParams({ watch: "1" }),
+          expectStream: true,
+          expectJson: true,
+        }),
+        KubernetesApiError,
+      );
       assert.ok(
         forbiddenWatch.isForbidden(),
         "a stream fails before it starts",

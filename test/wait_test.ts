@@ -10,9 +10,11 @@ import {
   type JSONValue,
   type RequestOptions,
   type RestClient,
+  WaitError,
   waitFor,
 } from "../mod.ts";
 import { apiErrorFromBody } from "../lib/errors/mod.ts";
+import { rejection } from "./_helpers.ts";
 
 type Step =
   | { list: { rv: string; value?: string } }
@@ -167,11 +169,13 @@ Deno.test("waitFor gives up on any other watch error, naming it", async () => {
 
 Deno.test("waitFor ends at its deadline with a Timeout WaitError that says what it last saw, and leaves no timer", async () => {
   const client = scripted([{ list: { rv: "10", value: "a" } }, { watch: [] }]);
-  const err = await waitFor(client, ref, {
-    description: "v=done",
-    test: isDone,
-  }, { timeoutMs: 300 })
-    .catch((e) => e);
+  const err = await rejection(
+    waitFor(client, ref, {
+      description: "v=done",
+      test: isDone,
+    }, { timeoutMs: 300 }),
+    WaitError,
+  );
   assert.equal(err?.name, "WaitError");
   assert.equal(err.reason, "Timeout");
   assert.equal(

@@ -35,22 +35,21 @@
 export {
   attachCluster,
   type Cluster,
-  type ClusterOptions,
-  EXTERNAL_NODE_IMAGE_ENV,
   type PolicyRule,
-  sharedCluster,
-  startCluster,
   type TestUser,
   type UserOptions,
 } from "./cluster.ts";
+export { type ClusterOptions, startCluster } from "./start_cluster.ts";
+export { sharedCluster } from "./shared_cluster.ts";
 export {
   type AdminUser,
   type CertUser,
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
   EXTERNAL_KUBECONFIG_ENV,
+  EXTERNAL_NODE_IMAGE_ENV,
   type NodeInfo,
-} from "./control_plane.ts";
+} from "./descriptor.ts";
 export {
   ASSETS_ENV,
   type Binaries,

@@ -45,11 +45,11 @@ async function main(): Promise<void> {
   const clientNode = await installClientNode();
   const replay = await startReplayServers();
   try {
-    await seedPods();
     const jobs = plan(clientNode !== undefined).filter((j) => {
       const only = Deno.env.get("SIDE_BY_SIDE_JOBS");
       return !only || only.split(",").includes(j.name);
     });
+    if (jobs.some((j) => j.target === "apiserver")) await seedPods();
     const results = new Map<string, Figures[]>();
     for (let round = 0; round < ROUNDS; round++) {
       log(`round ${round + 1} of ${ROUNDS}`);
@@ -92,7 +92,7 @@ function plan(withClientNode: boolean): Job[] {
         what: `watch decode, ${proto.toUpperCase()}, ${
           framing === "event" ? "one chunk per event" : "64 KiB chunks"
         }`,
-        contenders: ["ours", "byob", ...cn],
+        contenders: ["ours", "byob", ...cn, "ceiling"],
       });
     }
   }
@@ -172,57 +172,11 @@ interface Replay {
   close(): Promise<void>;
 }
 
-/** Servers replaying one prepared watch body; each lists nothing first. */
+/**
+ * Servers replaying one prepared watch body (each lists nothing first), in
+ * a process of their own: see side_by_side/_replay_server.ts.
+ */
 async function startReplayServers(): Promise<Replay> {
-  const lines: Uint8Array[] = [];
-  const encoder = new TextEncoder();
-  for (let i = 0; i < EVENTS; i++) {
-    lines.push(encoder.encode(
-      JSON.stringify({
-        type: i % 5 ? "MODIFIED" : "ADDED",
-        object: fakePod(i % 3000, 1000 + i),
-      }) + "\n",
-    ));
-  }
-  const body = new Uint8Array(lines.reduce((n, l) => n + l.length, 0));
-  const perEvent: Uint8Array[] = [];
-  let at = 0;
-  for (const l of lines) {
-    body.set(l, at);
-    perEvent.push(body.subarray(at, at + l.length));
-    at += l.length;
-  }
-  const big: Uint8Array[] = [];
-  for (let i = 0; i < body.length; i += 65536) {
-    big.push(body.subarray(i, i + 65536));
-  }
-  log(
-    `replay body: ${EVENTS} events, ${(body.length / 2 ** 20).toFixed(1)} MiB`,
-  );
-  const list = encoder.encode(JSON.stringify({
-    kind: "PodList",
-    apiVersion: "v1",
-    metadata: { resourceVersion: "999" },
-    items: [],
-  }));
-  const handler = (chunks: Uint8Array[]) => (req: Request) => {
-    const url = new URL(req.url);
-    if (url.searchParams.get("watch") !== "true") {
-      return new Response(list, {
-        headers: { "content-type": "application/json" },
-      });
-    }
-    let n = 0;
-    return new Response(
-      new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (n >= chunks.length) return c.close();
-          c.enqueue(chunks[n++]);
-        },
-      }, { highWaterMark: 0 }),
-      { headers: { "content-type": "application/json" } },
-    );
-  };
   const pki = `${tmp}/pki`;
   await Deno.mkdir(pki);
   const ca = await createCa(pki, "ca", "side-by-side CA");
@@ -233,50 +187,64 @@ async function startReplayServers(): Promise<Replay> {
     dnsNames: ["localhost"],
     usage: "server",
   });
-  const servers: Deno.HttpServer[] = [];
-  const kubeconfigs: Record<string, string> = {};
-  for (const proto of ["http", "https"]) {
-    for (
-      const [framing, chunks] of [["event", perEvent], ["64k", big]] as const
-    ) {
-      const server = Deno.serve({
-        hostname: "127.0.0.1",
-        port: 0,
-        onListen: () => {},
-        ...(proto === "https" ? { cert: cert.certPem, key: cert.keyPem } : {}),
-      }, handler(chunks));
-      servers.push(server);
-      const file = `${tmp}/${proto}-${framing}.kubeconfig`;
-      await Deno.writeTextFile(
-        file,
-        JSON.stringify({
-          apiVersion: "v1",
-          kind: "Config",
-          clusters: [{
-            name: "replay",
-            cluster: {
-              server: `${proto}://127.0.0.1:${server.addr.port}`,
-              // client-node refuses plain HTTP unless TLS checks are off.
-              ...(proto === "https"
-                ? { "certificate-authority": ca.certFile }
-                : { "insecure-skip-tls-verify": true }),
-            },
-          }],
-          users: [{ name: "replay", user: { token: "replay-token" } }],
-          contexts: [{
-            name: "replay",
-            context: { cluster: "replay", user: "replay" },
-          }],
-          "current-context": "replay",
-        }),
-      );
-      kubeconfigs[`${proto}-${framing}`] = file;
-    }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${here}side_by_side/_replay_server.ts`,
+      String(EVENTS),
+      cert.certFile,
+      cert.keyFile,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("the replay server ended before listening");
+    first += value;
   }
+  reader.releaseLock();
+  const ports = JSON.parse(first) as Record<string, number>;
+  const kubeconfigs: Record<string, string> = {};
+  for (const [target, port] of Object.entries(ports)) {
+    const proto = target.split("-")[0];
+    const file = `${tmp}/${target}.kubeconfig`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{
+          name: "replay",
+          cluster: {
+            server: `${proto}://127.0.0.1:${port}`,
+            // client-node refuses plain HTTP unless TLS checks are off.
+            ...(proto === "https"
+              ? { "certificate-authority": ca.certFile }
+              : { "insecure-skip-tls-verify": true }),
+          },
+        }],
+        users: [{ name: "replay", user: { token: "replay-token" } }],
+        contexts: [{
+          name: "replay",
+          context: { cluster: "replay", user: "replay" },
+        }],
+        "current-context": "replay",
+      }),
+    );
+    kubeconfigs[target] = file;
+  }
+  log(`replay servers (own process): ${EVENTS} events, ports ${first.trim()}`);
   return {
     kubeconfigs,
     close: async () => {
-      await Promise.all(servers.map((s) => s.shutdown()));
+      child.kill("SIGKILL");
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
     },
   };
 }
@@ -336,6 +304,9 @@ async function seedPods(): Promise<void> {
           metadata: { name, labels, annotations },
           spec: {
             ...pod.spec,
+            // No scheduler answers to this name: with the test node up, the
+            // Pods still stay Pending and cost the node nothing.
+            schedulerName: "side-by-side-unscheduled",
             volumes: [{ name: "kube-api-access", emptyDir: {} }],
           },
         });

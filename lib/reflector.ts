@@ -26,4 +26,5 @@ export type {
 } from "./watch/types.ts";
 export { MapStore, type ReflectorStore } from "./watch/store.ts";
 export { realClock, type ReflectorClock } from "./watch/clock.ts";
-export { Reflector, type ReflectorOptions } from "./watch/reflector.ts";
+export { Reflector } from "./watch/reflector.ts";
+export type { ReflectorOptions } from "./watch/options.ts";

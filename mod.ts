@@ -151,6 +151,8 @@ export {
   type ReflectorState,
   type ReflectorStore,
   type WatchEventSynced,
+  WatchListSupport,
+  type WatchListVerdict,
   type WatchOpts,
 } from "./lib/reflector.ts";
 export { type ListWatch, listWatch } from "./lib/list_watch.ts";

@@ -4,9 +4,10 @@
  * its changes to any number of observers.
  *
  * The code lives in `lib/watch/`: `reflector.ts` (the state machine),
- * `types.ts` (objects, events, states), `store.ts` (the cache interface),
- * `clock.ts` (injectable time), and internal `_observer_queue.ts` and
- * `_diff.ts`.
+ * `options.ts`, `types.ts` (objects, events, states), `store.ts` (the cache
+ * interface), `clock.ts` (injectable time), `watch_list_support.ts` (what a
+ * server answered to WatchList), and internal files for the list, one
+ * watch, WatchList's initial events, the cache, observers and deadlines.
  *
  * @module
  */
@@ -28,3 +29,7 @@ export { MapStore, type ReflectorStore } from "./watch/store.ts";
 export { realClock, type ReflectorClock } from "./watch/clock.ts";
 export { Reflector } from "./watch/reflector.ts";
 export type { ReflectorOptions } from "./watch/options.ts";
+export {
+  WatchListSupport,
+  type WatchListVerdict,
+} from "./watch/watch_list_support.ts";

@@ -4,7 +4,7 @@
 
 import type { WatchEvent } from "../contract.ts";
 import { KubernetesApiError, TransportError } from "../errors.ts";
-import type { KindIds, ReflectorState, WatchOpts } from "./types.ts";
+import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { Cache } from "./_cache.ts";
 import { type Liveness, startDeadline, startWatchdog } from "./_deadline.ts";
@@ -18,7 +18,7 @@ import {
 export type WatchListFailure = "refused" | "ignored" | "no end marker";
 
 /** What a watch needs of the Reflector: settings, the cache, and its reactions. */
-export interface WatchContext<T extends KindIds, S> {
+export interface WatchContext<T extends KindIds, S extends ApiStatus> {
   readonly watcher: (
     opts: WatchOpts,
   ) => Promise<ReadableStream<WatchEvent<T, S>>>;
@@ -58,7 +58,7 @@ const isGoneStatus = (
  *
  * @returns The loop's next state.
  */
-export async function watchOnce<T extends KindIds, S>(
+export async function watchOnce<T extends KindIds, S extends ApiStatus>(
   c: WatchContext<T, S>,
   fromVersion: string | undefined,
   outer: AbortSignal,
@@ -128,15 +128,17 @@ export async function watchOnce<T extends KindIds, S>(
           c.watchListAccepted();
           continue;
         }
-        // An ERROR before the state is complete: start over (at once after a 410).
-        if (isGoneStatus(step.error as { code?: number })) {
-          return { kind: "Empty" };
+        // An ERROR before the state is complete (a 410 included: the server
+        // took the parameters, so this says nothing about its support):
+        // start over after a backoff, the cache untouched. Observers hear of
+        // anything but a 410, as during a watch.
+        if (!isGoneStatus(step.error)) {
+          cache.fanOut.emit({ type: "ERROR", object: step.error });
         }
-        cache.fanOut.emit({ type: "ERROR", object: step.error });
         return c.backOff({ kind: "Empty" });
       }
       if (evt.type === "ERROR") {
-        if (isGoneStatus(evt.object as { code?: number })) return c.desync();
+        if (isGoneStatus(evt.object)) return c.desync();
         // Observers hear about it; the loop backs off and resumes.
         cache.fanOut.emit(evt);
         return c.backOff({ kind: "Watching", resourceVersion: version });

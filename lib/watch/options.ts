@@ -5,6 +5,7 @@ import type { Backoff } from "../backoff.ts";
 import type { KindIdsReq } from "./types.ts";
 import type { ReflectorStore } from "./store.ts";
 import type { ReflectorClock } from "./clock.ts";
+import type { WatchListSupport } from "./watch_list_support.ts";
 
 /** Options for a `Reflector` (`lib/watch/reflector.ts`). */
 export interface ReflectorOptions<T> {
@@ -30,19 +31,43 @@ export interface ReflectorOptions<T> {
    */
   requestTimeoutMs?: number;
   /**
-   * How the initial state is fetched. `"list"`: paged lists, then a watch.
-   * `"watch"`: a WatchList stream (`sendInitialEvents=true`,
-   * `resourceVersionMatch=NotOlderThan`) whose initial events end with a
-   * BOOKMARK annotated `k8s.io/initial-events-end: "true"`; the watcher
-   * must pass those two options on. When the server rejects them (400/422,
-   * servers before 1.27 or without the WatchList feature) or ignores them
-   * (a BOOKMARK without the annotation, a clean end, or no end marker
-   * within `requestTimeoutMs`), the Reflector falls back to `"list"` for
-   * good. Either way the cache is replaced exactly once the state is
-   * complete; a cut or a 410 before then starts over.
-   * @default {"list"}
+   * How the initial state (and every relist after a 410) is fetched.
+   *
+   * - `"list"`: paged lists, then a watch from the list's version.
+   * - `"watch"`: a WatchList stream (`sendInitialEvents=true`,
+   *   `resourceVersionMatch=NotOlderThan`, `allowWatchBookmarks=true`, no
+   *   resourceVersion: a consistent read) whose initial events end with a
+   *   BOOKMARK annotated `k8s.io/initial-events-end: "true"`; the same
+   *   stream then goes on as the watch. The watcher must pass those options
+   *   on (`listWatch()`'s does).
+   * - `"auto"`: `"watch"` when the watcher is known to pass the options on
+   *   — made by `listWatch()`, or a `watchListSupport` record given —
+   *   and the server has not refused or ignored WatchList before (per that
+   *   record); `"list"` otherwise. The first Reflector on a client asks
+   *   the server once: a 1.27+ server with the WatchList feature answers
+   *   with the stream, and every (re)list through that client uses
+   *   WatchList; a server before 1.27 (or with the feature off) answers 422
+   *   at once, and every list through that client is a plain list from then
+   *   on — one refused request per client, no more.
+   *
+   * When the server refuses the options (400/422) or ignores them (a
+   * BOOKMARK without the annotation, a clean end before it, or no end
+   * marker within `requestTimeoutMs` from a server not yet known to support
+   * WatchList), the Reflector lists at once, records the server as
+   * `unsupported`, and never asks it again. Either way the cache is
+   * replaced exactly once the state is complete; a cut, a 410 or any other
+   * failure before then leaves the cache untouched and starts over after a
+   * backoff, without concluding anything about the server.
+   * @default {"auto"}
    */
-  initialList?: "list" | "watch";
+  initialList?: "list" | "watch" | "auto";
+  /**
+   * What the server answered to WatchList so far, shared by the Reflectors
+   * that talk to it (see {@link WatchListSupport}). Giving one also tells
+   * `"auto"` that the watcher passes the WatchList options on.
+   * @default {the record `listWatch()` attached to the watcher (one per client); else, under `"watch"`, a record of this Reflector's own}
+   */
+  watchListSupport?: WatchListSupport;
   /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
   backoff?: Backoff;
   /** Time source. @default {realClock} */

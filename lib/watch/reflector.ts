@@ -10,6 +10,11 @@
  * - `Empty`: list page by page (`limit`, following `continue`; a 410 on a
  *   continue token restarts the list), replace the cache with the exact
  *   difference as events, emit `SYNCED`, then watch from the list's version.
+ *   Or, where the server supports it, one WatchList stream whose initial
+ *   events replace the cache the same way at their end marker and which
+ *   goes on as the watch (see `initialList` in `options.ts`: by default the
+ *   first Reflector on a client asks the server once, and the answer is
+ *   remembered for every Reflector on that client).
  * - `Watching`: watch with bookmarks and a server timeout of 5–10 minutes. A
  *   clean end resumes from the last version seen. A 410 (as an HTTP status
  *   or an ERROR event, reason `Expired` or `Gone`) emits `DESYNCED` and goes
@@ -44,7 +49,14 @@ import { realClock, type ReflectorClock } from "./clock.ts";
 import { Cache } from "./_cache.ts";
 import { FanOut } from "./_fan_out.ts";
 import { listAll, type ListSettings } from "./_list.ts";
-import { type RetryState, type WatchContext, watchOnce } from "./_watch.ts";
+import {
+  type RetryState,
+  type WatchContext,
+  type WatchListFailure,
+  watchOnce,
+} from "./_watch.ts";
+import { WatchListSupport } from "./watch_list_support.ts";
+import { watchListSupportOf } from "./_attached_support.ts";
 
 export type { ReflectorOptions } from "./options.ts";
 
@@ -55,6 +67,15 @@ const isReportable = (err: unknown): err is KubernetesApiError =>
 
 /**
  * Keeps an exact cache of a collection with list+watch.
+ *
+ * The initial state, and every relist after a 410, comes from a WatchList
+ * stream when the server supports it, else from paged lists. With the
+ * default `initialList: "auto"` and a watcher from `listWatch()`, the first
+ * Reflector on a client asks the server once; the answer is kept in the
+ * client's {@link WatchListSupport} record, so later (re)lists through that
+ * client use WatchList from the start, or never ask an old server again (one
+ * refused request per client). Whichever way, the cache is replaced exactly
+ * once the state is complete.
  *
  * @example
  * ```ts
@@ -80,7 +101,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   readonly #fanOut: FanOut<T, S>;
   readonly #cache: Cache<T, S>;
   readonly #stopper = new AbortController();
-  #watchList: boolean;
+  /** Where WatchList answers are recorded; none: the watcher may not pass the options on. */
+  readonly #support: WatchListSupport | undefined;
+  readonly #initialList: "list" | "watch" | "auto";
   #running = false;
   #state: ReflectorState = { kind: "Empty" };
 
@@ -133,19 +156,23 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       failed: (err, next) => this.#failed(err, next),
       backOff: (next) => this.#backOff(next),
       desync: () => this.#desync(),
-      watchListAccepted: () => {},
-      watchListFailed: () => {
-        // The server refused or ignored WatchList: list from now on, at once.
-        this.#watchList = false;
-        return { kind: "Empty" };
-      },
+      watchListAccepted: () => this.#support?.accepted(),
+      watchListFailed: (how, err) => this.#watchListFailed(how, err),
     };
-    this.#watchList = options.initialList === "watch";
+    this.#initialList = options.initialList ?? "auto";
+    this.#support = options.watchListSupport ?? watchListSupportOf(watcher) ??
+      (this.#initialList === "watch" ? new WatchListSupport() : undefined);
   }
 
-  /** Whether the next initial state comes from a WatchList stream (false once the server refused or ignored it). */
+  /**
+   * Whether the next initial state (or relist) comes from a WatchList
+   * stream: under `"watch"` or `"auto"` (see
+   * {@link ReflectorOptions.initialList}) until the server refuses or
+   * ignores WatchList.
+   */
   get usesWatchList(): boolean {
-    return this.#watchList;
+    return this.#initialList !== "list" && this.#support !== undefined &&
+      this.#support.verdict !== "unsupported";
   }
 
   /**
@@ -227,7 +254,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   ): Promise<ReflectorState> {
     switch (state.kind) {
       case "Empty":
-        return this.#watchList
+        return this.usesWatchList
           ? await watchOnce(this.#watch, undefined, signal)
           : await this.#relist(signal);
       case "Watching":
@@ -272,6 +299,20 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       delayMs: this.#backoff.next(this.#clock.now()),
       next,
     };
+  }
+
+  /**
+   * The server refused or ignored WatchList: it is recorded as unsupported
+   * and the Reflector lists at once. No end marker in time from a server
+   * known to support WatchList is a failure like any other instead (a large
+   * state, a slow link): back off and ask again.
+   */
+  #watchListFailed(how: WatchListFailure, err: unknown): ReflectorState {
+    if (how === "no end marker" && this.#support?.verdict === "supported") {
+      return this.#failed(err, { kind: "Empty" });
+    }
+    this.#support?.refused();
+    return { kind: "Empty" };
   }
 
   #desync(): ReflectorState {

@@ -5,11 +5,18 @@
 import { TransportError } from "../errors.ts";
 import type { ReflectorClock } from "./clock.ts";
 
+/** A running deadline: cancel it once the answer is there. */
+export interface Deadline {
+  /** Cancels the deadline (the answer came). */
+  cancel(): void;
+  /** What `ctl` is aborted with when the deadline passes, to tell it from other aborts. */
+  readonly error: TransportError;
+}
+
 /**
  * Starts the `ms` deadline of one request: past it, `ctl` aborts the
  * request with a timeout TransportError (every transport rejects with its
- * signal's reason). Returns the function that cancels the deadline once
- * the answer is there.
+ * signal's reason).
  */
 export function startDeadline(
   clock: ReflectorClock,
@@ -17,16 +24,17 @@ export function startDeadline(
   what: string,
   ctl: AbortController,
   signal: AbortSignal,
-): () => void {
+): Deadline {
   const timer = new AbortController();
-  clock.sleep(ms, AbortSignal.any([signal, timer.signal])).then(() =>
-    ctl.abort(
-      new TransportError(
-        `Reflector: the ${what} request got no answer within ${ms} ms`,
-        { kind: "timeout" },
-      ),
-    ), () => {}); // cancelled: the answer came, or the Reflector stopped
-  return () => timer.abort();
+  const error = new TransportError(
+    `Reflector: the ${what} request got no answer within ${ms} ms`,
+    { kind: "timeout" },
+  );
+  clock.sleep(ms, AbortSignal.any([signal, timer.signal])).then(
+    () => ctl.abort(error),
+    () => {}, // cancelled: the answer came, or the Reflector stopped
+  );
+  return { cancel: () => timer.abort(), error };
 }
 
 /** What a watch tells its stall detector, and what the detector found. */
@@ -70,4 +78,37 @@ export function startWatchdog(
     }
   };
   run().catch(() => {}); // the watch ended first
+}
+
+/**
+ * `p`, or a rejection with `signal`'s reason as soon as it aborts: a lister
+ * or watcher that ignores its abort signal cannot hold the Reflector. What
+ * `p` resolves to after that is handed to `dispose`.
+ */
+export function abortable<V>(
+  p: Promise<V>,
+  signal: AbortSignal,
+  dispose: (value: V) => void = () => {},
+): Promise<V> {
+  if (signal.aborted) {
+    p.then(dispose, () => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<V>((resolve, reject) => {
+    const onAbort = () => {
+      p.then(dispose, () => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -76,7 +76,7 @@ export class FanOut<T, S> {
           }
           continue;
         }
-        const evt = queue.events.shift();
+        const evt = queue.take();
         if (Array.isArray(evt)) {
           for (const e of evt) yield track(e);
           continue;

@@ -5,7 +5,7 @@
 import { KubernetesApiError } from "../errors.ts";
 import type { KindIds, KindIdsReq, ListOf, ListOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
-import { startDeadline } from "./_deadline.ts";
+import { abortable, startDeadline } from "./_deadline.ts";
 import { keyed, keyOf } from "./_diff.ts";
 
 /** What a list needs of the Reflector's settings. */
@@ -36,7 +36,7 @@ export async function listAll<T extends KindIds>(
   for (;;) {
     let page: ListOf<T>;
     const pageCtl = new AbortController();
-    const answered = startDeadline(
+    const deadline = startDeadline(
       s.clock,
       s.requestTimeoutMs,
       "list",
@@ -44,12 +44,16 @@ export async function listAll<T extends KindIds>(
       signal,
     );
     try {
-      page = await s.lister({
-        abortSignal: AbortSignal.any([signal, pageCtl.signal]),
-        limit: s.pageSize,
-        ...(token ? { continue: token } : {}),
-        ...s.selectors,
-      });
+      const pageSignal = AbortSignal.any([signal, pageCtl.signal]);
+      page = await abortable(
+        s.lister({
+          abortSignal: pageSignal,
+          limit: s.pageSize,
+          ...(token ? { continue: token } : {}),
+          ...s.selectors,
+        }),
+        pageSignal,
+      );
     } catch (err) {
       if (token && err instanceof KubernetesApiError && err.isGone()) {
         // The continue token expired mid-list: start the list over.
@@ -59,7 +63,7 @@ export async function listAll<T extends KindIds>(
       }
       throw err;
     } finally {
-      answered();
+      deadline.cancel();
     }
     for (const item of page.items) {
       const obj = keyed(item);

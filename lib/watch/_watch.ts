@@ -3,11 +3,17 @@
 // loop's next state.
 
 import type { WatchEvent } from "../contract.ts";
-import { KubernetesApiError, TransportError } from "../errors.ts";
+import { KubernetesApiError } from "../errors.ts";
 import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { Cache } from "./_cache.ts";
-import { type Liveness, startDeadline, startWatchdog } from "./_deadline.ts";
+import {
+  abortable,
+  type Deadline,
+  type Liveness,
+  startDeadline,
+  startWatchdog,
+} from "./_deadline.ts";
 import {
   InitialEvents,
   isRefusal,
@@ -71,7 +77,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
   let initial: InitialEvents<T> | undefined = fromVersion === undefined
     ? new InitialEvents<T>((obj) => cache.admits(obj))
     : undefined;
-  let markerDue: (() => void) | undefined;
+  let markerDue: Deadline | undefined;
   let events = 0;
   let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
   // One deadline for the whole watch, re-armed from the last event's time:
@@ -88,15 +94,19 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     );
     let stream: ReadableStream<WatchEvent<T, S>>;
     try {
-      stream = await c.watcher({
-        abortSignal: signal,
-        ...(initial ? watchListParams : { resourceVersion: version }),
-        timeoutSeconds: c.watchTimeout(),
-        allowWatchBookmarks: true,
-        ...c.selectors,
-      });
+      stream = await abortable(
+        c.watcher({
+          abortSignal: signal,
+          ...(initial ? watchListParams : { resourceVersion: version }),
+          timeoutSeconds: c.watchTimeout(),
+          allowWatchBookmarks: true,
+          ...c.selectors,
+        }),
+        signal,
+        (late) => void late.cancel().catch(() => {}),
+      );
     } finally {
-      answered();
+      answered.cancel();
     }
     if (initial) {
       markerDue = startDeadline(
@@ -109,10 +119,21 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     }
     liveness.lastEvent = clock.now();
     reader = stream.getReader();
+    // A stream that ignores the abort signal must not hold a pending read.
+    const held = reader;
+    signal.addEventListener(
+      "abort",
+      () => void held.cancel(signal.reason).catch(() => {}),
+      { once: true },
+    );
     for (;;) {
       const result = await reader.read();
       if (liveness.stalled) throw liveness.stalled;
-      if (result.done) break;
+      if (result.done) {
+        // Cancelled by an abort (a stream that ignores its signal): not a clean end.
+        if (signal.aborted) throw signal.reason;
+        break;
+      }
       liveness.lastEvent = clock.now();
       const evt = result.value;
       events++;
@@ -121,7 +142,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         if (step === undefined) continue;
         if (step === "ignored") return c.watchListFailed("ignored");
         if ("end" in step) {
-          markerDue?.();
+          markerDue?.cancel();
           version = step.end;
           cache.replace(initial.fresh, version);
           initial = undefined;
@@ -153,7 +174,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     if (outer.aborted) return { kind: "Stopped" };
     if (initial) {
       if (isRefusal(err)) return c.watchListFailed("refused", err);
-      if (err instanceof TransportError && ctl.signal.reason === err) {
+      if (markerDue && ctl.signal.reason === markerDue.error) {
         return c.watchListFailed("no end marker", err);
       }
       // A cut or a failure before the state was complete: start over.
@@ -162,7 +183,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     if (err instanceof KubernetesApiError && err.isGone()) return c.desync();
     return c.failed(err, { kind: "Watching", resourceVersion: version });
   } finally {
-    markerDue?.();
+    markerDue?.cancel();
     ctl.abort();
     await reader?.cancel().catch(() => {});
   }

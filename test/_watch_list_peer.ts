@@ -47,6 +47,8 @@ export class WatchListPeer {
   goneInitialAfter: number | undefined;
   /** Send this many initial events on a WatchList connection, then nothing (no end marker), once. */
   holdInitialAfter: number | undefined;
+  /** Answer every watch 403 Forbidden, as for a user who may list but not watch. */
+  forbidWatch = false;
   #watchers = new Set<{
     push(line: string): void;
     cut(): void;
@@ -132,6 +134,19 @@ export class WatchListPeer {
         metadata: { resourceVersion: String(this.rv) },
         items: [...this.objects.values()],
       });
+    }
+    if (this.forbidWatch) {
+      return Response.json({
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message:
+          'configmaps is forbidden: User "lister" cannot watch resource "configmaps" in API group "" in the namespace "ns"',
+        reason: "Forbidden",
+        details: { kind: "configmaps" },
+        code: 403,
+      }, { status: 403 });
     }
     const sendInitial = q.get("sendInitialEvents");
     const match = q.get("resourceVersionMatch");

@@ -483,3 +483,20 @@ Deno.test("a 410 or another ERROR before the end marker backs off before asking 
     assert.deepEqual(seen, heard);
   }
 });
+
+Deno.test("a 403 to the WatchList request (a user who may list but not watch) is reported, and the initial state is listed, as list+watch would", async () => {
+  await withReflector("watchlist", async ({ peer, client, next, seen }) => {
+    await next(synced);
+    assert.deepEqual(summary(seen), ["ERROR", "ADDED a@101", "SYNCED 101"]);
+    const first = seen[0];
+    assert.ok(first.type === "ERROR");
+    assert.equal((first.object as { code?: number }).code, 403);
+    assert.equal(peer.watchListRequests, 1);
+    assert.equal(listRequests(peer).length, 1);
+    assert.equal(WatchListSupport.for(client).verdict, "unknown");
+    await next((e) => e.type === "ERROR"); // the watch is forbidden too
+  }, (peer) => {
+    peer.change("ADDED", "a");
+    peer.forbidWatch = true;
+  }, {});
+});

@@ -21,7 +21,11 @@ import {
 } from "./_initial_events.ts";
 
 /** How a WatchList attempt failed to deliver the initial state. */
-export type WatchListFailure = "refused" | "ignored" | "no end marker";
+export type WatchListFailure =
+  | "refused"
+  | "ignored"
+  | "no end marker"
+  | "unauthorized";
 
 /** What a watch needs of the Reflector: settings, the cache, and its reactions. */
 export interface WatchContext<T extends KindIds, S extends ApiStatus> {
@@ -42,7 +46,10 @@ export interface WatchContext<T extends KindIds, S extends ApiStatus> {
   desync(): ReflectorState;
   /** The server sent the initial state and its end marker. */
   watchListAccepted(): void;
-  /** The server refused or ignored WatchList, or sent no end marker in time. */
+  /**
+   * The server refused or ignored WatchList, sent no end marker in time, or
+   * answered 401/403 (the user may list without being allowed to watch).
+   */
   watchListFailed(how: WatchListFailure, err?: unknown): ReflectorState;
 }
 
@@ -51,6 +58,11 @@ export type RetryState = { kind: "Empty" } | {
   kind: "Watching";
   resourceVersion: string;
 };
+
+/** A failure observers hear of as an ERROR event (401/403). */
+export const isReportable = (err: unknown): err is KubernetesApiError =>
+  err instanceof KubernetesApiError &&
+  (err.isForbidden() || err.isUnauthorized());
 
 /** A 410 as a Status: the version is gone from the server's history. */
 const isGoneStatus = (
@@ -174,6 +186,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     if (outer.aborted) return { kind: "Stopped" };
     if (initial) {
       if (isRefusal(err)) return c.watchListFailed("refused", err);
+      if (isReportable(err)) return c.watchListFailed("unauthorized", err);
       if (markerDue && ctl.signal.reason === markerDue.error) {
         return c.watchListFailed("no end marker", err);
       }

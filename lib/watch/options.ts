@@ -57,7 +57,9 @@ export interface ReflectorOptions<T> {
    * `unsupported`, and never asks it again. Either way the cache is
    * replaced exactly once the state is complete; a cut, a 410 or any other
    * failure before then leaves the cache untouched and starts over after a
-   * backoff, without concluding anything about the server.
+   * backoff, without concluding anything about the server. A 401/403 to the
+   * WatchList request is reported (ERROR) and that initial state is listed,
+   * as `"list"` would: the user may be allowed to list and not to watch.
    * @default {"auto"}
    */
   initialList?: "list" | "watch" | "auto";

@@ -32,7 +32,6 @@
 
 import type { WatchEvent } from "../contract.ts";
 import { type Backoff, ExponentialBackoff } from "../backoff.ts";
-import { KubernetesApiError } from "../errors.ts";
 import type {
   ApiStatus,
   KindIds,
@@ -50,6 +49,7 @@ import { Cache } from "./_cache.ts";
 import { FanOut } from "./_fan_out.ts";
 import { listAll, type ListSettings } from "./_list.ts";
 import {
+  isReportable,
   type RetryState,
   type WatchContext,
   type WatchListFailure,
@@ -59,11 +59,6 @@ import { WatchListSupport } from "./watch_list_support.ts";
 import { watchListSupportOf } from "./_attached_support.ts";
 
 export type { ReflectorOptions } from "./options.ts";
-
-/** A failure the loop should report to observers as an ERROR event (401/403). */
-const isReportable = (err: unknown): err is KubernetesApiError =>
-  err instanceof KubernetesApiError &&
-  (err.isForbidden() || err.isUnauthorized());
 
 /**
  * Keeps an exact cache of a collection with list+watch.
@@ -104,6 +99,8 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   /** Where WatchList answers are recorded; none: the watcher may not pass the options on. */
   readonly #support: WatchListSupport | undefined;
   readonly #initialList: "list" | "watch" | "auto";
+  /** The next initial state is listed, whatever the server supports (after a 401/403 to WatchList). */
+  #listNext = false;
   #running = false;
   #state: ReflectorState = { kind: "Empty" };
 
@@ -253,10 +250,13 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     signal: AbortSignal,
   ): Promise<ReflectorState> {
     switch (state.kind) {
-      case "Empty":
-        return this.usesWatchList
+      case "Empty": {
+        const viaWatchList = this.usesWatchList && !this.#listNext;
+        this.#listNext = false;
+        return viaWatchList
           ? await watchOnce(this.#watch, undefined, signal)
           : await this.#relist(signal);
+      }
       case "Watching":
         return await watchOnce(this.#watch, state.resourceVersion, signal);
       case "Backoff":
@@ -287,10 +287,15 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   }
 
   #failed(err: unknown, next: RetryState): ReflectorState {
+    this.#report(err);
+    return this.#backOff(next);
+  }
+
+  /** Tells observers of a 401/403, as an ERROR event. */
+  #report(err: unknown): void {
     if (isReportable(err)) {
       this.#fanOut.emit({ type: "ERROR", object: err.status as unknown as S });
     }
-    return this.#backOff(next);
   }
 
   #backOff(next: RetryState): ReflectorState {
@@ -305,11 +310,18 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    * The server refused or ignored WatchList: it is recorded as unsupported
    * and the Reflector lists at once. No end marker in time from a server
    * known to support WatchList is a failure like any other instead (a large
-   * state, a slow link): back off and ask again.
+   * state, a slow link): back off and ask again. A 401/403 says nothing of
+   * the server, but the user may be allowed to list and not to watch: it is
+   * reported, and this one initial state is listed, as `"list"` would.
    */
   #watchListFailed(how: WatchListFailure, err: unknown): ReflectorState {
     if (how === "no end marker" && this.#support?.verdict === "supported") {
       return this.#failed(err, { kind: "Empty" });
+    }
+    if (how === "unauthorized") {
+      this.#report(err);
+      this.#listNext = true;
+      return { kind: "Empty" };
     }
     this.#support?.refused();
     return { kind: "Empty" };

@@ -155,6 +155,8 @@ export {
   type ReflectorState,
   type ReflectorStore,
   type WatchEventSynced,
+  WatchListSupport,
+  type WatchListVerdict,
   type WatchOpts,
 } from "./lib/watch/mod.ts";
 export { type ListWatch, listWatch } from "./lib/watch/list_watch.ts";

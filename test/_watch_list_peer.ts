@@ -43,9 +43,16 @@ export class WatchListPeer {
   compactedTo = 0;
   /** Cut (error) a WatchList connection after this many initial events, once. */
   cutInitialAfter: number | undefined;
+  /** Send an ERROR 410 on a WatchList connection after this many initial events, once. */
+  goneInitialAfter: number | undefined;
+  /** Send this many initial events on a WatchList connection, then nothing (no end marker), once. */
+  holdInitialAfter: number | undefined;
+  /** Answer every watch 403 Forbidden, as for a user who may list but not watch. */
+  forbidWatch = false;
   #watchers = new Set<{
     push(line: string): void;
     cut(): void;
+    end(): void;
     from: number;
   }>();
   #server: Deno.HttpServer<Deno.NetAddr>;
@@ -91,8 +98,16 @@ export class WatchListPeer {
     for (const w of this.#watchers) w.cut();
   }
 
+  /** WatchList connections opened so far. */
+  get watchListRequests(): number {
+    return this.requests.filter((q) =>
+      q.get("watch") === "true" && q.get("sendInitialEvents") !== null
+    ).length;
+  }
+
+  /** Ends every open watch (cleanly) and stops the server. */
   async close(): Promise<void> {
-    this.cutAll();
+    for (const w of this.#watchers) w.end();
     await this.#server.shutdown();
   }
 
@@ -119,6 +134,19 @@ export class WatchListPeer {
         metadata: { resourceVersion: String(this.rv) },
         items: [...this.objects.values()],
       });
+    }
+    if (this.forbidWatch) {
+      return Response.json({
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message:
+          'configmaps is forbidden: User "lister" cannot watch resource "configmaps" in API group "" in the namespace "ns"',
+        reason: "Forbidden",
+        details: { kind: "configmaps" },
+        code: 403,
+      }, { status: 403 });
     }
     const sendInitial = q.get("sendInitialEvents");
     const match = q.get("resourceVersionMatch");
@@ -194,6 +222,21 @@ export class WatchListPeer {
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const cutAfter = watchList ? this.cutInitialAfter : undefined;
     if (cutAfter !== undefined) this.cutInitialAfter = undefined;
+    const goneAfter = watchList ? this.goneInitialAfter : undefined;
+    if (goneAfter !== undefined) this.goneInitialAfter = undefined;
+    const holdAfter = watchList ? this.holdInitialAfter : undefined;
+    if (holdAfter !== undefined) this.holdInitialAfter = undefined;
+    const gone = JSON.stringify({
+      type: "ERROR",
+      object: {
+        kind: "Status",
+        apiVersion: "v1",
+        status: "Failure",
+        message: "the initial events' snapshot is gone",
+        reason: "Expired",
+        code: 410,
+      },
+    });
     const watcher = {
       from,
       push: (line: string) => {
@@ -207,14 +250,25 @@ export class WatchListPeer {
         } catch { /* closed */ }
         this.#watchers.delete(watcher);
       },
+      end: () => {
+        try {
+          controller.close();
+        } catch { /* closed */ }
+        this.#watchers.delete(watcher);
+      },
     };
     const body = new ReadableStream<Uint8Array>({
       start: (c) => {
         controller = c;
-        const sent = cutAfter === undefined ? lines : lines.slice(0, cutAfter);
+        const upTo = cutAfter ?? goneAfter ?? holdAfter;
+        const sent = upTo === undefined ? lines : lines.slice(0, upTo);
         for (const line of sent) c.enqueue(enc.encode(line + "\n"));
         if (cutAfter !== undefined) {
           setTimeout(() => watcher.cut(), 10);
+        }
+        if (goneAfter !== undefined) {
+          c.enqueue(enc.encode(gone + "\n"));
+          c.close();
         }
       },
       cancel: () => void this.#watchers.delete(watcher),

@@ -1,7 +1,11 @@
 // The Reflector against the real apiserver: live changes, a real 410 after
 // an etcd compaction, a 403 for the limited user, and a fault-injecting TCP
-// proxy that cuts connections and blacks out while writes go on. Deno's
-// sanitizers stay on: nothing may leak.
+// proxy that cuts connections and blacks out while writes go on; and the
+// default initialList "auto" against this 1.20 server, which refuses
+// WatchList (422) — or ignores it, asked without resourceVersionMatch as a
+// pre-1.19 server would ignore both: the Reflector lists, exactly, and no
+// Reflector on that client asks again. Deno's sanitizers stay on: nothing
+// may leak.
 
 import assert from "node:assert/strict";
 import {
@@ -11,6 +15,8 @@ import {
   Reflector,
   type ReflectorEvent,
   type WatchEvent,
+  WatchListSupport,
+  type WatchOpts,
 } from "../mod.ts";
 import { compactEtcd } from "./control_plane.ts";
 import { controlPlane } from "./harness.ts";
@@ -174,17 +180,7 @@ Deno.test({
       const running = r.run(ctl.signal);
       const obs = observe(r);
       await until(() => r.isSynced(), 10_000, "SYNCED");
-      await update(client, ns, "change", "2");
-      await remove(client, ns, "drop");
-      await create(client, ns, "new");
-      await compactEtcd(cp);
-      release();
-      const want = await freshList(client, ns);
-      await until(
-        () => cached(r).join() === want.join() && r.isSynced(),
-        15_000,
-        "the relist",
-      );
+      const want = await changeWhileHeld(client, ns, release, r);
       ctl.abort();
       await running;
       await obs.done;
@@ -423,4 +419,122 @@ Deno.test({
         );
       })
     ),
+});
+
+/** Counts the WatchList requests `watcher` is asked for; `edit` may change the options first. */
+function countingWatchList(
+  watcher: (o: WatchOpts) => Promise<ReadableStream<WatchEvent<CM, Status>>>,
+  edit: (o: WatchOpts) => WatchOpts = (o) => o,
+) {
+  const counter = {
+    asked: 0,
+    watcher: (o: WatchOpts) => {
+      if (o.sendInitialEvents) counter.asked++;
+      return watcher(edit(o));
+    },
+  };
+  return counter;
+}
+
+Deno.test({
+  name:
+    "auto on the 1.20 apiserver: its one WatchList request is refused (422), the Reflector lists at once, and neither a real 410 nor another Reflector on the client asks again",
+  ignore: !cp.etcdUrl,
+  fn: () =>
+    withNamespace(async (client, ns) => {
+      for (const n of ["keep", "change", "drop"]) await create(client, ns, n);
+      const { lister, watcher } = listWatch<CM, Status>(client, cmPath(ns));
+      const support = WatchListSupport.for(client);
+      // The first resumed watch is held open without events, so the
+      // reflector misses what happens next and meets a real 410.
+      let release!: () => void;
+      const held = new Promise<void>((r) => release = r);
+      let resumed = 0;
+      const counted = countingWatchList(watcher);
+      const gated = (opts: WatchOpts) => {
+        if (opts.sendInitialEvents || resumed++ > 0) {
+          return counted.watcher(opts);
+        }
+        return Promise.resolve(
+          new ReadableStream<WatchEvent<CM, Status>>({
+            start: (c) => void held.then(() => c.close()),
+          }),
+        );
+      };
+      let lists = 0;
+      const r = new Reflector<CM, Status>((o) => (lists++, lister(o)), gated, {
+        watchListSupport: support,
+      });
+      assert.equal(r.usesWatchList, true);
+      const ctl = new AbortController();
+      const t0 = Date.now();
+      const running = r.run(ctl.signal);
+      const obs = observe(r);
+      await until(() => r.isSynced(), 10_000, "SYNCED");
+      assert.ok(Date.now() - t0 < 5_000, "no wait for an end marker");
+      assert.equal(counted.asked, 1);
+      assert.equal(support.verdict, "unsupported");
+      assert.equal(lists, 1);
+      assert.deepEqual(cached(r), await freshList(client, ns));
+      const want = await changeWhileHeld(client, ns, release, r);
+      assert.ok(obs.events.some((e) => e.type === "DESYNCED"), "a real 410");
+      assert.equal(counted.asked, 1, "the relist was a plain list");
+      assert.equal(lists, 2);
+      ctl.abort();
+      await running;
+      await obs.done;
+      assert.deepEqual(replay(obs.events), want);
+      // Another Reflector through the same client (listWatch attaches the
+      // client's record) lists straight away.
+      const again = listWatch<CM, Status>(client, cmPath(ns));
+      const other = new Reflector<CM, Status>(again.lister, again.watcher);
+      assert.equal(other.usesWatchList, false);
+      const ctl2 = new AbortController();
+      const running2 = other.run(ctl2.signal);
+      await until(() => other.isSynced(), 10_000, "the other SYNCED");
+      assert.deepEqual(cached(other), want);
+      ctl2.abort();
+      await running2;
+    }),
+});
+
+Deno.test("auto on a server that ignores the WatchList parameters (the 1.20 apiserver asked without resourceVersionMatch): no end marker within requestTimeoutMs, so it lists, exactly, and remembers", async () => {
+  await withNamespace(async (client, ns) => {
+    for (const n of ["a", "b"]) await create(client, ns, n);
+    const { lister, watcher } = listWatch<CM, Status>(client, cmPath(ns));
+    const support = new WatchListSupport();
+    const counted = countingWatchList(watcher, (o) => {
+      const { resourceVersionMatch: _, ...rest } = o;
+      return rest;
+    });
+    let lists = 0;
+    const r = new Reflector<CM, Status>(
+      (o) => (lists++, lister(o)),
+      counted.watcher,
+      { watchListSupport: support, requestTimeoutMs: 1_500 },
+    );
+    const ctl = new AbortController();
+    const running = r.run(ctl.signal);
+    const obs = observe(r);
+    await until(() => r.isSynced(), 10_000, "SYNCED");
+    assert.equal(counted.asked, 1);
+    assert.equal(support.verdict, "unsupported");
+    assert.equal(lists, 1);
+    // The ignored stream's events were dropped: observers saw one sync.
+    assert.deepEqual(
+      obs.events.map((e) => e.type),
+      ["ADDED", "ADDED", "SYNCED"],
+    );
+    await create(client, ns, "c");
+    const want = await freshList(client, ns);
+    await until(
+      () => cached(r).join() === want.join(),
+      10_000,
+      "the new object",
+    );
+    ctl.abort();
+    await running;
+    await obs.done;
+    assert.equal(counted.asked, 1);
+  });
 });

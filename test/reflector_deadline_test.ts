@@ -2,7 +2,10 @@
 // each list page and each watch's response headers have a deadline
 // (`requestTimeoutMs`), after which the request is aborted as a timeout and
 // retried after a backoff; stop() still returns at once. A local TCP server
-// plays the blackhole; no cluster is needed.
+// plays the blackhole; no cluster is needed. A WatchList request that gets
+// no answer is a failure like any other, not a server ignoring WatchList.
+// And a lister, watcher or stream that ignores its abort signal cannot
+// hold run() after a stop, nor make an abort look like a server's answer.
 
 import assert from "node:assert/strict";
 import {
@@ -10,6 +13,8 @@ import {
   KubeConfigRestClient,
   listWatch,
   Reflector,
+  type WatchEvent,
+  WatchListSupport,
 } from "../mod.ts";
 import { until } from "./_helpers.ts";
 
@@ -84,6 +89,7 @@ for (const answerLists of [false, true]) {
       const reflector = new Reflector(lister, watcher, {
         requestTimeoutMs: 200,
         backoff: quickBackoff,
+        initialList: "list",
       });
       const running = reflector.run();
       try {
@@ -101,5 +107,71 @@ for (const answerLists of [false, true]) {
         assert.ok(performance.now() - stopping < 1000, "stop() is prompt");
       }
     });
+  });
+}
+
+Deno.test("a WatchList request that gets no answer times out and is retried as WatchList: nothing is concluded about the server", async () => {
+  await withBlackhole(true, async (baseUrl, seen) => {
+    using client = await KubeConfigRestClient.forKubeConfig(
+      KubeConfig.getSimpleUrlConfig({ baseUrl }),
+    );
+    const { lister, watcher } = listWatch(
+      client,
+      "/api/v1/namespaces/default/configmaps",
+    );
+    const reflector = new Reflector(lister, watcher, {
+      requestTimeoutMs: 200,
+      backoff: quickBackoff,
+    });
+    const running = reflector.run();
+    try {
+      await until(() => seen.watches >= 3, "three WatchList attempts");
+      assert.equal(seen.lists, 0);
+      assert.equal(WatchListSupport.for(client).verdict, "unknown");
+      assert.equal(reflector.usesWatchList, true);
+    } finally {
+      reflector.stop();
+      await running;
+    }
+  });
+});
+
+type Cm = {
+  metadata: { name: string; uid: string; resourceVersion: string };
+};
+const never = () => new Promise<never>(() => {});
+const silentStream = () =>
+  Promise.resolve(new ReadableStream<WatchEvent<Cm, never>>());
+
+for (
+  const [what, lister, watcher] of [
+    ["a lister that ignores its abort signal", never, silentStream],
+    [
+      "a watcher that ignores its abort signal",
+      () => Promise.resolve({ metadata: { resourceVersion: "1" }, items: [] }),
+      never,
+    ],
+    [
+      "a watch stream that ignores its abort signal",
+      () => Promise.resolve({ metadata: { resourceVersion: "1" }, items: [] }),
+      silentStream,
+    ],
+    ["a WatchList stream that ignores its abort signal", never, silentStream],
+  ] as const
+) {
+  Deno.test(`${what} cannot hold run() after stop()`, async () => {
+    const support = new WatchListSupport();
+    const reflector = new Reflector<Cm>(lister, watcher, {
+      initialList: what.startsWith("a WatchList") ? "watch" : "list",
+      watchListSupport: support,
+    });
+    const running = reflector.run();
+    await new Promise((r) => setTimeout(r, 50));
+    const stopping = performance.now();
+    reflector.stop();
+    await running;
+    assert.ok(performance.now() - stopping < 500, "stop() is prompt");
+    assert.equal(reflector.state.kind, "Stopped");
+    assert.equal(support.verdict, "unknown", "an abort is no answer");
   });
 }

@@ -13,6 +13,7 @@ import {
   type WatchOpts,
 } from "../mod.ts";
 import { until } from "./_helpers.ts";
+import { ObserverQueue } from "../lib/watch/_observer_queue.ts";
 
 type Obj = {
   metadata: {
@@ -358,6 +359,8 @@ Deno.test("any other failure backs off (client-go's numbers) and resumes from th
   // A stream that breaks mid-way (a malformed line, a reset) keeps the version it reached.
   const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
   const w = await api.nextWatch(1);
+  // Once the Reflector reads (an error discards what a stream still holds).
+  await new Promise((r) => setTimeout(r, 0));
   w.send({ type: "ADDED", object: obj("a", "11") });
   w.fail(new Error("malformed JSON on line 2 of the stream"));
   const after = await stepping;
@@ -707,4 +710,25 @@ Deno.test("a relist far larger than the observer buffer reaches a slow observer 
   assert.equal(seen.filter((e) => e.type === "DESYNCED").length, 1);
   assert.equal(seen.filter((e) => e.type === "ADDED").length, 51);
   assert.deepEqual(summary(seen).slice(-2), ["DELETED a@1", "SYNCED 10"]);
+});
+
+Deno.test("an observer's queue hands events back in order across its compactions, and its limit counts only events still waiting", () => {
+  const q = new ObserverQueue<Obj, Status>(4000);
+  const evt = (i: number): ReflectorEvent<Obj, Status> => ({
+    type: "ADDED",
+    object: obj(`o${i}`, String(i)),
+  });
+  const rv = (e: unknown) =>
+    Number((e as { object: Obj }).object.metadata.resourceVersion);
+  for (let i = 0; i < 3000; i++) q.push(evt(i));
+  for (let i = 0; i < 2500; i++) assert.equal(rv(q.take()), i);
+  // 500 waiting: 3500 more fit under the limit of 4000.
+  for (let i = 3000; i < 6500; i++) q.push(evt(i));
+  assert.equal(q.overflowed, false);
+  assert.equal(q.length, 4000);
+  for (let i = 2500; i < 6500; i++) assert.equal(rv(q.take()), i);
+  assert.equal(q.take(), undefined);
+  for (let i = 0; i <= 4000; i++) q.push(evt(i));
+  assert.equal(q.overflowed, true);
+  assert.equal(q.take(), undefined);
 });

@@ -8,6 +8,8 @@
 import type { JSONObject, RestClient, WatchEvent } from "../contract.ts";
 import type { ListOf, ListOpts, WatchOpts } from "./mod.ts";
 import { WatchEventTransformer } from "./stream_transformers.ts";
+import { WatchListSupport } from "./watch/watch_list_support.ts";
+import { attachWatchListSupport } from "./watch/_attached_support.ts";
 
 /** A lister and a watcher for one collection. */
 export interface ListWatch<T, S> {
@@ -63,7 +65,24 @@ export function listWatch<T = JSONObject, S = JSONObject>(
   client: RestClient,
   path: string,
 ): ListWatch<T, S> {
+  const watcher: ListWatch<T, S>["watcher"] = async (opts) => {
+    const stream = await client.performRequest({
+      method: "GET",
+      path,
+      querystring: query(opts, true),
+      abortSignal: opts.abortSignal,
+      expectStream: true,
+      expectJson: true,
+    });
+    return stream.pipeThrough(
+      new WatchEventTransformer<T, S>((o) => o as T, (o) => o as S),
+    );
+  };
+  // This watcher passes the WatchList options on: a Reflector's default
+  // `initialList: "auto"` may use WatchList, remembering the answer per client.
+  attachWatchListSupport(watcher, WatchListSupport.for(client));
   return {
+    watcher,
     lister: async (opts) =>
       await client.performRequest({
         method: "GET",
@@ -72,18 +91,5 @@ export function listWatch<T = JSONObject, S = JSONObject>(
         abortSignal: opts.abortSignal,
         expectJson: true,
       }) as unknown as ListOf<T>,
-    watcher: async (opts) => {
-      const stream = await client.performRequest({
-        method: "GET",
-        path,
-        querystring: query(opts, true),
-        abortSignal: opts.abortSignal,
-        expectStream: true,
-        expectJson: true,
-      });
-      return stream.pipeThrough(
-        new WatchEventTransformer<T, S>((o) => o as T, (o) => o as S),
-      );
-    },
   };
 }

@@ -4,9 +4,10 @@
  * its changes to any number of observers.
  *
  * The code lives in `lib/watch/`: `reflector.ts` (the state machine),
- * `types.ts` (objects, events, states), `store.ts` (the cache interface),
- * `clock.ts` (injectable time), and internal `_observer_queue.ts` and
- * `_diff.ts`.
+ * `options.ts`, `types.ts` (objects, events, states), `store.ts` (the cache
+ * interface), `clock.ts` (injectable time), `watch_list_support.ts` (what a
+ * server answered to WatchList), and internal files for the list, one
+ * watch, WatchList's initial events, the cache, observers and deadlines.
  *
  * @module
  */
@@ -26,4 +27,9 @@ export type {
 } from "./types.ts";
 export { MapStore, type ReflectorStore } from "./store.ts";
 export { realClock, type ReflectorClock } from "./clock.ts";
-export { Reflector, type ReflectorOptions } from "./reflector.ts";
+export { Reflector } from "./reflector.ts";
+export type { ReflectorOptions } from "./options.ts";
+export {
+  WatchListSupport,
+  type WatchListVerdict,
+} from "./watch_list_support.ts";

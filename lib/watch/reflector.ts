@@ -10,6 +10,11 @@
  * - `Empty`: list page by page (`limit`, following `continue`; a 410 on a
  *   continue token restarts the list), replace the cache with the exact
  *   difference as events, emit `SYNCED`, then watch from the list's version.
+ *   Or, where the server supports it, one WatchList stream whose initial
+ *   events replace the cache the same way at their end marker and which
+ *   goes on as the watch (see `initialList` in `options.ts`: by default the
+ *   first Reflector on a client asks the server once, and the answer is
+ *   remembered for every Reflector on that client).
  * - `Watching`: watch with bookmarks and a server timeout of 5–10 minutes. A
  *   clean end resumes from the last version seen. A 410 (as an HTTP status
  *   or an ERROR event, reason `Expired` or `Gone`) emits `DESYNCED` and goes
@@ -17,12 +22,16 @@
  *   line, a stalled connection, 401/403 (also emitted as `ERROR`) — backs off
  *   and retries. It never stops on its own.
  *
+ * The pieces: `_list.ts` (the paged list), `_watch.ts` (one watch request),
+ * `_initial_events.ts` (WatchList's initial state), `_cache.ts` (the store
+ * and the events its changes become), `_fan_out.ts` (observers),
+ * `_deadline.ts` (answer deadlines and stall detection).
+ *
  * @module
  */
 
 import type { WatchEvent } from "../contract.ts";
 import { type Backoff, ExponentialBackoff } from "./backoff.ts";
-import { KubernetesApiError, TransportError } from "../errors/mod.ts";
 import type {
   ApiStatus,
   KindIds,
@@ -33,77 +42,35 @@ import type {
   ReflectorState,
   WatchOpts,
 } from "./types.ts";
-import { MapStore, type ReflectorStore } from "./store.ts";
+import type { ReflectorOptions } from "./options.ts";
+import { MapStore } from "./store.ts";
 import { realClock, type ReflectorClock } from "./clock.ts";
-import { ObserverQueue } from "./_observer_queue.ts";
-import { difference, keyed, keyOf } from "./_diff.ts";
+import { Cache } from "./_cache.ts";
+import { FanOut } from "./_fan_out.ts";
+import { listAll, type ListSettings } from "./_list.ts";
+import {
+  isReportable,
+  type RetryState,
+  type WatchContext,
+  type WatchListFailure,
+  watchOnce,
+} from "./_watch.ts";
+import { WatchListSupport } from "./watch_list_support.ts";
+import { watchListSupportOf } from "./_attached_support.ts";
 
-/** Options for a {@link Reflector}. */
-export interface ReflectorOptions<T> {
-  /** Items per list page. @default {500} */
-  pageSize?: number;
-  /** Passed to the lister and the watcher. */
-  labelSelector?: string;
-  /** Passed to the lister and the watcher. */
-  fieldSelector?: string;
-  /** Only objects it accepts are cached; an object that stops matching is reported DELETED. */
-  predicate?: (obj: T & KindIdsReq) => boolean;
-  /** The server-side watch timeout per request. @default {a random 300–600 s, like client-go} */
-  watchTimeoutSeconds?: () => number;
-  /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */
-  inactivityTimeoutMs?: number;
-  /**
-   * The longest wait for one list page, and for a watch's response headers
-   * (connecting included). A peer that accepts the connection but never
-   * answers would otherwise hold the Reflector forever; past this, the
-   * request is aborted with a `TransportError` (`timeout`) and retried
-   * after a backoff.
-   * @default {60000}
-   */
-  requestTimeoutMs?: number;
-  /**
-   * How the initial state is fetched. `"list"`: paged lists, then a watch.
-   * `"watch"`: a WatchList stream (`sendInitialEvents=true`,
-   * `resourceVersionMatch=NotOlderThan`) whose initial events end with a
-   * BOOKMARK annotated `k8s.io/initial-events-end: "true"`; the watcher
-   * must pass those two options on. When the server rejects them (400/422,
-   * servers before 1.27 or without the WatchList feature) or ignores them
-   * (a BOOKMARK without the annotation, a clean end, or no end marker
-   * within `requestTimeoutMs`), the Reflector falls back to `"list"` for
-   * good. Either way the cache is replaced exactly once the state is
-   * complete; a cut or a 410 before then starts over.
-   * @default {"list"}
-   */
-  initialList?: "list" | "watch";
-  /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
-  backoff?: Backoff;
-  /** Time source. @default {realClock} */
-  clock?: ReflectorClock;
-  /** Object storage. @default {a MapStore} */
-  store?: ReflectorStore<T & KindIdsReq>;
-  /**
-   * Events buffered per observer. An observer that falls this far behind
-   * gets `DESYNCED` followed by a fresh snapshot of the cache (ADDED for each
-   * object, then `SYNCED`) instead of the missed events, so a slow observer
-   * costs at most this many events of memory. A sync (a list's difference
-   * and its `SYNCED`) counts as one: the initial state, however large,
-   * cannot overflow an observer.
-   * @default {10000}
-   */
-  observerBufferSize?: number;
-}
-
-const isGoneStatus = (
-  s: { code?: number | null; reason?: string | null },
-): boolean => s.code === 410 || s.reason === "Expired" || s.reason === "Gone";
-
-/** A failure the loop should report to observers as an ERROR event (401/403). */
-const isReportable = (err: unknown): err is KubernetesApiError =>
-  err instanceof KubernetesApiError &&
-  (err.isForbidden() || err.isUnauthorized());
+export type { ReflectorOptions } from "./options.ts";
 
 /**
  * Keeps an exact cache of a collection with list+watch.
+ *
+ * The initial state, and every relist after a 410, comes from a WatchList
+ * stream when the server supports it, else from paged lists. With the
+ * default `initialList: "auto"` and a watcher from `listWatch()`, the first
+ * Reflector on a client asks the server once; the answer is kept in the
+ * client's {@link WatchListSupport} record, so later (re)lists through that
+ * client use WatchList from the start, or never ask an old server again (one
+ * refused request per client). Whichever way, the cache is replaced exactly
+ * once the state is complete.
  *
  * @example
  * ```ts
@@ -122,24 +89,18 @@ const isReportable = (err: unknown): err is KubernetesApiError =>
  * ```
  */
 export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
-  readonly #lister: (opts: ListOpts) => Promise<ListOf<T>>;
-  readonly #watcher: (
-    opts: WatchOpts,
-  ) => Promise<ReadableStream<WatchEvent<T, S>>>;
-  readonly #pageSize: number;
-  readonly #selectors: { labelSelector?: string; fieldSelector?: string };
-  readonly #predicate: ((obj: T & KindIdsReq) => boolean) | undefined;
-  readonly #watchTimeout: () => number;
-  readonly #inactivityMs: number;
-  readonly #requestTimeoutMs: number;
+  readonly #list: ListSettings<T>;
+  readonly #watch: WatchContext<T, S>;
   readonly #backoff: Backoff;
   readonly #clock: ReflectorClock;
-  readonly #store: ReflectorStore<T & KindIdsReq>;
-  readonly #bufferSize: number;
-  readonly #observers = new Set<ObserverQueue<T, S>>();
+  readonly #fanOut: FanOut<T, S>;
+  readonly #cache: Cache<T, S>;
   readonly #stopper = new AbortController();
-  #syncedVersion: string | undefined;
-  #watchList: boolean;
+  /** Where WatchList answers are recorded; none: the watcher may not pass the options on. */
+  readonly #support: WatchListSupport | undefined;
+  readonly #initialList: "list" | "watch" | "auto";
+  /** The next initial state is listed, whatever the server supports (after a 401/403 to WatchList). */
+  #listNext = false;
   #running = false;
   #state: ReflectorState = { kind: "Empty" };
 
@@ -155,10 +116,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     watcher: (opts: WatchOpts) => Promise<ReadableStream<WatchEvent<T, S>>>,
     options: ReflectorOptions<T> = {},
   ) {
-    this.#lister = lister;
-    this.#watcher = watcher;
-    this.#pageSize = options.pageSize ?? 500;
-    this.#selectors = {
+    const selectors = {
       ...(options.labelSelector
         ? { labelSelector: options.labelSelector }
         : {}),
@@ -166,21 +124,52 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
         ? { fieldSelector: options.fieldSelector }
         : {}),
     };
-    this.#predicate = options.predicate;
-    this.#watchTimeout = options.watchTimeoutSeconds ??
-      (() => 300 + Math.floor(Math.random() * 301));
-    this.#inactivityMs = options.inactivityTimeoutMs ?? 180_000;
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+    const clock = options.clock ?? realClock;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.#clock = clock;
     this.#backoff = options.backoff ?? new ExponentialBackoff();
-    this.#clock = options.clock ?? realClock;
-    this.#store = options.store ?? new MapStore();
-    this.#bufferSize = options.observerBufferSize ?? 10_000;
-    this.#watchList = options.initialList === "watch";
+    this.#fanOut = new FanOut(options.observerBufferSize ?? 10_000);
+    this.#cache = new Cache(
+      options.store ?? new MapStore(),
+      options.predicate,
+      this.#fanOut,
+    );
+    this.#list = {
+      lister,
+      pageSize: options.pageSize ?? 500,
+      selectors,
+      clock,
+      requestTimeoutMs,
+    };
+    this.#watch = {
+      watcher,
+      selectors,
+      clock,
+      requestTimeoutMs,
+      inactivityMs: options.inactivityTimeoutMs ?? 180_000,
+      watchTimeout: options.watchTimeoutSeconds ??
+        (() => 300 + Math.floor(Math.random() * 301)),
+      cache: this.#cache,
+      failed: (err, next) => this.#failed(err, next),
+      backOff: (next) => this.#backOff(next),
+      desync: () => this.#desync(),
+      watchListAccepted: () => this.#support?.accepted(),
+      watchListFailed: (how, err) => this.#watchListFailed(how, err),
+    };
+    this.#initialList = options.initialList ?? "auto";
+    this.#support = options.watchListSupport ?? watchListSupportOf(watcher) ??
+      (this.#initialList === "watch" ? new WatchListSupport() : undefined);
   }
 
-  /** Whether the next initial state comes from a WatchList stream (false once the server refused or ignored it). */
+  /**
+   * Whether the next initial state (or relist) comes from a WatchList
+   * stream: under `"watch"` or `"auto"` (see
+   * {@link ReflectorOptions.initialList}) until the server refuses or
+   * ignores WatchList.
+   */
   get usesWatchList(): boolean {
-    return this.#watchList;
+    return this.#initialList !== "list" && this.#support !== undefined &&
+      this.#support.verdict !== "unsupported";
   }
 
   /**
@@ -193,7 +182,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     namespace: string | null | undefined,
     name: string,
   ): (T & KindIdsReq) | undefined {
-    return this.#store.get(`${namespace ?? ""}/${name}`);
+    return this.#cache.store.get(`${namespace ?? ""}/${name}`);
   }
 
   /**
@@ -202,7 +191,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    * @returns The objects, in no particular order.
    */
   listCached(): Iterable<T & KindIdsReq> {
-    return this.#store.values();
+    return this.#cache.store.values();
   }
 
   /**
@@ -211,7 +200,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    * @returns True between a SYNCED and the next DESYNCED.
    */
   isSynced(): boolean {
-    return this.#syncedVersion !== undefined;
+    return this.#cache.syncedVersion !== undefined;
   }
 
   /** The loop's current state (for diagnostics). */
@@ -239,7 +228,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       }
     } finally {
       this.#state = { kind: "Stopped" };
-      for (const obs of this.#observers) obs.finish();
+      this.#fanOut.finish();
     }
   }
 
@@ -261,12 +250,15 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     signal: AbortSignal,
   ): Promise<ReflectorState> {
     switch (state.kind) {
-      case "Empty":
-        return this.#watchList
-          ? await this.#watch(undefined, signal)
-          : await this.#list(signal);
+      case "Empty": {
+        const viaWatchList = this.usesWatchList && !this.#listNext;
+        this.#listNext = false;
+        return viaWatchList
+          ? await watchOnce(this.#watch, undefined, signal)
+          : await this.#relist(signal);
+      }
       case "Watching":
-        return await this.#watch(state.resourceVersion, signal);
+        return await watchOnce(this.#watch, state.resourceVersion, signal);
       case "Backoff":
         try {
           await this.#clock.sleep(state.delayMs, signal);
@@ -279,13 +271,34 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     }
   }
 
-  #failed(
-    err: unknown,
-    next: { kind: "Empty" } | { kind: "Watching"; resourceVersion: string },
-  ): ReflectorState {
-    if (isReportable(err)) {
-      this.#emit({ type: "ERROR", object: err.status as unknown as S });
+  async #relist(signal: AbortSignal): Promise<ReflectorState> {
+    try {
+      const { fresh, version } = await listAll(
+        this.#list,
+        (obj) => this.#cache.admits(obj),
+        signal,
+      );
+      this.#cache.replace(fresh, version);
+      return { kind: "Watching", resourceVersion: version };
+    } catch (err) {
+      if (signal.aborted) return { kind: "Stopped" };
+      return this.#failed(err, { kind: "Empty" });
     }
+  }
+
+  #failed(err: unknown, next: RetryState): ReflectorState {
+    this.#report(err);
+    return this.#backOff(next);
+  }
+
+  /** Tells observers of a 401/403, as an ERROR event. */
+  #report(err: unknown): void {
+    if (isReportable(err)) {
+      this.#fanOut.emit({ type: "ERROR", object: err.status as unknown as S });
+    }
+  }
+
+  #backOff(next: RetryState): ReflectorState {
     return {
       kind: "Backoff",
       delayMs: this.#backoff.next(this.#clock.now()),
@@ -293,310 +306,30 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     };
   }
 
-  async #list(signal: AbortSignal): Promise<ReflectorState> {
-    const fresh = new Map<string, T & KindIdsReq>();
-    let token: string | undefined;
-    let version: string | undefined | null;
-    try {
-      for (;;) {
-        let page: ListOf<T>;
-        const pageCtl = new AbortController();
-        const answered = this.#deadline("list", pageCtl, signal);
-        try {
-          page = await this.#lister({
-            abortSignal: AbortSignal.any([signal, pageCtl.signal]),
-            limit: this.#pageSize,
-            ...(token ? { continue: token } : {}),
-            ...this.#selectors,
-          });
-        } catch (err) {
-          if (token && err instanceof KubernetesApiError && err.isGone()) {
-            // The continue token expired mid-list: start the list over.
-            fresh.clear();
-            token = undefined;
-            continue;
-          }
-          throw err;
-        } finally {
-          answered();
-        }
-        for (const item of page.items) {
-          const obj = keyed(item);
-          if (this.#predicate && !this.#predicate(obj)) continue;
-          fresh.set(keyOf(obj), obj);
-        }
-        version = page.metadata.resourceVersion;
-        token = page.metadata.continue || undefined;
-        if (!token) break;
-      }
-    } catch (err) {
-      if (signal.aborted) return { kind: "Stopped" };
+  /**
+   * The server refused or ignored WatchList: it is recorded as unsupported
+   * and the Reflector lists at once. No end marker in time from a server
+   * known to support WatchList is a failure like any other instead (a large
+   * state, a slow link): back off and ask again. A 401/403 says nothing of
+   * the server, but the user may be allowed to list and not to watch: it is
+   * reported, and this one initial state is listed, as `"list"` would.
+   */
+  #watchListFailed(how: WatchListFailure, err: unknown): ReflectorState {
+    if (how === "no end marker" && this.#support?.verdict === "supported") {
       return this.#failed(err, { kind: "Empty" });
     }
-    if (!version) {
-      return this.#failed(
-        new Error("the list response has no metadata.resourceVersion"),
-        { kind: "Empty" },
-      );
+    if (how === "unauthorized") {
+      this.#report(err);
+      this.#listNext = true;
+      return { kind: "Empty" };
     }
-    this.#replace(fresh, version);
-    return { kind: "Watching", resourceVersion: version };
-  }
-
-  /** Replaces the cache with a fresh list, emitting exactly the difference. */
-  #replace(fresh: Map<string, T & KindIdsReq>, version: string): void {
-    const current = new Map<string, T & KindIdsReq>();
-    for (const obj of this.#store.values()) current.set(keyOf(obj), obj);
-    const batch = difference<T, S>(current, fresh);
-    this.#store.replace(fresh);
-    this.#syncedVersion = version;
-    batch.push({
-      type: "SYNCED",
-      object: { metadata: { resourceVersion: version } },
-    });
-    for (const obs of this.#observers) obs.push(batch);
+    this.#support?.refused();
+    return { kind: "Empty" };
   }
 
   #desync(): ReflectorState {
-    this.#syncedVersion = undefined;
-    this.#emit({ type: "DESYNCED", object: { metadata: {} } });
+    this.#cache.desync();
     return { kind: "Empty" };
-  }
-
-  /**
-   * Watches from `fromVersion`, or — without one — a WatchList stream whose
-   * initial events fill a fresh map until the end marker replaces the cache.
-   */
-  async #watch(
-    fromVersion: string | undefined,
-    outer: AbortSignal,
-  ): Promise<ReflectorState> {
-    const ctl = new AbortController();
-    const signal = AbortSignal.any([outer, ctl.signal]);
-    const started = this.#clock.now();
-    let version = fromVersion ?? "";
-    let initial: Map<string, T & KindIdsReq> | undefined = fromVersion ===
-        undefined
-      ? new Map()
-      : undefined;
-    let markerDue: (() => void) | undefined;
-    let events = 0;
-    let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
-    // One deadline for the whole watch, re-armed from the last event's time:
-    // an event costs one clock read, not a timer.
-    const watchdog = { lastEvent: started, stalled: undefined as unknown };
-    this.#watchdog(watchdog, ctl, signal, () => reader);
-    try {
-      const answered = this.#deadline("watch", ctl, signal);
-      let stream: ReadableStream<WatchEvent<T, S>>;
-      try {
-        stream = await this.#watcher({
-          abortSignal: signal,
-          ...(initial
-            ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
-            : { resourceVersion: version }),
-          timeoutSeconds: this.#watchTimeout(),
-          allowWatchBookmarks: true,
-          ...this.#selectors,
-        });
-      } finally {
-        answered();
-      }
-      if (initial) markerDue = this.#deadline("initial events", ctl, signal);
-      watchdog.lastEvent = this.#clock.now();
-      reader = stream.getReader();
-      for (;;) {
-        const result = await reader.read();
-        if (watchdog.stalled) throw watchdog.stalled;
-        if (result.done) break;
-        watchdog.lastEvent = this.#clock.now();
-        const evt = result.value;
-        events++;
-        if (initial) {
-          if (evt.type === "ADDED" || evt.type === "MODIFIED") {
-            const obj = keyed(evt.object);
-            if (!this.#predicate || this.#predicate(obj)) {
-              initial.set(keyOf(obj), obj);
-            } else initial.delete(keyOf(obj));
-            continue;
-          }
-          if (evt.type === "DELETED") {
-            initial.delete(keyOf(keyed(evt.object)));
-            continue;
-          }
-          if (evt.type === "BOOKMARK") {
-            if (
-              evt.object.metadata.annotations?.["k8s.io/initial-events-end"] !==
-                "true"
-            ) {
-              return this.#watchListIgnored();
-            }
-            markerDue?.();
-            version = evt.object.metadata.resourceVersion;
-            this.#replace(initial, version);
-            initial = undefined;
-            continue;
-          }
-          // An ERROR before the state is complete: start over (at once after a 410).
-          if (evt.type === "ERROR") {
-            if (isGoneStatus(evt.object)) return { kind: "Empty" };
-            this.#emit(evt);
-          }
-          return this.#failed(new Error("watch ERROR event"), {
-            kind: "Empty",
-          });
-        }
-        if (evt.type === "ERROR") {
-          if (isGoneStatus(evt.object)) return this.#desync();
-          // Observers hear about it; the loop backs off and resumes.
-          this.#emit(evt);
-          return {
-            kind: "Backoff",
-            delayMs: this.#backoff.next(this.#clock.now()),
-            next: { kind: "Watching", resourceVersion: version },
-          };
-        }
-        if (evt.type === "BOOKMARK") {
-          version = evt.object.metadata.resourceVersion;
-          this.#syncedVersion = version;
-          this.#emit(evt);
-          continue;
-        }
-        version = this.#apply(evt) ?? version;
-      }
-    } catch (err) {
-      if (outer.aborted) return { kind: "Stopped" };
-      if (initial) {
-        if (
-          err instanceof KubernetesApiError &&
-          (err.code === 400 || err.code === 422)
-        ) {
-          return this.#watchListIgnored();
-        }
-        if (err instanceof TransportError && ctl.signal.reason === err) {
-          return this.#watchListIgnored(); // no end marker in time
-        }
-        // A cut or a failure before the state was complete: start over.
-        return this.#failed(err, { kind: "Empty" });
-      }
-      if (err instanceof KubernetesApiError && err.isGone()) {
-        return this.#desync();
-      }
-      return this.#failed(err, { kind: "Watching", resourceVersion: version });
-    } finally {
-      markerDue?.();
-      ctl.abort();
-      await reader?.cancel().catch(() => {});
-    }
-    // A clean end before the end marker: the server ignored sendInitialEvents.
-    if (initial) return this.#watchListIgnored();
-    if (events === 0 && this.#clock.now() - started < 1000) {
-      // A watch that ends at once with nothing would spin: treat it as a failure (client-go does too).
-      return this.#failed(new Error("very short watch"), {
-        kind: "Watching",
-        resourceVersion: version,
-      });
-    }
-    return { kind: "Watching", resourceVersion: version };
-  }
-
-  /** The server refused or ignored WatchList: list from now on, at once. */
-  #watchListIgnored(): ReflectorState {
-    this.#watchList = false;
-    return { kind: "Empty" };
-  }
-
-  /**
-   * Aborts the watch (`ctl`) once no event has come for the inactivity
-   * timeout: sleeps until the last event's time plus the timeout, and
-   * sleeps again for the rest when an event came meanwhile. Ends when
-   * `signal` aborts (the watch is over). A stalled watch's read is also
-   * cancelled, so a stream that ignores its abort signal cannot hold the
-   * loop.
-   */
-  #watchdog(
-    watchdog: { lastEvent: number; stalled: unknown },
-    ctl: AbortController,
-    signal: AbortSignal,
-    reader: () => ReadableStreamDefaultReader<unknown> | undefined,
-  ): void {
-    const run = async () => {
-      let wait = this.#inactivityMs;
-      for (;;) {
-        await this.#clock.sleep(wait, signal);
-        const idle = this.#clock.now() - watchdog.lastEvent;
-        if (idle < this.#inactivityMs) {
-          wait = this.#inactivityMs - idle;
-          continue;
-        }
-        watchdog.stalled = new Error(
-          `no watch event for ${this.#inactivityMs} ms: the connection looks stalled`,
-        );
-        ctl.abort(watchdog.stalled);
-        await reader()?.cancel(watchdog.stalled).catch(() => {});
-        return;
-      }
-    };
-    run().catch(() => {}); // the watch ended first
-  }
-
-  /**
-   * Starts the `requestTimeoutMs` deadline of one request: past it, `ctl`
-   * aborts the request with a timeout TransportError (every transport
-   * rejects with its signal's reason). Returns the function that cancels
-   * the deadline once the answer is there.
-   */
-  #deadline(
-    what: string,
-    ctl: AbortController,
-    signal: AbortSignal,
-  ): () => void {
-    const timer = new AbortController();
-    this.#clock.sleep(
-      this.#requestTimeoutMs,
-      AbortSignal.any([signal, timer.signal]),
-    ).then(() =>
-      ctl.abort(
-        new TransportError(
-          `Reflector: the ${what} request got no answer within ${this.#requestTimeoutMs} ms`,
-          { kind: "timeout" },
-        ),
-      ), () => {}); // cancelled: the answer came, or the Reflector stopped
-    return () => timer.abort();
-  }
-
-  /** Applies one object event to the cache; returns its resourceVersion. */
-  #apply(
-    evt: { type: "ADDED" | "MODIFIED" | "DELETED"; object: T },
-  ): string | undefined {
-    const obj = keyed(evt.object);
-    const key = keyOf(obj);
-    const known = this.#store.get(key);
-    const matches = evt.type !== "DELETED" &&
-      (!this.#predicate || this.#predicate(obj));
-    if (!matches) {
-      if (known) {
-        this.#store.delete(key);
-        this.#emit({
-          type: "DELETED",
-          object: evt.type === "DELETED" ? obj : known,
-        });
-      }
-    } else if (known) {
-      this.#store.update(key, obj);
-      this.#emit({ type: "MODIFIED", object: obj, previous: known });
-    } else {
-      this.#store.add(key, obj);
-      this.#emit({ type: "ADDED", object: obj });
-    }
-    if (this.#syncedVersion !== undefined) {
-      this.#syncedVersion = obj.metadata.resourceVersion;
-    }
-    return obj.metadata.resourceVersion;
-  }
-
-  #emit(evt: ReflectorEvent<T, S>): void {
-    for (const obs of this.#observers) obs.push(evt);
   }
 
   /**
@@ -608,67 +341,8 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    *
    * @returns The events.
    */
-  async *observeAll(): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
-    const queue = new ObserverQueue<T, S>(this.#bufferSize);
-    // What this observer has been told, to catch it up exactly after an overflow.
-    const told = new Map<string, T & KindIdsReq>();
-    const track = (evt: ReflectorEvent<T, S>) => {
-      if (evt.type === "ADDED" || evt.type === "MODIFIED") {
-        told.set(keyOf(evt.object), evt.object);
-      } else if (evt.type === "DELETED") told.delete(keyOf(evt.object));
-      return evt;
-    };
-    // Snapshot and registration in one synchronous step: no event falls between them.
-    const snapshot = this.#snapshot();
-    if (this.#state.kind !== "Stopped") this.#observers.add(queue);
-    else queue.done = true;
-    try {
-      for (const evt of snapshot) yield track(evt);
-      for (;;) {
-        if (queue.overflowed) {
-          queue.overflowed = false;
-          yield { type: "DESYNCED", object: { metadata: {} } };
-          const current = new Map<string, T & KindIdsReq>();
-          for (const obj of this.#store.values()) current.set(keyOf(obj), obj);
-          for (const evt of difference<T, S>(told, current)) yield track(evt);
-          if (this.#syncedVersion !== undefined) {
-            yield {
-              type: "SYNCED",
-              object: { metadata: { resourceVersion: this.#syncedVersion } },
-            };
-          }
-          continue;
-        }
-        const evt = queue.events.shift();
-        if (Array.isArray(evt)) {
-          for (const e of evt) yield track(e);
-          continue;
-        }
-        if (evt) {
-          yield track(evt as ReflectorEvent<T, S>);
-          continue;
-        }
-        if (queue.done) return;
-        await new Promise<void>((resolve) => queue.wake = resolve);
-        queue.wake = undefined;
-      }
-    } finally {
-      this.#observers.delete(queue);
-    }
-  }
-
-  #snapshot(): ReflectorEvent<T, S>[] {
-    const events: ReflectorEvent<T, S>[] = [];
-    for (const obj of this.#store.values()) {
-      events.push({ type: "ADDED", object: obj });
-    }
-    if (this.#syncedVersion !== undefined) {
-      events.push({
-        type: "SYNCED",
-        object: { metadata: { resourceVersion: this.#syncedVersion } },
-      });
-    }
-    return events;
+  observeAll(): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
+    return this.#fanOut.observe(this.#cache);
   }
 
   /**

@@ -1,0 +1,110 @@
+// Fan-out: every observer gets every event through its own bounded queue,
+// starting from a snapshot, and an observer that fell behind is caught up
+// exactly from the cache instead of being sent what it missed.
+
+import type { KindIdsReq, ReflectorEvent } from "./types.ts";
+import { ObserverQueue } from "./_observer_queue.ts";
+import { difference, keyOf } from "./_diff.ts";
+
+/** What the fan-out reads of the cache to start and to catch up an observer. */
+export interface CacheView<T> {
+  /** Every cached object. */
+  values(): Iterable<T & KindIdsReq>;
+  /** The version the cache is a complete picture at, if it is one. */
+  readonly syncedVersion: string | undefined;
+}
+
+/** The observers of one Reflector. */
+export class FanOut<T, S> {
+  readonly #observers = new Set<ObserverQueue<T, S>>();
+  #finished = false;
+
+  constructor(readonly bufferSize: number) {}
+
+  /** One event to every observer. */
+  emit(evt: ReflectorEvent<T, S>): void {
+    for (const obs of this.#observers) obs.push(evt);
+  }
+
+  /** A sync's events, as one slot shared by every observer. */
+  emitBatch(batch: readonly ReflectorEvent<T, S>[]): void {
+    for (const obs of this.#observers) obs.push(batch);
+  }
+
+  /** Ends every observer's iterator (once its queue is drained). */
+  finish(): void {
+    this.#finished = true;
+    for (const obs of this.#observers) obs.finish();
+  }
+
+  /**
+   * Every event from now on, starting with a snapshot of `cache`: ADDED for
+   * each object, then SYNCED if it is synced. After an overflow: DESYNCED,
+   * the difference between what this observer was told and the cache, then
+   * SYNCED if synced.
+   */
+  async *observe(
+    cache: CacheView<T>,
+  ): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
+    const queue = new ObserverQueue<T, S>(this.bufferSize);
+    // What this observer has been told, to catch it up exactly after an overflow.
+    const told = new Map<string, T & KindIdsReq>();
+    const track = (evt: ReflectorEvent<T, S>) => {
+      if (evt.type === "ADDED" || evt.type === "MODIFIED") {
+        told.set(keyOf(evt.object), evt.object);
+      } else if (evt.type === "DELETED") told.delete(keyOf(evt.object));
+      return evt;
+    };
+    // Snapshot and registration in one synchronous step: no event falls between them.
+    const snapshot = this.#snapshot(cache);
+    if (!this.#finished) this.#observers.add(queue);
+    else queue.done = true;
+    try {
+      for (const evt of snapshot) yield track(evt);
+      for (;;) {
+        if (queue.overflowed) {
+          queue.overflowed = false;
+          yield { type: "DESYNCED", object: { metadata: {} } };
+          const current = new Map<string, T & KindIdsReq>();
+          for (const obj of cache.values()) current.set(keyOf(obj), obj);
+          for (const evt of difference<T, S>(told, current)) yield track(evt);
+          if (cache.syncedVersion !== undefined) {
+            yield {
+              type: "SYNCED",
+              object: { metadata: { resourceVersion: cache.syncedVersion } },
+            };
+          }
+          continue;
+        }
+        const evt = queue.take();
+        if (Array.isArray(evt)) {
+          for (const e of evt) yield track(e);
+          continue;
+        }
+        if (evt) {
+          yield track(evt as ReflectorEvent<T, S>);
+          continue;
+        }
+        if (queue.done) return;
+        await new Promise<void>((resolve) => queue.wake = resolve);
+        queue.wake = undefined;
+      }
+    } finally {
+      this.#observers.delete(queue);
+    }
+  }
+
+  #snapshot(cache: CacheView<T>): ReflectorEvent<T, S>[] {
+    const events: ReflectorEvent<T, S>[] = [];
+    for (const obj of cache.values()) {
+      events.push({ type: "ADDED", object: obj });
+    }
+    if (cache.syncedVersion !== undefined) {
+      events.push({
+        type: "SYNCED",
+        object: { metadata: { resourceVersion: cache.syncedVersion } },
+      });
+    }
+    return events;
+  }
+}

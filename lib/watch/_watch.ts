@@ -1,0 +1,213 @@
+// One watch request, from a resourceVersion or as a WatchList stream, read
+// to its end: events go to the cache, and how the watch ended decides the
+// loop's next state.
+
+import type { WatchEvent } from "../contract.ts";
+import { KubernetesApiError } from "../errors/mod.ts";
+import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
+import type { ReflectorClock } from "./clock.ts";
+import type { Cache } from "./_cache.ts";
+import {
+  abortable,
+  type Deadline,
+  type Liveness,
+  startDeadline,
+  startWatchdog,
+} from "./_deadline.ts";
+import {
+  InitialEvents,
+  isRefusal,
+  watchListParams,
+} from "./_initial_events.ts";
+
+/** How a WatchList attempt failed to deliver the initial state. */
+export type WatchListFailure =
+  | "refused"
+  | "ignored"
+  | "no end marker"
+  | "unauthorized";
+
+/** What a watch needs of the Reflector: settings, the cache, and its reactions. */
+export interface WatchContext<T extends KindIds, S extends ApiStatus> {
+  readonly watcher: (
+    opts: WatchOpts,
+  ) => Promise<ReadableStream<WatchEvent<T, S>>>;
+  readonly selectors: { labelSelector?: string; fieldSelector?: string };
+  readonly clock: ReflectorClock;
+  readonly requestTimeoutMs: number;
+  readonly inactivityMs: number;
+  readonly watchTimeout: () => number;
+  readonly cache: Cache<T, S>;
+  /** A failure: report it if observers should hear of it, then back off towards `next`. */
+  failed(err: unknown, next: RetryState): ReflectorState;
+  /** Back off towards `next` (the failure was already reported). */
+  backOff(next: RetryState): ReflectorState;
+  /** The cache no longer reflects the server (a 410): DESYNCED, then relist. */
+  desync(): ReflectorState;
+  /** The server sent the initial state and its end marker. */
+  watchListAccepted(): void;
+  /**
+   * The server refused or ignored WatchList, sent no end marker in time, or
+   * answered 401/403 (the user may list without being allowed to watch).
+   */
+  watchListFailed(how: WatchListFailure, err?: unknown): ReflectorState;
+}
+
+/** Where the loop goes after a backoff. */
+export type RetryState = { kind: "Empty" } | {
+  kind: "Watching";
+  resourceVersion: string;
+};
+
+/** A failure observers hear of as an ERROR event (401/403). */
+export const isReportable = (err: unknown): err is KubernetesApiError =>
+  err instanceof KubernetesApiError &&
+  (err.isForbidden() || err.isUnauthorized());
+
+/** A 410 as a Status: the version is gone from the server's history. */
+const isGoneStatus = (
+  s: { code?: number | null; reason?: string | null },
+): boolean => s.code === 410 || s.reason === "Expired" || s.reason === "Gone";
+
+/**
+ * Watches from `fromVersion`, or — without one — a WatchList stream whose
+ * initial events fill a fresh map until the end marker replaces the cache
+ * and the same stream goes on as a watch.
+ *
+ * @returns The loop's next state.
+ */
+export async function watchOnce<T extends KindIds, S extends ApiStatus>(
+  c: WatchContext<T, S>,
+  fromVersion: string | undefined,
+  outer: AbortSignal,
+): Promise<ReflectorState> {
+  const { clock, cache } = c;
+  const ctl = new AbortController();
+  const signal = AbortSignal.any([outer, ctl.signal]);
+  const started = clock.now();
+  let version = fromVersion ?? "";
+  let initial: InitialEvents<T> | undefined = fromVersion === undefined
+    ? new InitialEvents<T>((obj) => cache.admits(obj))
+    : undefined;
+  let markerDue: Deadline | undefined;
+  let events = 0;
+  let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+  // One deadline for the whole watch, re-armed from the last event's time:
+  // an event costs one clock read, not a timer.
+  const liveness: Liveness = { lastEvent: started, stalled: undefined };
+  startWatchdog(clock, c.inactivityMs, liveness, ctl, signal, () => reader);
+  try {
+    const answered = startDeadline(
+      clock,
+      c.requestTimeoutMs,
+      "watch",
+      ctl,
+      signal,
+    );
+    let stream: ReadableStream<WatchEvent<T, S>>;
+    try {
+      stream = await abortable(
+        c.watcher({
+          abortSignal: signal,
+          ...(initial ? watchListParams : { resourceVersion: version }),
+          timeoutSeconds: c.watchTimeout(),
+          allowWatchBookmarks: true,
+          ...c.selectors,
+        }),
+        signal,
+        (late) => void late.cancel().catch(() => {}),
+      );
+    } finally {
+      answered.cancel();
+    }
+    if (initial) {
+      markerDue = startDeadline(
+        clock,
+        c.requestTimeoutMs,
+        "initial events",
+        ctl,
+        signal,
+      );
+    }
+    liveness.lastEvent = clock.now();
+    reader = stream.getReader();
+    // A stream that ignores the abort signal must not hold a pending read.
+    const held = reader;
+    signal.addEventListener(
+      "abort",
+      () => void held.cancel(signal.reason).catch(() => {}),
+      { once: true },
+    );
+    for (;;) {
+      const result = await reader.read();
+      if (liveness.stalled) throw liveness.stalled;
+      if (result.done) {
+        // Cancelled by an abort (a stream that ignores its signal): not a clean end.
+        if (signal.aborted) throw signal.reason;
+        break;
+      }
+      liveness.lastEvent = clock.now();
+      const evt = result.value;
+      events++;
+      if (initial) {
+        const step = initial.take(evt);
+        if (step === undefined) continue;
+        if (step === "ignored") return c.watchListFailed("ignored");
+        if ("end" in step) {
+          markerDue?.cancel();
+          version = step.end;
+          cache.replace(initial.fresh, version);
+          initial = undefined;
+          c.watchListAccepted();
+          continue;
+        }
+        // An ERROR before the state is complete (a 410 included: the server
+        // took the parameters, so this says nothing about its support):
+        // start over after a backoff, the cache untouched. Observers hear of
+        // anything but a 410, as during a watch.
+        if (!isGoneStatus(step.error)) {
+          cache.fanOut.emit({ type: "ERROR", object: step.error });
+        }
+        return c.backOff({ kind: "Empty" });
+      }
+      if (evt.type === "ERROR") {
+        if (isGoneStatus(evt.object)) return c.desync();
+        // Observers hear about it; the loop backs off and resumes.
+        cache.fanOut.emit(evt);
+        return c.backOff({ kind: "Watching", resourceVersion: version });
+      }
+      if (evt.type === "BOOKMARK") {
+        version = cache.bookmark(evt);
+        continue;
+      }
+      version = cache.apply(evt) ?? version;
+    }
+  } catch (err) {
+    if (outer.aborted) return { kind: "Stopped" };
+    if (initial) {
+      if (isRefusal(err)) return c.watchListFailed("refused", err);
+      if (isReportable(err)) return c.watchListFailed("unauthorized", err);
+      if (markerDue && ctl.signal.reason === markerDue.error) {
+        return c.watchListFailed("no end marker", err);
+      }
+      // A cut or a failure before the state was complete: start over.
+      return c.failed(err, { kind: "Empty" });
+    }
+    if (err instanceof KubernetesApiError && err.isGone()) return c.desync();
+    return c.failed(err, { kind: "Watching", resourceVersion: version });
+  } finally {
+    markerDue?.cancel();
+    ctl.abort();
+    await reader?.cancel().catch(() => {});
+  }
+  // A clean end before the end marker: the server ignored sendInitialEvents.
+  if (initial) return c.watchListFailed("ignored");
+  if (events === 0 && clock.now() - started < 1000) {
+    // A watch that ends at once with nothing would spin: treat it as a failure (client-go does too).
+    return c.failed(new Error("very short watch"), {
+      kind: "Watching",
+      resourceVersion: version,
+    });
+  }
+  return { kind: "Watching", resourceVersion: version };
+}

@@ -1,0 +1,89 @@
+// The Reflector's options: paging, selectors, timeouts, the initial-list
+// mode, and the injectable backoff, clock and store.
+
+import type { Backoff } from "./backoff.ts";
+import type { KindIdsReq } from "./types.ts";
+import type { ReflectorStore } from "./store.ts";
+import type { ReflectorClock } from "./clock.ts";
+import type { WatchListSupport } from "./watch_list_support.ts";
+
+/** Options for a `Reflector` (`lib/watch/reflector.ts`). */
+export interface ReflectorOptions<T> {
+  /** Items per list page. @default {500} */
+  pageSize?: number;
+  /** Passed to the lister and the watcher. */
+  labelSelector?: string;
+  /** Passed to the lister and the watcher. */
+  fieldSelector?: string;
+  /** Only objects it accepts are cached; an object that stops matching is reported DELETED. */
+  predicate?: (obj: T & KindIdsReq) => boolean;
+  /** The server-side watch timeout per request. @default {a random 300–600 s, like client-go} */
+  watchTimeoutSeconds?: () => number;
+  /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */
+  inactivityTimeoutMs?: number;
+  /**
+   * The longest wait for one list page, and for a watch's response headers
+   * (connecting included). A peer that accepts the connection but never
+   * answers would otherwise hold the Reflector forever; past this, the
+   * request is aborted with a `TransportError` (`timeout`) and retried
+   * after a backoff.
+   * @default {60000}
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How the initial state (and every relist after a 410) is fetched.
+   *
+   * - `"list"`: paged lists, then a watch from the list's version.
+   * - `"watch"`: a WatchList stream (`sendInitialEvents=true`,
+   *   `resourceVersionMatch=NotOlderThan`, `allowWatchBookmarks=true`, no
+   *   resourceVersion: a consistent read) whose initial events end with a
+   *   BOOKMARK annotated `k8s.io/initial-events-end: "true"`; the same
+   *   stream then goes on as the watch. The watcher must pass those options
+   *   on (`listWatch()`'s does).
+   * - `"auto"`: `"watch"` when the watcher is known to pass the options on
+   *   — made by `listWatch()`, or a `watchListSupport` record given —
+   *   and the server has not refused or ignored WatchList before (per that
+   *   record); `"list"` otherwise. The first Reflector on a client asks
+   *   the server once: a 1.27+ server with the WatchList feature answers
+   *   with the stream, and every (re)list through that client uses
+   *   WatchList; a server before 1.27 (or with the feature off) answers 422
+   *   at once, and every list through that client is a plain list from then
+   *   on — one refused request per client, no more.
+   *
+   * When the server refuses the options (400/422) or ignores them (a
+   * BOOKMARK without the annotation, a clean end before it, or no end
+   * marker within `requestTimeoutMs` from a server not yet known to support
+   * WatchList), the Reflector lists at once, records the server as
+   * `unsupported`, and never asks it again. Either way the cache is
+   * replaced exactly once the state is complete; a cut, a 410 or any other
+   * failure before then leaves the cache untouched and starts over after a
+   * backoff, without concluding anything about the server. A 401/403 to the
+   * WatchList request is reported (ERROR) and that initial state is listed,
+   * as `"list"` would: the user may be allowed to list and not to watch.
+   * @default {"auto"}
+   */
+  initialList?: "list" | "watch" | "auto";
+  /**
+   * What the server answered to WatchList so far, shared by the Reflectors
+   * that talk to it (see {@link WatchListSupport}). Giving one also tells
+   * `"auto"` that the watcher passes the WatchList options on.
+   * @default {the record `listWatch()` attached to the watcher (one per client); else, under `"watch"`, a record of this Reflector's own}
+   */
+  watchListSupport?: WatchListSupport;
+  /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
+  backoff?: Backoff;
+  /** Time source. @default {realClock} */
+  clock?: ReflectorClock;
+  /** Object storage. @default {a MapStore} */
+  store?: ReflectorStore<T & KindIdsReq>;
+  /**
+   * Events buffered per observer. An observer that falls this far behind
+   * gets `DESYNCED` followed by a fresh snapshot of the cache (ADDED for each
+   * object, then `SYNCED`) instead of the missed events, so a slow observer
+   * costs at most this many events of memory. A sync (a list's difference
+   * and its `SYNCED`) counts as one: the initial state, however large,
+   * cannot overflow an observer.
+   * @default {10000}
+   */
+  observerBufferSize?: number;
+}

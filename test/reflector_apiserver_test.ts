@@ -124,6 +124,31 @@ function observe(r: Reflector<CM, Status>) {
   return { events, done };
 }
 
+/**
+ * While the reflector's watch is held: changes keep/change/drop/new, compacts
+ * etcd, releases the watch (whose resume then meets a real 410), and waits
+ * until the reflector relisted to the fresh list, which it returns.
+ */
+async function changeWhileHeld(
+  client: KubeConfigRestClient,
+  ns: string,
+  release: () => void,
+  r: Reflector<CM, Status>,
+): Promise<string[]> {
+  await update(client, ns, "change", "2");
+  await remove(client, ns, "drop");
+  await create(client, ns, "new");
+  await compactEtcd(cp);
+  release();
+  const want = await freshList(client, ns);
+  await until(
+    () => cached(r).join() === want.join() && r.isSynced(),
+    15_000,
+    "the relist",
+  );
+  return want;
+}
+
 Deno.test("live changes: a paginated sync, then creates, updates and deletes as they happen", async () => {
   await withNamespace(async (client, ns) => {
     for (const n of ["a", "b", "c", "d", "e"]) await create(client, ns, n);

@@ -125,7 +125,7 @@ Deno.test("a WatchList request that gets no answer times out and is retried as W
     });
     const running = reflector.run();
     try {
-      await until(() => seen.watches >= 3, "three WatchList attempts");
+      await until(() => seen.watches >= 3, 5000, "three WatchList attempts");
       assert.equal(seen.lists, 0);
       assert.equal(WatchListSupport.for(client).verdict, "unknown");
       assert.equal(reflector.usesWatchList, true);

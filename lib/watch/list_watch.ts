@@ -8,8 +8,8 @@
 import type { JSONObject, RestClient, WatchEvent } from "../contract.ts";
 import type { ListOf, ListOpts, WatchOpts } from "./mod.ts";
 import { WatchEventTransformer } from "./stream_transformers.ts";
-import { WatchListSupport } from "./watch/watch_list_support.ts";
-import { attachWatchListSupport } from "./watch/_attached_support.ts";
+import { WatchListSupport } from "./watch_list_support.ts";
+import { attachWatchListSupport } from "./_attached_support.ts";
 
 /** A lister and a watcher for one collection. */
 export interface ListWatch<T, S> {

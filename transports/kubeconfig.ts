@@ -15,10 +15,7 @@
  */
 
 import type { RequestOptions, RestClient } from "../lib/contract.ts";
-import {
-  credentialsFor,
-  type CredentialsOptions,
-} from "../lib/auth/credentials.ts";
+import { credentialsFor } from "../lib/auth/credentials.ts";
 import { apiErrorFromResponse } from "../lib/errors/mod.ts";
 import { checkHeaders, checkRequestTarget } from "../lib/_wire/request_head.ts";
 import { KubeConfig, type KubeConfigContext } from "../lib/config/mod.ts";
@@ -31,63 +28,15 @@ import { ClientPool, closedError } from "./fetch/_client_pool.ts";
 import { openTunnel, type TunnelContext } from "./fetch/_tunnel.ts";
 import { streamGet, streamsOnOwnConnection } from "./fetch/_stream_get.ts";
 import { readBody } from "./fetch/_read_body.ts";
-import {
-  retryDelayMs,
-  type RetryOptions,
-  type RetryPolicy,
-  retryPolicy,
-} from "./fetch/_retry.ts";
+import { retryDelayMs, type RetryPolicy, retryPolicy } from "./fetch/_retry.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
+import type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 import { forwarderPermissions } from "./_strict_forwarder.ts";
 
 export { VERBOSE_ENV } from "../lib/_internal/log.ts";
 export { RequestBase, type RequestTarget } from "./_request_base.ts";
 export type { RetryOptions } from "./fetch/_retry.ts";
-
-/** Options for {@link KubeConfigRestClient}. */
-export interface KubeConfigRestClientOptions {
-  /**
-   * Retry idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE) answered
-   * with 429 or 503 and a `Retry-After` header, waiting as the server asks.
-   * `false` turns retries off.
-   * @default {{ maxRetries: 3, maxDelaySeconds: 30 }}
-   */
-  retry?: RetryOptions | false;
-  /**
-   * Log one line per request (method, path, status, duration; never
-   * credentials): `true` for stderr, or a function. When unset, the
-   * `KUBE_TRANSPORT_VERBOSE` env var turns stderr logging on (read only if
-   * env permission for it is already granted).
-   * @default {false}
-   */
-  log?: boolean | ((line: string) => void);
-  /** Credential caching knobs (clock, token-file cache window). */
-  credentials?: CredentialsOptions;
-  /** PEM CA certificates to trust; {@link KubeConfigRestClient.forKubeConfig} fills this from the kubeconfig. @default {[]} (Deno's root store) */
-  caCerts?: string[];
-  /**
-   * Which CAs requests trust when there are `caCerts` (the kubeconfig's
-   * `certificate-authority`). Tunnels always trust only `caCerts`.
-   *
-   * - `"ca-only"`: only `caCerts`, as kubectl. Requests go through an
-   *   in-process forwarder on a Unix socket in a private temp directory
-   *   that speaks TLS with `node:tls`. It needs `--allow-read` and
-   *   `--allow-write` for the temp directory and an unrestricted
-   *   `--allow-net` (Deno asks net permission for a Unix socket by its exact
-   *   path, which is random); without them, or with `proxy-url`, an
-   *   `httpClient` of your own or on Windows, requests fail with a
-   *   `TransportError` saying why.
-   * - `"ca-and-roots"`: Deno's own TLS, which adds `caCerts` to its root
-   *   store (Mozilla's roots, or the system's with `DENO_TLS_CA_STORE`, plus
-   *   `DENO_CERT`): any of those CAs can then vouch for the API server. A
-   *   warning says so once per process.
-   *
-   * @default {"ca-only" where it can work (permissions granted, no proxy-url, no httpClient of your own, not Windows), else "ca-and-roots" with the warning naming what stood in the way}
-   */
-  requestTrust?: "ca-only" | "ca-and-roots";
-  /** Waits before a retry; injectable for tests. @default {a timer that the request's abortSignal cancels} */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
+export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 
 /**
  * A {@link RestClient} that sends requests with `fetch`, authenticated as a

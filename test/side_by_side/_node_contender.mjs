@@ -74,6 +74,14 @@ async function paginate() {
   return count;
 }
 
+// As in the Deno contender: untimed GETs first for the request jobs.
+const WARMUP = 20;
+if (["get", "list", "paginate"].includes(job)) {
+  for (let i = 0; i < WARMUP; i++) {
+    await core.readNamespace({ name: namespace });
+  }
+}
+
 const start = performance.now();
 const cpu0 = process.cpuUsage();
 const done = (count) => {

@@ -60,7 +60,7 @@ fi
 sock=$(cat "$state/containerd-socket" 2>/dev/null)
 if [ -n "$sock" ]; then
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     case "$cmd" in
       *containerd-shim*"$sock"*) kill -KILL "${p#/proc/}" 2>/dev/null ;;
     esac

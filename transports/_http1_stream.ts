@@ -8,6 +8,9 @@
 // buffer's) hands its buffer straight to the socket read.
 
 import { TransportError } from "../lib/errors/mod.ts";
+import { writeAll } from "../lib/_internal/bytes.ts";
+import { closeQuietly } from "../lib/_internal/close.ts";
+import { parseResponseHead } from "./_http1_head.ts";
 import type { ByteConn } from "./_strict_tls.ts";
 
 const MAX_HEAD = 64 * 1024;
@@ -54,30 +57,21 @@ export async function getOverConnection(
     "",
   ];
   try {
-    await writeAll(conn, new TextEncoder().encode(lines.join("\r\n")));
+    await writeAll(conn, lines.join("\r\n"));
     const { head, rest } = await readHead(conn, get.request);
-    const { status, statusText, headers } = parseHead(head, get.request);
+    const { status, statusText, headers } = parseResponseHead(
+      head,
+      get.request,
+      "the answer is not HTTP/1.1",
+    );
     const body = status === 204 || status === 304
       ? null
       : bodyStream(conn, rest, framingOf(headers, get.request), get.request);
     if (!body) conn.close();
     return new Response(body, { status, statusText, headers });
   } catch (err) {
-    quietClose(conn);
+    closeQuietly(conn);
     throw err;
-  }
-}
-
-async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-}
-
-function quietClose(conn: ByteConn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
   }
 }
 
@@ -138,28 +132,6 @@ async function readHead(
       buf = bigger;
     }
   }
-}
-
-function parseHead(
-  head: string,
-  request: { method: string; path: string },
-): { status: number; statusText: string; headers: Headers } {
-  const [statusLine, ...headerLines] = head.split("\r\n");
-  const m = statusLine.match(/^HTTP\/1\.[01] (\d{3})(?: (.*))?$/);
-  if (!m) throw badResponse(request, "the answer is not HTTP/1.1");
-  const headers = new Headers();
-  for (const line of headerLines) {
-    const i = line.indexOf(":");
-    if (i <= 0) {
-      throw badResponse(request, "the response head has a malformed line");
-    }
-    try {
-      headers.append(line.slice(0, i).trim(), line.slice(i + 1).trim());
-    } catch {
-      throw badResponse(request, "the response head has an invalid header");
-    }
-  }
-  return { status: Number(m[1]), statusText: m[2] ?? "", headers };
 }
 
 /** How the body ends. */
@@ -302,7 +274,7 @@ function bodyStream(
   const close = () => {
     if (closed) return;
     closed = true;
-    quietClose(conn);
+    closeQuietly(conn);
   };
   const ended = () => chunked ? chunked.done : remaining === 0;
   const source: UnderlyingByteSource = {

@@ -10,6 +10,7 @@ import { closeQuietly } from "../lib/_internal/close.ts";
 import type { ByteConn } from "./_strict_tls.ts";
 import { WsConnection } from "./_websocket.ts";
 import { BufferedReader } from "./_websocket_reader.ts";
+import { parseResponseHead } from "./_http1_head.ts";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const MAX_ERROR_BODY = 64 * 1024;
@@ -73,23 +74,17 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
       },
     );
   }
-  const [statusLine, ...headerLines] = head.split("\r\n");
-  const status = Number(statusLine.match(/^HTTP\/1\.[01] (\d{3})/)?.[1]);
-  if (!status) {
-    throw new TransportError(
-      `${h.request.method} ${h.request.path}: not an HTTP answer to the WebSocket handshake`,
-      { request: h.request, kind: "bad-response" },
-    );
-  }
-  const headers = new Map<string, string>();
-  for (const line of headerLines) {
-    const i = line.indexOf(":");
-    if (i > 0) {
-      headers.set(
-        line.slice(0, i).trim().toLowerCase(),
-        line.slice(i + 1).trim(),
-      );
-    }
+  let status: number;
+  let headers: Headers;
+  try {
+    ({ status, headers } = parseResponseHead(
+      head,
+      h.request,
+      "not an HTTP answer to the WebSocket handshake",
+    ));
+  } catch (err) {
+    closeQuietly(h.conn);
+    throw err;
   }
   if (status !== 101) {
     const length = headers.has("content-length")

@@ -51,6 +51,10 @@ class FakeClock implements ReflectorClock {
       }, { once: true });
     });
   }
+  /** Whether a sleep ends exactly `ms` from now. */
+  sleeping(ms: number): boolean {
+    return this.#timers.some((t) => t.at === this.time + ms);
+  }
   advance(ms: number): void {
     this.time += ms;
     const due = this.#timers.filter((t) => t.at <= this.time);
@@ -136,6 +140,23 @@ function collect(reflector: Reflector<Obj, Status>) {
     for await (const evt of reflector.observeAll()) events.push(evt);
   })();
   return { events, done };
+}
+
+/** Waits until the Reflector backs off, then lets its wait pass on the fake clock; returns the wait. */
+async function throughBackoff(
+  r: Reflector<Obj, Status>,
+  clock: FakeClock,
+): Promise<number> {
+  await until(
+    () => r.state.kind === "Backoff" && clock.sleeping(r.state.delayMs),
+    5_000,
+    "a backoff",
+    0,
+  );
+  const state = r.state;
+  assert.ok(state.kind === "Backoff");
+  clock.advance(state.delayMs);
+  return state.delayMs;
 }
 
 const summary = (events: ReflectorEvent<Obj, Status>[]) =>
@@ -246,7 +267,7 @@ Deno.test("Watching applies events in order, MODIFIED carries the previous objec
   assert.equal(r.state.kind, "Stopped");
 });
 
-Deno.test("410 as an ERROR event: DESYNCED, then exactly the difference, then SYNCED", async () => {
+Deno.test("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the difference, then SYNCED", async () => {
   const api = new FakeApi();
   api.pages.push(
     () => ({
@@ -258,8 +279,10 @@ Deno.test("410 as an ERROR event: DESYNCED, then exactly the difference, then SY
       rv: "22",
     }),
   );
+  const clock = new FakeClock();
   const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
-    clock: new FakeClock(),
+    clock,
+    backoff: new ExponentialBackoff({ random: () => 0 }),
   });
   const ctl = new AbortController();
   const running = r.run(ctl.signal);
@@ -273,6 +296,11 @@ Deno.test("410 as an ERROR event: DESYNCED, then exactly the difference, then SY
       message: "too old resource version: 10 (15)",
     },
   });
+  // client-go waits between relists: a server that expires every watch
+  // gets a list every 800 ms at most, not one per round trip.
+  await until(() => r.state.kind === "Backoff", 5_000, "a backoff", 0);
+  assert.equal(api.lists.length, 1, "no relist before the wait");
+  assert.equal(await throughBackoff(r, clock), 800);
   const w2 = await api.nextWatch(2);
   assert.equal(w2.opts.resourceVersion, "22");
   ctl.abort();
@@ -310,10 +338,13 @@ Deno.test("410 as an HTTP status from the watch request relists too", async () =
     kind: "Watching",
     resourceVersion: "10",
   });
-  assert.deepEqual(
-    await r.step({ kind: "Watching", resourceVersion: "10" }, signal),
-    { kind: "Empty" },
+  const after410 = await r.step(
+    { kind: "Watching", resourceVersion: "10" },
+    signal,
   );
+  assert.ok(after410.kind === "Backoff", "a relist waits a backoff first");
+  assert.ok(after410.delayMs >= 800);
+  assert.deepEqual(after410.next, { kind: "Empty" });
   assert.ok(!r.isSynced());
   assert.deepEqual(await r.step({ kind: "Empty" }, signal), {
     kind: "Watching",
@@ -688,8 +719,9 @@ Deno.test("a relist far larger than the observer buffer reaches a slow observer 
   api.pages.push(() => ({ items: [obj("a", "1")], rv: "2" }));
   const many = Array.from({ length: 50 }, (_, i) => obj(`n${i}`, "9"));
   api.pages.push(() => ({ items: many, rv: "10" }));
+  const clock = new FakeClock();
   const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
-    clock: new FakeClock(),
+    clock,
     observerBufferSize: 3,
   });
   const ctl = new AbortController();
@@ -698,6 +730,7 @@ Deno.test("a relist far larger than the observer buffer reaches a slow observer 
   const iter = r.observeAll();
   const seen = [(await iter.next()).value!]; // registered
   w.send({ type: "ERROR", object: { code: 410, reason: "Expired" } });
+  await throughBackoff(r, clock);
   await api.nextWatch(2);
   ctl.abort();
   await running;

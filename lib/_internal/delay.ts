@@ -54,3 +54,18 @@ export function abortable<T>(
     );
   });
 }
+
+/**
+ * Waits for one turn of the event loop (a zero-delay timer): a loop whose
+ * awaits all settle at once — an in-process fake whose promises resolve
+ * immediately, a stream that ends as soon as it is read — would otherwise
+ * run on microtasks alone, and no timer (its own deadline included) could
+ * ever fire.
+ *
+ * @param signal Ends the wait early.
+ * @returns After the turn.
+ * @throws The signal's reason when it aborts.
+ */
+export function yieldToTimers(signal?: AbortSignal): Promise<void> {
+  return delay(0, signal);
+}

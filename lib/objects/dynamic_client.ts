@@ -154,12 +154,15 @@ export class DynamicClient {
 
   /**
    * Lists a collection, following `continue` tokens through every page. A
-   * continue token that expired (410) restarts the list, up to 3 times.
+   * continue token that expires (410) between pages falls back, once, to a
+   * full list without `limit`, as client-go's pager does; should that
+   * expire too, the server's 410 is thrown (at most four requests, never a
+   * loop).
    *
    * @param ref The collection.
    * @param options Selectors, page size, a signal.
    * @returns Every object, and the snapshot's `resourceVersion`.
-   * @throws {KubernetesApiError} When the server refuses (403, a bad selector's 400).
+   * @throws {KubernetesApiError} When the server refuses (403, a bad selector's 400), or `isGone()` when the continue token expired again during the full list.
    * @throws {UnknownKindError} When the kind is not served.
    */
   async list<T = KubernetesObject>(

@@ -3,7 +3,11 @@
  * `watchtools.UntilWithSync` does: list it, test the condition, then watch
  * from the list's resourceVersion so no change in between is missed; a 410
  * (Expired) lists again; a clean end of the watch resumes from the last
- * version seen. Conditions may fail fast with a {@link WaitError} (a pod
+ * version seen. The loop is the library's one list/watch engine, with
+ * client-go's policy: backoff with jitter (800 ms doubling to 30 s) after a
+ * failure, after a watch that ends within a second with no event, and
+ * before every relist, so a server that ends or expires every watch at once
+ * is asked about once a second, not thousands of times. Conditions may fail fast with a {@link WaitError} (a pod
  * whose image cannot be pulled will not become Ready by waiting); otherwise
  * the wait ends at its deadline with a `WaitError` of reason `Timeout` that
  * says what was last seen.
@@ -14,20 +18,16 @@
  */
 
 import type { JSONValue, RestClient } from "../contract.ts";
-import {
-  apiErrorFromStatus,
-  KubernetesApiError,
-  TransportError,
-} from "../errors/mod.ts";
 import type { Status } from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
-import {
-  describeRef,
-  type KubernetesObject,
-  type ObjectRef,
-} from "./kubernetes_object.ts";
+import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
 import { type WaitCondition, WaitError } from "./wait_error.ts";
 import { abortable } from "../_internal/delay.ts";
+import { listWatch } from "../watch/list_watch.ts";
+import { ExponentialBackoff } from "../watch/backoff.ts";
+import { realClock } from "../watch/clock.ts";
+import { listThenWatch } from "../watch/_list_then_watch.ts";
+import { isRetriable } from "../watch/_retry_policy.ts";
 
 export * from "./wait_error.ts";
 export * from "./conditions.ts";
@@ -42,9 +42,12 @@ export interface WaitForOptions {
 
 /**
  * Waits until `target` meets `condition`: list, test, then watch from the
- * list's resourceVersion, testing every change. A 410 relists; a watch the
- * server ends is resumed; a connection that fails is retried after a
- * second. The object need not exist yet.
+ * list's resourceVersion, testing every change. A 410 relists after a
+ * backoff; a watch the server ends is resumed (after a backoff when it
+ * lasted under a second with no event); a failed connection, a 429 or a
+ * 5xx is retried after a backoff (800 ms doubling to 30 s, with jitter).
+ * Any other answer (401, 403, 404, …) ends the wait. The object need not
+ * exist yet.
  *
  * @param client Any transport, or a {@link DynamicClient} to share its discovery.
  * @param target The object, by `apiVersion`/`kind`/name/namespace.
@@ -101,68 +104,32 @@ export async function waitFor<T = KubernetesObject>(
       kind: target.kind,
       namespace: dyn.namespaceFor(mapping, target.namespace),
     };
-    for (;;) {
-      // List: the starting state, and the version to watch from.
-      const list = await abortable(
-        dyn.list<T>(collection, { fieldSelector, signal }),
-        signal,
-      );
-      current = list.items[0];
+    const path = await abortable(dyn.collectionPathOf(collection), signal);
+    const { lister, watcher } = listWatch<T, Status>(dyn.client, path);
+    // The engine lists, watches from the list's version, resumes, relists
+    // after a 410 and backs off (client-go's policy); we only test.
+    for await (
+      const ev of listThenWatch<T>({
+        lister,
+        watcher,
+        selectors: { fieldSelector },
+        pageSize: 500,
+        watchTimeoutSeconds: 300,
+        backoff: new ExponentialBackoff(),
+        clock: realClock,
+        retriable: isRetriable,
+        path,
+      }, signal)
+    ) {
+      if (ev.type === "BOOKMARK") continue;
+      current = ev.type === "LISTED"
+        ? ev.items[0]
+        : ev.type === "DELETED"
+        ? undefined
+        : ev.object;
       if (cond.test(current, target)) return current;
-      let rv = list.metadata.resourceVersion;
-      // Watch until the condition holds, or a 410 sends us back to the list.
-      let relist = false;
-      while (!relist) {
-        let events;
-        try {
-          events = await abortable(
-            dyn.watch<T>(collection, {
-              resourceVersion: rv,
-              fieldSelector,
-              signal,
-              timeoutSeconds: 300,
-            }),
-            signal,
-          );
-        } catch (err) {
-          if (err instanceof KubernetesApiError && err.isGone()) break;
-          if (await retriable(err, signal)) continue;
-          throw err;
-        }
-        const reader = events.getReader();
-        try {
-          for (;;) {
-            const { done, value: ev } = await abortable(reader.read(), signal);
-            if (done) break;
-            if (ev.type === "ERROR") {
-              const err = apiErrorFromStatus(ev.object as Status, {
-                method: "GET",
-                path: `watch ${describeRef(target)}`,
-              });
-              if (err.isGone()) {
-                relist = true;
-                break;
-              }
-              throw err;
-            }
-            const meta =
-              (ev.object as { metadata?: { resourceVersion?: string } })
-                .metadata;
-            if (meta?.resourceVersion) rv = meta.resourceVersion;
-            if (ev.type === "BOOKMARK") continue;
-            current = ev.type === "DELETED" ? undefined : ev.object as T;
-            if (cond.test(current, target)) return current;
-          }
-        } catch (err) {
-          if (err instanceof KubernetesApiError && err.isGone()) break;
-          if (await retriable(err, signal)) continue;
-          throw err;
-        } finally {
-          reader.cancel().catch(() => {});
-        }
-        signal.throwIfAborted();
-      }
     }
+    throw new Error("unreachable: the list-then-watch engine ended");
   } catch (err) {
     if (own.signal.aborted && signal.reason === own.signal.reason) {
       throw new WaitError(
@@ -180,22 +147,6 @@ export async function waitFor<T = KubernetesObject>(
     clearTimeout(timer);
     own.abort(); // ends a watch still open
   }
-}
-
-/** A dropped connection is retried after a second; anything else ends the wait. */
-async function retriable(err: unknown, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (!(err instanceof TransportError && err.isRetriable())) return false;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(done, 1000);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-  return !signal.aborted;
 }
 
 /**

@@ -15,6 +15,11 @@ import {
   startWatchdog,
 } from "./_deadline.ts";
 import {
+  isVeryShortWatch,
+  needsRelist,
+  veryShortWatchError,
+} from "./_retry_policy.ts";
+import {
   InitialEvents,
   isRefusal,
   watchListParams,
@@ -193,7 +198,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
       // A cut or a failure before the state was complete: start over.
       return c.failed(err, { kind: "Empty" });
     }
-    if (err instanceof KubernetesApiError && err.isGone()) return c.desync();
+    if (needsRelist(err)) return c.desync();
     return c.failed(err, { kind: "Watching", resourceVersion: version });
   } finally {
     markerDue?.cancel();
@@ -202,9 +207,9 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
   }
   // A clean end before the end marker: the server ignored sendInitialEvents.
   if (initial) return c.watchListFailed("ignored");
-  if (events === 0 && clock.now() - started < 1000) {
-    // A watch that ends at once with nothing would spin: treat it as a failure (client-go does too).
-    return c.failed(new Error("very short watch"), {
+  if (isVeryShortWatch(started, clock.now(), events)) {
+    // A watch that ends at once with nothing would spin: a failure, as in client-go.
+    return c.failed(veryShortWatchError("Reflector"), {
       kind: "Watching",
       resourceVersion: version,
     });

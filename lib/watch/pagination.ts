@@ -1,9 +1,18 @@
 /**
  * Helpers that follow a list's `metadata.continue` token until the server has
- * returned every page.
+ * returned every page, for callers with a page function of their own. They
+ * page through the library's one paged list (`_list.ts`) but, unlike
+ * `DynamicClient.list` and the Reflector, never restart: the pages already
+ * handed to the caller cannot be taken back, so a continue token that
+ * expires between pages (HTTP 410, `KubernetesApiError.isGone()`) ends the
+ * iteration with that error, and the caller decides whether to list again
+ * (client-go's `ListPager.EachListItem` documents the same: an "Expired"
+ * error may be returned).
  *
  * @module
  */
+
+import { pagesOf } from "./_list.ts";
 
 /** What a page must look like: list metadata and items. */
 export interface ListPage<T, U extends { continue?: string | null }> {
@@ -19,7 +28,7 @@ export interface ListPage<T, U extends { continue?: string | null }> {
  *
  * @param pageFunc Fetches one page; receives the continue token (none for the first page).
  * @returns The pages, in order.
- * @throws Whatever `pageFunc` throws; a `KubernetesApiError` with `isGone()` means the token expired and the list must start over.
+ * @throws Whatever `pageFunc` throws, at once and without a retry; a `KubernetesApiError` with `isGone()` on a later page means the token expired and the list must start over (the pages yielded so far are stale).
  *
  * @example
  * ```ts
@@ -48,12 +57,7 @@ export async function* readAllPages<
 >(
   pageFunc: (token?: string) => Promise<ListPage<T, U>>,
 ): AsyncGenerator<ListPage<T, U>, void, undefined> {
-  let pageToken: string | undefined;
-  do {
-    const page = await pageFunc(pageToken);
-    yield page;
-    pageToken = page.metadata.continue || undefined;
-  } while (pageToken);
+  yield* pagesOf(pageFunc);
 }
 
 /**
@@ -61,7 +65,7 @@ export async function* readAllPages<
  *
  * @param pageFunc Fetches one page; receives the continue token (none for the first page).
  * @returns The items of all pages, in order.
- * @throws Whatever `pageFunc` throws.
+ * @throws Whatever `pageFunc` throws, without a retry (see {@link readAllPages}).
  *
  * @example
  * ```ts

@@ -18,7 +18,9 @@
  * - `Watching`: watch with bookmarks and a server timeout of 5–10 minutes. A
  *   clean end resumes from the last version seen. A 410 (as an HTTP status
  *   or an ERROR event, reason `Expired` or `Gone`) emits `DESYNCED` and goes
- *   back to `Empty`. Anything else — network errors, 5xx, 429, a malformed
+ *   back to `Empty` after a backoff (client-go waits between relists too).
+ *   A watch that ends within a second with no event is backed off like a
+ *   failure (client-go's "very short watch"). Anything else — network errors, 5xx, 429, a malformed
  *   line, a stalled connection, 401/403 (also emitted as `ERROR`) — backs off
  *   and retries. It never stops on its own.
  *
@@ -48,6 +50,8 @@ import { realClock, type ReflectorClock } from "./clock.ts";
 import { Cache } from "./_cache.ts";
 import { FanOut } from "./_fan_out.ts";
 import { listAll, type ListSettings } from "./_list.ts";
+import { keyed, keyOf } from "./_diff.ts";
+import { yieldToTimers } from "../_internal/delay.ts";
 import {
   isReportable,
   type RetryState,
@@ -225,6 +229,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     try {
       while (!signal.aborted) {
         this.#state = await this.step(this.#state, signal);
+        // A lister or watcher that answers at once (an in-process fake)
+        // would otherwise keep this loop on microtasks, starving every timer.
+        await yieldToTimers();
       }
     } finally {
       this.#state = { kind: "Stopped" };
@@ -273,13 +280,17 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
 
   async #relist(signal: AbortSignal): Promise<ReflectorState> {
     try {
-      const { fresh, version } = await listAll(
-        this.#list,
-        (obj) => this.#cache.admits(obj),
-        signal,
-      );
-      this.#cache.replace(fresh, version);
-      return { kind: "Watching", resourceVersion: version };
+      const { items, resourceVersion } = await listAll(this.#list, signal);
+      if (!resourceVersion) {
+        throw new Error("the list response has no metadata.resourceVersion");
+      }
+      const fresh = new Map<string, T & KindIdsReq>();
+      for (const item of items) {
+        const obj = keyed(item);
+        if (this.#cache.admits(obj)) fresh.set(keyOf(obj), obj);
+      }
+      this.#cache.replace(fresh, resourceVersion);
+      return { kind: "Watching", resourceVersion };
     } catch (err) {
       if (signal.aborted) return { kind: "Stopped" };
       return this.#failed(err, { kind: "Empty" });
@@ -327,9 +338,16 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     return { kind: "Empty" };
   }
 
+  /**
+   * A 410: the cache no longer reflects the server. The relist waits a
+   * backoff first, as client-go's does (`wait.BackoffUntil` waits after
+   * every `ListAndWatch` that returns, a watch that ended with "Expired"
+   * included): a server that expires every watch gets a list every 0.8–1.6 s
+   * at most, growing to 30 s, not one per round trip.
+   */
   #desync(): ReflectorState {
     this.#cache.desync();
-    return { kind: "Empty" };
+    return this.#backOff({ kind: "Empty" });
   }
 
   /**

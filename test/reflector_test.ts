@@ -7,12 +7,12 @@ import {
   KubernetesApiError,
   type ListOpts,
   Reflector,
-  type ReflectorClock,
   type ReflectorEvent,
   type WatchEvent,
   type WatchOpts,
 } from "../mod.ts";
 import { until } from "./_helpers.ts";
+import { FakeClock } from "./_fake_clock.ts";
 import { ObserverQueue } from "../lib/watch/_observer_queue.ts";
 
 type Obj = {
@@ -30,38 +30,6 @@ const obj = (name: string, rv: string, data?: string): Obj => ({
   metadata: { name, namespace: "ns", uid: `uid-${name}`, resourceVersion: rv },
   ...(data ? { data } : {}),
 });
-
-/** Time that only moves when the test says so. */
-class FakeClock implements ReflectorClock {
-  time = 1_000_000;
-  sleeps: number[] = [];
-  #timers: { at: number; resolve: () => void }[] = [];
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
-    this.sleeps.push(ms);
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const timer = { at: this.time + ms, resolve };
-      this.#timers.push(timer);
-      signal.addEventListener("abort", () => {
-        this.#timers = this.#timers.filter((t) => t !== timer);
-        reject(signal.reason);
-      }, { once: true });
-    });
-  }
-  /** Whether a sleep ends exactly `ms` from now. */
-  sleeping(ms: number): boolean {
-    return this.#timers.some((t) => t.at === this.time + ms);
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    const due = this.#timers.filter((t) => t.at <= this.time);
-    this.#timers = this.#timers.filter((t) => t.at > this.time);
-    for (const t of due) t.resolve();
-  }
-}
 
 /** A watch stream the test feeds by hand. */
 class FakeWatch {
@@ -203,7 +171,7 @@ Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED
   r.stop();
 });
 
-Deno.test("a 410 on a continue token restarts the list from the first page", async () => {
+Deno.test("a 410 on a continue token falls back to one full list (client-go's pager: no limit, no continue)", async () => {
   const api = new FakeApi();
   api.pages.push(
     () => ({ items: [obj("a", "1")], rv: "10", cont: "old" }),
@@ -215,10 +183,10 @@ Deno.test("a 410 on a continue token restarts the list from the first page", asy
   });
   const next = await r.step({ kind: "Empty" }, new AbortController().signal);
   assert.deepEqual(next, { kind: "Watching", resourceVersion: "12" });
-  assert.deepEqual(api.lists.map((l) => l.continue), [
-    undefined,
-    "old",
-    undefined,
+  assert.deepEqual(api.lists.map((l) => [l.limit, l.continue]), [
+    [1, undefined],
+    [1, "old"],
+    [undefined, undefined],
   ]);
   assert.deepEqual([...r.listCached()].map((o) => o.metadata.name), ["a", "b"]);
 });

@@ -1,0 +1,501 @@
+// The library's one list/watch engine and its one policy (client-go's),
+// without a cluster: waitFor against a loopback HTTP server that ends or
+// expires every watch at once stays within a handful of requests and ends
+// at its deadline; waitFor with an in-process fake whose promises resolve at
+// once does not starve its own timeout; the paged list falls back once to a
+// full list on an expired continue token and then gives up with a typed
+// error; readAllPages never retries; and, with a fake clock, the exact
+// backoff sequence, the "very short watch" rule, the wait before every
+// relist and the reset after two healthy minutes.
+//
+// On the code before the engine: the loopback server got thousands of
+// watches (or hundreds of lists) in 2 s, the in-process fake spun until its
+// call budget ran out, and DynamicClient.list restarted the paged list
+// three times.
+
+import assert from "node:assert/strict";
+import {
+  DynamicClient,
+  ExponentialBackoff,
+  type JSONValue,
+  KubeConfigRestClient,
+  KubernetesApiError,
+  type ListOpts,
+  readAllPages,
+  type RequestOptions,
+  type RestClient,
+  TransportError,
+  WaitError,
+  waitFor,
+  type WatchEvent,
+  type WatchOpts,
+} from "../mod.ts";
+import type { Status } from "../lib/errors/mod.ts";
+import {
+  type EngineEvent,
+  listThenWatch,
+} from "../lib/watch/_list_then_watch.ts";
+import {
+  isTooLargeResourceVersion,
+  needsRelist,
+} from "../lib/watch/_retry_policy.ts";
+import { rejection, until } from "./_helpers.ts";
+import { FakeClock } from "./_fake_clock.ts";
+
+const ref = { apiVersion: "v1", kind: "ConfigMap", name: "c", namespace: "n" };
+const never = () => false;
+
+/** Discovery for ConfigMaps, as an apiserver answers it. */
+function discovery(path: string): JSONValue | undefined {
+  if (path === "/api") return { kind: "APIVersions", versions: ["v1"] };
+  if (path === "/apis") return { kind: "APIGroupList", groups: [] };
+  if (path === "/api/v1") {
+    return {
+      kind: "APIResourceList",
+      groupVersion: "v1",
+      resources: [{
+        name: "configmaps",
+        kind: "ConfigMap",
+        namespaced: true,
+        verbs: ["list", "watch"],
+      }],
+    };
+  }
+  return undefined;
+}
+
+const expiredStatus = {
+  kind: "Status",
+  apiVersion: "v1",
+  status: "Failure",
+  code: 410,
+  reason: "Expired",
+  message: "too old resource version: 1 (2)",
+};
+
+/** A loopback apiserver stand-in whose every watch ends at once, or answers 410. */
+function misbehavingServer(watchAnswer: "end" | "410") {
+  const lists: number[] = [];
+  const watches: number[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const url = new URL(req.url);
+      const known = discovery(url.pathname);
+      if (known) return Response.json(known);
+      if (url.searchParams.get("watch") !== "true") {
+        lists.push(performance.now());
+        return Response.json({
+          kind: "ConfigMapList",
+          apiVersion: "v1",
+          metadata: { resourceVersion: "1" },
+          items: [],
+        });
+      }
+      watches.push(performance.now());
+      return watchAnswer === "end"
+        ? new Response("", { headers: { "content-type": "application/json" } })
+        : Response.json(expiredStatus, { status: 410 });
+    },
+  );
+  return {
+    server,
+    lists,
+    watches,
+    url: `http://127.0.0.1:${server.addr.port}`,
+  };
+}
+
+Deno.test("waitFor against a server that ends every watch at once backs off (client-go's very short watch) and ends at its deadline", async () => {
+  const peer = misbehavingServer("end");
+  const client = await KubeConfigRestClient.forKubectlProxy(peer.url);
+  try {
+    const started = performance.now();
+    const err = await rejection(
+      waitFor(client, ref, never, { timeoutMs: 2000 }),
+      WaitError,
+    );
+    const took = performance.now() - started;
+    assert.equal(err.reason, "Timeout");
+    assert.ok(
+      took >= 1990 && took < 2500,
+      `the deadline fired after ${took} ms`,
+    );
+    // 800 ms, then 1.6 s (+ up to 100% jitter): at most 3 watches in 2 s.
+    assert.equal(peer.lists.length, 1, "one list");
+    assert.ok(
+      peer.watches.length >= 1 && peer.watches.length <= 3,
+      `${peer.watches.length} watches in 2 s`,
+    );
+  } finally {
+    client.close();
+    await peer.server.shutdown();
+  }
+});
+
+Deno.test("waitFor against a server that answers 410 to every watch relists at most every 800 ms", async () => {
+  const peer = misbehavingServer("410");
+  const client = await KubeConfigRestClient.forKubectlProxy(peer.url);
+  try {
+    const err = await rejection(
+      waitFor(client, ref, never, { timeoutMs: 2000 }),
+      WaitError,
+    );
+    assert.equal(err.reason, "Timeout");
+    assert.ok(
+      peer.lists.length >= 2 && peer.lists.length <= 3,
+      `${peer.lists.length} lists in 2 s`,
+    );
+    for (let i = 1; i < peer.lists.length; i++) {
+      const gap = peer.lists[i] - peer.lists[i - 1];
+      assert.ok(gap >= 790, `relist ${i} came ${gap} ms after the one before`);
+    }
+    assert.equal(peer.watches.length, peer.lists.length, "one watch per list");
+  } finally {
+    client.close();
+    await peer.server.shutdown();
+  }
+});
+
+/**
+ * An in-process RestClient, as users write for unit tests: every promise
+ * resolves at once and every watch stream is already closed. It refuses
+ * after `budget` requests, so code that spins ends instead of hanging.
+ */
+function instantFake(budget: number): RestClient & { calls: number } {
+  const fake = {
+    calls: 0,
+    performRequest(opts: RequestOptions): Promise<unknown> {
+      const known = discovery(opts.path);
+      if (known) return Promise.resolve(known);
+      if (++fake.calls > budget) {
+        return Promise.reject(new Error(`call budget of ${budget} exhausted`));
+      }
+      if (opts.querystring?.get("watch") === "true") {
+        return Promise.resolve(
+          new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+        );
+      }
+      return Promise.resolve({ metadata: { resourceVersion: "1" }, items: [] });
+    },
+  };
+  return fake as RestClient & { calls: number };
+}
+
+Deno.test("waitFor with an in-process fake whose watch ends at once: the timeout fires on time and nothing spins", async () => {
+  const client = instantFake(200);
+  const started = performance.now();
+  const err = await rejection(
+    waitFor(client, ref, never, { timeoutMs: 1000 }),
+    WaitError,
+  );
+  const took = performance.now() - started;
+  assert.equal(err.reason, "Timeout", err.message);
+  assert.ok(took >= 990 && took < 1300, `the deadline fired after ${took} ms`);
+  // A list and a watch, then the 0.8–1.6 s backoff: one more watch at most.
+  assert.ok(client.calls <= 3, `${client.calls} requests in 1 s`);
+});
+
+/** A RestClient serving pages of ConfigMaps c0…c4, `limit` at a time; continue tokens expire as scripted. */
+function pagedFake(expireToken: (token: string) => boolean) {
+  const requests: { limit?: string; continue?: string }[] = [];
+  const all = Array.from({ length: 5 }, (_, i) => ({
+    metadata: { name: `c${i}`, namespace: "n", resourceVersion: "7" },
+  }));
+  const client = {
+    performRequest(opts: RequestOptions): Promise<unknown> {
+      const known = discovery(opts.path);
+      if (known) return Promise.resolve(known);
+      const q = opts.querystring ?? new URLSearchParams();
+      const limit = q.get("limit") ?? undefined;
+      const token = q.get("continue") ?? undefined;
+      requests.push({
+        ...(limit ? { limit } : {}),
+        ...(token ? { continue: token } : {}),
+      });
+      if (token && expireToken(token)) {
+        return Promise.reject(
+          new KubernetesApiError(410, expiredStatus, {
+            method: "GET",
+            path: opts.path,
+          }),
+        );
+      }
+      // This server paginates even a list without limit, two at a time.
+      const from = token ? Number(token.split(":")[1]) : 0;
+      const size = Number(limit ?? 2);
+      const next = from + size < all.length
+        ? `${limit ? "paged" : "full"}:${from + size}`
+        : undefined;
+      return Promise.resolve({
+        metadata: { resourceVersion: "7", ...(next ? { continue: next } : {}) },
+        items: all.slice(from, from + size),
+      });
+    },
+  } as RestClient;
+  return { client, requests };
+}
+
+Deno.test("DynamicClient.list: an expired continue token falls back once to a full list without limit (client-go's pager), nothing twice", async () => {
+  const { client, requests } = pagedFake((t) => t === "paged:2");
+  const list = await new DynamicClient(client).list(
+    { apiVersion: "v1", kind: "ConfigMap", namespace: "n" },
+    { limit: 2 },
+  );
+  assert.deepEqual(list.items.map((o) => o.metadata?.name), [
+    "c0",
+    "c1",
+    "c2",
+    "c3",
+    "c4",
+  ]);
+  assert.equal(list.metadata.resourceVersion, "7");
+  assert.deepEqual(requests, [
+    { limit: "2" },
+    { limit: "2", continue: "paged:2" },
+    {}, // the full list: no limit, no continue
+    { continue: "full:2" },
+    { continue: "full:4" },
+  ]);
+});
+
+Deno.test("DynamicClient.list: a continue token that expires every time ends, after one full list, with the server's typed 410", async () => {
+  const { client, requests } = pagedFake(() => true);
+  const err = await rejection(
+    new DynamicClient(client).list(
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "n" },
+      { limit: 2 },
+    ),
+    KubernetesApiError,
+  );
+  assert.ok(err.isGone());
+  assert.equal(err.reason, "Expired");
+  assert.deepEqual(requests, [
+    { limit: "2" },
+    { limit: "2", continue: "paged:2" },
+    {},
+    { continue: "full:2" },
+  ]);
+});
+
+Deno.test("readAllPages hands out the pages it read, then the expired token's 410, and never retries on its own", async () => {
+  const tokens: (string | undefined)[] = [];
+  const seen: number[] = [];
+  const err = await (async () => {
+    for await (
+      const page of readAllPages((token) => {
+        tokens.push(token);
+        return token
+          ? Promise.reject(
+            new KubernetesApiError(410, expiredStatus, {
+              method: "GET",
+              path: "/x",
+            }),
+          )
+          : Promise.resolve({ metadata: { continue: "t1" }, items: [1, 2] });
+      })
+    ) seen.push(...page.items);
+  })().catch((e) => e);
+  assert.ok(err instanceof KubernetesApiError && err.isGone());
+  assert.deepEqual(seen, [1, 2]);
+  assert.deepEqual(tokens, [undefined, "t1"]);
+});
+
+// The engine under waitFor, with a fake clock: the policy, exactly.
+
+type Obj = { metadata: { name: string; resourceVersion: string } };
+
+/** A lister and watcher whose answers the test scripts one by one. */
+class ScriptedApi {
+  lists: ListOpts[] = [];
+  watches: WatchOpts[] = [];
+  listAnswers: (() => Promise<{ rv: string }>)[] = [];
+  watchAnswers: (() => Promise<ReadableStream<WatchEvent<Obj, Status>>>)[] = [];
+  lister = (opts: ListOpts) => {
+    this.lists.push(opts);
+    const next = this.listAnswers.shift();
+    if (!next) return new Promise<never>(() => {});
+    return next().then(({ rv }) => ({
+      metadata: { resourceVersion: rv },
+      items: [] as Obj[],
+    }));
+  };
+  watcher = (opts: WatchOpts) => {
+    this.watches.push(opts);
+    const next = this.watchAnswers.shift();
+    return next ? next() : new Promise<never>(() => {});
+  };
+}
+
+const ended = () =>
+  Promise.resolve(
+    new ReadableStream<WatchEvent<Obj, Status>>({ start: (c) => c.close() }),
+  );
+
+/** A stream the test ends by hand. */
+function held() {
+  let end!: (events?: WatchEvent<Obj, Status>[]) => void;
+  const stream = new ReadableStream<WatchEvent<Obj, Status>>({
+    start: (c) => {
+      end = (events = []) => {
+        for (const e of events) c.enqueue(e);
+        c.close();
+      };
+    },
+  });
+  return { stream, end: (events?: WatchEvent<Obj, Status>[]) => end(events) };
+}
+
+function run(
+  api: ScriptedApi,
+  clock: FakeClock,
+  retriable: (err: unknown) => boolean = () => true,
+) {
+  const ctl = new AbortController();
+  const events: EngineEvent<Obj>[] = [];
+  const backoffs: unknown[] = [];
+  const done = (async () => {
+    for await (
+      const ev of listThenWatch<Obj>({
+        lister: api.lister,
+        watcher: api.watcher,
+        selectors: { fieldSelector: "metadata.name=c" },
+        pageSize: 500,
+        watchTimeoutSeconds: 300,
+        backoff: new ExponentialBackoff({ random: () => 0 }),
+        clock,
+        retriable,
+        path: "/api/v1/namespaces/n/configmaps",
+        onBackoff: (cause) => backoffs.push(cause),
+      }, ctl.signal)
+    ) events.push(ev);
+  })();
+  return { ctl, events, backoffs, done };
+}
+
+/** Lets the engine's pending backoff of `ms` pass. */
+async function pass(clock: FakeClock, ms: number): Promise<void> {
+  await until(() => clock.sleeping(ms), 5_000, `a ${ms} ms backoff`, 0);
+  clock.advance(ms);
+}
+
+Deno.test("engine: very short watches back off 800, 1600, 3200 ms; a watch that lasted a second resumes at once; two healthy minutes reset the backoff", async () => {
+  const api = new ScriptedApi();
+  const clock = new FakeClock();
+  api.listAnswers.push(() => Promise.resolve({ rv: "5" }));
+  api.watchAnswers.push(ended, ended, ended);
+  const lasting = held();
+  api.watchAnswers.push(() => Promise.resolve(lasting.stream));
+  const healthy = held();
+  api.watchAnswers.push(() => Promise.resolve(healthy.stream));
+  const e = run(api, clock);
+  await pass(clock, 800);
+  await pass(clock, 1600);
+  await pass(clock, 3200);
+  await until(() => api.watches.length === 4, 5_000, "the fourth watch", 0);
+  clock.time += 1000; // this one lasts a second: a clean end, resumed at once
+  lasting.end();
+  await until(() => api.watches.length === 5, 5_000, "the fifth watch", 0);
+  assert.deepEqual(clock.sleeps, [800, 1600, 3200], "no wait before it");
+  clock.time += 120_000; // two minutes without a failure
+  healthy.end([{
+    type: "BOOKMARK",
+    object: { metadata: { resourceVersion: "9" } },
+  }]);
+  // The watch after it fails at once: the backoff starts over at 800 ms.
+  api.watchAnswers.push(() =>
+    Promise.reject(
+      new TransportError("reset", { kind: "connection-reset" }),
+    )
+  );
+  await until(() => clock.sleeps.length === 4, 5_000, "a fourth backoff", 0);
+  assert.deepEqual(clock.sleeps, [800, 1600, 3200, 800]);
+  assert.equal(
+    api.lists.length,
+    1,
+    "a watch that ends is resumed, not relisted",
+  );
+  assert.deepEqual(
+    api.watches.map((w) => w.resourceVersion),
+    ["5", "5", "5", "5", "5", "9"],
+  );
+  assert.match(String(e.backoffs[0]), /very short watch/);
+  e.ctl.abort();
+  await e.done.catch(() => {});
+});
+
+Deno.test("engine: a 410 relists only after a backoff, so does a too-large resourceVersion; a 503 backs off and resumes; a 403 ends the iteration", async () => {
+  const api = new ScriptedApi();
+  const clock = new FakeClock();
+  const status = (code: number, extra: Partial<Status> = {}) =>
+    new KubernetesApiError(code, { ...extra }, { method: "GET", path: "/x" });
+  api.listAnswers.push(
+    () => Promise.resolve({ rv: "10" }),
+    () => Promise.resolve({ rv: "20" }),
+    () => Promise.resolve({ rv: "30" }),
+  );
+  const first = held();
+  api.watchAnswers.push(
+    () => Promise.resolve(first.stream),
+    () =>
+      Promise.reject(status(504, {
+        reason: "Timeout",
+        details: {
+          causes: [{
+            reason: "ResourceVersionTooLarge",
+            message: "Too large resource version",
+          }],
+        },
+      })),
+    () => Promise.reject(status(503)),
+    () => Promise.reject(status(403)),
+  );
+  const e = run(
+    api,
+    clock,
+    (err) => err instanceof KubernetesApiError && err.code >= 500,
+  );
+  await until(() => api.watches.length === 1, 5_000, "the first watch", 0);
+  first.end([{ type: "ERROR", object: expiredStatus }]);
+  await until(() => clock.sleeping(800), 5_000, "the wait before relisting", 0);
+  assert.equal(api.lists.length, 1, "no relist before the wait");
+  clock.advance(800);
+  await pass(clock, 1600); // the too-large version: relist after a wait too
+  await pass(clock, 3200); // the 503: back off, then watch again
+  const err = await rejection(e.done, KubernetesApiError);
+  assert.equal(err.code, 403);
+  assert.equal(api.lists.length, 3);
+  assert.deepEqual(
+    api.watches.map((w) => w.resourceVersion),
+    ["10", "20", "30", "30"],
+  );
+  assert.deepEqual(
+    e.events.map((ev) => ev.type === "LISTED" ? ev.resourceVersion : ev.type),
+    ["10", "20", "30"],
+  );
+});
+
+Deno.test("the policy's predicates: an expired version or a too-large one (any server version's wording) lists again", () => {
+  const err = (code: number, s: Partial<Status>) =>
+    new KubernetesApiError(code, s, { method: "GET", path: "/x" });
+  assert.ok(needsRelist(err(410, { reason: "Expired" })));
+  assert.ok(needsRelist(err(410, { reason: "Gone" }))); // servers up to 1.17
+  // 1.18.6+: a cause of type ResourceVersionTooLarge.
+  assert.ok(isTooLargeResourceVersion(err(504, {
+    reason: "Timeout",
+    details: { causes: [{ reason: "ResourceVersionTooLarge" }] },
+  })));
+  // 1.17.0–1.18.5: a Timeout whose cause says so.
+  assert.ok(isTooLargeResourceVersion(err(504, {
+    reason: "Timeout",
+    details: { causes: [{ message: "Too large resource version" }] },
+  })));
+  // Before 1.17: only the message.
+  assert.ok(isTooLargeResourceVersion(err(504, {
+    reason: "Timeout",
+    message: "Too large resource version: 12, current: 10",
+  })));
+  assert.ok(!isTooLargeResourceVersion(err(504, { reason: "Timeout" })));
+  assert.ok(!needsRelist(err(500, {})));
+  assert.ok(!needsRelist(new Error("Expired")));
+});

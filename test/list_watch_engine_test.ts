@@ -196,6 +196,42 @@ Deno.test("waitFor with an in-process fake whose watch ends at once: the timeout
   assert.ok(client.calls <= 3, `${client.calls} requests in 1 s`);
 });
 
+Deno.test("waitFor on a watch whose events are all there at once (never a pause) still ends at its deadline", async () => {
+  let watches = 0;
+  const event = {
+    type: "MODIFIED",
+    object: { metadata: { name: "c", resourceVersion: "2" } },
+  };
+  const client = {
+    performRequest(opts: RequestOptions): Promise<unknown> {
+      const known = discovery(opts.path);
+      if (known) return Promise.resolve(known);
+      if (opts.querystring?.get("watch") !== "true") {
+        return Promise.resolve({
+          metadata: { resourceVersion: "1" },
+          items: [],
+        });
+      }
+      if (++watches > 3) return Promise.reject(new Error("watch budget spent"));
+      let sent = 0;
+      return Promise.resolve(
+        // Parsed events, as a transport's stream with expectJson is.
+        new ReadableStream<JSONValue>({
+          pull: (c) => (++sent > 100_000 ? c.close() : c.enqueue(event)),
+        }),
+      );
+    },
+  } as RestClient;
+  const started = performance.now();
+  const err = await rejection(
+    waitFor(client, ref, never, { timeoutMs: 500 }),
+    WaitError,
+  );
+  const took = performance.now() - started;
+  assert.equal(err.reason, "Timeout", err.message);
+  assert.ok(took < 800, `the deadline fired after ${took} ms`);
+});
+
 /** A RestClient serving pages of ConfigMaps c0…c4, `limit` at a time; continue tokens expire as scripted. */
 function pagedFake(expireToken: (token: string) => boolean) {
   const requests: { limit?: string; continue?: string }[] = [];

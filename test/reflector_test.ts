@@ -637,6 +637,32 @@ Deno.test("run: aborting returns promptly with everything closed; stop twice is 
   assert.deepEqual(summary(after.events), ["SYNCED 1"]);
 });
 
+Deno.test("a watch whose events are all there at once (an in-process fake) cannot starve timers: a stop() from a timer returns promptly", async () => {
+  const api = new FakeApi();
+  api.pages.push(() => ({ items: [], rv: "1" }));
+  let sent = 0;
+  const flood = () =>
+    Promise.resolve(
+      new ReadableStream<WatchEvent<Obj, Status>>({
+        pull: (c) =>
+          ++sent > 300_000 ? c.close() : c.enqueue({
+            type: "ADDED",
+            object: obj(`o${sent % 100}`, String(sent + 1)),
+          }),
+      }),
+    );
+  const r = new Reflector<Obj, Status>(api.lister, flood, {
+    clock: new FakeClock(),
+  });
+  const started = performance.now();
+  const stopper = setTimeout(() => r.stop(), 100);
+  await r.run();
+  clearTimeout(stopper);
+  const took = performance.now() - started;
+  assert.ok(took < 500, `run() returned ${took} ms after the start`);
+  assert.ok(sent < 300_000, "the stream was not read to its end first");
+});
+
 Deno.test("ExponentialBackoff: 800 ms doubling to 30 s, jitter up to +100%, reset after two quiet minutes", () => {
   const b = new ExponentialBackoff({ random: () => 0 });
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((t) => b.next(t)), [

@@ -69,3 +69,23 @@ export function abortable<T>(
 export function yieldToTimers(signal?: AbortSignal): Promise<void> {
   return delay(0, signal);
 }
+
+/**
+ * A check for loops that may run long on already-settled promises (reading
+ * a stream whose chunks are all there): it hands back a
+ * {@link yieldToTimers} promise once `everyMs` of wall time have passed
+ * since the last turn, and `undefined` otherwise, so a fast stream pays a
+ * clock read per item, not a timer.
+ *
+ * @param everyMs The longest run between two turns. @default {50}
+ * @returns The check; await what it returns when it returns a promise.
+ */
+export function timerTurns(
+  everyMs = 50,
+): (signal?: AbortSignal) => Promise<void> | undefined {
+  let last = performance.now();
+  return (signal) => {
+    if (performance.now() - last < everyMs) return undefined;
+    return yieldToTimers(signal).then(() => void (last = performance.now()));
+  };
+}

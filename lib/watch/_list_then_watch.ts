@@ -20,7 +20,7 @@
 
 import type { WatchEvent } from "../contract.ts";
 import { apiErrorFromStatus, type Status } from "../errors/mod.ts";
-import { abortable, yieldToTimers } from "../_internal/delay.ts";
+import { abortable, timerTurns, yieldToTimers } from "../_internal/delay.ts";
 import type { Backoff } from "./backoff.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { ListOf, ListOpts, WatchOpts } from "./types.ts";
@@ -66,9 +66,6 @@ export interface EngineOptions<T> {
   /** Told of every backoff, with its cause, before it is waited. */
   onBackoff?: (cause: unknown, delayMs: number) => void;
 }
-
-/** Events read between two turns of the event loop on a stream that never pauses. */
-const EVENTS_PER_TURN = 100;
 
 /**
  * Lists, then watches, for as long as the caller iterates.
@@ -142,6 +139,9 @@ async function* watchOnce<T>(
   const started = o.clock.now();
   let events = 0;
   let reader: ReadableStreamDefaultReader<WatchEvent<T, Status>> | undefined;
+  // A stream whose events are all there already never waits: take a turn
+  // of the event loop now and then so the caller's timers still fire.
+  const takeTurn = timerTurns();
   try {
     const stream = await abortable(
       o.watcher({
@@ -157,7 +157,9 @@ async function* watchOnce<T>(
     for (;;) {
       const { done, value: ev } = await abortable(reader.read(), signal);
       if (done) break;
-      if (++events % EVENTS_PER_TURN === 0) await yieldToTimers(signal);
+      events++;
+      const turn = takeTurn(signal);
+      if (turn) await turn;
       if (ev.type === "ERROR") {
         throw apiErrorFromStatus(ev.object, { method: "GET", path: o.path });
       }

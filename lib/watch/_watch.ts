@@ -14,6 +14,7 @@ import {
   startDeadline,
   startWatchdog,
 } from "./_deadline.ts";
+import { timerTurns } from "../_internal/delay.ts";
 import {
   isVeryShortWatch,
   needsRelist,
@@ -97,6 +98,9 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
   let markerDue: Deadline | undefined;
   let events = 0;
   let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+  // A stream whose events are all there already (an in-process fake) never
+  // waits: take a turn of the event loop now and then so timers still fire.
+  const takeTurn = timerTurns();
   // One deadline for the whole watch, re-armed from the last event's time:
   // an event costs one clock read, not a timer.
   const liveness: Liveness = { lastEvent: started, stalled: undefined };
@@ -154,6 +158,8 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
       liveness.lastEvent = clock.now();
       const evt = result.value;
       events++;
+      const turn = takeTurn();
+      if (turn) await turn;
       if (initial) {
         const step = initial.take(evt);
         if (step === undefined) continue;

@@ -6,7 +6,8 @@
 // full list on an expired continue token and then gives up with a typed
 // error; readAllPages never retries; and, with a fake clock, the exact
 // backoff sequence, the "very short watch" rule, the wait before every
-// relist and the reset after two healthy minutes.
+// relist and the reset after two healthy minutes, on the Reflector whose
+// loop waitFor runs.
 //
 // On the code before the engine: the loopback server got thousands of
 // watches (or hundreds of lists) in 2 s, the in-process fake spun until its
@@ -22,6 +23,7 @@ import {
   KubernetesApiError,
   type ListOpts,
   readAllPages,
+  Reflector,
   type RequestOptions,
   type RestClient,
   TransportError,
@@ -31,10 +33,6 @@ import {
   type WatchOpts,
 } from "../mod.ts";
 import type { Status } from "../lib/errors/mod.ts";
-import {
-  type EngineEvent,
-  listThenWatch,
-} from "../lib/watch/_list_then_watch.ts";
 import {
   isTooLargeResourceVersion,
   needsRelist,
@@ -337,7 +335,8 @@ Deno.test("readAllPages hands out the pages it read, then the expired token's 41
   assert.deepEqual(tokens, [undefined, "t1"]);
 });
 
-// The engine under waitFor, with a fake clock: the policy, exactly.
+// The engine under waitFor (the Reflector's loop), with a fake clock: the
+// policy, exactly.
 
 type Obj = { metadata: { name: string; resourceVersion: string } };
 
@@ -345,16 +344,16 @@ type Obj = { metadata: { name: string; resourceVersion: string } };
 class ScriptedApi {
   lists: ListOpts[] = [];
   watches: WatchOpts[] = [];
-  listAnswers: (() => Promise<{ rv: string }>)[] = [];
+  listAnswers: string[] = [];
   watchAnswers: (() => Promise<ReadableStream<WatchEvent<Obj, Status>>>)[] = [];
   lister = (opts: ListOpts) => {
     this.lists.push(opts);
-    const next = this.listAnswers.shift();
-    if (!next) return new Promise<never>(() => {});
-    return next().then(({ rv }) => ({
+    const rv = this.listAnswers.shift();
+    if (!rv) return new Promise<never>(() => {});
+    return Promise.resolve({
       metadata: { resourceVersion: rv },
       items: [] as Obj[],
-    }));
+    });
   };
   watcher = (opts: WatchOpts) => {
     this.watches.push(opts);
@@ -382,43 +381,38 @@ function held() {
   return { stream, end: (events?: WatchEvent<Obj, Status>[]) => end(events) };
 }
 
-function run(
-  api: ScriptedApi,
-  clock: FakeClock,
-  retriable: (err: unknown) => boolean = () => true,
-) {
-  const ctl = new AbortController();
-  const events: EngineEvent<Obj>[] = [];
-  const backoffs: unknown[] = [];
-  const done = (async () => {
-    for await (
-      const ev of listThenWatch<Obj>({
-        lister: api.lister,
-        watcher: api.watcher,
-        selectors: { fieldSelector: "metadata.name=c" },
-        pageSize: 500,
-        watchTimeoutSeconds: 300,
-        backoff: new ExponentialBackoff({ random: () => 0 }),
-        clock,
-        retriable,
-        path: "/api/v1/namespaces/n/configmaps",
-        onBackoff: (cause) => backoffs.push(cause),
-      }, ctl.signal)
-    ) events.push(ev);
-  })();
-  return { ctl, events, backoffs, done };
+/** Runs a Reflector over `api` on `clock`, recording its backoffs and the failures it reports. */
+function run(api: ScriptedApi, clock: FakeClock) {
+  const real = new ExponentialBackoff({ random: () => 0 });
+  const delays: number[] = [];
+  const errors: unknown[] = [];
+  const reflector = new Reflector<Obj, Status>(api.lister, api.watcher, {
+    clock,
+    initialList: "list",
+    backoff: {
+      next: (now) => {
+        const d = real.next(now);
+        delays.push(d);
+        return d;
+      },
+      reset: () => real.reset(),
+    },
+    onError: (err) => errors.push(err),
+  });
+  const running = reflector.run();
+  return { reflector, running, delays, errors };
 }
 
-/** Lets the engine's pending backoff of `ms` pass. */
+/** Lets the pending backoff of `ms` pass. */
 async function pass(clock: FakeClock, ms: number): Promise<void> {
   await until(() => clock.sleeping(ms), 5_000, `a ${ms} ms backoff`, 0);
   clock.advance(ms);
 }
 
-Deno.test("engine: very short watches back off 800, 1600, 3200 ms; a watch that lasted a second resumes at once; two healthy minutes reset the backoff", async () => {
+Deno.test("policy: very short watches back off 800, 1600, 3200 ms; a watch that lasted a second resumes at once; two healthy minutes reset the backoff", async () => {
   const api = new ScriptedApi();
   const clock = new FakeClock();
-  api.listAnswers.push(() => Promise.resolve({ rv: "5" }));
+  api.listAnswers.push("5");
   api.watchAnswers.push(ended, ended, ended);
   const lasting = held();
   api.watchAnswers.push(() => Promise.resolve(lasting.stream));
@@ -432,20 +426,18 @@ Deno.test("engine: very short watches back off 800, 1600, 3200 ms; a watch that 
   clock.time += 1000; // this one lasts a second: a clean end, resumed at once
   lasting.end();
   await until(() => api.watches.length === 5, 5_000, "the fifth watch", 0);
-  assert.deepEqual(clock.sleeps, [800, 1600, 3200], "no wait before it");
+  assert.deepEqual(e.delays, [800, 1600, 3200], "no wait before it");
   clock.time += 120_000; // two minutes without a failure
+  // The watch after it fails at once: the backoff starts over at 800 ms.
+  api.watchAnswers.push(() =>
+    Promise.reject(new TransportError("reset", { kind: "connection-reset" }))
+  );
   healthy.end([{
     type: "BOOKMARK",
     object: { metadata: { resourceVersion: "9" } },
   }]);
-  // The watch after it fails at once: the backoff starts over at 800 ms.
-  api.watchAnswers.push(() =>
-    Promise.reject(
-      new TransportError("reset", { kind: "connection-reset" }),
-    )
-  );
-  await until(() => clock.sleeps.length === 4, 5_000, "a fourth backoff", 0);
-  assert.deepEqual(clock.sleeps, [800, 1600, 3200, 800]);
+  await until(() => e.delays.length === 4, 5_000, "a fourth backoff", 0);
+  assert.deepEqual(e.delays, [800, 1600, 3200, 800]);
   assert.equal(
     api.lists.length,
     1,
@@ -455,42 +447,34 @@ Deno.test("engine: very short watches back off 800, 1600, 3200 ms; a watch that 
     api.watches.map((w) => w.resourceVersion),
     ["5", "5", "5", "5", "5", "9"],
   );
-  assert.match(String(e.backoffs[0]), /very short watch/);
-  e.ctl.abort();
-  await e.done.catch(() => {});
+  assert.match(String(e.errors[0]), /very short watch/);
+  e.reflector.stop();
+  await e.running;
 });
 
-Deno.test("engine: a 410 relists only after a backoff, so does a too-large resourceVersion; a 503 backs off and resumes; a 403 ends the iteration", async () => {
+Deno.test("policy: a 410 relists only after a backoff, so does a too-large resourceVersion; a 503 backs off and resumes; every failure reaches onError", async () => {
   const api = new ScriptedApi();
   const clock = new FakeClock();
   const status = (code: number, extra: Partial<Status> = {}) =>
     new KubernetesApiError(code, { ...extra }, { method: "GET", path: "/x" });
-  api.listAnswers.push(
-    () => Promise.resolve({ rv: "10" }),
-    () => Promise.resolve({ rv: "20" }),
-    () => Promise.resolve({ rv: "30" }),
-  );
+  api.listAnswers.push("10", "20", "30");
   const first = held();
+  const tooLarge = status(504, {
+    reason: "Timeout",
+    details: {
+      causes: [{
+        reason: "ResourceVersionTooLarge",
+        message: "Too large resource version",
+      }],
+    },
+  });
   api.watchAnswers.push(
     () => Promise.resolve(first.stream),
-    () =>
-      Promise.reject(status(504, {
-        reason: "Timeout",
-        details: {
-          causes: [{
-            reason: "ResourceVersionTooLarge",
-            message: "Too large resource version",
-          }],
-        },
-      })),
+    () => Promise.reject(tooLarge),
     () => Promise.reject(status(503)),
     () => Promise.reject(status(403)),
   );
-  const e = run(
-    api,
-    clock,
-    (err) => err instanceof KubernetesApiError && err.code >= 500,
-  );
+  const e = run(api, clock);
   await until(() => api.watches.length === 1, 5_000, "the first watch", 0);
   first.end([{ type: "ERROR", object: expiredStatus }]);
   await until(() => clock.sleeping(800), 5_000, "the wait before relisting", 0);
@@ -498,16 +482,19 @@ Deno.test("engine: a 410 relists only after a backoff, so does a too-large resou
   clock.advance(800);
   await pass(clock, 1600); // the too-large version: relist after a wait too
   await pass(clock, 3200); // the 503: back off, then watch again
-  const err = await rejection(e.done, KubernetesApiError);
-  assert.equal(err.code, 403);
+  await until(() => e.errors.length === 2, 5_000, "the 403 reported", 0);
+  e.reflector.stop();
+  await e.running;
   assert.equal(api.lists.length, 3);
   assert.deepEqual(
     api.watches.map((w) => w.resourceVersion),
     ["10", "20", "30", "30"],
   );
+  // A 410 and a too-large version are not failures (they relist); the 503
+  // and the 403 are, and onError hears of each.
   assert.deepEqual(
-    e.events.map((ev) => ev.type === "LISTED" ? ev.resourceVersion : ev.type),
-    ["10", "20", "30"],
+    e.errors.map((err) => (err as KubernetesApiError).code),
+    [503, 403],
   );
 });
 

@@ -3,14 +3,15 @@
  * `watchtools.UntilWithSync` does: list it, test the condition, then watch
  * from the list's resourceVersion so no change in between is missed; a 410
  * (Expired) lists again; a clean end of the watch resumes from the last
- * version seen. The loop is the library's one list/watch engine, with
- * client-go's policy: backoff with jitter (800 ms doubling to 30 s) after a
- * failure, after a watch that ends within a second with no event, and
- * before every relist, so a server that ends or expires every watch at once
- * is asked about once a second, not thousands of times. Conditions may fail fast with a {@link WaitError} (a pod
- * whose image cannot be pulled will not become Ready by waiting); otherwise
- * the wait ends at its deadline with a `WaitError` of reason `Timeout` that
- * says what was last seen.
+ * version seen. The loop is the library's one list/watch loop, a
+ * `Reflector` on the object's collection (by name), with client-go's
+ * policy: backoff with jitter (800 ms doubling to 30 s) after a failure,
+ * after a watch that ends within a second with no event, and before every
+ * relist, so a server that ends or expires every watch at once is asked
+ * about once a second, not thousands of times. Conditions may fail fast
+ * with a {@link WaitError} (a pod whose image cannot be pulled will not
+ * become Ready by waiting); otherwise the wait ends at its deadline with a
+ * `WaitError` of reason `Timeout` that says what was last seen.
  *
  * Permissions: whatever the transport needs; nothing more.
  *
@@ -18,15 +19,17 @@
  */
 
 import type { JSONValue, RestClient } from "../contract.ts";
-import type { Status } from "../errors/mod.ts";
+import {
+  KubernetesApiError,
+  type Status,
+  TransportError,
+} from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
 import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
 import { type WaitCondition, WaitError } from "./wait_error.ts";
 import { abortable } from "../_internal/delay.ts";
 import { listWatch } from "../watch/list_watch.ts";
-import { ExponentialBackoff } from "../watch/backoff.ts";
-import { realClock } from "../watch/clock.ts";
-import { listThenWatch } from "../watch/_list_then_watch.ts";
+import { Reflector } from "../watch/reflector.ts";
 import { isRetriable } from "../watch/_retry_policy.ts";
 
 export * from "./wait_error.ts";
@@ -45,8 +48,9 @@ export interface WaitForOptions {
  * list's resourceVersion, testing every change. A 410 relists after a
  * backoff; a watch the server ends is resumed (after a backoff when it
  * lasted under a second with no event); a failed connection, a 429 or a
- * 5xx is retried after a backoff (800 ms doubling to 30 s, with jitter).
- * Any other answer (401, 403, 404, …) ends the wait. The object need not
+ * 5xx is retried after a backoff (800 ms doubling to 30 s, with jitter);
+ * so is a malformed watch line. Any other answer (401, 403, 404, …) ends
+ * the wait with that error. The object need not
  * exist yet.
  *
  * @param client Any transport, or a {@link DynamicClient} to share its discovery.
@@ -105,31 +109,46 @@ export async function waitFor<T = KubernetesObject>(
       namespace: dyn.namespaceFor(mapping, target.namespace),
     };
     const path = await abortable(dyn.collectionPathOf(collection), signal);
-    const { lister, watcher } = listWatch<T, Status>(dyn.client, path);
-    // The engine lists, watches from the list's version, resumes, relists
-    // after a 410 and backs off (client-go's policy); we only test.
-    for await (
-      const ev of listThenWatch<T>({
-        lister,
-        watcher,
-        selectors: { fieldSelector },
-        pageSize: 500,
-        watchTimeoutSeconds: 300,
-        backoff: new ExponentialBackoff(),
-        clock: realClock,
-        retriable: isRetriable,
-        path,
-      }, signal)
-    ) {
-      if (ev.type === "BOOKMARK") continue;
-      current = ev.type === "LISTED"
-        ? ev.items[0]
-        : ev.type === "DELETED"
-        ? undefined
-        : ev.object;
-      if (cond.test(current, target)) return current;
+    // The Reflector — the library's one list/watch loop — lists, watches
+    // from the list's version, resumes, relists after a 410 and backs off
+    // with client-go's policy; waitFor only tests what it reports, and
+    // gives up on a failure that waiting cannot cure.
+    const { lister, watcher } = listWatch<KubernetesObject, Status>(
+      dyn.client,
+      path,
+    );
+    let fatal: { err: unknown } | undefined;
+    const reflector = new Reflector<KubernetesObject, Status>(
+      lister,
+      watcher,
+      {
+        fieldSelector,
+        initialList: "list",
+        onError: (err) => {
+          if (fatal || !endsWait(err)) return;
+          fatal = { err };
+          reflector.stop();
+        },
+      },
+    );
+    const running = reflector.run(signal);
+    try {
+      for await (const evt of reflector.observeAll()) {
+        if (evt.type === "ADDED" || evt.type === "MODIFIED") {
+          current = evt.object as unknown as T;
+        } else if (evt.type === "DELETED") current = undefined;
+        else if (evt.type !== "SYNCED") continue;
+        // Before the first SYNCED the state is not known yet (an absent
+        // object is only absent once the list says so).
+        if (reflector.isSynced() && cond.test(current, target)) return current;
+      }
+    } finally {
+      reflector.stop();
+      await running;
     }
-    throw new Error("unreachable: the list-then-watch engine ended");
+    if (fatal) throw fatal.err;
+    signal.throwIfAborted();
+    throw new Error("the Reflector stopped on its own");
   } catch (err) {
     if (own.signal.aborted && signal.reason === own.signal.reason) {
       throw new WaitError(
@@ -147,6 +166,17 @@ export async function waitFor<T = KubernetesObject>(
     clearTimeout(timer);
     own.abort(); // ends a watch still open
   }
+}
+
+/**
+ * Whether a failure the Reflector reports ends the wait: an answer that
+ * waiting will not change (401, 403, 404, 400, …) or a request that cannot
+ * be sent. Dropped connections, timeouts, 429, 5xx and very short watches
+ * are backed off and retried until the deadline.
+ */
+function endsWait(err: unknown): boolean {
+  return (err instanceof KubernetesApiError ||
+    err instanceof TransportError) && !isRetriable(err);
 }
 
 /**

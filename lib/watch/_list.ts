@@ -1,7 +1,7 @@
 // The one paged list of the library: every page of a collection (`limit`,
 // following `continue`), each page under an optional answer deadline, and
 // client-go's answer to a continue token that expires mid-list. The
-// Reflector, the list-then-watch engine (waitFor), DynamicClient.list and
+// Reflector (and so waitFor, which runs one), DynamicClient.list and
 // readAllPages all page through here.
 
 import type { ListOf, ListOpts } from "./types.ts";

@@ -1,5 +1,5 @@
-// The one retry policy of every list/watch loop (the Reflector's, and the
-// list-then-watch engine under waitFor): which failures mean "list again",
+// The one retry policy of the library's list/watch loop (the Reflector's,
+// which waitFor runs too): which failures mean "list again",
 // which mean "back off and retry", and which watch counts as "very short".
 // client-go's, from k8s.io/client-go/tools/cache/reflector.go (release
 // 1.30+): isExpiredError, isTooLargeResourceVersionError,
@@ -77,8 +77,8 @@ export function needsRelist(err: unknown): boolean {
 }
 
 /**
- * Failures a one-shot caller (waitFor) retries after a backoff instead of
- * giving up: client-go's isWatchErrorRetriable (connection refused, 429)
+ * Failures a caller that may give up (waitFor, through the Reflector's
+ * `onError`) leaves to the Reflector's backoff instead: client-go's isWatchErrorRetriable (connection refused, 429)
  * widened to every {@link TransportError} that says retrying may help
  * (reset, timeout, DNS, …), and 5xx answers (the apiserver restarting
  * behind a load balancer). Anything else (401, 403, 404, 400, a bad answer)

@@ -3,7 +3,11 @@
 // loop's next state.
 
 import type { WatchEvent } from "../contract.ts";
-import { KubernetesApiError } from "../errors/mod.ts";
+import {
+  apiErrorFromStatus,
+  KubernetesApiError,
+  type Status,
+} from "../errors/mod.ts";
 import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { Cache } from "./_cache.ts";
@@ -48,6 +52,8 @@ export interface WatchContext<T extends KindIds, S extends ApiStatus> {
   failed(err: unknown, next: RetryState): ReflectorState;
   /** Back off towards `next` (the failure was already reported). */
   backOff(next: RetryState): ReflectorState;
+  /** An ERROR event the loop handles itself: tell the `onError` hook. */
+  erred(err: unknown): void;
   /** The cache no longer reflects the server (a 410): DESYNCED, then relist. */
   desync(): ReflectorState;
   /** The server sent the initial state and its end marker. */
@@ -69,6 +75,10 @@ export type RetryState = { kind: "Empty" } | {
 export const isReportable = (err: unknown): err is KubernetesApiError =>
   err instanceof KubernetesApiError &&
   (err.isForbidden() || err.isUnauthorized());
+
+/** An ERROR event's Status as the error it stands for. */
+const statusError = (s: ApiStatus): KubernetesApiError =>
+  apiErrorFromStatus(s as Status, { method: "GET", path: "(watch)" });
 
 /** A 410 as a Status: the version is gone from the server's history. */
 const isGoneStatus = (
@@ -178,13 +188,16 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         // anything but a 410, as during a watch.
         if (!isGoneStatus(step.error)) {
           cache.fanOut.emit({ type: "ERROR", object: step.error });
+          c.erred(statusError(step.error));
         }
         return c.backOff({ kind: "Empty" });
       }
       if (evt.type === "ERROR") {
-        if (isGoneStatus(evt.object)) return c.desync();
+        const err = statusError(evt.object);
+        if (needsRelist(err)) return c.desync();
         // Observers hear about it; the loop backs off and resumes.
         cache.fanOut.emit(evt);
+        c.erred(err);
         return c.backOff({ kind: "Watching", resourceVersion: version });
       }
       if (evt.type === "BOOKMARK") {

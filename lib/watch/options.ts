@@ -70,6 +70,16 @@ export interface ReflectorOptions<T> {
    * @default {the record `listWatch()` attached to the watcher (one per client); else, under `"watch"`, a record of this Reflector's own}
    */
   watchListSupport?: WatchListSupport;
+  /**
+   * Told of every failure the Reflector is about to back off from — a list
+   * or watch that failed, a non-410 ERROR event, a very short watch, a
+   * stalled or unanswered request — so its user can see why it is not
+   * syncing, as with client-go's `WatchErrorHandler`. A 410 is not a
+   * failure (the Reflector relists). It runs inside the loop: keep it quick;
+   * it may call `stop()` to give up.
+   * @default {none: the Reflector retries silently (401/403 also reach observers as ERROR events)}
+   */
+  onError?: (err: unknown) => void;
   /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
   backoff?: Backoff;
   /** Time source. @default {realClock} */

@@ -96,6 +96,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   readonly #list: ListSettings<T>;
   readonly #watch: WatchContext<T, S>;
   readonly #backoff: Backoff;
+  readonly #onError: ((err: unknown) => void) | undefined;
   readonly #clock: ReflectorClock;
   readonly #fanOut: FanOut<T, S>;
   readonly #cache: Cache<T, S>;
@@ -132,6 +133,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.#clock = clock;
     this.#backoff = options.backoff ?? new ExponentialBackoff();
+    this.#onError = options.onError;
     this.#fanOut = new FanOut(options.observerBufferSize ?? 10_000);
     this.#cache = new Cache(
       options.store ?? new MapStore(),
@@ -155,6 +157,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
         (() => 300 + Math.floor(Math.random() * 301)),
       cache: this.#cache,
       failed: (err, next) => this.#failed(err, next),
+      erred: (err) => this.#onError?.(err),
       backOff: (next) => this.#backOff(next),
       desync: () => this.#desync(),
       watchListAccepted: () => this.#support?.accepted(),
@@ -298,6 +301,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   }
 
   #failed(err: unknown, next: RetryState): ReflectorState {
+    this.#onError?.(err);
     this.#report(err);
     return this.#backOff(next);
   }
@@ -330,6 +334,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       return this.#failed(err, { kind: "Empty" });
     }
     if (how === "unauthorized") {
+      this.#onError?.(err);
       this.#report(err);
       this.#listNext = true;
       return { kind: "Empty" };

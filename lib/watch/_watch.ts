@@ -53,7 +53,7 @@ export interface WatchContext<T extends KindIds, S extends ApiStatus> {
   /** Back off towards `next` (the failure was already reported). */
   backOff(next: RetryState): ReflectorState;
   /** An ERROR event the loop handles itself: tell the `onError` hook. */
-  erred(err: unknown): void;
+  onError(err: unknown): void;
   /** The cache no longer reflects the server (a 410): DESYNCED, then relist. */
   desync(): ReflectorState;
   /** The server sent the initial state and its end marker. */
@@ -188,7 +188,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         // anything but a 410, as during a watch.
         if (!isGoneStatus(step.error)) {
           cache.fanOut.emit({ type: "ERROR", object: step.error });
-          c.erred(statusError(step.error));
+          c.onError(statusError(step.error));
         }
         return c.backOff({ kind: "Empty" });
       }
@@ -197,7 +197,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         if (needsRelist(err)) return c.desync();
         // Observers hear about it; the loop backs off and resumes.
         cache.fanOut.emit(evt);
-        c.erred(err);
+        c.onError(err);
         return c.backOff({ kind: "Watching", resourceVersion: version });
       }
       if (evt.type === "BOOKMARK") {

@@ -20,9 +20,14 @@
  *   or an ERROR event, reason `Expired` or `Gone`) emits `DESYNCED` and goes
  *   back to `Empty` after a backoff (client-go waits between relists too).
  *   A watch that ends within a second with no event is backed off like a
- *   failure (client-go's "very short watch"). Anything else — network errors, 5xx, 429, a malformed
- *   line, a stalled connection, 401/403 (also emitted as `ERROR`) — backs off
- *   and retries. It never stops on its own.
+ *   failure (client-go's "very short watch"). Anything else — network
+ *   errors, 5xx, 429, a malformed line, a stalled connection, 401/403 (also
+ *   emitted as `ERROR`) — backs off and retries, and reaches the `onError`
+ *   hook first. It never stops on its own.
+ *
+ * The list and the retry policy are the library's only ones: `_list.ts`
+ * also serves `DynamicClient.list` and `readAllPages`, `_retry_policy.ts`
+ * holds client-go's rules, and `waitFor` runs a Reflector.
  *
  * The pieces: `_list.ts` (the paged list), `_watch.ts` (one watch request),
  * `_initial_events.ts` (WatchList's initial state), `_cache.ts` (the store
@@ -157,7 +162,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
         (() => 300 + Math.floor(Math.random() * 301)),
       cache: this.#cache,
       failed: (err, next) => this.#failed(err, next),
-      erred: (err) => this.#onError?.(err),
+      onError: (err) => this.#onError?.(err),
       backOff: (next) => this.#backOff(next),
       desync: () => this.#desync(),
       watchListAccepted: () => this.#support?.accepted(),

@@ -195,6 +195,25 @@ function emit(line: Uint8Array, onLine: (line: Uint8Array) => void): void {
   if (end > 0) onLine(end === line.length ? line : line.subarray(0, end));
 }
 
+/**
+ * Parses one line of a JSON-lines stream: the one place every stream
+ * decoder (each transport's watch bodies, {@link jsonLinesStep}, and the
+ * public stream transformers) turns a line into a value.
+ *
+ * @param text The line, decoded.
+ * @param lineNo Its 1-based number in the stream.
+ * @returns The value.
+ * @throws {StreamDecodeError} When the line is not JSON; the error never
+ *   quotes the line, and the parser's error is kept with its message withheld.
+ */
+export function parseJsonLine(text: string, lineNo: number): JSONValue {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StreamDecodeError("malformed JSON", lineNo, text, err);
+  }
+}
+
 /** One pull of a stream: enqueue something, close, or throw. */
 export type Step<T> = (c: ReadableStreamDefaultController<T>) => Promise<void>;
 
@@ -210,15 +229,7 @@ export function jsonLinesStep(source: ByteSource): Step<JSONValue> {
   let c!: ReadableStreamDefaultController<JSONValue>;
   let enqueued = 0;
   const parse = (bytes: Uint8Array) => {
-    lineNo++;
-    const text = decoder.decode(bytes);
-    let value: JSONValue;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new StreamDecodeError("malformed JSON", lineNo, text, err);
-    }
-    c.enqueue(value);
+    c.enqueue(parseJsonLine(decoder.decode(bytes), ++lineNo));
     enqueued++;
   };
   return async (controller) => {

@@ -73,9 +73,38 @@ export const EXEC_PROTOCOLS: string[] = [
  */
 export function exitCodeOf(status: Status): number {
   if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
+  const causes = status.details?.causes;
+  const cause = Array.isArray(causes)
+    ? causes.find((c) => c?.reason === "ExitCode")
+    : undefined;
   const code = cause?.message !== undefined ? Number(cause.message) : NaN;
   return Number.isInteger(code) ? code : -1;
+}
+
+/**
+ * The session's outcome from what the server wrote on the status channel.
+ * Never throws: text that is not a Status object becomes a Failure that
+ * says so (without quoting it: a command's output may hold anything).
+ */
+function statusFrom(text: string): ExecStatus {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return {
+      exitCode: -1,
+      status: {
+        status: "Failure",
+        message:
+          `the status channel held no Status object (${text.length} chars that are not a JSON object)`,
+      },
+    };
+  }
+  const status = parsed as Status;
+  return { exitCode: exitCodeOf(status), status };
 }
 
 /**
@@ -264,8 +293,7 @@ async function openSession(
         },
       };
     }
-    const parsed = JSON.parse(text) as Status;
-    return { exitCode: exitCodeOf(parsed), status: parsed };
+    return statusFrom(text);
   })();
   let resizeWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
   return {

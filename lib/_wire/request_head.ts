@@ -34,6 +34,41 @@ export function checkRequestTarget(request: TransportRequest): void {
 }
 
 /**
+ * Checks that no segment of the path would be resolved away before it
+ * reaches the server: `.` and `..` (fetch resolves them, and their
+ * percent-encoded spellings `%2e`, `.%2E`, `%2E%2e`; `kubectl --raw` decodes
+ * the path and cleans it with Go's `path.Join`), also across `\` (a
+ * separator in http URLs) and `%2F` (decoded by kubectl), and no empty
+ * segment inside the path (`//`, which Go's `path.Join` collapses).
+ * `DELETE …/configmaps/.` would otherwise delete every ConfigMap of the
+ * namespace, `…/configmaps/..` the namespace. Only the path counts: a
+ * query may hold dots.
+ *
+ * @param request The request, its query (if any) after `?`.
+ * @throws {TransportError} (`invalid-request`) naming the request.
+ */
+export function checkPathSegments(request: TransportRequest): void {
+  const end = request.path.search(/[?#]/);
+  const path = end === -1 ? request.path : request.path.slice(0, end);
+  const segments = path.replace(/%2e/gi, ".").replace(/%2f/gi, "/")
+    .split(/[/\\]/);
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    const dots = s === "." || s === "..";
+    // Empty: before the leading slash, or after a trailing one (`/apis/`).
+    if (!dots && (s !== "" || i === 0 || i === segments.length - 1)) continue;
+    throw new TransportError(
+      `${request.method} ${safePath(request.path)}: ${
+        dots
+          ? `the path has a "${s}" segment (percent-encoded or not), which would be resolved away and address another object`
+          : "the path has an empty segment (//), which would be collapsed and address another object"
+      }; expected a segment per name, none of them empty, "." or ".." (nothing was sent)`,
+      { request, kind: "invalid-request" },
+    );
+  }
+}
+
+/**
  * Checks header names and values: names are HTTP tokens, values hold no
  * control character but tab. Says which header is wrong, never its value.
  *

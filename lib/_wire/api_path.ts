@@ -2,9 +2,9 @@
 // resource, namespace, name, subresource). Every part is checked as the
 // apiserver checks names (apimachinery `path.IsValidPathSegmentName`) before
 // it becomes a segment: a name `.` or `..` would otherwise be resolved away
-// by the URL parser (fetch, Go's url + path.Join under `kubectl --raw`), and
-// `DELETE …/configmaps/.` deletes every ConfigMap of the namespace,
-// `…/configmaps/..` the namespace itself.
+// (by fetch's URL parser; by `kubectl --raw`, which cleans paths with Go's
+// path.Join in recent releases), and `DELETE …/configmaps/.` deletes every
+// ConfigMap of the namespace, `…/configmaps/..` the namespace itself.
 
 import {
   PathSegmentError,

@@ -35,14 +35,16 @@ export function checkRequestTarget(request: TransportRequest): void {
 
 /**
  * Checks that no segment of the path would be resolved away before it
- * reaches the server: `.` and `..` (fetch resolves them, and their
- * percent-encoded spellings `%2e`, `.%2E`, `%2E%2e`; `kubectl --raw` decodes
- * the path and cleans it with Go's `path.Join`), also across `\` (a
- * separator in http URLs) and `%2F` (decoded by kubectl), and no empty
- * segment inside the path (`//`, which Go's `path.Join` collapses).
+ * reaches the server: `.` and `..`, which fetch resolves (WHATWG URL, also
+ * spelled `%2e`, `.%2E`, `%2E%2e`, and across `\`, a separator in http
+ * URLs), and which `kubectl --raw` resolves since it cleans the decoded path
+ * with Go's `path.Join` (kubectl 1.36: `…/configmaps/a%2F..` becomes
+ * `…/configmaps`, `/api/v1/namespaces//configmaps` becomes the Namespace
+ * `configmaps`; kubectl 1.20 sends the path as given, decoded); so also no
+ * `%2F` before a dot segment and no empty segment inside the path.
  * `DELETE …/configmaps/.` would otherwise delete every ConfigMap of the
- * namespace, `…/configmaps/..` the namespace. Only the path counts: a
- * query may hold dots.
+ * namespace, `…/configmaps/..` the namespace. Only the path counts: a query
+ * may hold dots.
  *
  * @param request The request, its query (if any) after `?`.
  * @throws {TransportError} (`invalid-request`) naming the request.

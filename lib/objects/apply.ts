@@ -15,7 +15,6 @@
  */
 
 import type { RestClient } from "../contract.ts";
-import type { PathSegmentError } from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
 import type { KubernetesObject, ObjectMeta } from "./kubernetes_object.ts";
 import { describeManifestSource } from "./manifest.ts";
@@ -87,7 +86,7 @@ const serverFields = [
  * @param options Field manager, force, namespace, dry run.
  * @returns What was applied, in order.
  * @throws {ApplyError} Naming the object that failed, with the cause (a
- *   {@link PathSegmentError} for a name or namespace that cannot be a path segment).
+ *   `PathSegmentError` for a name or namespace that cannot be a path segment).
  * @throws {PathSegmentError} When `options.namespace` cannot be a path segment.
  *
  * @example Apply a manifest file

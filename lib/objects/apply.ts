@@ -87,7 +87,7 @@ const serverFields = [
  * @returns What was applied, in order.
  * @throws {ApplyError} Naming the object that failed, with the cause (a
  *   `PathSegmentError` for a name or namespace that cannot be a path segment).
- * @throws {PathSegmentError} When `options.namespace` cannot be a path segment.
+ * @throws {PathSegmentError} When the namespace to apply to (`options.namespace`, else the client's) cannot be a path segment.
  *
  * @example Apply a manifest file
  * ```ts
@@ -110,7 +110,7 @@ export async function apply(
   const defaultNs = options.namespace || dyn.client.defaultNamespace ||
     "default";
   // Check everything before writing anything.
-  if (options.namespace) pathSegment("namespace", options.namespace);
+  pathSegment("namespace", defaultNs, "apply");
   for (const obj of objects) {
     const source = describeManifestSource(obj);
     const name = obj.metadata?.name;

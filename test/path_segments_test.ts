@@ -9,10 +9,10 @@
 // `.`, `..`, `a/b` and `a%2fb` with a PathSegmentError before it sends
 // anything (a counting client sees no request); and performRequest itself
 // (RequestBase, which every transport extends) refuses paths whose
-// segments would be resolved away, encoded or not, on the fetch and
-// in-cluster transports (no connection reaches a listening socket) and on
-// `kubectl --raw` (no kubectl is started). The same against the real
-// apiserver, with the objects that would have been lost, is
+// segments would be resolved away, encoded or not, on the fetch transport
+// (no connection reaches a listening socket) and on `kubectl --raw` (no
+// kubectl is started). All four transports against the real apiserver, with
+// the objects that would have been lost, are in
 // path_segments_apiserver_test.ts.
 
 import assert from "node:assert/strict";

@@ -94,8 +94,9 @@ export abstract class RequestBase implements RestClient {
    */
   performRequest(opts: RequestOptions): Promise<unknown> {
     const target = requestTarget(opts);
-    // Here, not in each transport: every one of them (kubectl --raw too)
-    // would send `…/configmaps/..` as the namespace's path.
+    // Here, not in each transport: fetch resolves `…/configmaps/..` to the
+    // namespace's path, and so does `kubectl --raw` (1.36; 1.20 sends it as
+    // given), so every transport refuses it the same way.
     try {
       checkPathSegments(target);
     } catch (err) {

@@ -8,6 +8,7 @@
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
+import { apiPath } from "../_wire/api_path.ts";
 
 /** What to run, where. */
 export interface ExecOptions {
@@ -211,6 +212,13 @@ async function openSession(
   protocols: string[],
 ): Promise<ExecSession> {
   const target: TunnelTarget = { namespace: opts.namespace, pod: opts.pod };
+  const path = apiPath({
+    version: "v1",
+    resource: "pods",
+    namespace: opts.namespace,
+    name: opts.pod,
+    subresource,
+  });
   if (opts.container) q.set("container", opts.container);
   q.set("stdout", "true");
   q.set("stderr", opts.tty ? "false" : "true");
@@ -220,9 +228,7 @@ async function openSession(
   try {
     tunnel = await client.performRequest({
       method: "POST",
-      path: `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods/${
-        encodeURIComponent(opts.pod)
-      }/${subresource}`,
+      path,
       querystring: q,
       expectTunnel: protocols,
       abortSignal: opts.abortSignal,

@@ -175,7 +175,8 @@ function isList(obj: KubernetesObject): boolean {
 
 /**
  * Reads a manifest: YAML with any number of `---`-separated documents, or
- * JSON; `List` documents (`kind: List`, `PodList`, …) become their items.
+ * JSON objects one after another (`jq -c` output: each is a document, as
+ * `kubectl apply -f` reads them); `List` documents (`kind: List`, `PodList`, …) become their items.
  * Empty documents are skipped but counted, so indices match the file.
  *
  * @param text The manifest.

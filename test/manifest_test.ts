@@ -344,6 +344,9 @@ Deno.test("serializeManifests writes YAML and JSON that read back to the same ob
         "0x1F": "y",
         "~": "null",
         "1e3": "",
+        // go-yaml reads these as numbers; the core schema does not.
+        "-.5": "0X1F",
+        "1_": "+.5e3",
       },
     },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "b" } },
@@ -353,6 +356,8 @@ Deno.test("serializeManifests writes YAML and JSON that read back to the same ob
   assert.match(yaml, /"yes"/);
   assert.match(yaml, /"0644"/);
   assert.match(yaml, /"<<": not a merge/);
+  assert.match(yaml, /"-\.5": "0X1F"/);
+  assert.match(yaml, /"1_": "\+\.5e3"/);
   assert.deepEqual(parseManifests(yaml), objs);
   assert.deepEqual(
     parseManifests(serializeManifests(objs, { format: "json" })),

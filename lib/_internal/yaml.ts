@@ -122,9 +122,11 @@ const bool = new Type("tag:yaml.org,2002:bool", {
 });
 
 // What strconv.ParseInt(s, 0, 64) accepts after go-yaml drops underscores:
-// 0b, 0o, 0x prefixes, a leading 0 for octal, and decimal.
+// 0b, 0o, 0x prefixes (either case, as Go's base 0 takes them), a leading 0
+// for octal, and decimal. go-yaml drops every underscore first, so `1_` is
+// 1; only a leading one (`_1`) keeps a string a string.
 const intPattern =
-  /^[-+]?(?:0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+|0[0-7]+|0|[1-9][0-9]*)$/;
+  /^[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]+|0|[1-9][0-9]*)$/;
 
 /** The sign, radix and digits of an integer literal `intPattern` accepts. */
 function intParts(
@@ -133,8 +135,12 @@ function intParts(
   let s = data.replaceAll("_", "");
   const negative = s.startsWith("-");
   if (s[0] === "-" || s[0] === "+") s = s.slice(1);
-  if (/^0[box]/.test(s)) {
-    return { negative, prefix: s.slice(0, 2), digits: s.slice(2) };
+  if (/^0[boxBOX]/.test(s)) {
+    return {
+      negative,
+      prefix: s.slice(0, 2).toLowerCase(),
+      digits: s.slice(2),
+    };
   }
   if (s.length > 1 && s.startsWith("0")) {
     return { negative, prefix: "0o", digits: s.slice(1) };
@@ -148,7 +154,7 @@ function intType(exact: boolean): Type {
   return new Type("tag:yaml.org,2002:int", {
     kind: "scalar",
     resolve: (data: string | null) =>
-      data !== null && !data.startsWith("_") && !data.endsWith("_") &&
+      data !== null && !data.startsWith("_") &&
       intPattern.test(data.replaceAll("_", "")),
     construct: (data: string) => {
       const { negative, prefix, digits } = intParts(data);
@@ -182,13 +188,25 @@ export const CORE_MERGE_SCHEMA: Schema = CORE_SCHEMA.extend({
   implicit: [merge],
 });
 
+// Floats go-yaml reads (its yamlStyleFloat, underscores dropped) that the
+// core schema's pattern misses: a sign before a leading dot (`-.5`). A tag of
+// our own, so the core float type stays the one that writes numbers; this
+// one only reads them, and makes the writer quote such strings.
+const signedDotFloat = new Type("tag:denokube,2026:go-float", {
+  kind: "scalar",
+  resolve: (data: string | null) =>
+    data !== null && !data.startsWith("_") &&
+    /^[-+]\.[0-9]+(?:[eE][-+]?[0-9]+)?$/.test(data.replaceAll("_", "")),
+  construct: (data: string) => parseFloat(data.replaceAll("_", "")),
+});
+
 /** kubectl's reading of scalars (see the header). */
 const kubectlSchema = CORE_SCHEMA.extend({
-  implicit: [bool, intType(false), merge],
+  implicit: [bool, intType(false), merge, signedDotFloat],
 });
 /** The same, integers a double cannot hold kept as `bigint`. */
 const kubectlExactSchema = CORE_SCHEMA.extend({
-  implicit: [bool, intType(true), merge],
+  implicit: [bool, intType(true), merge, signedDotFloat],
 });
 
 /** js-yaml's reasons may quote an alias, anchor or tag name; keep none of it. */

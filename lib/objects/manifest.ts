@@ -257,8 +257,9 @@ export function parseManifests(
  * non-space character is `{`: apimachinery's YAMLOrJSONDecoder hands it to
  * encoding/json's Decoder, which reads values one after another with or
  * without whitespace between them (`jq -c` output is one object per line).
- * `undefined` when the text is not such a stream, so that the YAML reader
- * says where it goes wrong.
+ * `undefined` when the text is not such a stream: then the whole text is
+ * read as YAML, as kubectl 1.33+ does (kubernetes#130666: YAML that starts
+ * with `{`, such as `{kind: Pod}`, which 1.32 and older refuse as bad JSON).
  */
 function jsonStream(
   text: string,

@@ -1,6 +1,7 @@
 // One behavioural table, run against both the fetch transport
-// (KubeConfigRestClient) and the kubectl transport (KubectlRawRestClient)
-// with the real apiserver and the real kubectl: parity is visible test by
+// (KubeConfigRestClient) and the kubectl transport (KubectlRawRestClient,
+// once per kubectl release: test/_kubectls.ts) with the real apiserver and
+// the real kubectl: parity is visible test by
 // test. Deno's sanitizers stay on, so a kubectl process left running fails
 // the test that started it.
 
@@ -17,6 +18,7 @@ import {
 import { controlPlane } from "./harness.ts";
 import { forceGc } from "./_gc.ts";
 import { rejection } from "./_helpers.ts";
+import { kubectlsUnderTest } from "./_kubectls.ts";
 
 const cp = await controlPlane();
 
@@ -25,15 +27,21 @@ interface Transport {
 }
 const transports: Record<string, Transport> = {
   fetch: { open: (kc) => KubeConfigRestClient.readKubeConfig(kc) },
-  kubectl: {
-    open: (kc) =>
-      Promise.resolve(
-        new KubectlRawRestClient(undefined, {
-          kubeconfig: kc,
-          kubectl: cp.binaries.kubectl,
-        }),
-      ),
-  },
+  // The kubectl transport once per kubectl release under test (test/_kubectls.ts).
+  ...Object.fromEntries(
+    kubectlsUnderTest(cp.binaries.kubectl).map((k): [string, Transport] => [
+      k.label,
+      {
+        open: (kc) =>
+          Promise.resolve(
+            new KubectlRawRestClient(undefined, {
+              kubeconfig: kc,
+              kubectl: k.path,
+            }),
+          ),
+      },
+    ]),
+  ),
 };
 
 type Obj = JSONObject & {
@@ -555,7 +563,9 @@ for (const [transportName, transport] of Object.entries(transports)) {
       const admin = await KubeConfigRestClient.readKubeConfig(
         cp.kubeconfigs.admin,
       );
-      const ns = `parity-${transportName}-${crypto.randomUUID().slice(0, 6)}`;
+      const ns = `parity-${transportName.replace(/[^a-z0-9]+/g, "-")}-${
+        crypto.randomUUID().slice(0, 6)
+      }`;
       await admin.performRequest({
         method: "POST",
         path: "/api/v1/namespaces",

@@ -15,6 +15,7 @@ import {
   lastRoundTripIn,
   parseStderr,
 } from "../transports/_kubectl_diagnostics.ts";
+import { planKubectl } from "../transports/_kubectl_args.ts";
 import { withTempDir, writeScript } from "./_helpers.ts";
 
 const KLOG_HEAD = "I1203 16:45:26.727428   22465";
@@ -269,4 +270,48 @@ exit 1`,
       "GET /api: kubectl exited with code 1: the server is unhappy (kubectl v1.98.1 logged the response status at round_trippers.go:700 in a form this library does not read)",
     );
   });
+});
+
+Deno.test("patches ask for managedFields only of a kubectl that has the flag (1.21+)", () => {
+  const patch = {
+    method: "PATCH",
+    path: "/api/v1/namespaces/a/configmaps/b",
+    contentType: "application/apply-patch+yaml",
+  } as const;
+  assert.ok(planKubectl(patch).args.includes("--show-managed-fields"));
+  assert.ok(
+    planKubectl(patch, { showManagedFields: true }).args.includes(
+      "--show-managed-fields",
+    ),
+  );
+  // kubectl 1.20 rejects the flag, and prints managedFields anyway.
+  const old = planKubectl({
+    ...patch,
+    contentType: "application/merge-patch+json",
+  }, { showManagedFields: false });
+  assert.ok(!old.args.includes("--show-managed-fields"), old.args.join(" "));
+  assert.deepEqual(old.args.slice(-3), ["--", "configmaps", "b"]);
+});
+
+Deno.test("kubectl 1.20's Status line (no printf verb) is read like later ones'", () => {
+  for (
+    const prefix of [
+      "server response object: [{",
+      "server response object: %s[{",
+    ]
+  ) {
+    const diag = parseStderr(
+      [
+        line("helpers.go:216", prefix),
+        '  "status": "Failure",',
+        '  "reason": "NotFound",',
+        '  "details": { "name": "nope", "kind": "configmaps" },',
+        '  "code": 404',
+        "}]",
+        'Error from server (NotFound): configmaps "nope" not found',
+      ].join("\n"),
+    );
+    assert.equal(diag.status?.details?.name, "nope", prefix);
+    assert.equal(diag.status?.code, 404, prefix);
+  }
 });

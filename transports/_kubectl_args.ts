@@ -27,12 +27,25 @@ export function fullPath(opts: RequestOptions): string {
   return requestTarget(opts).path;
 }
 
+/** What the plan depends on in the kubectl that runs it. */
+export interface KubectlFeatures {
+  /**
+   * `--show-managed-fields` exists (kubectl 1.21+, kubernetes#96878, which
+   * also began hiding managedFields when printing; 1.20 always prints them).
+   * @default {true}
+   */
+  showManagedFields?: boolean;
+}
+
 /**
  * Plans the kubectl command for a request.
  *
  * @throws {KubectlError} When the path is unsafe or kubectl cannot express the request.
  */
-export function planKubectl(opts: RequestOptions): KubectlPlan {
+export function planKubectl(
+  opts: RequestOptions,
+  features: KubectlFeatures = {},
+): KubectlPlan {
   const path = fullPath(opts);
   const fail = (why: string): never => {
     throw new KubectlError(
@@ -62,7 +75,7 @@ export function planKubectl(opts: RequestOptions): KubectlPlan {
         ? { args: ["delete", `--raw=${path}`, "-f", "-"], stdin: true }
         : { args: ["delete", `--raw=${path}`], stdin: false };
     case "PATCH":
-      return planPatch(opts, fail);
+      return planPatch(opts, fail, features.showManagedFields ?? true);
     default:
       return fail(`kubectl cannot send ${opts.method} requests`);
   }
@@ -119,6 +132,7 @@ export function parseObjectPath(pathname: string): Target | undefined {
 function planPatch(
   opts: RequestOptions,
   fail: (why: string) => never,
+  showManagedFields: boolean,
 ): KubectlPlan {
   const path = fullPath(opts);
   const url = new URL(path, "http://x");
@@ -170,7 +184,7 @@ function planPatch(
         "-",
         "-o",
         "json",
-        "--show-managed-fields",
+        ...(showManagedFields ? ["--show-managed-fields"] : []),
         ...flags,
       ],
       stdin: true,
@@ -183,8 +197,8 @@ function planPatch(
       "--patch-file=/dev/stdin",
       "-o",
       "json",
-      // kubectl hides managedFields when printing; the API returns them.
-      "--show-managed-fields",
+      // kubectl 1.21+ hides managedFields when printing; the API returns them.
+      ...(showManagedFields ? ["--show-managed-fields"] : []),
       ...flags,
       "--",
       t.resource,

@@ -3,7 +3,7 @@
 //
 // At -v=6 kubectl logs one klog line per HTTP request with its status (the
 // round trip, below), usually the server's Status JSON (`helpers.go:NNN]
-// server response object: %s[{…}]`), and then its own message (`Error from
+// server response object: [{…}]`), and then its own message (`Error from
 // server (NotFound): …`, or `The ConfigMap "x" is invalid: …` for 422s).
 // kubectl 1.20 (and others before klog's fatal stopped dumping stacks) logs
 // its own message as an `F…` klog line followed by every goroutine's stack.
@@ -37,6 +37,8 @@ const STRUCTURED_ROUND_TRIP = /^"Response" (?:.* )?status="(\d{3})?[^"]*"/;
 // Where client-go logs round trips: a line from there we cannot read means
 // a kubectl newer than this parser.
 const ROUND_TRIP_SOURCE = /^(?:round_trippers|debugging_client)\.go:\d+$/;
+
+const SERVER_RESPONSE_OBJECT = /server response object: (?:%s)?\[/;
 
 /** One round trip as kubectl logged it. */
 export interface RoundTrip {
@@ -99,10 +101,12 @@ export function parseStderr(text: string): KubectlDiagnostics {
         out.lastHttpStatus = rt.status;
         out.unreadableRoundTrip = rt.unreadable;
       }
-      const obj = body.indexOf("server response object: %s[");
-      if (obj !== -1) {
+      // kubectl 1.20 logs `server response object: [{`, 1.32 and 1.36
+      // `server response object: %s[{` (a printf verb left in the text).
+      const obj = body.match(SERVER_RESPONSE_OBJECT);
+      if (obj) {
         // A multi-line JSON array that ends with a line "}]".
-        const json = [body.slice(obj + "server response object: %s[".length)];
+        const json = [body.slice(obj.index! + obj[0].length)];
         while (i + 1 < lines.length && !json[json.length - 1].endsWith("}]")) {
           json.push(lines[++i]);
         }

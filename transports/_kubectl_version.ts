@@ -55,3 +55,15 @@ async function readVersion(kubectl: string): Promise<string> {
     clearTimeout(timer);
   }
 }
+
+/**
+ * The minor release of a version from {@link kubectlVersion}: `36` for
+ * `v1.36.4`, undefined when unknown.
+ *
+ * @param version The version.
+ * @returns The minor number.
+ */
+export function kubectlMinor(version: string): number | undefined {
+  const m = version.match(/^v?1\.(\d+)\./);
+  return m ? Number(m[1]) : undefined;
+}

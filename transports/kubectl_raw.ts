@@ -24,7 +24,11 @@ import {
   pulledStream,
   type Step,
 } from "../lib/_wire/line_buffer.ts";
-import { planExec, planKubectl } from "./_kubectl_args.ts";
+import {
+  type KubectlFeatures,
+  planExec,
+  planKubectl,
+} from "./_kubectl_args.ts";
 import {
   decodeJson,
   RequestBase,
@@ -37,7 +41,7 @@ import {
   parseStderr,
   unreadableStatus,
 } from "./_kubectl_diagnostics.ts";
-import { kubectlVersion } from "./_kubectl_version.ts";
+import { kubectlMinor, kubectlVersion } from "./_kubectl_version.ts";
 import { KubectlExecTunnel } from "./_kubectl_exec_tunnel.ts";
 import { killQuietly } from "../lib/_internal/close.ts";
 
@@ -186,7 +190,8 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         opts.expectTunnel,
       );
     }
-    const plan = planKubectl(opts);
+    const plan = planKubectl(opts, await this.#features(opts));
+    opts.abortSignal?.throwIfAborted();
     const args = [...this.#globalArgs, "-v=6", ...plan.args];
     const child = this.#spawn(args, plan.stdin, opts.abortSignal);
     const feeding = plan.stdin ? this.#feed(child, opts) : Promise.resolve();
@@ -221,6 +226,13 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         ));
     }
     return out.stdout;
+  }
+
+  /** What the plan needs to know of this kubectl: only patches ask (its version, read once). */
+  async #features(opts: RequestOptions): Promise<KubectlFeatures> {
+    if (opts.method !== "PATCH") return {};
+    const minor = kubectlMinor(await kubectlVersion(this.#kubectl));
+    return { showManagedFields: minor === undefined || minor >= 21 };
   }
 
   #spawn(

@@ -315,3 +315,20 @@ Deno.test("kubectl 1.20's Status line (no printf verb) is read like later ones'"
     assert.equal(diag.status?.code, 404, prefix);
   }
 });
+
+Deno.test("a subresource patch through a kubectl without --subresource (before 1.24) is refused naming that kubectl", () => {
+  const status = {
+    method: "PATCH",
+    path: "/apis/apps/v1/namespaces/a/deployments/web/status",
+    contentType: "application/merge-patch+json",
+  } as const;
+  assert.ok(planKubectl(status).args.includes("--subresource=status"));
+  assert.throws(
+    () =>
+      planKubectl(status, { kubectl: "kubectl v1.20.2", subresource: false }),
+    (err: Error) =>
+      err instanceof KubectlError && err.kind === "invalid-request" &&
+      err.message ===
+        "PATCH /apis/apps/v1/namespaces/a/deployments/web/status: kubectl v1.20.2 cannot patch the status subresource: kubectl patch --subresource exists from 1.24 on",
+  );
+});

@@ -24,6 +24,8 @@ const cp = await controlPlane();
 
 interface Transport {
   open(kubeconfig: string): Promise<RestClient & { close?(): void }>;
+  /** The kubectl's minor release, for the kubectl transport. */
+  kubectlMinor?: number;
 }
 const transports: Record<string, Transport> = {
   fetch: { open: (kc) => KubeConfigRestClient.readKubeConfig(kc) },
@@ -32,6 +34,7 @@ const transports: Record<string, Transport> = {
     kubectlsUnderTest(cp.binaries.kubectl).map((k): [string, Transport] => [
       k.label,
       {
+        kubectlMinor: Number(k.version.match(/^v1\.(\d+)\./)?.[1]),
         open: (kc) =>
           Promise.resolve(
             new KubectlRawRestClient(undefined, {
@@ -55,6 +58,8 @@ interface Ctx {
   client: RestClient;
   ns: string;
   limited?: RestClient;
+  /** Set for the kubectl transport: which kubectl release runs the requests. */
+  kubectlMinor?: number;
 }
 
 const cm = (
@@ -147,7 +152,7 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
   },
 
   "the three patch types, with fieldManager and dryRun": async (
-    { client, ns },
+    { client, ns, kubectlMinor },
   ) => {
     const base = `/apis/apps/v1/namespaces/${ns}/deployments`;
     await client.performRequest({
@@ -243,13 +248,24 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
     };
     assert.equal(after.spec.replicas, 3, "dryRun changed nothing");
 
-    const status = await client.performRequest({
+    const patchStatus = client.performRequest({
       method: "PATCH",
       path: `${base}/web/status`,
       contentType: "application/merge-patch+json",
       bodyJson: { status: { observedGeneration: 7 } },
       expectJson: true,
-    }) as { status: { observedGeneration: number } };
+    }) as Promise<{ status: { observedGeneration: number } }>;
+    if (kubectlMinor !== undefined && kubectlMinor < 24) {
+      // kubectl patch has --subresource from 1.24: refused before it runs.
+      const refused = await rejection(patchStatus, TransportError);
+      assert.equal(refused.kind, "invalid-request");
+      assert.match(
+        refused.message,
+        /^PATCH \/apis\/apps\/v1\/namespaces\/\S+\/deployments\/web\/status: kubectl v1\.\d+\.\S+ cannot patch the status subresource: kubectl patch --subresource exists from 1\.24 on$/,
+      );
+      return;
+    }
+    const status = await patchStatus;
     assert.equal(
       status.status.observedGeneration,
       7,
@@ -580,7 +596,12 @@ for (const [transportName, transport] of Object.entries(transports)) {
         ? await transport.open(cp.kubeconfigs.limited)
         : undefined;
       try {
-        await run({ client, ns, limited });
+        await run({
+          client,
+          ns,
+          limited,
+          kubectlMinor: transport.kubectlMinor,
+        });
       } finally {
         client.close?.();
         limited?.close?.();

@@ -29,6 +29,14 @@ export function fullPath(opts: RequestOptions): string {
 
 /** What the plan depends on in the kubectl that runs it. */
 export interface KubectlFeatures {
+  /** The kubectl, as errors name it (`kubectl v1.20.2`). @default {"kubectl"} */
+  kubectl?: string;
+  /**
+   * `kubectl patch --subresource=status|scale` exists (kubectl 1.24+,
+   * kubernetes#99556, KEP-2590); before, kubectl cannot patch a subresource.
+   * @default {true}
+   */
+  subresource?: boolean;
   /**
    * `--show-managed-fields` exists (kubectl 1.21+, kubernetes#96878, which
    * also began hiding managedFields when printing; 1.20 always prints them).
@@ -75,7 +83,7 @@ export function planKubectl(
         ? { args: ["delete", `--raw=${path}`, "-f", "-"], stdin: true }
         : { args: ["delete", `--raw=${path}`], stdin: false };
     case "PATCH":
-      return planPatch(opts, fail, features.showManagedFields ?? true);
+      return planPatch(opts, fail, features);
     default:
       return fail(`kubectl cannot send ${opts.method} requests`);
   }
@@ -132,8 +140,9 @@ export function parseObjectPath(pathname: string): Target | undefined {
 function planPatch(
   opts: RequestOptions,
   fail: (why: string) => never,
-  showManagedFields: boolean,
+  features: KubectlFeatures,
 ): KubectlPlan {
+  const showManagedFields = features.showManagedFields ?? true;
   const path = fullPath(opts);
   const url = new URL(path, "http://x");
   const target = parseObjectPath(url.pathname);
@@ -148,6 +157,13 @@ function planPatch(
   ) {
     fail(
       `kubectl cannot patch the ${t.subresource} subresource (only status and scale)`,
+    );
+  }
+  if (t.subresource && features.subresource === false) {
+    fail(
+      `${
+        features.kubectl ?? "kubectl"
+      } cannot patch the ${t.subresource} subresource: kubectl patch --subresource exists from 1.24 on`,
     );
   }
   const contentType = (opts.contentType ?? "").split(";")[0].trim();

@@ -231,8 +231,13 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
   /** What the plan needs to know of this kubectl: only patches ask (its version, read once). */
   async #features(opts: RequestOptions): Promise<KubectlFeatures> {
     if (opts.method !== "PATCH") return {};
-    const minor = kubectlMinor(await kubectlVersion(this.#kubectl));
-    return { showManagedFields: minor === undefined || minor >= 21 };
+    const version = await kubectlVersion(this.#kubectl);
+    const minor = kubectlMinor(version);
+    return {
+      kubectl: `kubectl ${version}`,
+      showManagedFields: minor === undefined || minor >= 21,
+      subresource: minor === undefined || minor >= 24,
+    };
   }
 
   #spawn(

@@ -566,25 +566,17 @@ exit 1`,
 type CM = { metadata: { name: string; resourceVersion: string } };
 type Status = { code?: number; reason?: string; message?: string };
 
+/** Runs `fn` in a fresh namespace with the cluster's admin client; deletes the namespace after. */
 async function withNamespace(
   prefix: string,
   fn: (admin: KubeConfigRestClient, ns: string) => Promise<void>,
 ): Promise<void> {
-  const admin = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
-  const ns = `${prefix}-${crypto.randomUUID().slice(0, 6)}`;
-  await admin.performRequest({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    bodyJson: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
+  using admin = await cp.adminClient();
+  const ns = await cp.createNamespace(prefix);
   try {
     await fn(admin, ns);
   } finally {
-    await admin.performRequest({
-      method: "DELETE",
-      path: `/api/v1/namespaces/${ns}`,
-    });
-    admin.close();
+    await cp.deleteNamespace(ns);
   }
 }
 

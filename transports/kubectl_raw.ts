@@ -287,9 +287,10 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
    * arrive, so a quiet watch starts at once), or a first byte of body on
    * stdout. The second needs no log format: `get --raw` copies the body to
    * stdout only after client-go's Request.Stream accepted a 2xx; any other
-   * status becomes an error on stderr and no body (rest/request.go). A
-   * round-trip line in a form we cannot read, before either sign, fails
-   * the request at once, naming the kubectl version.
+   * status becomes an error on stderr and no body (kubectl's rawhttp, over
+   * client-go's rest/request.go). A round-trip line in a form we cannot
+   * read, followed within {@link UNREADABLE_GRACE_MS} by neither sign nor
+   * kubectl's exit, fails the request, naming the kubectl version.
    */
   #streamOnceAnswered<T>(
     child: Deno.ChildProcess,

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import {
   execCommand,
-  KubeConfigRestClient,
+  type KubeConfigRestClient,
   KubectlError,
   KubectlRawRestClient,
   KubernetesApiError,

@@ -13,6 +13,7 @@ import {
 } from "../mod.ts";
 import type { ControlPlaneInfo, NodeInfo } from "./control_plane.ts";
 import { until } from "./_helpers.ts";
+import { kubectlsUnderTest } from "./_kubectls.ts";
 
 /** A container as tests write it; the image and pull policy come from the node. */
 export interface TestContainer {
@@ -267,19 +268,20 @@ export function nodeTransports(cp: ControlPlaneInfo): NodeTransport[] {
         portForward: true,
       }]
       : []),
-    {
-      name: "KubectlRawRestClient",
+    // Once per kubectl release under test (test/_kubectls.ts).
+    ...kubectlsUnderTest(cp.binaries.kubectl).map((k) => ({
+      name: `KubectlRawRestClient (${k.label})`,
       open: () =>
         Promise.resolve(
           new KubectlRawRestClient(undefined, {
             kubeconfig: cp.kubeconfigs.admin,
-            kubectl: cp.binaries.kubectl,
+            kubectl: k.path,
           }),
         ),
       exec: true,
       websocket: false,
       portForward: false,
-    },
+    })),
     {
       name: "KubectlProxyRestClient",
       open: () =>

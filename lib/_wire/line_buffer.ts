@@ -75,6 +75,50 @@ export function byteSource(stream: ReadableStream<Uint8Array>): ByteSource {
 }
 
 /**
+ * Starts reading `source` at once, so that a caller learns when its first
+ * bytes (or its end) arrive before anyone pulls; the returned source hands
+ * those bytes out first, then reads on.
+ *
+ * @param source What to read.
+ * @param size The first read's buffer. @default {16 KiB}
+ * @returns `started`, true once bytes arrived (false at an end or error
+ * before any), and the source to read from instead of `source`.
+ */
+export function eagerSource(
+  source: ByteSource,
+  size = 16 * 1024,
+): { started: Promise<boolean>; source: ByteSource } {
+  let pending: Promise<SourceRead> | undefined = source.read(
+    new Uint8Array(size),
+  );
+  const started = pending.then((r) => r.view.length > 0, () => false);
+  let left: Uint8Array | undefined;
+  let ended = false;
+  return {
+    started,
+    source: {
+      async read(into) {
+        if (pending) {
+          const first = await pending;
+          pending = undefined;
+          left = first.view;
+          ended = first.done;
+        }
+        if (left?.length) {
+          const n = Math.min(left.length, into.length);
+          into.set(left.subarray(0, n));
+          left = left.subarray(n);
+          return { done: false, view: into.subarray(0, n) };
+        }
+        if (ended) return { done: true, view: into.subarray(0, 0) };
+        return await source.read(into);
+      },
+      cancel: (reason) => source.cancel(reason),
+    },
+  };
+}
+
+/**
  * A reused, growable buffer of bytes not yet split into lines. Lines are
  * handed out as views of the buffer (or of a pushed chunk), valid until
  * the next {@link room} or {@link push}.

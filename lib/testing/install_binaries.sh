@@ -176,24 +176,32 @@ build_tools() {
   apt-get update
   apt-get install -y --no-install-recommends golang-go rsync make dpkg-dev \
     ca-certificates gcc libc6-dev golang-github-modern-go-reflect2-dev
-  if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    cat >/etc/apt/sources.list.d/deb-src-bookworm.sources <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    apt-get update
-  fi
+}
+
+# apt options for a configuration of our own: `line` as the only source,
+# lists and cache under `conf`, the archive key Debian's keyring already
+# trusts. The machine's apt sources are never changed.
+private_apt() {
+  local conf=$1 line=$2
+  mkdir -p "$conf/state/lists/partial" "$conf/cache/archives/partial"
+  : >"$conf/state/status" # no installed packages: the candidate is the suite's
+  echo "$line" >"$conf/sources.list"
+  PRIVATE_APT_OPTS=(-o "Dir::Etc::SourceList=$conf/sources.list" -o Dir::Etc::SourceParts=-
+    -o "Dir::State=$conf/state" -o "Dir::State::status=$conf/state/status"
+    -o "Dir::Cache=$conf/cache" -o APT::Sandbox::User=root)
+  apt-get "${PRIVATE_APT_OPTS[@]}" update
 }
 
 WORK="$CACHE/src"
 fetch_source() {
   rm -rf "$WORK"
   mkdir -p "$WORK"
-  # Pinned to bookworm: another configured suite may carry a kubectl-only source.
-  (cd "$WORK" && apt-get source --download-only kubernetes/bookworm)
+  # Bookworm's source from a configuration of our own (deb-src lines are
+  # not on every machine, and we add none to the machine's sources).
+  private_apt "$CACHE/apt-src-bookworm" \
+    "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main"
+  (cd "$WORK" && apt-get "${PRIVATE_APT_OPTS[@]}" source --download-only kubernetes/bookworm)
+  rm -rf "$CACHE/apt-src-bookworm"
   (cd "$WORK" && dpkg-source -x --no-check kubernetes_*.dsc tree)
   local tree="$WORK/tree" version
   version=$(sed -n 's/^Version: //p' "$WORK"/kubernetes_*.dsc | head -n1)
@@ -235,13 +243,9 @@ build_source() {
 fetch_era() {
   local prefix=$1 suite=$2 pkg=$3
   local conf="$CACHE/apt-$suite"
-  mkdir -p "$conf/state/lists/partial" "$conf/cache/archives/partial"
-  : >"$conf/state/status" # no installed packages: the candidate is the suite's
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" >"$conf/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$conf/sources.list" -o Dir::Etc::SourceParts=-
-    -o "Dir::State=$conf/state" -o "Dir::State::status=$conf/state/status"
-    -o "Dir::Cache=$conf/cache" -o APT::Sandbox::User=root)
-  apt-get "${opts[@]}" update
+  private_apt "$conf" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main"
+  local opts=("${PRIVATE_APT_OPTS[@]}")
   local tmp
   tmp=$(mktemp -d)
   (cd "$tmp" && apt-get "${opts[@]}" download "$pkg/$suite")

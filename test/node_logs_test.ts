@@ -53,6 +53,8 @@ const suite = nodeSuite(cp, "node-logs", async (admin, ns) => {
           "else touch /scratch/ran; echo first run; exit 1; fi",
         scratch: "/scratch",
       }]),
+      90_000,
+      1, // its second run: the first may look Running and Ready before it exits
     ),
   ]);
   // Old enough that sinceSeconds=1 excludes container a's startup lines.

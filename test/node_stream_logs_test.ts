@@ -103,6 +103,8 @@ const suite = nodeSuite(cp, "node-stream-logs", async (admin, ns) => {
           "else touch /scratch/ran; echo first run; exit 1; fi",
         scratch: "/scratch",
       }]),
+      90_000,
+      1, // its second run: the first may look Running and Ready before it exits
     ),
   ]);
 });

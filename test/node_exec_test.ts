@@ -256,10 +256,16 @@ Deno.test({
     const w = session.stdin!.getWriter();
     await w.write(enc.encode("ping\n"));
     let seen = "";
-    while (!seen.includes("got ping\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += dec.decode(value);
+    // A deadline: the session is stopped, which ends the stream, after 15 s.
+    const guard = setTimeout(() => void session.stop(), 15_000);
+    try {
+      while (!seen.includes("got ping\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += dec.decode(value);
+      }
+    } finally {
+      clearTimeout(guard);
     }
     assert.equal(seen, "got ping\n");
     await session.stop();
@@ -271,7 +277,8 @@ Deno.test({
     });
     const r2 = again.stdout.getReader();
     await again.stdin!.getWriter().write(enc.encode("pong\n"));
-    const { value } = await r2.read();
+    const guard2 = setTimeout(() => void again.stop(), 15_000);
+    const { value } = await r2.read().finally(() => clearTimeout(guard2));
     assert.equal(dec.decode(value), "got pong\n");
     await again.stop();
   },

@@ -5,18 +5,22 @@
 // Pure: test/component_args_test.ts checks it release by release with no
 // binary at all.
 //
-// Where a release changed what a component accepts (each is the first
-// release with the change; sources in kubernetes/kubernetes):
+// Where a release changed what a component accepts (each the first release
+// with the change; #N are kubernetes/kubernetes pull requests):
 //
-// | release | component               | change                                                                 |
-// | ------- | ----------------------- | ---------------------------------------------------------------------- |
-// | 1.24    | kube-apiserver          | `--insecure-port` removed (a no-op accepting only 0 since 1.20, #95856) |
-// | 1.24    | kube-controller-manager | `--port` / `--address` removed (#106860; no-op since 1.22, #96216)      |
-// | 1.24    | kube-scheduler          | `--port` / `--address` removed (no-op since 1.23, #96345)               |
-// | 1.27    | kubelet                 | `--container-runtime` removed (#114017; deprecated in 1.24)             |
-// | 1.27    | kubelet                 | `containerRuntimeEndpoint` in KubeletConfiguration; the flag deprecated |
-// | 1.31    | kubelet                 | `failCgroupV1` in KubeletConfiguration (#126031, KEP-4569), false       |
-// | 1.35    | kubelet                 | `failCgroupV1` defaults to true (KEP-5573): refuses a cgroup v1 host    |
+// | release | component               | change                                                                   |
+// | ------- | ----------------------- | ------------------------------------------------------------------------ |
+// | 1.24    | kube-apiserver          | `--insecure-port` removed; a no-op taking only 0 since 1.20 (#95856,      |
+// |         |                         | whose deprecation says "will be removed in v1.24")                       |
+// | 1.24    | kube-controller-manager | `--port` / `--address` removed (#106860); no-op since 1.22 (#96216)       |
+// | 1.24    | kube-scheduler          | `--port` / `--address` removed; no-op since 1.23 (#96345: "would be       |
+// |         |                         | removed in v1.24"; 1.23 still logs that, canonical/microk8s#2917)         |
+// | 1.27    | kubelet                 | `--container-runtime` removed (#114017; deprecated in 1.24)               |
+// | 1.27    | kubelet                 | `containerRuntimeEndpoint` in KubeletConfiguration, the flag deprecated   |
+// |         |                         | (a 1.26 kubelet ignores the field: #118787)                              |
+// | 1.31    | kubelet                 | `failCgroupV1` in KubeletConfiguration, default false (#126031, KEP-4569) |
+// | 1.35    | kubelet                 | `failCgroupV1` defaults to true (KEP-5573): a cgroup v1 host is refused   |
+// |         |                         | unless it is set false (kubernetes/minikube#22319)                        |
 
 import type { IssuedCert } from "./_pki.ts";
 import type { ControlPlaneCredentials } from "./_control_plane_pki.ts";

@@ -129,7 +129,9 @@ export async function startControlPlane(
         children,
       );
       log(
-        `kube-apiserver ready in ${Math.round(performance.now() - started)} ms`,
+        `kube-apiserver ${release.gitVersion} ready in ${
+          Math.round(performance.now() - started)
+        } ms`,
       );
       await bootstrap(server, adminClient);
     } finally {

@@ -199,12 +199,18 @@ export async function watchPodUntil(
   }
 }
 
-/** Creates a pod and waits until it is Running with every container ready. */
+/**
+ * Creates a pod and waits until it is Running with every container ready
+ * and restarted at least `restarts` times: a container that fails once
+ * must be waited for in its second run, since a kubelet may report its
+ * first run Running and Ready for the instant before it exits (1.36 does).
+ */
 export async function runPod(
   client: RestClient,
   namespace: string,
   manifest: JSONObject,
   timeoutMs = 60_000,
+  restarts = 0,
 ): Promise<PodView> {
   const name = (manifest.metadata as { name: string }).name;
   const { pod } = await watchPodUntil(
@@ -220,7 +226,9 @@ export async function runPod(
       }),
     (p) =>
       p.status?.phase === "Running" &&
-      (p.status.containerStatuses ?? []).every((c) => c.ready),
+      (p.status.containerStatuses ?? []).every((c) =>
+        c.ready && c.restartCount >= restarts
+      ),
     timeoutMs,
   );
   return pod;

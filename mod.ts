@@ -67,6 +67,8 @@ export {
   type KubeConfigLocation,
   KubectlError,
   KubernetesApiError,
+  PathSegmentError,
+  type PathSegmentField,
   type Status,
   type StatusCause,
   type StatusDetails,

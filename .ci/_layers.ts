@@ -30,12 +30,14 @@ export const LAYERS: readonly Layer[] = [
     paths: ["lib/errors/"],
     uses: ["contract", "internal helpers"],
   },
-  // Byte-level helpers on the contract and errors: line buffering, request heads.
+  // Byte-level helpers on the contract and errors: line buffering, request
+  // heads, API paths.
   { name: "wire helpers", paths: ["lib/_wire/"], uses: ["errors"] },
   { name: "config", paths: ["lib/config/"], uses: ["errors"] },
   { name: "auth", paths: ["lib/auth/"], uses: ["config"] },
   { name: "watch", paths: ["lib/watch/"], uses: ["wire helpers"] },
-  { name: "tunnels", paths: ["lib/tunnels/"], uses: ["errors"] },
+  // Tunnels build pod paths with the one path builder (lib/_wire/api_path.ts).
+  { name: "tunnels", paths: ["lib/tunnels/"], uses: ["wire helpers"] },
   { name: "objects", paths: ["lib/objects/"], uses: ["watch"] },
   {
     name: "transports",

@@ -21,7 +21,11 @@ export type HttpMethods =
 export interface RequestOptions {
   /** HTTP method. */
   method: HttpMethods;
-  /** Absolute API path such as `/api/v1/namespaces/default/pods`; may carry its own `?query`. */
+  /**
+   * Absolute API path such as `/api/v1/namespaces/default/pods`; may carry
+   * its own `?query`. This package's transports refuse a path with a `.` or
+   * `..` segment (percent-encoded or not) or an empty one inside it.
+   */
   path: string;
   /** Query parameters, merged with any already present in `path`. */
   querystring?: URLSearchParams;

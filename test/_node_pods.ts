@@ -13,6 +13,7 @@ import {
 } from "../mod.ts";
 import type { ControlPlaneInfo, NodeInfo } from "./control_plane.ts";
 import { until } from "./_helpers.ts";
+import { kubectlsUnderTest } from "./_kubectls.ts";
 
 /** A container as tests write it; the image and pull policy come from the node. */
 export interface TestContainer {
@@ -198,12 +199,18 @@ export async function watchPodUntil(
   }
 }
 
-/** Creates a pod and waits until it is Running with every container ready. */
+/**
+ * Creates a pod and waits until it is Running with every container ready
+ * and restarted at least `restarts` times: a container that fails once
+ * must be waited for in its second run, since a kubelet may report its
+ * first run Running and Ready for the instant before it exits (1.36 does).
+ */
 export async function runPod(
   client: RestClient,
   namespace: string,
   manifest: JSONObject,
   timeoutMs = 60_000,
+  restarts = 0,
 ): Promise<PodView> {
   const name = (manifest.metadata as { name: string }).name;
   const { pod } = await watchPodUntil(
@@ -219,7 +226,9 @@ export async function runPod(
       }),
     (p) =>
       p.status?.phase === "Running" &&
-      (p.status.containerStatuses ?? []).every((c) => c.ready),
+      (p.status.containerStatuses ?? []).every((c) =>
+        c.ready && c.restartCount >= restarts
+      ),
     timeoutMs,
   );
   return pod;
@@ -267,19 +276,20 @@ export function nodeTransports(cp: ControlPlaneInfo): NodeTransport[] {
         portForward: true,
       }]
       : []),
-    {
-      name: "KubectlRawRestClient",
+    // Once per kubectl release under test (test/_kubectls.ts).
+    ...kubectlsUnderTest(cp.binaries.kubectl).map((k) => ({
+      name: `KubectlRawRestClient (${k.label})`,
       open: () =>
         Promise.resolve(
           new KubectlRawRestClient(undefined, {
             kubeconfig: cp.kubeconfigs.admin,
-            kubectl: cp.binaries.kubectl,
+            kubectl: k.path,
           }),
         ),
       exec: true,
       websocket: false,
       portForward: false,
-    },
+    })),
     {
       name: "KubectlProxyRestClient",
       open: () =>

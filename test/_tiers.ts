@@ -1,10 +1,19 @@
 // Which test files need a cluster: the integration tier is every test file
-// that reaches the harness (test/harness.ts, or the testing module itself)
-// through its imports, followed within test/; the unit tier is the rest and
+// that reaches the harness (test/harness.ts, or what starts a cluster in the
+// testing module) through its imports, followed within test/ and
+// lib/testing/; the unit tier is the rest and
 // runs with no control plane, no install step, in seconds. Read from the
 // source, so a new file lands in the right tier by what it imports.
 
 const testDir = new URL("./", import.meta.url);
+const testingDir = new URL("../lib/testing/", import.meta.url);
+// What starts or attaches to a cluster; the testing module's pure parts
+// (its flag planner, say) are unit-tier.
+const STARTS_CLUSTER = [
+  new URL("./harness.ts", testDir),
+  ...["mod.ts", "start_cluster.ts", "shared_cluster.ts", "control_plane.ts"]
+    .map((f) => new URL(f, testingDir)),
+];
 // Value imports only: `import type` / `export type` run nothing.
 const IMPORT =
   /(?:import|export)\s+(?!type\s)[^"';]*?from\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g;
@@ -27,14 +36,15 @@ function reachesCluster(
   for (const m of text.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2];
     const target = new URL(spec, file);
-    if (
-      target.pathname.endsWith("/test/harness.ts") ||
-      target.pathname.includes("/lib/testing/")
-    ) {
+    if (STARTS_CLUSTER.some((root) => target.href === root.href)) {
       found = true;
       break;
     }
-    if (target.href.startsWith(testDir.href) && reachesCluster(target, memo)) {
+    if (
+      (target.href.startsWith(testDir.href) ||
+        target.href.startsWith(testingDir.href)) &&
+      reachesCluster(target, memo)
+    ) {
       found = true;
       break;
     }

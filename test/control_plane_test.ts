@@ -244,6 +244,63 @@ async function runProbe(mode: "fail" | "hang") {
 
 Deno.test({
   name:
+    "the runner given a descriptor (KUBE_TEST_CONTROL_PLANE) runs against that cluster and leaves the file as it was",
+  ignore: cp.external,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kube-test-descriptor-" });
+    try {
+      // Where a runner writes its own descriptor: the cluster's directory.
+      const descriptor = `${dir}/control-plane.json`;
+      const text = JSON.stringify({ ...cp, dir }, null, 2) + "\n";
+      await Deno.writeTextFile(descriptor, text);
+      await Deno.writeTextFile(
+        `${dir}/attached_test.ts`,
+        `Deno.test("attached", async () => {
+  const { sharedCluster } = await import(${
+          JSON.stringify(
+            new URL("../lib/testing/mod.ts", import.meta.url).href,
+          )
+        });
+  const cluster = await sharedCluster();
+  if (cluster.server !== ${
+          JSON.stringify(cp.server)
+        }) throw new Error(cluster.server);
+});
+`,
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          new URL("./run.ts", import.meta.url).pathname,
+          `${dir}/attached_test.ts`,
+        ],
+        env: { [DESCRIPTOR_ENV]: descriptor, KUBE_TEST_NODE: "0" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, stdout + new TextDecoder().decode(out.stderr));
+      assert.match(stdout, /^tests: 1 passed, 0 failed$/m);
+      // Compared, not diffed: the descriptor holds (test) keys and tokens.
+      assert.ok(
+        await Deno.readTextFile(descriptor) === text,
+        "the descriptor was rewritten",
+      );
+      assert.deepEqual(
+        [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+        ["attached_test.ts", "control-plane.json"],
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
     "a failing test still stops the control plane: no process or directory left",
   ignore: cp.external || Deno.build.os !== "linux",
   fn: async () => {

@@ -6,9 +6,9 @@
 // form costs two requests in all, Stale group-versions fall back to their
 // own document, answers are cached for the TTL, a kind that appears later
 // is found by one refresh, and an unknown kind fails with a typed error
-// naming the group-version looked at. Against the real 1.20 apiserver
-// (legacy only): the built-in kinds map to their resources, scopes,
-// subresources and preferred versions.
+// naming the group-version looked at. Against the real apiserver (legacy
+// before 1.27 — ours is 1.20 — aggregated from 1.27): the built-in kinds
+// map to their resources, scopes, subresources and preferred versions.
 
 import assert from "node:assert/strict";
 import {
@@ -20,7 +20,7 @@ import {
   UnknownKindError,
 } from "../mod.ts";
 import { AGGREGATED_DISCOVERY_ACCEPT } from "../lib/objects/discovery.ts";
-import { controlPlane } from "./harness.ts";
+import { controlPlane, serverVersion } from "./harness.ts";
 import { rejection } from "./_helpers.ts";
 
 const aggregatedType =
@@ -402,15 +402,18 @@ Deno.test("the Accept header asks for v2, then v2beta1, then plain JSON", () => 
   ]);
 });
 
-Deno.test("the real 1.20 apiserver answers legacy discovery, and built-in kinds map to their resources", async () => {
+Deno.test("the real apiserver answers legacy discovery before 1.27 and aggregated from 1.27, and built-in kinds map to their resources", async () => {
   const cp = await controlPlane();
+  const { minor } = await serverVersion();
   using client = await KubeConfigRestClient.readKubeConfig(
     cp.kubeconfigs.admin,
   );
   const mapper = new RestMapper(client);
+  // AggregatedDiscoveryEndpoint: beta and on by default in 1.27 (v2beta1), GA in 1.30 (v2).
   assert.equal(
     await mapper.discovery.form(),
-    cp.external ? await mapper.discovery.form() : "legacy",
+    minor >= 27 ? "aggregated" : "legacy",
+    `server v1.${minor}`,
   );
   const deploy = await mapper.mapping("apps/v1", "Deployment");
   assert.equal(deploy.resource, "deployments");

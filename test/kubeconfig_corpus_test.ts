@@ -163,6 +163,13 @@ users:
       "KubeConfig <FILE>: users[0].user.token: YAML syntax error at line 17, column 1: unexpected end of the stream within a double quoted scalar",
   },
   {
+    name: "a NUL byte names its own line, not the document's first",
+    yaml: userConfig("    token: s3cr3t\0value\n"),
+    field: "users[0].user.token",
+    message:
+      "KubeConfig <FILE>: users[0].user.token: YAML syntax error at line 16, column 18: null byte is not allowed in input",
+  },
+  {
     name: "several YAML documents in one file are a syntax error, not a crash",
     yaml: "kind: Config\n---\nkind: Config\n",
     field: undefined,
@@ -1013,6 +1020,35 @@ Deno.test("tolerated kubeconfig forms load", async (t) => {
       assert.deepEqual(config.data, { apiVersion: "v1", kind: "Config" });
       assert.deepEqual(config.files, [file]);
     });
+
+    await t.step(
+      "<< merge keys are merged, as kubectl (go-yaml) merges them",
+      () => {
+        const config = KubeConfig.parse(
+          `current-context: b
+clusters:
+- name: c
+  cluster: {server: "https://10.0.0.1:6443"}
+contexts:
+- name: a
+  context: &base {cluster: c, user: u}
+- name: b
+  context:
+    <<: *base
+    namespace: two
+users:
+- name: u
+  user: {token: t}
+`,
+          `${root}/merged`,
+        );
+        assert.deepEqual(config.getContext("b")?.context, {
+          cluster: "c",
+          user: "u",
+          namespace: "two",
+        });
+      },
+    );
 
     await t.step("a file of comments only parses to an empty config", () => {
       const config = KubeConfig.parse(

@@ -98,7 +98,7 @@ Deno.test("streamLogs turns its options into the log request's query, in the pod
     previous: true,
   });
   await streamLogs(client, { name: "db-0", namespace: "data" });
-  await streamLogs(client, "a b", { namespace: "x/y" });
+  await streamLogs(client, "a b", { namespace: "x y" });
   const [first, second, third] = client.requests;
   assert.equal(first.method, "GET");
   assert.equal(first.path, "/api/v1/namespaces/team/pods/web/log");
@@ -109,7 +109,7 @@ Deno.test("streamLogs turns its options into the log request's query, in the pod
   );
   assert.equal(second.path, "/api/v1/namespaces/data/pods/db-0/log");
   assert.equal(second.querystring?.toString(), "");
-  assert.equal(third.path, "/api/v1/namespaces/x%2Fy/pods/a%20b/log");
+  assert.equal(third.path, "/api/v1/namespaces/x%20y/pods/a%20b/log");
 });
 
 Deno.test("streamLogs rejects out-of-range numbers before any request, naming the field", async () => {

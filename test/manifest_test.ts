@@ -2,8 +2,12 @@
 // objects that remember their document; List kinds unpacked; scalars read
 // as kubectl reads them (0644 is 420, yes is true, dates stay strings);
 // errors that name the document, line and column and never quote a value;
-// alias bombs, long documents and merge keys refused with typed errors;
-// and what serializeManifests writes reads back to the same objects.
+// alias bombs and long documents refused with typed errors; `<<` merge keys
+// and a stream of JSON objects (`jq -c` output) read as kubectl reads them
+// (go-yaml v2 merges; apimachinery's YAMLOrJSONDecoder hands a text that
+// starts with `{` to encoding/json's Decoder, one value after another); a NUL
+// byte reported on its own line; and what serializeManifests writes reads
+// back to the same objects, a `<<` key included.
 
 import assert from "node:assert/strict";
 import {
@@ -208,7 +212,7 @@ Deno.test("an alias bomb is refused before it expands: by expanded size, in mill
   );
 });
 
-Deno.test("a document over the size bound is refused naming it; recursion and merge keys are refused", () => {
+Deno.test("a document over the size bound is refused naming it; recursion is refused", () => {
   const big = `apiVersion: v1\nkind: ConfigMap\ndata: {a: "${
     "x".repeat(200)
   }"}\n`;
@@ -229,14 +233,97 @@ Deno.test("a document over the size bound is refused naming it; recursion and me
       .message,
     /a recursive alias/,
   );
-  assert.match(
-    manifestErr(() =>
-      parseManifests(
-        "apiVersion: v1\nkind: A\nbase: &b {x: 1}\nspec:\n  <<: *b\n",
-      )
-    ).message,
-    /merge keys \(<<\) are not supported/,
+});
+
+Deno.test("<< merge keys are read as kubectl reads them: the named mappings merged, earlier ones and the key's own entries winning", () => {
+  const [obj] = parseManifests(
+    "apiVersion: v1\nkind: A\nbase: &b {x: 1, q: 2}\nmore: &m {q: 3, z: 4}\n" +
+      "spec:\n  <<: [*b, *m]\n  x: 9\n  '<<': quoted is a plain key\n",
   );
+  assert.deepEqual(obj.spec, {
+    x: 9,
+    q: 2,
+    z: 4,
+    "<<": "quoted is a plain key",
+  });
+  // Only a mapping can be merged, as in go-yaml.
+  const err = manifestErr(() =>
+    parseManifests(`apiVersion: v1\nkind: A\nspec:\n  <<: ${secret}\n`)
+  );
+  assert.equal(err.line, 4);
+});
+
+Deno.test("newline- or space-separated JSON objects (jq -c output) are separate documents, as kubectl apply -f reads them", () => {
+  const cm = (name: string) =>
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name },
+      data: { tricky: '}{"\\' },
+    });
+  const objs = parseManifests(`${cm("a")}\n${cm("b")}\n`, {
+    source: "jq.json",
+  });
+  assert.deepEqual(objs.map((o) => o.metadata?.name), ["a", "b"]);
+  assert.deepEqual(objs[1].data, { tricky: '}{"\\' });
+  assert.deepEqual(
+    objs.map((o) => [manifestSource(o)?.document, manifestSource(o)?.line]),
+    [[0, 1], [1, 2]],
+  );
+  const pretty = JSON.stringify(JSON.parse(cm("c")), null, 2);
+  const spaced = parseManifests(
+    `  ${cm("a")} ${cm("b")}${cm("x")}\n\n${pretty}`,
+  );
+  assert.deepEqual(spaced.map((o) => o.metadata?.name), ["a", "b", "x", "c"]);
+  assert.equal(manifestSource(spaced[3])?.line, 3);
+  // A JSON List in the stream is unpacked like any other.
+  const list = JSON.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: [JSON.parse(cm("i"))],
+  });
+  assert.deepEqual(
+    parseManifests(`${cm("a")}\n${list}`).map((o) => o.metadata?.name),
+    ["a", "i"],
+  );
+  // Bounds hold per object: the one too long is named.
+  const long = parseManifests(`${cm("a")}\n${cm("b")}`, {
+    maxDocumentChars: cm("a").length,
+  });
+  assert.equal(long.length, 2);
+  const over = manifestErr(() =>
+    parseManifests(`${cm("a")}\n${cm("a".repeat(40))}`, {
+      maxDocumentChars: cm("a").length,
+    })
+  );
+  assert.equal(over.document, 1);
+  assert.equal(over.line, 2);
+  // Malformed JSON is still refused, typed and quoting nothing.
+  const bad = manifestErr(() =>
+    parseManifests(`${cm("a")}\n{"data": ${secret}}`)
+  );
+  assert.ok(bad.line !== undefined);
+});
+
+Deno.test("a NUL byte is reported at its own line and column, wherever it is", () => {
+  const doc = (extra: string) =>
+    `apiVersion: v1\nkind: ConfigMap\ndata:\n  a: ${extra}\n`;
+  const cases: [string, number, number, number][] = [
+    // text, document, line, column
+    [`${doc("x\0")}`, 0, 4, 7],
+    [`\0${doc("x")}`, 0, 1, 1],
+    [`${doc("x")}---\n${doc("x")}---\n${doc("x")}  b: y\0z\n`, 2, 15, 7],
+    [`${doc("x")}---\n${doc("x")}# ${secret}\0\n`, 1, 10, 28],
+  ];
+  for (const [text, document, line, column] of cases) {
+    const err = manifestErr(() => parseManifests(text));
+    assert.match(err.message, /null byte/);
+    assert.deepEqual([err.document, err.line, err.column], [
+      document,
+      line,
+      column,
+    ], JSON.stringify(text));
+  }
 });
 
 Deno.test("serializeManifests writes YAML and JSON that read back to the same objects, with YAML 1.1 lookalikes quoted", () => {
@@ -247,12 +334,30 @@ Deno.test("serializeManifests writes YAML and JSON that read back to the same ob
       metadata: { name: "a", labels: { on: "yes" } },
       data: { mode: "0644", flag: "y", text: "two\nlines", n: "12" },
     },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "keys" },
+      data: {
+        "<<": "not a merge",
+        on: "1",
+        "0x1F": "y",
+        "~": "null",
+        "1e3": "",
+        // go-yaml reads these as numbers; the core schema does not.
+        "-.5": "0X1F",
+        "1_": "+.5e3",
+      },
+    },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "b" } },
   ];
   const yaml = serializeManifests(objs);
   assert.match(yaml, /\n---\n/);
   assert.match(yaml, /"yes"/);
   assert.match(yaml, /"0644"/);
+  assert.match(yaml, /"<<": not a merge/);
+  assert.match(yaml, /"-\.5": "0X1F"/);
+  assert.match(yaml, /"1_": "\+\.5e3"/);
   assert.deepEqual(parseManifests(yaml), objs);
   assert.deepEqual(
     parseManifests(serializeManifests(objs, { format: "json" })),

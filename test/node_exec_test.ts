@@ -1,10 +1,12 @@
 // exec and attach on real pods: the harness's kubelet (1.20, containerd's CRI
 // streaming server) on the other end, through every transport that carries
-// tunnels. What this kubelet taught us and these tests pin: it speaks only
-// the v4 channel protocol (no v5), so the end of stdin cannot be signalled
-// over WebSocket; a command that does not exist is a 500 InternalError
-// Status on the status channel; a non-zero exit is NonZeroExitCode with the
-// code in details.causes.
+// tunnels. What these tests pin, by the apiserver's release: before 1.30 a
+// WebSocket exec speaks only the v4 channel protocol (no v5), so the end of
+// stdin cannot be signalled over WebSocket; from 1.30 the apiserver (or,
+// later, the kubelet) answers v5 and stdin closes. On every release a
+// command that does not exist is a 500 InternalError Status on the status
+// channel, and a non-zero exit is NonZeroExitCode with the code in
+// details.causes.
 
 import assert from "node:assert/strict";
 import {
@@ -14,7 +16,7 @@ import {
   openExec,
   TunnelError,
 } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+import { controlPlane, serverVersion } from "./harness.ts";
 import {
   nodeOf,
   nodeSuite,
@@ -25,6 +27,10 @@ import {
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_exec_test");
+// WebSocket exec gets v5.channel.k8s.io from 1.30 (the apiserver translates
+// WebSockets to the kubelet's SPDY: TranslateStreamCloseWebsocketRequests,
+// beta and on by default in 1.30); before, v4 only.
+const v5 = (await serverVersion()).minor >= 30;
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 
@@ -104,8 +110,8 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
   });
 
   Deno.test({
-    name: t.websocket
-      ? `${t.name}: exec with stdin fails at once on this v4-only kubelet and does not run the command`
+    name: t.websocket && !v5
+      ? `${t.name}: exec with stdin fails at once before 1.30 (v4 only) and does not run the command`
       : `${t.name}: exec with stdin sends the data and its end`,
     ignore: !node,
     fn: async () => {
@@ -119,7 +125,7 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
           command: ["sh", "-c", `cat; touch ${marker}`],
           stdin: "hello stdin\n",
         }).then((r) => r, (e) => e);
-        if (t.websocket) {
+        if (t.websocket && !v5) {
           assert.ok(result instanceof TunnelError, String(result));
           assert.equal(result.reason, "StdinCloseUnsupported");
           assert.match(result.message, /Kubernetes ≥ 1\.30/);
@@ -141,8 +147,9 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
 }
 
 Deno.test({
-  name:
-    "interactive exec on v4: stdin flows, closing it is refused with a typed error, stop() ends the session",
+  name: v5
+    ? "interactive exec on v5 (1.30+): stdin flows, closing it ends the input, stop() ends the session"
+    : "interactive exec on v4 (before 1.30): stdin flows, closing it is refused with a typed error, stop() ends the session",
   ignore: !node,
   fn: async () => {
     await setUp();
@@ -158,7 +165,10 @@ Deno.test({
       ],
       stdin: true,
     });
-    assert.equal(session.protocol, "v4.channel.k8s.io");
+    assert.equal(
+      session.protocol,
+      v5 ? "v5.channel.k8s.io" : "v4.channel.k8s.io",
+    );
     const out = new Response(session.stdout).text();
     const w = session.stdin!.getWriter();
     await w.write(enc.encode("one\n"));
@@ -167,9 +177,26 @@ Deno.test({
     assert.equal(status.exitCode, 0);
     assert.equal(await out, "first one\nsecond two\n");
     const closing = await w.close().then(() => undefined, (e) => e);
-    assert.ok(closing instanceof TunnelError);
-    assert.equal(closing.reason, "StdinCloseUnsupported");
+    if (!v5) {
+      assert.ok(closing instanceof TunnelError);
+      assert.equal(closing.reason, "StdinCloseUnsupported");
+    }
     await session.stop();
+    if (v5) {
+      // Closing stdin is the end of input the command waits for.
+      const cat = await openExec(client, {
+        ...target(),
+        command: ["sh", "-c", "cat; echo end"],
+        stdin: true,
+      });
+      const text = new Response(cat.stdout).text();
+      const cw = cat.stdin!.getWriter();
+      await cw.write(enc.encode("x\n"));
+      await cw.close();
+      assert.equal((await cat.status).exitCode, 0);
+      assert.equal(await text, "x\nend\n");
+      await cat.stop();
+    }
   },
 });
 
@@ -229,10 +256,16 @@ Deno.test({
     const w = session.stdin!.getWriter();
     await w.write(enc.encode("ping\n"));
     let seen = "";
-    while (!seen.includes("got ping\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += dec.decode(value);
+    // A deadline: the session is stopped, which ends the stream, after 15 s.
+    const guard = setTimeout(() => void session.stop(), 15_000);
+    try {
+      while (!seen.includes("got ping\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += dec.decode(value);
+      }
+    } finally {
+      clearTimeout(guard);
     }
     assert.equal(seen, "got ping\n");
     await session.stop();
@@ -244,7 +277,8 @@ Deno.test({
     });
     const r2 = again.stdout.getReader();
     await again.stdin!.getWriter().write(enc.encode("pong\n"));
-    const { value } = await r2.read();
+    const guard2 = setTimeout(() => void again.stop(), 15_000);
+    const { value } = await r2.read().finally(() => clearTimeout(guard2));
     assert.equal(dec.decode(value), "got pong\n");
     await again.stop();
   },

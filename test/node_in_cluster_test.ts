@@ -22,19 +22,26 @@ import {
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_in_cluster_test");
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+// The Deno running this test, wherever it is: under /usr from a package,
+// or in npm's cache when started through `npx deno` as the README says.
 const denoBinary = await Deno.realPath(Deno.execPath());
 const denoDir = Deno.env.get("DENO_DIR") ??
   `${Deno.env.get("HOME")}/.cache/deno`;
-// The loader and libc must be under /usr too (merged-/usr systems such as Debian 12).
+// Deno starts through the host's loader and libc, mounted with /usr
+// (merged-/usr systems such as Debian 12) or from the loader's own directory.
 const loader = await Deno.realPath("/lib64/ld-linux-x86-64.so.2").catch(() =>
   ""
 );
-const usable = denoBinary.startsWith("/usr/") && loader.startsWith("/usr/");
+const libDir = loader.replace(/\/[^/]+$/, "");
+const skipReason = !loader
+  ? "no /lib64/ld-linux-x86-64.so.2 to start the host's Deno with in a pod"
+  : undefined;
+if (skipReason) console.error(`node_in_cluster_test: skipped: ${skipReason}`);
 
 Deno.test({
   name:
     "inside a real pod, autoDetectClient() picks the in-cluster transport and acts as the pod's service account",
-  ignore: !node || cp.external || !usable,
+  ignore: !node || cp.external || Boolean(skipReason),
   fn: async () => {
     using admin = await KubeConfigRestClient.readKubeConfig(
       cp.kubeconfigs.admin,
@@ -82,10 +89,21 @@ Deno.test({
         },
       );
       const apiPort = new URL(cp.server).port;
-      const hostPath = (name: string, path: string) => ({
-        name,
-        hostPath: { path, type: "Directory" },
-      });
+      const hostPath = (
+        name: string,
+        path: string,
+        type: "Directory" | "File" = "Directory",
+      ) => ({ name, hostPath: { path, type } });
+      // Paths outside /usr (Deno from npx's cache, a loader elsewhere) are
+      // mounted where they are on the host.
+      const extra = [
+        ...(denoBinary.startsWith("/usr/")
+          ? []
+          : [{ name: "deno", path: denoBinary, type: "File" as const }]),
+        ...(libDir.startsWith("/usr/")
+          ? []
+          : [{ name: "libs", path: libDir, type: "Directory" as const }]),
+      ];
       const pod = {
         apiVersion: "v1",
         kind: "Pod",
@@ -102,7 +120,7 @@ Deno.test({
             command: [
               loader,
               "--library-path",
-              loader.replace(/\/[^/]+$/, ""),
+              libDir,
               denoBinary,
               "run",
               "--cached-only",
@@ -126,6 +144,11 @@ Deno.test({
               { name: "usr", mountPath: "/usr", readOnly: true },
               { name: "repo", mountPath: repo, readOnly: true },
               { name: "deno-dir", mountPath: "/deno-dir" },
+              ...extra.map((m) => ({
+                name: m.name,
+                mountPath: m.path,
+                readOnly: true,
+              })),
               {
                 name: "sa",
                 mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
@@ -137,6 +160,7 @@ Deno.test({
             hostPath("usr", "/usr"),
             hostPath("repo", repo),
             hostPath("deno-dir", denoDir),
+            ...extra.map((m) => hostPath(m.name, m.path, m.type)),
             {
               name: "sa",
               projected: {

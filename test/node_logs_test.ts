@@ -53,6 +53,8 @@ const suite = nodeSuite(cp, "node-logs", async (admin, ns) => {
           "else touch /scratch/ran; echo first run; exit 1; fi",
         scratch: "/scratch",
       }]),
+      90_000,
+      1, // its second run: the first may look Running and Ready before it exits
     ),
   ]);
   // Old enough that sinceSeconds=1 excludes container a's startup lines.
@@ -140,6 +142,12 @@ for (
       const client = await t.open();
       try {
         const ctl = new AbortController();
+        // A deadline: a transport that never starts the stream fails the test, not the run.
+        const deadline = setTimeout(
+          () => ctl.abort(new Error("no 5 followed lines within 30 s")),
+          30_000,
+        );
+        using _ = { [Symbol.dispose]: () => clearTimeout(deadline) };
         const stream = await client.performRequest({
           method: "GET",
           path: logPath("two"),

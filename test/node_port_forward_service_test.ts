@@ -283,8 +283,12 @@ Deno.test({
           namespace: ns,
           name: after,
         });
-        return JSON.stringify(pod.status).includes(
-          '"type":"Ready","status":"True"',
+        // Parsed, not matched as text: 1.36 adds observedGeneration to conditions.
+        const conditions =
+          (pod.status as { conditions?: { type: string; status: string }[] })
+            ?.conditions ?? [];
+        return conditions.some((c) =>
+          c.type === "Ready" && c.status === "True"
         );
       },
       60_000,

@@ -103,6 +103,8 @@ const suite = nodeSuite(cp, "node-stream-logs", async (admin, ns) => {
           "else touch /scratch/ran; echo first run; exit 1; fi",
         scratch: "/scratch",
       }]),
+      90_000,
+      1, // its second run: the first may look Running and Ready before it exits
     ),
   ]);
 });
@@ -184,6 +186,12 @@ for (
       const client = await t.open();
       try {
         const ctl = new AbortController();
+        // A deadline: a transport that never starts the stream fails the test, not the run.
+        const deadline = setTimeout(
+          () => ctl.abort(new Error("no 5 followed lines within 30 s")),
+          30_000,
+        );
+        using _ = { [Symbol.dispose]: () => clearTimeout(deadline) };
         const started = performance.now();
         const stream = await streamLogs(
           client,

@@ -1,10 +1,12 @@
 // The Reflector against the real apiserver: live changes, a real 410 after
 // an etcd compaction, a 403 for the limited user, and a fault-injecting TCP
 // proxy that cuts connections and blacks out while writes go on; and the
-// default initialList "auto" against this 1.20 server, which refuses
-// WatchList (422) — or ignores it, asked without resourceVersionMatch as a
-// pre-1.19 server would ignore both: the Reflector lists, exactly, and no
-// Reflector on that client asks again. Deno's sanitizers stay on: nothing
+// default initialList "auto", by the server's release: a server without
+// WatchList by default (before 1.32, and 1.33 — ours is 1.20) refuses it
+// (422), or ignores it when asked without resourceVersionMatch as a pre-1.27
+// server would: the Reflector lists, exactly, and no Reflector on that
+// client asks again; a server with WatchList on by default (1.32, 1.34+)
+// answers it, and nothing is listed. Deno's sanitizers stay on: nothing
 // may leak.
 
 import assert from "node:assert/strict";
@@ -19,7 +21,7 @@ import {
   type WatchOpts,
 } from "../mod.ts";
 import { compactEtcd } from "./control_plane.ts";
-import { controlPlane } from "./harness.ts";
+import { controlPlane, serverVersion } from "./harness.ts";
 import {
   adminUserFields,
   closeAll,
@@ -30,6 +32,11 @@ import {
 } from "./_helpers.ts";
 
 const cp = await controlPlane();
+const server = await serverVersion();
+// WatchList's gate (staging/src/k8s.io/apiserver/pkg/features/kube_features.go):
+// alpha and off 1.27–1.31, beta and on in 1.32, off again in 1.33, on from
+// 1.34. A cluster with the gate set otherwise is not what this expects.
+const watchListOn = server.minor === 32 || server.minor >= 34;
 
 type CM = {
   metadata: {
@@ -154,8 +161,11 @@ Deno.test("live changes: a paginated sync, then creates, updates and deletes as 
     for (const n of ["a", "b", "c", "d", "e"]) await create(client, ns, n);
     const { lister, watcher } = listWatch<CM, Status>(client, cmPath(ns));
     let pages = 0;
+    // A list, on every release: a server with WatchList would stream the
+    // initial state instead of serving pages.
     const r = new Reflector<CM, Status>((o) => (pages++, lister(o)), watcher, {
       pageSize: 2,
+      initialList: "list",
     });
     const ctl = new AbortController();
     const running = r.run(ctl.signal);
@@ -462,9 +472,10 @@ function countingWatchList(
 }
 
 Deno.test({
-  name:
-    "auto on the 1.20 apiserver: its one WatchList request is refused (422), the Reflector lists at once, and neither a real 410 nor another Reflector on the client asks again",
-  ignore: !cp.etcdUrl,
+  name: watchListOn
+    ? `auto on a v1.${server.minor} apiserver (WatchList on): the initial state streams, nothing is listed, and another Reflector on the client streams too`
+    : `auto on a v1.${server.minor} apiserver (no WatchList): its one WatchList request is refused (422), the Reflector lists at once, and neither a real 410 nor another Reflector on the client asks again`,
+  ignore: !cp.etcdUrl || watchListOn,
   fn: () =>
     withNamespace(async (client, ns) => {
       for (const n of ["keep", "change", "drop"]) await create(client, ns, n);
@@ -523,43 +534,81 @@ Deno.test({
     }),
 });
 
-Deno.test("auto on a server that ignores the WatchList parameters (the 1.20 apiserver asked without resourceVersionMatch): no end marker within requestTimeoutMs, so it lists, exactly, and remembers", async () => {
-  await withNamespace(async (client, ns) => {
-    for (const n of ["a", "b"]) await create(client, ns, n);
-    const { lister, watcher } = listWatch<CM, Status>(client, cmPath(ns));
-    const support = new WatchListSupport();
-    const counted = countingWatchList(watcher, (o) => {
-      const { resourceVersionMatch: _, ...rest } = o;
-      return rest;
-    });
-    let lists = 0;
-    const r = new Reflector<CM, Status>(
-      (o) => (lists++, lister(o)),
-      counted.watcher,
-      { watchListSupport: support, requestTimeoutMs: 1_500 },
-    );
-    const ctl = new AbortController();
-    const running = r.run(ctl.signal);
-    const obs = observe(r);
-    await until(() => r.isSynced(), 10_000, "SYNCED");
-    assert.equal(counted.asked, 1);
-    assert.equal(support.verdict, "unsupported");
-    assert.equal(lists, 1);
-    // The ignored stream's events were dropped: observers saw one sync.
-    assert.deepEqual(
-      obs.events.map((e) => e.type),
-      ["ADDED", "ADDED", "SYNCED"],
-    );
-    await create(client, ns, "c");
-    const want = await freshList(client, ns);
-    await until(
-      () => cached(r).join() === want.join(),
-      10_000,
-      "the new object",
-    );
-    ctl.abort();
-    await running;
-    await obs.done;
-    assert.equal(counted.asked, 1);
-  });
+Deno.test({
+  name:
+    `auto on a v1.${server.minor} apiserver with WatchList on by default: one WatchList request, no list, the cache exact, and another Reflector on the client streams too`,
+  ignore: !watchListOn,
+  fn: () =>
+    withNamespace(async (client, ns) => {
+      for (const n of ["a", "b", "c"]) await create(client, ns, n);
+      const { lister, watcher } = listWatch<CM, Status>(client, cmPath(ns));
+      const support = WatchListSupport.for(client);
+      const counted = countingWatchList(watcher);
+      let lists = 0;
+      const r = new Reflector<CM, Status>(
+        (o) => (lists++, lister(o)),
+        counted.watcher,
+        { watchListSupport: support },
+      );
+      const ctl = new AbortController();
+      const running = r.run(ctl.signal);
+      await until(() => r.isSynced(), 10_000, "SYNCED");
+      assert.equal(counted.asked, 1);
+      assert.equal(support.verdict, "supported");
+      assert.equal(lists, 0);
+      assert.deepEqual(cached(r), await freshList(client, ns));
+      ctl.abort();
+      await running;
+      const again = listWatch<CM, Status>(client, cmPath(ns));
+      const other = new Reflector<CM, Status>(again.lister, again.watcher);
+      assert.equal(other.usesWatchList, true);
+    }),
 });
+
+Deno.test(
+  `auto asked without resourceVersionMatch (a v1.${server.minor} apiserver ${
+    server.minor < 27
+      ? "ignores the WatchList parameters: no end marker within requestTimeoutMs"
+      : "refuses sendInitialEvents without it (422)"
+  }): it lists, exactly, and remembers`,
+  async () => {
+    await withNamespace(async (client, ns) => {
+      for (const n of ["a", "b"]) await create(client, ns, n);
+      const { lister, watcher } = listWatch<CM, Status>(client, cmPath(ns));
+      const support = new WatchListSupport();
+      const counted = countingWatchList(watcher, (o) => {
+        const { resourceVersionMatch: _, ...rest } = o;
+        return rest;
+      });
+      let lists = 0;
+      const r = new Reflector<CM, Status>(
+        (o) => (lists++, lister(o)),
+        counted.watcher,
+        { watchListSupport: support, requestTimeoutMs: 1_500 },
+      );
+      const ctl = new AbortController();
+      const running = r.run(ctl.signal);
+      const obs = observe(r);
+      await until(() => r.isSynced(), 10_000, "SYNCED");
+      assert.equal(counted.asked, 1);
+      assert.equal(support.verdict, "unsupported");
+      assert.equal(lists, 1);
+      // The ignored stream's events were dropped: observers saw one sync.
+      assert.deepEqual(
+        obs.events.map((e) => e.type),
+        ["ADDED", "ADDED", "SYNCED"],
+      );
+      await create(client, ns, "c");
+      const want = await freshList(client, ns);
+      await until(
+        () => cached(r).join() === want.join(),
+        10_000,
+        "the new object",
+      );
+      ctl.abort();
+      await running;
+      await obs.done;
+      assert.equal(counted.asked, 1);
+    });
+  },
+);

@@ -8,7 +8,9 @@
 // `--bench` runs `deno bench`, then the side-by-side suite (test/side_by_side.ts);
 // `--side-by-side` runs only the latter. `--unit` runs only the test files
 // that need no cluster (test/_tiers.ts), without starting or installing anything.
-// With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead.
+// With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead;
+// with KUBE_TEST_CONTROL_PLANE=<descriptor> against the cluster it describes
+// (the file is passed on, never written).
 
 import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
 import { suiteOptions } from "./harness.ts";
@@ -24,9 +26,13 @@ const passthrough = Deno.args.filter((a) =>
 const log = (m: string) => console.error(`test harness: ${m}`);
 
 const cluster = unit ? undefined : await sharedCluster(suiteOptions(log));
-const descriptorPath = cluster ? `${cluster.dir}/control-plane.json` : "";
+// A descriptor we were given is handed on as it is: it belongs to whoever
+// started that cluster, and is never written to.
+const given = Deno.env.get(DESCRIPTOR_ENV);
+const descriptorPath = given ??
+  (cluster ? `${cluster.dir}/control-plane.json` : "");
 // The cluster's data (its methods are dropped): any process can attach to it.
-if (cluster) {
+if (cluster && !given) {
   await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster));
 }
 if (unit && !passthrough.some((a) => !a.startsWith("-"))) {

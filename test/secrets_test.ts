@@ -12,12 +12,15 @@ import assert from "node:assert/strict";
 import {
   autoDetectClient,
   CredentialError,
+  InClusterRestClient,
   JsonLinesDecoder,
   KubeConfig,
   KubeConfigError,
   KubeConfigRestClient,
+  KubectlProxyRestClient,
   KubectlRawRestClient,
   KubernetesApiError,
+  type RestClient,
   StreamDecodeError,
 } from "../mod.ts";
 import { credentialsFor } from "../lib/auth/credentials.ts";
@@ -564,3 +567,152 @@ for (const file of Deno.args) {
     assertClean("subprocess output", [stdout, stderr]);
   });
 });
+
+Deno.test("a malformed watch line after a Secret's data quotes nothing, on every transport", async () => {
+  // The line the attacker found: a Secret's value, then text that is not
+  // JSON, so V8's message quotes the value.
+  const line =
+    `{"type":"ADDED","object":{"kind":"Secret","data":{"token":${M.stream}}}}\n`;
+  await using server = fakeServer(() =>
+    new Response(
+      `{"type":"ADDED","object":{"kind":"Secret","metadata":{"name":"ok"}}}\n${line}`,
+      { headers: { "content-type": "application/json" } },
+    )
+  );
+  const config = (extra: Record<string, unknown> = {}) =>
+    KubeConfig.parse(
+      JSON.stringify(kubeconfigFor(server.url, {}, { token: "t", ...extra })),
+      "/virtual/stream-config",
+    );
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/token`, "t");
+    await Deno.writeTextFile(`${dir}/namespace`, "default");
+    // Never used (the fake server speaks plain HTTP), but it must be one.
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=unused",
+        "-days",
+        "1",
+        "-keyout",
+        `${dir}/ca.key`,
+        "-out",
+        `${dir}/ca.crt`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.ok(made.success, "openssl made a CA certificate");
+    const kubeconfigFile = `${dir}/config`;
+    await Deno.writeTextFile(
+      kubeconfigFile,
+      JSON.stringify(kubeconfigFor(server.url, {}, { token: "t" })),
+    );
+    const kubectl = await findKubectl();
+    const clients: [string, () => Promise<RestClient & AsyncDisposable>][] = [
+      // Watches go over a connection of our own (transports/_http1_stream.ts).
+      [
+        "fetch transport, streamed GET",
+        async () =>
+          asyncDisposable(await KubeConfigRestClient.forKubeConfig(config())),
+      ],
+      // With an HttpClient of the caller's, they go through fetch.
+      ["fetch transport, through fetch", () => {
+        const httpClient = Deno.createHttpClient({});
+        const client = new KubeConfigRestClient(
+          config().fetchContext(),
+          httpClient,
+        );
+        return Promise.resolve(
+          {
+            performRequest: client.performRequest.bind(client),
+            [Symbol.asyncDispose]: () => {
+              client.close();
+              httpClient.close();
+              return Promise.resolve();
+            },
+          } as RestClient & AsyncDisposable,
+        );
+      }],
+      ["in-cluster", async () =>
+        asyncDisposable(
+          await InClusterRestClient.create({
+            secretsPath: dir,
+            baseUrl: server.url,
+          }),
+        )],
+      ...(kubectl
+        ? [
+          ["kubectl --raw", () => {
+            const client = new KubectlRawRestClient(undefined, {
+              kubectl,
+              kubeconfig: kubeconfigFile,
+            });
+            client.defaultNamespace = "default";
+            return Promise.resolve(asyncDisposable(client));
+          }] as [string, () => Promise<RestClient & AsyncDisposable>],
+          ["kubectl proxy", async () =>
+            await KubectlProxyRestClient.start({
+              kubectl,
+              kubeconfig: kubeconfigFile,
+            })] as [string, () => Promise<RestClient & AsyncDisposable>],
+        ]
+        : []),
+    ];
+    if (!kubectl) {
+      console.log(
+        "  skipped for kubectl --raw and kubectl proxy: no kubectl on PATH",
+      );
+    }
+    for (const [name, open] of clients) {
+      await using client = await open();
+      const stream = await client.performRequest({
+        method: "GET",
+        path: "/api/v1/secrets",
+        querystring: new URLSearchParams({ watch: "true" }),
+        expectStream: true,
+        expectJson: true,
+      });
+      const seen: unknown[] = [];
+      const err = await rejection(async () => {
+        for await (const ev of stream) seen.push(ev);
+      });
+      assert.equal(seen.length, 1, `${name}: the good line is delivered`);
+      assert.ok(err instanceof StreamDecodeError, `${name}: ${err}`);
+      assert.equal(err.line, 2, name);
+      assert.ok(err.cause instanceof SyntaxError, `${name}: class kept`);
+      assert.match(err.message, /a ADDED event/, name);
+      assertErrorClean(`stream decode (${name})`, err);
+    }
+  });
+});
+
+/** A client's `close()`, for `await using`. */
+function asyncDisposable<T extends RestClient & { close?(): void }>(
+  client: T,
+): T & AsyncDisposable {
+  return Object.assign(client, {
+    [Symbol.asyncDispose]: () => Promise.resolve(client.close?.()),
+  });
+}
+
+/** kubectl from PATH, if there is one. */
+async function findKubectl(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("kubectl", {
+      args: ["version", "--client"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success ? "kubectl" : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -102,7 +102,7 @@ Deno.test("a chunk's buffer reused by the producer once consumed does not corrup
   );
 });
 
-Deno.test("a malformed line errors the stream with a StreamDecodeError that quotes only a prefix", async () => {
+Deno.test("a malformed line errors the stream with a StreamDecodeError that names its length, event type and column, quoting nothing", async () => {
   const secret = "c2VjcmV0LXBhc3N3b3Jk".repeat(10);
   const bytes = enc.encode(
     `{"ok":1}\n{"type":"ADDED","object":{"data":{"password":"${secret}"}}\n{"never":1}\n`,
@@ -123,11 +123,11 @@ Deno.test("a malformed line errors the stream with a StreamDecodeError that quot
     err.message.startsWith("malformed JSON on line 2 of the stream ("),
     err.message,
   );
-  assert.ok(
-    err.message.includes('starting "{\\"type\\":\\"ADDED\\"'),
+  // The line is never quoted; its length and event type are named.
+  assert.match(
     err.message,
+    /\(249 chars, a ADDED event, the parser stopped at column 250\)$/,
   );
-  assert.ok(err.message.endsWith('…")'), err.message);
   assert.ok(!err.message.includes(secret.slice(0, 12)));
 });
 

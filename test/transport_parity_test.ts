@@ -1,6 +1,7 @@
 // One behavioural table, run against both the fetch transport
-// (KubeConfigRestClient) and the kubectl transport (KubectlRawRestClient)
-// with the real apiserver and the real kubectl: parity is visible test by
+// (KubeConfigRestClient) and the kubectl transport (KubectlRawRestClient,
+// once per kubectl release: test/_kubectls.ts) with the real apiserver and
+// the real kubectl: parity is visible test by
 // test. Deno's sanitizers stay on, so a kubectl process left running fails
 // the test that started it.
 
@@ -17,23 +18,33 @@ import {
 import { controlPlane } from "./harness.ts";
 import { forceGc } from "./_gc.ts";
 import { rejection } from "./_helpers.ts";
+import { kubectlsUnderTest } from "./_kubectls.ts";
 
 const cp = await controlPlane();
 
 interface Transport {
   open(kubeconfig: string): Promise<RestClient & { close?(): void }>;
+  /** The kubectl's minor release, for the kubectl transport. */
+  kubectlMinor?: number;
 }
 const transports: Record<string, Transport> = {
   fetch: { open: (kc) => KubeConfigRestClient.readKubeConfig(kc) },
-  kubectl: {
-    open: (kc) =>
-      Promise.resolve(
-        new KubectlRawRestClient(undefined, {
-          kubeconfig: kc,
-          kubectl: cp.binaries.kubectl,
-        }),
-      ),
-  },
+  // The kubectl transport once per kubectl release under test (test/_kubectls.ts).
+  ...Object.fromEntries(
+    kubectlsUnderTest(cp.binaries.kubectl).map((k): [string, Transport] => [
+      k.label,
+      {
+        kubectlMinor: Number(k.version.match(/^v1\.(\d+)\./)?.[1]),
+        open: (kc) =>
+          Promise.resolve(
+            new KubectlRawRestClient(undefined, {
+              kubeconfig: kc,
+              kubectl: k.path,
+            }),
+          ),
+      },
+    ]),
+  ),
 };
 
 type Obj = JSONObject & {
@@ -47,6 +58,8 @@ interface Ctx {
   client: RestClient;
   ns: string;
   limited?: RestClient;
+  /** Set for the kubectl transport: which kubectl release runs the requests. */
+  kubectlMinor?: number;
 }
 
 const cm = (
@@ -139,7 +152,7 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
   },
 
   "the three patch types, with fieldManager and dryRun": async (
-    { client, ns },
+    { client, ns, kubectlMinor },
   ) => {
     const base = `/apis/apps/v1/namespaces/${ns}/deployments`;
     await client.performRequest({
@@ -235,13 +248,24 @@ const cases: Record<string, (c: Ctx) => Promise<void>> = {
     };
     assert.equal(after.spec.replicas, 3, "dryRun changed nothing");
 
-    const status = await client.performRequest({
+    const patchStatus = client.performRequest({
       method: "PATCH",
       path: `${base}/web/status`,
       contentType: "application/merge-patch+json",
       bodyJson: { status: { observedGeneration: 7 } },
       expectJson: true,
-    }) as { status: { observedGeneration: number } };
+    }) as Promise<{ status: { observedGeneration: number } }>;
+    if (kubectlMinor !== undefined && kubectlMinor < 24) {
+      // kubectl patch has --subresource from 1.24: refused before it runs.
+      const refused = await rejection(patchStatus, TransportError);
+      assert.equal(refused.kind, "invalid-request");
+      assert.match(
+        refused.message,
+        /^PATCH \/apis\/apps\/v1\/namespaces\/\S+\/deployments\/web\/status: kubectl v1\.\d+\.\S+ cannot patch the status subresource: kubectl patch --subresource exists from 1\.24 on$/,
+      );
+      return;
+    }
+    const status = await patchStatus;
     assert.equal(
       status.status.observedGeneration,
       7,
@@ -555,7 +579,9 @@ for (const [transportName, transport] of Object.entries(transports)) {
       const admin = await KubeConfigRestClient.readKubeConfig(
         cp.kubeconfigs.admin,
       );
-      const ns = `parity-${transportName}-${crypto.randomUUID().slice(0, 6)}`;
+      const ns = `parity-${transportName.replace(/[^a-z0-9]+/g, "-")}-${
+        crypto.randomUUID().slice(0, 6)
+      }`;
       await admin.performRequest({
         method: "POST",
         path: "/api/v1/namespaces",
@@ -570,7 +596,12 @@ for (const [transportName, transport] of Object.entries(transports)) {
         ? await transport.open(cp.kubeconfigs.limited)
         : undefined;
       try {
-        await run({ client, ns, limited });
+        await run({
+          client,
+          ns,
+          limited,
+          kubectlMinor: transport.kubectlMinor,
+        });
       } finally {
         client.close?.();
         limited?.close?.();

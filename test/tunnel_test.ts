@@ -117,7 +117,13 @@ function serveExec(socket: WebSocket, url: URL, protocol: string) {
       reason: "NonZeroExitCode",
       details: { causes: [{ reason: "ExitCode", message: String(code) }] },
     };
-    socket.send(frame(3, JSON.stringify(status)));
+    // `bad-status X`: the status channel carries X, which is no Status.
+    socket.send(
+      frame(
+        3,
+        command[0] === "bad-status" ? command[1] : JSON.stringify(status),
+      ),
+    );
     socket.close(1000);
   };
   socket.onopen = () => {
@@ -220,6 +226,41 @@ Deno.test("exec: stdout, stderr, stdin with EOF (v5) and the exit code from the 
     );
     assert.equal(peer.seen[0].headers.get("impersonate-user"), "jane");
     assert.equal(peer.seen[0].headers.get("impersonate-group"), "ops");
+  } finally {
+    await peer.close();
+  }
+});
+
+Deno.test("exec: a status channel that holds no Status ends the session as a Failure, never a rejection, and quotes nothing", async () => {
+  const secret = "dtQ7SecretValueNeverQuoted";
+  const peer = startPeer();
+  try {
+    using client = await peerClient(peer);
+    const notStatus = [
+      `{"status":"Failure","message":"x","token":${secret}}`,
+      "5",
+      "null",
+      `["${secret}"]`,
+    ];
+    for (const text of notStatus) {
+      const result = await execCommand(client, {
+        ...target,
+        command: ["bad-status", text],
+      });
+      assert.equal(result.exitCode, -1, text);
+      assert.equal(result.status.status, "Failure", text);
+      assert.match(result.status.message ?? "", /held no Status object/);
+      assert.ok(!JSON.stringify(result.status).includes(secret), text);
+    }
+    // A Status whose causes are not a list: no exit code, no exception.
+    const odd = await execCommand(client, {
+      ...target,
+      command: [
+        "bad-status",
+        '{"status":"Failure","details":{"causes":"ExitCode"}}',
+      ],
+    });
+    assert.equal(odd.exitCode, -1);
   } finally {
     await peer.close();
   }

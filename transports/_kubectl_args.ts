@@ -27,12 +27,33 @@ export function fullPath(opts: RequestOptions): string {
   return requestTarget(opts).path;
 }
 
+/** What the plan depends on in the kubectl that runs it. */
+export interface KubectlFeatures {
+  /** The kubectl, as errors name it (`kubectl v1.20.2`). @default {"kubectl"} */
+  kubectl?: string;
+  /**
+   * `kubectl patch --subresource=status|scale` exists (kubectl 1.24+,
+   * kubernetes#99556, KEP-2590); before, kubectl cannot patch a subresource.
+   * @default {true}
+   */
+  subresource?: boolean;
+  /**
+   * `--show-managed-fields` exists (kubectl 1.21+, kubernetes#96878, which
+   * also began hiding managedFields when printing; 1.20 always prints them).
+   * @default {true}
+   */
+  showManagedFields?: boolean;
+}
+
 /**
  * Plans the kubectl command for a request.
  *
  * @throws {KubectlError} When the path is unsafe or kubectl cannot express the request.
  */
-export function planKubectl(opts: RequestOptions): KubectlPlan {
+export function planKubectl(
+  opts: RequestOptions,
+  features: KubectlFeatures = {},
+): KubectlPlan {
   const path = fullPath(opts);
   const fail = (why: string): never => {
     throw new KubectlError(
@@ -62,7 +83,7 @@ export function planKubectl(opts: RequestOptions): KubectlPlan {
         ? { args: ["delete", `--raw=${path}`, "-f", "-"], stdin: true }
         : { args: ["delete", `--raw=${path}`], stdin: false };
     case "PATCH":
-      return planPatch(opts, fail);
+      return planPatch(opts, fail, features);
     default:
       return fail(`kubectl cannot send ${opts.method} requests`);
   }
@@ -119,7 +140,9 @@ export function parseObjectPath(pathname: string): Target | undefined {
 function planPatch(
   opts: RequestOptions,
   fail: (why: string) => never,
+  features: KubectlFeatures,
 ): KubectlPlan {
+  const showManagedFields = features.showManagedFields ?? true;
   const path = fullPath(opts);
   const url = new URL(path, "http://x");
   const target = parseObjectPath(url.pathname);
@@ -134,6 +157,13 @@ function planPatch(
   ) {
     fail(
       `kubectl cannot patch the ${t.subresource} subresource (only status and scale)`,
+    );
+  }
+  if (t.subresource && features.subresource === false) {
+    fail(
+      `${
+        features.kubectl ?? "kubectl"
+      } cannot patch the ${t.subresource} subresource: kubectl patch --subresource exists from 1.24 on`,
     );
   }
   const contentType = (opts.contentType ?? "").split(";")[0].trim();
@@ -170,7 +200,7 @@ function planPatch(
         "-",
         "-o",
         "json",
-        "--show-managed-fields",
+        ...(showManagedFields ? ["--show-managed-fields"] : []),
         ...flags,
       ],
       stdin: true,
@@ -183,8 +213,8 @@ function planPatch(
       "--patch-file=/dev/stdin",
       "-o",
       "json",
-      // kubectl hides managedFields when printing; the API returns them.
-      "--show-managed-fields",
+      // kubectl 1.21+ hides managedFields when printing; the API returns them.
+      ...(showManagedFields ? ["--show-managed-fields"] : []),
       ...flags,
       "--",
       t.resource,

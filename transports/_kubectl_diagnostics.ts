@@ -1,11 +1,12 @@
 // Reads what kubectl prints on stderr at -v=6 and turns a failure into the
 // same typed errors the fetch transport raises.
 //
-// At -v=6 kubectl logs one klog line per HTTP request with its status code
-// (`round_trippers.go:NNN] GET https://… 404 Not Found in 1 milliseconds`),
-// usually the server's Status JSON (`helpers.go:NNN] server response object:
-// %s[{…}]`), and then its own message (`Error from server (NotFound): …`, or
-// `The ConfigMap "x" is invalid: …` for 422s).
+// At -v=6 kubectl logs one klog line per HTTP request with its status (the
+// round trip, below), usually the server's Status JSON (`helpers.go:NNN]
+// server response object: [{…}]`), and then its own message (`Error from
+// server (NotFound): …`, or `The ConfigMap "x" is invalid: …` for 422s).
+// kubectl 1.20 (and others before klog's fatal stopped dumping stacks) logs
+// its own message as an `F…` klog line followed by every goroutine's stack.
 
 import {
   httpCodeForReason,
@@ -16,13 +17,62 @@ import {
 } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
 
-const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] ?(.*)$/;
-const ROUND_TRIP = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) (\d{3})\b/;
+// `I1203 16:45:26.727428   22465 round_trippers.go:560] message`: level, location, message.
+const KLOG = /^([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ ([^\]]+)\] ?(.*)$/;
+
+// The round trip as client-go's debugging round tripper logs it at -v=6
+// (transport/round_trippers.go, DebugURLTiming), in every form it has had:
+// - kubectl 1.0-1.1 (kubernetes#10032, 2015): from `debugging_client.go`,
+//   `GET https://h/api 200 OK in 22 milliseconds`;
+// - kubectl 1.2-1.32: the same text from `round_trippers.go`
+//   (`klog.Infof("%s %s %s in %d milliseconds", verb, url, status, ms)`);
+//   with no answer the status is empty: `GET https://h/api  in 0 milliseconds`;
+// - kubectl 1.33 and later (kubernetes#129330, structured and contextual
+//   logging in client-go/transport): `"Response" verb="GET"
+//   url="https://h/api" status="200 OK" milliseconds=3`, `status=""` with
+//   no answer.
+const TEXT_ROUND_TRIP =
+  /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ (?:(\d{3})\b.*)? in \d+ milliseconds$/;
+const STRUCTURED_ROUND_TRIP = /^"Response" (?:.* )?status="(\d{3})?[^"]*"/;
+// Where client-go logs round trips: a line from there we cannot read means
+// a kubectl newer than this parser.
+const ROUND_TRIP_SOURCE = /^(?:round_trippers|debugging_client)\.go:\d+$/;
+
+const SERVER_RESPONSE_OBJECT = /server response object: (?:%s)?\[/;
+
+/** One round trip as kubectl logged it. */
+export interface RoundTrip {
+  /** Its HTTP status; undefined when it got no answer (or the line was unreadable). */
+  status?: number;
+  /** The klog location of a round-trip line in a form this parser does not know. */
+  unreadable?: string;
+}
+
+/** Reads a klog message (the text after `] `) from `location` as a round trip, if it is one. */
+function roundTripOf(
+  level: string,
+  location: string,
+  message: string,
+): RoundTrip | undefined {
+  const text = message.match(TEXT_ROUND_TRIP);
+  if (text) return { status: text[1] ? Number(text[1]) : undefined };
+  const structured = message.match(STRUCTURED_ROUND_TRIP);
+  if (structured) {
+    return { status: structured[1] ? Number(structured[1]) : undefined };
+  }
+  // At -v=6 client-go logs nothing else at info level from there.
+  if (level === "I" && ROUND_TRIP_SOURCE.test(location)) {
+    return { unreadable: location };
+  }
+  return undefined;
+}
 
 /** What kubectl's stderr says. */
 export interface KubectlDiagnostics {
   /** HTTP status of the last request kubectl logged, if any. */
   lastHttpStatus?: number;
+  /** The klog location of the last round-trip line this parser could not read, if any. */
+  unreadableRoundTrip?: string;
   /** The server's Status as kubectl logged it, if any. */
   status?: Status;
   /** kubectl's own lines (not klog, not server warnings). */
@@ -40,13 +90,23 @@ export function parseStderr(text: string): KubectlDiagnostics {
     const line = lines[i];
     const klog = line.match(KLOG);
     if (klog) {
-      const body = klog[1];
-      const rt = body.match(ROUND_TRIP);
-      if (rt) out.lastHttpStatus = Number(rt[3]);
-      const obj = body.indexOf("server response object: %s[");
-      if (obj !== -1) {
+      const [, level, location, body] = klog;
+      if (level === "F") {
+        // kubectl's own message; the goroutine stacks that follow are not.
+        own.push(body);
+        break;
+      }
+      const rt = roundTripOf(level, location, body);
+      if (rt) {
+        out.lastHttpStatus = rt.status;
+        out.unreadableRoundTrip = rt.unreadable;
+      }
+      // kubectl 1.20 logs `server response object: [{`, 1.32 and 1.36
+      // `server response object: %s[{` (a printf verb left in the text).
+      const obj = body.match(SERVER_RESPONSE_OBJECT);
+      if (obj) {
         // A multi-line JSON array that ends with a line "}]".
-        const json = [body.slice(obj + "server response object: %s[".length)];
+        const json = [body.slice(obj.index! + obj[0].length)];
         while (i + 1 < lines.length && !json[json.length - 1].endsWith("}]")) {
           json.push(lines[++i]);
         }
@@ -67,15 +127,36 @@ export function parseStderr(text: string): KubectlDiagnostics {
   return out;
 }
 
-/** Returns the last HTTP status in a chunk of stderr lines, if one is there. */
-export function httpStatusIn(lines: string): number | undefined {
-  let status: number | undefined;
+/** The last round trip logged in a chunk of stderr lines, if one is there. */
+export function lastRoundTripIn(lines: string): RoundTrip | undefined {
+  let last: RoundTrip | undefined;
   for (const line of lines.split("\n")) {
     const klog = line.match(KLOG);
-    const rt = klog?.[1].match(ROUND_TRIP);
-    if (rt) status = Number(rt[3]);
+    if (!klog) continue;
+    last = roundTripOf(klog[1], klog[2], klog[3]) ?? last;
   }
-  return status;
+  return last;
+}
+
+/**
+ * The error for a round trip whose status kubectl logged in a form this
+ * parser does not read: the request cannot be told answered or failed.
+ *
+ * @param request The request.
+ * @param location Where kubectl logged it (`round_trippers.go:700`).
+ * @param version kubectl's version (`v1.40.0`, or why it is unknown).
+ */
+export function unreadableStatus(
+  request: { method: string; path: string },
+  location: string,
+  version: string,
+): KubectlError {
+  return new KubectlError(
+    `${request.method} ${request.path}: kubectl ${version} logged the response status at ${location} in a form this library does not read (expected "GET <url> <status> in <n> milliseconds" as kubectl 1.2-1.32 print it, or '"Response" verb=… status="<status>"' as 1.33 and later do)`,
+    undefined,
+    undefined,
+    "bad-response",
+  );
 }
 
 const fieldReasons: Record<string, string> = {
@@ -133,12 +214,19 @@ function invalidStatus(message: string): Status | undefined {
 
 /**
  * The error for a kubectl run that failed: a {@link KubernetesApiError} when
- * the server answered, a {@link KubectlError} when it never did.
+ * the server answered, a {@link KubectlError} when it never did (or when
+ * nothing kubectl printed tells which).
+ *
+ * @param diag What kubectl printed.
+ * @param exitCode Its exit code.
+ * @param request The request.
+ * @param version kubectl's version, named when its round-trip line was unreadable.
  */
 export function kubectlFailure(
   diag: KubectlDiagnostics,
   exitCode: number,
   request: { method: string; path: string },
+  version?: string,
 ): Error {
   const fromServer = diag.message.match(
     /^Error from server(?: \(([A-Za-z]+)\))?: (.*)$/s,
@@ -162,8 +250,11 @@ export function kubectlFailure(
     }, request);
   }
   const why = diag.message.replace(/^error: /, "") || "no message";
+  const unreadable = diag.unreadableRoundTrip && version
+    ? ` (kubectl ${version} logged the response status at ${diag.unreadableRoundTrip} in a form this library does not read)`
+    : "";
   return new KubectlError(
-    `${request.method} ${request.path}: kubectl exited with code ${exitCode}: ${why}`,
+    `${request.method} ${request.path}: kubectl exited with code ${exitCode}: ${why}${unreadable}`,
     exitCode,
   );
 }

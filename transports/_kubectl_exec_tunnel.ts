@@ -22,12 +22,16 @@ type Spawn = (args: string[], stdin: boolean) => Deno.ChildProcess;
 
 /**
  * kubectl's own lines on stderr: the server's refusal ("Error from server
- * (Reason): message"), a server-side failure relayed from the WebSocket or
- * SPDY stream ("error: Internal error occurred: ..." — e.g. a command that
- * does not exist), or the remote command's exit code.
+ * (Reason): message"), the same refusal without its Status ("error: unable
+ * to upgrade connection: message", client-go's SPDY upgrade when the body it
+ * got back did not decode as a Status: kubectl 1.36.4 against a 1.20
+ * apiserver, after its WebSocket attempt fell back), a server-side failure
+ * relayed from the WebSocket or SPDY stream ("error: Internal error
+ * occurred: ..." — e.g. a command that does not exist), or the remote
+ * command's exit code.
  */
 const KUBECTL_OWN =
-  /^(?:Error from server(?: \((?<reason>[A-Za-z]+)\))?: (?<message>.*)|error: (?<internal>Internal error occurred: .*)|command terminated with exit code (?<exit>\d+))$/;
+  /^(?:Error from server(?: \((?<reason>[A-Za-z]+)\))?: (?<message>.*)|error: unable to upgrade connection: (?<refused>.*)|error: (?<internal>Internal error occurred: .*)|command terminated with exit code (?<exit>\d+))$/;
 
 export class KubectlExecTunnel implements KubernetesTunnel {
   readonly transportProtocol = "Opaque" as const;
@@ -175,6 +179,11 @@ export class KubectlExecTunnel implements KubernetesTunnel {
     if (status.success) return { metadata: {}, status: "Success" } as Status;
     for (const line of own) {
       const g = line.match(KUBECTL_OWN)!.groups!;
+      if (g.refused !== undefined) {
+        // The server refused, but kubectl did not print its reason or code:
+        // none is made up.
+        return { status: "Failure", message: g.refused };
+      }
       const message = g.message ?? g.internal;
       if (message !== undefined) {
         const reason = g.reason ?? "InternalError";

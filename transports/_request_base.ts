@@ -1,8 +1,9 @@
 // What every transport shares about one request: the `performRequest`
 // overloads generated code relies on (declared once, inherited by every
-// transport class), the request target (path with the query merged in), and
-// decoding a whole body as JSON without quoting it in errors. A transport
-// supplies only how the request is sent: `sendRequest`.
+// transport class), the request target (path with the query merged in), the
+// refusal of paths whose segments would be resolved away, and decoding a
+// whole body as JSON without quoting it in errors. A transport supplies only
+// how the request is sent: `sendRequest`.
 
 import type {
   JSONValue,
@@ -11,6 +12,7 @@ import type {
   RestClient,
 } from "../lib/contract.ts";
 import { withoutMessage } from "../lib/_internal/redact.ts";
+import { checkPathSegments } from "../lib/_wire/request_head.ts";
 
 /** The method and path of a request, as errors name it. */
 export interface RequestTarget {
@@ -82,13 +84,25 @@ export abstract class RequestBase implements RestClient {
   /** Returns the response body as bytes. */
   performRequest(opts: RequestOptions): Promise<Uint8Array>;
   /**
-   * Sends one request; see {@link RestClient.performRequest}.
+   * Sends one request; see {@link RestClient.performRequest}. A path with
+   * a `.` or `..` segment (percent-encoded or not) or an empty one inside
+   * it is refused before anything is sent: it would address another object.
    *
    * @param opts The request.
-   * @returns What the overload for `opts` promises.
+   * @returns What the overload for `opts` promises; rejects with a
+   *   `TransportError` of kind `invalid-request` for such a path.
    */
   performRequest(opts: RequestOptions): Promise<unknown> {
-    return this.sendRequest(opts, requestTarget(opts));
+    const target = requestTarget(opts);
+    // Here, not in each transport: fetch resolves `…/configmaps/..` to the
+    // namespace's path, and so does `kubectl --raw` (1.36; 1.20 sends it as
+    // given), so every transport refuses it the same way.
+    try {
+      checkPathSegments(target);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.sendRequest(opts, target);
   }
 
   /**

@@ -19,23 +19,37 @@ import {
   type ByteSource,
   byteSource,
   bytesStep,
+  eagerSource,
   jsonLinesStep,
   pulledStream,
   type Step,
 } from "../lib/_wire/line_buffer.ts";
-import { planExec, planKubectl } from "./_kubectl_args.ts";
+import {
+  type KubectlFeatures,
+  planExec,
+  planKubectl,
+} from "./_kubectl_args.ts";
 import {
   decodeJson,
   RequestBase,
   type RequestTarget,
 } from "./_request_base.ts";
 import {
-  httpStatusIn,
+  type KubectlDiagnostics,
   kubectlFailure,
+  lastRoundTripIn,
   parseStderr,
+  unreadableStatus,
 } from "./_kubectl_diagnostics.ts";
+import { kubectlMinor, kubectlVersion } from "./_kubectl_version.ts";
 import { KubectlExecTunnel } from "./_kubectl_exec_tunnel.ts";
 import { killQuietly } from "../lib/_internal/close.ts";
+
+/**
+ * How long a stream waits for a body or kubectl's exit after kubectl logged
+ * the response status in a form we cannot read, before failing typed.
+ */
+const UNREADABLE_GRACE_MS = 1_000;
 
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
@@ -176,7 +190,8 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         opts.expectTunnel,
       );
     }
-    const plan = planKubectl(opts);
+    const plan = planKubectl(opts, await this.#features(opts));
+    opts.abortSignal?.throwIfAborted();
     const args = [...this.#globalArgs, "-v=6", ...plan.args];
     const child = this.#spawn(args, plan.stdin, opts.abortSignal);
     const feeding = plan.stdin ? this.#feed(child, opts) : Promise.resolve();
@@ -199,7 +214,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
     this.#passThrough(stderr);
     if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
     if (!out.success) {
-      throw kubectlFailure(parseStderr(stderr), out.code, request);
+      throw await this.#failure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
       return decodeJson(out.stdout, (cause, chars) =>
@@ -211,6 +226,18 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         ));
     }
     return out.stdout;
+  }
+
+  /** What the plan needs to know of this kubectl: only patches ask (its version, read once). */
+  async #features(opts: RequestOptions): Promise<KubectlFeatures> {
+    if (opts.method !== "PATCH") return {};
+    const version = await kubectlVersion(this.#kubectl);
+    const minor = kubectlMinor(version);
+    return {
+      kubectl: `kubectl ${version}`,
+      showManagedFields: minor === undefined || minor >= 21,
+      subresource: minor === undefined || minor >= 24,
+    };
   }
 
   #spawn(
@@ -252,9 +279,18 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
 
   /**
    * Resolves with kubectl's stdout as a stream once the server has answered
-   * 2xx (kubectl logs the status as soon as headers arrive), or rejects with
-   * the typed error if kubectl fails first. The stream errors if kubectl
-   * fails later, and cancelling it kills kubectl.
+   * 2xx, or rejects with the typed error if kubectl fails first. The stream
+   * errors if kubectl fails later, and cancelling it kills kubectl.
+   *
+   * Answered means either of two signs, whichever comes first: kubectl's
+   * -v=6 line for the round trip says 2xx (logged as soon as headers
+   * arrive, so a quiet watch starts at once), or a first byte of body on
+   * stdout. The second needs no log format: `get --raw` copies the body to
+   * stdout only after client-go's Request.Stream accepted a 2xx; any other
+   * status becomes an error on stderr and no body (kubectl's rawhttp, over
+   * client-go's rest/request.go). A round-trip line in a form we cannot
+   * read, followed within {@link UNREADABLE_GRACE_MS} by neither sign nor
+   * kubectl's exit, fails the request, naming the kubectl version.
    */
   #streamOnceAnswered<T>(
     child: Deno.ChildProcess,
@@ -264,7 +300,11 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
   ): Promise<ReadableStream<T>> {
     let stderr = "";
     let answered!: () => void;
+    let unreadable!: (location: string) => void;
     const answer = new Promise<void>((resolve) => answered = resolve);
+    const unreadableLine = new Promise<string>((resolve) =>
+      unreadable = resolve
+    );
     const stderrDone = (async () => {
       const decoder = new TextDecoder();
       for await (const chunk of child.stderr) {
@@ -272,20 +312,23 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         stderr += text;
         this.#passThrough(text);
         // Checked on everything so far: a status line may straddle chunks.
-        const status = httpStatusIn(stderr);
-        if (status !== undefined && status < 400) answered();
+        const rt = lastRoundTripIn(stderr);
+        if (rt?.status !== undefined && rt.status < 400) answered();
+        if (rt?.unreadable) unreadable(rt.unreadable);
       }
     })();
     const failure = async (status: Deno.CommandStatus): Promise<unknown> => {
       await stderrDone.catch(() => {});
       if (signal?.aborted) return signal.reason;
-      return kubectlFailure(parseStderr(stderr), status.code, request);
+      return await this.#failure(parseStderr(stderr), status.code, request);
     };
-    // stdout is read with a BYOB reader into one reused buffer.
-    const stdout = byteSource(child.stdout);
+    // stdout is read with a BYOB reader into one reused buffer; the first
+    // read starts now, so that its bytes can say the server answered.
+    const stdout = eagerSource(byteSource(child.stdout));
+    stdout.started.then((started) => started && answered());
     const source: ByteSource = {
       async read(into) {
-        const read = await stdout.read(into);
+        const read = await stdout.source.read(into);
         if (!read.done) return read;
         const status = await child.status;
         if (!status.success) throw await failure(status);
@@ -293,20 +336,59 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       },
       async cancel(reason) {
         killQuietly(child);
-        await stdout.cancel(reason).catch(() => {});
+        await stdout.source.cancel(reason).catch(() => {});
         await child.status;
         await stderrDone.catch(() => {});
       },
     };
     const stream = pulledStream(source, makeStep(source));
-    return Promise.race([
-      answer.then(() => stream),
+    // Waiting until one of: answered (the stream), kubectl's exit (the
+    // stream, or its failure), or an unreadable status line with neither
+    // sign within a grace period (a typed failure).
+    return new Promise((resolve, reject) => {
+      let waiting = true;
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const settle = (): boolean => {
+        if (!waiting) return false;
+        waiting = false;
+        clearTimeout(grace);
+        return true;
+      };
+      answer.then(() => settle() && resolve(stream));
+      unreadableLine.then((location) => {
+        if (!waiting) return;
+        // A body that follows at once (a plain GET) still wins; a quiet
+        // watch would otherwise keep the caller waiting for its first event.
+        grace = setTimeout(async () => {
+          if (!settle()) return;
+          await source.cancel().catch(() => {});
+          reject(unreadableStatus(
+            request,
+            location,
+            await kubectlVersion(this.#kubectl),
+          ));
+        }, UNREADABLE_GRACE_MS);
+      });
       child.status.then(async (status) => {
-        if (status.success) return stream;
-        await stdout.cancel().catch(() => {});
-        throw await failure(status);
-      }),
-    ]);
+        if (!settle()) return;
+        if (status.success) return resolve(stream);
+        await stdout.source.cancel().catch(() => {});
+        reject(await failure(status));
+      });
+    });
+  }
+
+  /** The typed error for a failed kubectl run; names kubectl's version when its log was unreadable. */
+  async #failure(
+    diag: KubectlDiagnostics,
+    exitCode: number,
+    request: { method: string; path: string },
+  ): Promise<Error> {
+    const version =
+      diag.unreadableRoundTrip && diag.lastHttpStatus === undefined
+        ? await kubectlVersion(this.#kubectl)
+        : undefined;
+    return kubectlFailure(diag, exitCode, request, version);
   }
 
   #passThrough(stderr: string): void {

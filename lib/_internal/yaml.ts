@@ -5,7 +5,8 @@
 // Documents are read the way kubectl reads them (go-yaml v2 under
 // sigs.k8s.io/yaml): YAML 1.2 core scalars plus YAML 1.1's booleans
 // (yes/no/on/off/y/n) and leading-zero octals (`defaultMode: 0644` is 420),
-// no timestamps turned into Dates, no merge keys. Each document is bounded:
+// no timestamps turned into Dates, and `<<` merge keys (a plain `<<` key
+// only: a quoted one is an ordinary key, as in go-yaml). Each document is bounded:
 // its length, how many aliases it uses and how large it grows once aliases
 // are expanded (an alias bomb is a few hundred bytes that expand to
 // gigabytes). Errors name the document, line and column, never a value.
@@ -16,14 +17,16 @@ import {
   dump,
   load,
   loadAll,
+  type Schema,
   type State,
   Type,
   YAMLException,
 } from "npm:js-yaml@4";
 
-// For the kubeconfig loader (lib/_kubeconfig_yaml.ts), which parses with the
-// core schema and its own caps: the names it needs, from the one import site.
-export { CORE_SCHEMA, load, YAMLException };
+// For the kubeconfig loader (lib/config/_parse_yaml.ts), which parses with
+// the core schema (plus merge keys, below) and its own caps: the names it
+// needs, from the one import site.
+export { load, YAMLException };
 
 /** Bounds on one YAML document. */
 export interface YamlLimits {
@@ -40,6 +43,18 @@ export interface YamlLimits {
    * @default {33554432} (32 Mi)
    */
   maxExpandedChars?: number;
+}
+
+/** How values are read, beyond the bounds. */
+export interface YamlReadOptions extends YamlLimits {
+  /**
+   * Read an integer that a double cannot hold exactly (a 20-digit
+   * extension value) as a `bigint`, so it is written back digit for digit;
+   * for a document that is only edited and written back (a kubeconfig), not
+   * for one sent as JSON (`JSON.stringify` refuses a `bigint`).
+   * @default {false} (a number, rounded as `JSON.parse` would)
+   */
+  exactIntegers?: boolean;
 }
 
 /** A YAML stream or document that could not be read. */
@@ -107,39 +122,92 @@ const bool = new Type("tag:yaml.org,2002:bool", {
 });
 
 // What strconv.ParseInt(s, 0, 64) accepts after go-yaml drops underscores:
-// 0b, 0o, 0x prefixes, a leading 0 for octal, and decimal.
+// 0b, 0o, 0x prefixes (either case, as Go's base 0 takes them), a leading 0
+// for octal, and decimal. go-yaml drops every underscore first, so `1_` is
+// 1; only a leading one (`_1`) keeps a string a string.
 const intPattern =
-  /^[-+]?(?:0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+|0[0-7]+|0|[1-9][0-9]*)$/;
+  /^[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]+|0|[1-9][0-9]*)$/;
 
-const int = new Type("tag:yaml.org,2002:int", {
+/** The sign, radix and digits of an integer literal `intPattern` accepts. */
+function intParts(
+  data: string,
+): { negative: boolean; prefix: string; digits: string } {
+  let s = data.replaceAll("_", "");
+  const negative = s.startsWith("-");
+  if (s[0] === "-" || s[0] === "+") s = s.slice(1);
+  if (/^0[boxBOX]/.test(s)) {
+    return {
+      negative,
+      prefix: s.slice(0, 2).toLowerCase(),
+      digits: s.slice(2),
+    };
+  }
+  if (s.length > 1 && s.startsWith("0")) {
+    return { negative, prefix: "0o", digits: s.slice(1) };
+  }
+  return { negative, prefix: "", digits: s };
+}
+
+const RADIX: Record<string, number> = { "": 10, "0b": 2, "0o": 8, "0x": 16 };
+
+function intType(exact: boolean): Type {
+  return new Type("tag:yaml.org,2002:int", {
+    kind: "scalar",
+    resolve: (data: string | null) =>
+      data !== null && !data.startsWith("_") &&
+      intPattern.test(data.replaceAll("_", "")),
+    construct: (data: string) => {
+      const { negative, prefix, digits } = intParts(data);
+      const n = parseInt(digits, RADIX[prefix]);
+      if (n === 0) return 0;
+      if (exact && !Number.isSafeInteger(n)) {
+        const big = BigInt(prefix + digits);
+        return negative ? -big : big;
+      }
+      return negative ? -n : n;
+    },
+    predicate: (v: unknown) =>
+      typeof v === "bigint" ||
+      (typeof v === "number" && Number.isInteger(v) && !Object.is(v, -0)),
+    represent: (v: object) => (v as unknown as number | bigint).toString(10),
+  });
+}
+
+// A plain `<<` key merges the mapping(s) it names into its own (js-yaml
+// does the merging for a key of this tag; go-yaml v2 does the same).
+const merge = new Type("tag:yaml.org,2002:merge", {
+  kind: "scalar",
+  resolve: (data: string | null) => data === "<<",
+});
+
+/**
+ * YAML 1.2 core scalars and `<<` merge keys: the kubeconfig loader's schema
+ * (kubectl reads a kubeconfig that merges a shared mapping into contexts).
+ */
+export const CORE_MERGE_SCHEMA: Schema = CORE_SCHEMA.extend({
+  implicit: [merge],
+});
+
+// Floats go-yaml reads (its yamlStyleFloat, underscores dropped) that the
+// core schema's pattern misses: a sign before a leading dot (`-.5`). A tag of
+// our own, so the core float type stays the one that writes numbers; this
+// one only reads them, and makes the writer quote such strings.
+const signedDotFloat = new Type("tag:denokube,2026:go-float", {
   kind: "scalar",
   resolve: (data: string | null) =>
-    data !== null && !data.startsWith("_") && !data.endsWith("_") &&
-    intPattern.test(data.replaceAll("_", "")),
-  construct: (data: string) => {
-    let s = data.replaceAll("_", "");
-    const sign = s.startsWith("-") ? -1 : 1;
-    if (s[0] === "-" || s[0] === "+") s = s.slice(1);
-    if (s === "0") return 0;
-    const radix = s.startsWith("0b")
-      ? 2
-      : s.startsWith("0x")
-      ? 16
-      : s.startsWith("0o")
-      ? 8
-      : s.startsWith("0")
-      ? 8
-      : 10;
-    const digits = radix === 10 ? s : s.replace(/^0[box]?/, "");
-    return sign * parseInt(digits, radix);
-  },
-  predicate: (v: unknown) =>
-    typeof v === "number" && Number.isInteger(v) && !Object.is(v, -0),
-  represent: (v: object) => (v as unknown as number).toString(10),
+    data !== null && !data.startsWith("_") &&
+    /^[-+]\.[0-9]+(?:[eE][-+]?[0-9]+)?$/.test(data.replaceAll("_", "")),
+  construct: (data: string) => parseFloat(data.replaceAll("_", "")),
 });
 
 /** kubectl's reading of scalars (see the header). */
-const kubectlSchema = CORE_SCHEMA.extend({ implicit: [bool, int] });
+const kubectlSchema = CORE_SCHEMA.extend({
+  implicit: [bool, intType(false), merge, signedDotFloat],
+});
+/** The same, integers a double cannot hold kept as `bigint`. */
+const kubectlExactSchema = CORE_SCHEMA.extend({
+  implicit: [bool, intType(true), merge, signedDotFloat],
+});
 
 /** js-yaml's reasons may quote an alias, anchor or tag name; keep none of it. */
 function safeReason(reason: string | undefined): string {
@@ -188,7 +256,14 @@ function splitDocuments(text: string): { text: string; line: number }[] {
   return merged;
 }
 
-function lineColumnOf(
+/**
+ * The 0-based line and column of an offset in a text.
+ *
+ * @param text The text.
+ * @param offset A UTF-16 offset into it.
+ * @returns Its 0-based line and column.
+ */
+export function lineColumnOf(
   text: string,
   offset: number,
 ): { line: number; column: number } {
@@ -219,6 +294,26 @@ function nodeStart(text: string, from: number): number {
   return i;
 }
 
+/**
+ * Where js-yaml stopped, 0-based, counted from its offset: its own line
+ * number is wrong for the checks it makes before reading (a NUL byte
+ * anywhere is reported on the document's first line, at a "column" that is
+ * the offset).
+ *
+ * @param err js-yaml's error.
+ * @param text The text it read.
+ * @returns The line and column, or `undefined` when js-yaml gave no position.
+ */
+export function markOf(
+  err: YAMLException,
+  text: string,
+): { line: number; column: number } | undefined {
+  const position = err.mark?.position;
+  if (typeof position !== "number" || position < 0) return undefined;
+  // js-yaml drops a leading byte-order mark before counting.
+  return lineColumnOf(text, position + (text.startsWith("\uFEFF") ? 1 : 0));
+}
+
 /** Expanded size of a value, each shared (aliased) node counted every time it is used. */
 function checkExpanded(
   value: unknown,
@@ -239,7 +334,6 @@ function checkExpanded(
       for (const item of v) total += size(item);
     } else {
       for (const [k, item] of Object.entries(v)) {
-        if (k === "<<") fail("merge keys (<<) are not supported");
         total += k.length + 1 + size(item);
       }
     }
@@ -266,7 +360,7 @@ function checkExpanded(
  */
 export function parseYamlDocuments(
   text: string,
-  limits: YamlLimits = {},
+  limits: YamlReadOptions = {},
 ): YamlDocument[] {
   const maxChars = limits.maxDocumentChars ?? 3 * 1024 * 1024;
   const maxAliases = limits.maxAliases ?? 1000;
@@ -307,17 +401,17 @@ export function parseYamlDocuments(
     let values: unknown[];
     try {
       values = loadAll(part.text, undefined, {
-        schema: kubectlSchema,
+        schema: limits.exactIntegers ? kubectlExactSchema : kubectlSchema,
         listener,
       });
     } catch (err) {
       if (err instanceof YamlError) throw err;
       if (err instanceof YAMLException) {
-        const mark = err.mark;
+        const at = markOf(err, part.text);
         fail(
           `YAML syntax error: ${safeReason(err.reason)}`,
-          mark ? part.line + mark.line + 1 : part.line + 1,
-          mark ? mark.column + 1 : undefined,
+          at ? part.line + at.line + 1 : part.line + 1,
+          at ? at.column + 1 : undefined,
         );
       }
       throw err;
@@ -346,7 +440,7 @@ export function parseYamlDocuments(
  */
 export function parseYamlDocument(
   text: string,
-  limits: YamlLimits = {},
+  limits: YamlReadOptions = {},
 ): unknown {
   const docs = parseYamlDocuments(text, limits);
   if (docs.length > 1) {
@@ -361,7 +455,9 @@ export function parseYamlDocument(
 
 /**
  * Writes values as a YAML stream, one document each, that kubectl reads
- * back to the same values (strings YAML 1.1 would misread are quoted).
+ * back to the same values: strings YAML 1.1 would misread are quoted, keys
+ * included (`"<<"`, `"on"`, `"0644"`), and a `bigint` is written digit for
+ * digit.
  *
  * @param values The documents.
  * @returns The stream; documents separated by `---` lines.

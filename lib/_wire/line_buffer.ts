@@ -75,6 +75,50 @@ export function byteSource(stream: ReadableStream<Uint8Array>): ByteSource {
 }
 
 /**
+ * Starts reading `source` at once, so that a caller learns when its first
+ * bytes (or its end) arrive before anyone pulls; the returned source hands
+ * those bytes out first, then reads on.
+ *
+ * @param source What to read.
+ * @param size The first read's buffer. @default {16 KiB}
+ * @returns `started`, true once bytes arrived (false at an end or error
+ * before any), and the source to read from instead of `source`.
+ */
+export function eagerSource(
+  source: ByteSource,
+  size = 16 * 1024,
+): { started: Promise<boolean>; source: ByteSource } {
+  let pending: Promise<SourceRead> | undefined = source.read(
+    new Uint8Array(size),
+  );
+  const started = pending.then((r) => r.view.length > 0, () => false);
+  let left: Uint8Array | undefined;
+  let ended = false;
+  return {
+    started,
+    source: {
+      async read(into) {
+        if (pending) {
+          const first = await pending;
+          pending = undefined;
+          left = first.view;
+          ended = first.done;
+        }
+        if (left?.length) {
+          const n = Math.min(left.length, into.length);
+          into.set(left.subarray(0, n));
+          left = left.subarray(n);
+          return { done: false, view: into.subarray(0, n) };
+        }
+        if (ended) return { done: true, view: into.subarray(0, 0) };
+        return await source.read(into);
+      },
+      cancel: (reason) => source.cancel(reason),
+    },
+  };
+}
+
+/**
  * A reused, growable buffer of bytes not yet split into lines. Lines are
  * handed out as views of the buffer (or of a pushed chunk), valid until
  * the next {@link room} or {@link push}.
@@ -195,6 +239,25 @@ function emit(line: Uint8Array, onLine: (line: Uint8Array) => void): void {
   if (end > 0) onLine(end === line.length ? line : line.subarray(0, end));
 }
 
+/**
+ * Parses one line of a JSON-lines stream: the one place every stream
+ * decoder (each transport's watch bodies, {@link jsonLinesStep}, and the
+ * public stream transformers) turns a line into a value.
+ *
+ * @param text The line, decoded.
+ * @param lineNo Its 1-based number in the stream.
+ * @returns The value.
+ * @throws {StreamDecodeError} When the line is not JSON; the error never
+ *   quotes the line, and the parser's error is kept with its message withheld.
+ */
+export function parseJsonLine(text: string, lineNo: number): JSONValue {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StreamDecodeError("malformed JSON", lineNo, text, err);
+  }
+}
+
 /** One pull of a stream: enqueue something, close, or throw. */
 export type Step<T> = (c: ReadableStreamDefaultController<T>) => Promise<void>;
 
@@ -210,15 +273,7 @@ export function jsonLinesStep(source: ByteSource): Step<JSONValue> {
   let c!: ReadableStreamDefaultController<JSONValue>;
   let enqueued = 0;
   const parse = (bytes: Uint8Array) => {
-    lineNo++;
-    const text = decoder.decode(bytes);
-    let value: JSONValue;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new StreamDecodeError("malformed JSON", lineNo, text, err);
-    }
-    c.enqueue(value);
+    c.enqueue(parseJsonLine(decoder.decode(bytes), ++lineNo));
     enqueued++;
   };
   return async (controller) => {

@@ -34,6 +34,43 @@ export function checkRequestTarget(request: TransportRequest): void {
 }
 
 /**
+ * Checks that no segment of the path would be resolved away before it
+ * reaches the server: `.` and `..`, which fetch resolves (WHATWG URL, also
+ * spelled `%2e`, `.%2E`, `%2E%2e`, and across `\`, a separator in http
+ * URLs), and which `kubectl --raw` resolves since it cleans the decoded path
+ * with Go's `path.Join` (kubectl 1.36: `…/configmaps/a%2F..` becomes
+ * `…/configmaps`, `/api/v1/namespaces//configmaps` becomes the Namespace
+ * `configmaps`; kubectl 1.20 sends the path as given, decoded); so also no
+ * `%2F` before a dot segment and no empty segment inside the path.
+ * `DELETE …/configmaps/.` would otherwise delete every ConfigMap of the
+ * namespace, `…/configmaps/..` the namespace. Only the path counts: a query
+ * may hold dots.
+ *
+ * @param request The request, its query (if any) after `?`.
+ * @throws {TransportError} (`invalid-request`) naming the request.
+ */
+export function checkPathSegments(request: TransportRequest): void {
+  const end = request.path.search(/[?#]/);
+  const path = end === -1 ? request.path : request.path.slice(0, end);
+  const segments = path.replace(/%2e/gi, ".").replace(/%2f/gi, "/")
+    .split(/[/\\]/);
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    const dots = s === "." || s === "..";
+    // Empty: before the leading slash, or after a trailing one (`/apis/`).
+    if (!dots && (s !== "" || i === 0 || i === segments.length - 1)) continue;
+    throw new TransportError(
+      `${request.method} ${safePath(request.path)}: ${
+        dots
+          ? `the path has a "${s}" segment (percent-encoded or not), which would be resolved away and address another object`
+          : "the path has an empty segment (//), which would be collapsed and address another object"
+      }; expected a segment per name, none of them empty, "." or ".." (nothing was sent)`,
+      { request, kind: "invalid-request" },
+    );
+  }
+}
+
+/**
  * Checks header names and values: names are HTTP tokens, values hold no
  * control character but tab. Says which header is wrong, never its value.
  *

@@ -5,10 +5,12 @@
 // us, from js-yaml's position only: its own messages quote the offending
 // text (tag names, aliases, whole lines), which may be a password.
 
-// CORE_SCHEMA: YAML 1.2 scalars, no timestamps turned into Dates.
+// CORE_MERGE_SCHEMA: YAML 1.2 scalars, no timestamps turned into Dates,
+// `<<` merge keys as kubectl reads them.
 import {
-  CORE_SCHEMA,
+  CORE_MERGE_SCHEMA,
   load as loadYaml,
+  markOf,
   YAMLException,
 } from "../_internal/yaml.ts";
 import { KubeConfigError } from "../errors/mod.ts";
@@ -38,7 +40,7 @@ export function parseKubeConfigYaml(text: string, file: string): unknown {
   let doc: unknown;
   try {
     // maxDepth is newer than the type definitions.
-    const options = { schema: CORE_SCHEMA, maxDepth: MAX_DEPTH };
+    const options = { schema: CORE_MERGE_SCHEMA, maxDepth: MAX_DEPTH };
     doc = loadYaml(text, options);
   } catch (err) {
     throw yamlError(err, text, file);
@@ -156,13 +158,9 @@ function yamlError(err: unknown, text: string, file: string): KubeConfigError {
       { file },
     );
   }
-  const mark = err.mark;
-  const at = mark && mark.line >= 0
-    ? ` at line ${mark.line + 1}, column ${mark.column + 1}`
-    : "";
-  const field = mark && mark.line >= 0
-    ? fieldPathAt(text, mark.line)
-    : undefined;
+  const mark = markOf(err, text);
+  const at = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : "";
+  const field = mark ? fieldPathAt(text, mark.line) : undefined;
   return new KubeConfigError(
     `YAML syntax error${at}: ${describeReason(err.reason)}`,
     { file, field },

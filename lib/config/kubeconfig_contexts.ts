@@ -7,24 +7,34 @@
  *
  * Changes go where kubectl puts them: a context's namespace into the file
  * that defines the context, `current-context` into the first listed file
- * that exists. A change is written atomically (a temp file in the same
- * directory, then a rename), keeps the file's permission bits (0600 stays
- * 0600; a symlink's target is written), and keeps every field it does not
- * change, unknown ones included, with relative paths as they were. It takes
- * kubectl's lock (`FILE.lock`) while writing. The file is written back from
- * its parsed form, so **comments, anchors and formatting are lost** and
- * JSON files become YAML, as with `kubectl config`.
+ * that exists. A change is made as kubectl makes it: under kubectl's lock
+ * (`FILE.lock` beside the path as given, a symlink's own name included; a
+ * lock that exists is an error at once, as with kubectl), written in place
+ * (the same file: owner, group, mode and a bind mount stay; a symlink's
+ * target is written; a read-only, immutable or read-only-mounted file is
+ * refused untouched). No temp file or other copy is made: killed in the
+ * middle of the write, the file may hold only the start of the new text and
+ * the lock file stays until deleted, as with kubectl. Every field it does
+ * not change is kept, unknown ones included, with relative paths as they
+ * were, and integers digit for digit. The file is written back from its
+ * parsed form, so **comments, anchors and formatting are lost** (aliases
+ * and `<<` merge keys are written out expanded) and JSON files become YAML,
+ * as with `kubectl config`.
  *
  * Permissions: `--allow-env=KUBECONFIG,HOME` for the default files (or pass
  * `paths`), `--allow-read` for the files, and for changes `--allow-write`
- * on the changed file's directory (temp and lock files).
+ * on the changed file and its lock file (`FILE.lock`, same directory).
  *
  * @module
  */
 
 import { KubeConfigError } from "../errors/mod.ts";
-import { dirname, isAbsolute, join } from "../_internal/path.ts";
-import { describeFsError } from "../_internal/fs_error.ts";
+import { isAbsolute, join } from "../_internal/path.ts";
+import {
+  fileProblem,
+  withKubectlLock,
+  writeInPlace,
+} from "./_kubeconfig_write.ts";
 import { kubeConfigPaths } from "./_paths.ts";
 import { MAX_KUBECONFIG_CHARS } from "./_parse_yaml.ts";
 import {
@@ -70,18 +80,15 @@ function absolute(path: string): string {
   return isAbsolute(path) ? path : join(Deno.cwd(), path);
 }
 
-function fsProblem(err: unknown, path: string): string {
-  return describeFsError(
-    err,
-    path,
-    `permission (run with --allow-read=${path} --allow-write=${dirname(path)})`,
-  );
-}
-
 function parse(text: string, file: string): Doc {
   let value: unknown;
   try {
-    value = parseYamlDocument(text, { maxDocumentChars: MAX_KUBECONFIG_CHARS });
+    // Exact integers: a 20-digit extension value is written back as it was
+    // read (kubectl keeps it), not rounded to a double.
+    value = parseYamlDocument(text, {
+      maxDocumentChars: MAX_KUBECONFIG_CHARS,
+      exactIntegers: true,
+    });
   } catch (err) {
     if (err instanceof YamlError) {
       throw new KubeConfigError(`is not valid YAML: ${err.message}`, {
@@ -104,7 +111,10 @@ async function readDoc(path: string): Promise<Doc | undefined> {
     text = await Deno.readTextFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
-    throw new KubeConfigError(fsProblem(err, path), { file: path, cause: err });
+    throw new KubeConfigError(fileProblem(err, path), {
+      file: path,
+      cause: err,
+    });
   }
   return parse(text, path);
 }
@@ -301,74 +311,17 @@ export async function setContextNamespace(
 }
 
 /**
- * Re-reads `path` under kubectl's lock, applies `change` and replaces the
- * file atomically with the result, keeping its mode.
+ * Re-reads `path` under kubectl's lock (`path.lock`, for the path as given),
+ * applies `change` and writes the result in place, as kubectl does (see
+ * `_kubeconfig_write.ts` for why in place and what a crash leaves).
  */
 async function rewrite(
   path: string,
   change: (doc: Doc, file: string) => void,
 ): Promise<void> {
-  let real = path;
-  try {
-    real = await Deno.realPath(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) {
-      throw new KubeConfigError(fsProblem(err, path), {
-        file: path,
-        cause: err,
-      });
-    }
-  }
-  const lock = `${real}.lock`;
-  try {
-    (await Deno.open(lock, { write: true, createNew: true })).close();
-  } catch (err) {
-    throw new KubeConfigError(
-      err instanceof Deno.errors.AlreadyExists
-        ? `is being changed by another program (${lock} exists; delete it if no kubectl is running)`
-        : `cannot take the lock ${lock}: ${fsProblem(err, lock)}`,
-      { file: path, cause: err },
-    );
-  }
-  let temp: string | undefined;
-  try {
-    const doc = (await readDoc(real)) ?? { apiVersion: "v1", kind: "Config" };
+  await withKubectlLock(path, async () => {
+    const doc = (await readDoc(path)) ?? { apiVersion: "v1", kind: "Config" };
     change(doc, path);
-    let mode = 0o600;
-    try {
-      mode = ((await Deno.stat(real)).mode ?? 0o600) & 0o777;
-    } catch {
-      // a new file: 0600
-    }
-    const base = real.slice(
-      Math.max(real.lastIndexOf("/"), real.lastIndexOf("\\")) + 1,
-    );
-    temp = await Deno.makeTempFile({
-      dir: dirname(real),
-      prefix: `.${base}.`,
-      suffix: ".tmp",
-    });
-    const file = await Deno.open(temp, { write: true, truncate: true });
-    try {
-      const bytes = new TextEncoder().encode(dumpYamlDocuments([doc]));
-      for (let at = 0; at < bytes.length;) {
-        at += await file.write(bytes.subarray(at));
-      }
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
-    await Deno.rename(temp, real);
-    temp = undefined;
-  } catch (err) {
-    if (err instanceof KubeConfigError) throw err;
-    throw new KubeConfigError(`cannot be written: ${fsProblem(err, real)}`, {
-      file: path,
-      cause: err,
-    });
-  } finally {
-    if (temp) await Deno.remove(temp).catch(() => {});
-    await Deno.remove(lock).catch(() => {});
-  }
+    await writeInPlace(path, dumpYamlDocuments([doc]));
+  });
 }

@@ -8,7 +8,8 @@
  * The code lives in `lib/errors/`: `status.ts` (the `Status` and reason
  * codes), `api_error.ts` (the API error), `api_error_from.ts` (building it
  * from a failed answer), `transport_error.ts`, `kubeconfig_error.ts`,
- * `stream_decode_error.ts` and `kubectl_error.ts`.
+ * `stream_decode_error.ts`, `kubectl_error.ts` and `path_segment_error.ts`
+ * (a name or namespace that cannot be one path segment).
  *
  * @module
  */
@@ -35,3 +36,7 @@ export {
 } from "./kubeconfig_error.ts";
 export { StreamDecodeError } from "./stream_decode_error.ts";
 export { KubectlError } from "./kubectl_error.ts";
+export {
+  PathSegmentError,
+  type PathSegmentField,
+} from "./path_segment_error.ts";

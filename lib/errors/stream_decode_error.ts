@@ -1,29 +1,44 @@
 // The error of a streamed response that cannot be decoded.
 
+import { withoutMessage } from "../_internal/redact.ts";
+
+/** The start of a watch event as the apiserver writes it: safe to name. */
+const EVENT_TYPE =
+  /^\{\s*"type"\s*:\s*"(ADDED|MODIFIED|DELETED|BOOKMARK|ERROR)"/;
+
 /**
  * A streamed response could not be decoded: a line that is not JSON, or a
- * watch event of an unknown shape. Quotes only a short prefix of the line,
- * since objects in a stream may be Secrets.
+ * watch event of an unknown shape.
+ *
+ * Objects in a stream may be Secrets, so the error never quotes the line:
+ * it gives the line's number and length, where the parser stopped, and the
+ * watch event's type when the line starts like one. A parser's error kept as
+ * `cause` keeps its class only; its message (V8 quotes the text around the
+ * failure) is withheld, whoever builds the error.
  */
 export class StreamDecodeError extends Error {
   /** 1-based line number within the stream. */
   readonly line: number;
 
   /**
-   * Builds the error; the message quotes only a short prefix of the line.
+   * Builds the error; the message describes the line without quoting it.
    *
    * @param detail What is wrong.
    * @param line The line number.
-   * @param text The offending line, of which only a prefix is quoted.
-   * @param cause The parser's error.
+   * @param text The offending line: only its length, the parser's position and an event type are taken from it.
+   * @param cause The parser's error; kept with its message withheld.
    */
   constructor(detail: string, line: number, text: string, cause?: unknown) {
-    const prefix = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    const facts = [`${text.length} chars`];
+    const type = text.match(EVENT_TYPE)?.[1];
+    if (type) facts.push(`a ${type} event`);
+    const at = cause instanceof Error
+      ? cause.message.match(/\bat position (\d+)/)?.[1]
+      : undefined;
+    if (at !== undefined) facts.push(`the parser stopped at column ${+at + 1}`);
     super(
-      `${detail} on line ${line} of the stream (${text.length} chars, starting ${
-        JSON.stringify(prefix)
-      })`,
-      cause === undefined ? undefined : { cause },
+      `${detail} on line ${line} of the stream (${facts.join(", ")})`,
+      cause === undefined ? undefined : { cause: withoutMessage(cause) },
     );
     this.name = "StreamDecodeError";
     this.line = line;

@@ -27,6 +27,7 @@ import {
   refOfObj,
 } from "./apply_error.ts";
 import { applyOrder, isCrd, isNamespace } from "./apply_order.ts";
+import { pathSegment } from "../_wire/api_path.ts";
 
 export { type AppliedObject, ApplyError } from "./apply_error.ts";
 export { applyOrder } from "./apply_order.ts";
@@ -73,7 +74,8 @@ const serverFields = [
 
 /**
  * Server-side applies objects in dependency order and returns what was
- * applied, in that order. Every object is checked (name, namespace) before
+ * applied, in that order. Every object is checked (name, namespace: present,
+ * and usable as a path segment, not `.` or `..`, without `/` or `%`) before
  * anything is written; the first failure stops the apply with an
  * {@link ApplyError} naming the object and, for objects from
  * `parseManifests`, the document it came from; its `applied` lists what
@@ -83,7 +85,9 @@ const serverFields = [
  * @param objects The objects, such as `parseManifests(text)`.
  * @param options Field manager, force, namespace, dry run.
  * @returns What was applied, in order.
- * @throws {ApplyError} Naming the object that failed, with the cause.
+ * @throws {ApplyError} Naming the object that failed, with the cause (a
+ *   `PathSegmentError` for a name or namespace that cannot be a path segment).
+ * @throws {PathSegmentError} When the namespace to apply to (`options.namespace`, else the client's) cannot be a path segment.
  *
  * @example Apply a manifest file
  * ```ts
@@ -106,6 +110,7 @@ export async function apply(
   const defaultNs = options.namespace || dyn.client.defaultNamespace ||
     "default";
   // Check everything before writing anything.
+  pathSegment("namespace", defaultNs, "apply");
   for (const obj of objects) {
     const source = describeManifestSource(obj);
     const name = obj.metadata?.name;
@@ -119,6 +124,12 @@ export async function apply(
       );
     }
     const ns = obj.metadata?.namespace;
+    try {
+      pathSegment("name", name);
+      if (ns) pathSegment("namespace", ns);
+    } catch (err) {
+      throw new ApplyError(refOfObj(obj), errorText(err), source, err);
+    }
     if (options.namespace && ns && ns !== options.namespace) {
       throw new ApplyError(
         refOfObj(obj),

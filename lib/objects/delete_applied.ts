@@ -15,6 +15,7 @@ import {
   refOfObj,
 } from "./apply_error.ts";
 import { applyOrder } from "./apply_order.ts";
+import { pathSegment } from "../_wire/api_path.ts";
 
 /** Options for {@link deleteApplied}. */
 export interface DeleteAppliedOptions {
@@ -53,7 +54,9 @@ export interface DeletedObject {
  * @param objects What `apply` returned, or objects.
  * @param options Propagation, grace period, wait and its deadline.
  * @returns Each object, in the order deleted, and whether it existed.
- * @throws {ApplyError} Naming the object whose deletion failed, or did not finish in time.
+ * @throws {ApplyError} Naming the object whose deletion failed, or did not
+ *   finish in time; or, before anything is deleted, an object whose name or
+ *   namespace cannot be a path segment (its cause a `PathSegmentError`).
  *
  * @example
  * ```ts
@@ -89,6 +92,22 @@ export async function deleteApplied(
       metadata: { name: String(i) },
     })),
   ).map((o) => refs[Number(o.metadata!.name)]).reverse();
+  // Check every name before deleting anything: `.` or `..` would address
+  // the whole collection or the namespace.
+  for (const { ref, source } of order) {
+    const namespace = ref.namespace ?? options.namespace;
+    try {
+      pathSegment("name", ref.name);
+      if (namespace) pathSegment("namespace", namespace);
+    } catch (err) {
+      throw new ApplyError(
+        { ...ref, namespace },
+        `not deleted: ${errorText(err)}`,
+        source,
+        err,
+      );
+    }
+  }
   const out: DeletedObject[] = [];
   for (const { ref, source } of order) {
     options.signal?.throwIfAborted();

@@ -17,6 +17,7 @@
 
 import type { JSONValue, RestClient } from "../contract.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
+import { groupVersionPath } from "../_wire/api_path.ts";
 import {
   isObject,
   readAggregated,
@@ -224,7 +225,7 @@ export class Discovery {
     group: string,
     version: string,
   ): Promise<ApiResource[] | undefined> {
-    const path = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
+    const path = groupVersionPath(group, version);
     let doc: JSONValue;
     try {
       doc = await this.#client.performRequest({

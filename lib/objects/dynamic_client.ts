@@ -32,6 +32,7 @@ import {
   type WriteOptions,
 } from "./dynamic_client_types.ts";
 import { resourcePath, RestMapper, type RestMapping } from "./rest_mapper.ts";
+import { pathSegment } from "../_wire/api_path.ts";
 
 export * from "./dynamic_client_types.ts";
 
@@ -104,9 +105,14 @@ export class DynamicClient {
    * @param ref The object.
    * @param subresource Such as `status` or `scale`.
    * @returns The path.
+   * @throws {PathSegmentError} When the name is empty, `.` or `..`, or
+   *   contains `/` or `%` (checked before discovery), or so is the
+   *   namespace of a namespaced kind.
    * @throws {UnknownKindError} When the kind is not served.
    */
   async pathOf(ref: ObjectRef, subresource?: string): Promise<string> {
+    // Before discovery: a bad name fails without a request.
+    pathSegment("name", ref.name, `${ref.kind} (${ref.apiVersion})`);
     const m = await this.mapping(ref.apiVersion, ref.kind);
     return resourcePath(m, {
       namespace: this.namespaceFor(m, ref.namespace),
@@ -120,6 +126,8 @@ export class DynamicClient {
    *
    * @param ref The collection.
    * @returns The path.
+   * @throws {PathSegmentError} When the namespace of a namespaced kind is
+   *   `.` or `..`, or contains `/` or `%`.
    * @throws {UnknownKindError} When the kind is not served.
    */
   async collectionPathOf(ref: CollectionRef): Promise<string> {
@@ -138,6 +146,7 @@ export class DynamicClient {
    * @param options A subresource, a signal.
    * @returns The object as the server has it.
    * @throws {KubernetesApiError} `isNotFound()` when it does not exist.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    * @throws {UnknownKindError} When the kind is not served.
    */
   async get<T = KubernetesObject>(
@@ -163,6 +172,7 @@ export class DynamicClient {
    * @param options Selectors, page size, a signal.
    * @returns Every object, and the snapshot's `resourceVersion`.
    * @throws {KubernetesApiError} When the server refuses (403, a bad selector's 400), or `isGone()` when the continue token expired again during the full list.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    * @throws {UnknownKindError} When the kind is not served.
    */
   async list<T = KubernetesObject>(
@@ -184,6 +194,7 @@ export class DynamicClient {
    * @param options Dry run, field manager, a signal.
    * @returns The object as created.
    * @throws {KubernetesApiError} `isAlreadyExists()`, `isInvalid()`, ….
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    * @throws {UnknownKindError} When the kind is not served.
    */
   async create<T = KubernetesObject>(
@@ -212,6 +223,7 @@ export class DynamicClient {
    * @param options Dry run, field manager, subresource, a signal.
    * @returns The object as stored.
    * @throws {KubernetesApiError} `isConflict()` on a stale resourceVersion, `isNotFound()`.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    * @throws {TypeError} When the object has no name.
    */
   async replace<T = KubernetesObject>(
@@ -236,6 +248,7 @@ export class DynamicClient {
    * @param options Patch type, field manager, force (apply), dry run, subresource, a signal.
    * @returns The object as patched.
    * @throws {KubernetesApiError} `isConflict()` when apply meets another manager's field without `force`; HTTP 415 for `strategic` on a custom resource.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    */
   async patch<T = KubernetesObject>(
     ref: ObjectRef,
@@ -264,6 +277,7 @@ export class DynamicClient {
    * @param options Field manager, force, dry run, a signal.
    * @returns The object as applied.
    * @throws {KubernetesApiError} `isConflict()` when another manager owns a field and `force` is not set.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    */
   apply<T = KubernetesObject>(
     obj: KubernetesObject,
@@ -280,6 +294,7 @@ export class DynamicClient {
    * @param options Propagation, grace period, dry run, a signal.
    * @returns The server's answer: the object (being deleted) or a `Status`.
    * @throws {KubernetesApiError} `isNotFound()` when it does not exist.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    */
   async delete(
     ref: ObjectRef,
@@ -311,6 +326,7 @@ export class DynamicClient {
    * @param options Version, selectors, bookmarks, server timeout, a signal.
    * @returns The events; ERROR events carry a `Status` (410 Expired: list again).
    * @throws {KubernetesApiError} When the server refuses the watch.
+   * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    */
   async watch<T = KubernetesObject>(
     ref: CollectionRef,

@@ -175,7 +175,8 @@ function isList(obj: KubernetesObject): boolean {
 
 /**
  * Reads a manifest: YAML with any number of `---`-separated documents, or
- * JSON; `List` documents (`kind: List`, `PodList`, …) become their items.
+ * JSON objects one after another (`jq -c` output: each is a document, as
+ * `kubectl apply -f` reads them); `List` documents (`kind: List`, `PodList`, …) become their items.
  * Empty documents are skipped but counted, so indices match the file.
  *
  * @param text The manifest.
@@ -202,9 +203,9 @@ export function parseManifests(
   const source = options.source;
   let docs: { index: number; line: number; value: unknown }[];
   const trimmed = text.trimStart();
-  const json = trimmed.startsWith("{") ? tryJson(text, options) : undefined;
+  const json = trimmed.startsWith("{") ? jsonStream(text, options) : undefined;
   if (json !== undefined) {
-    docs = [{ index: 0, line: 1, value: json }];
+    docs = json;
   } else {
     try {
       docs = parseYamlDocuments(text, options);
@@ -251,14 +252,70 @@ export function parseManifests(
   return out;
 }
 
-function tryJson(text: string, limits: YamlLimits): unknown {
-  const max = limits.maxDocumentChars ?? 3 * 1024 * 1024;
-  if (text.length > max) return undefined; // the YAML path reports the bound, with its location
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined; // several JSON documents, or malformed: the YAML reader says where
+/**
+ * A stream of JSON objects, as kubectl reads a manifest whose first
+ * non-space character is `{`: apimachinery's YAMLOrJSONDecoder hands it to
+ * encoding/json's Decoder, which reads values one after another with or
+ * without whitespace between them (`jq -c` output is one object per line).
+ * `undefined` when the text is not such a stream: then the whole text is
+ * read as YAML, as kubectl 1.33+ does (kubernetes#130666: YAML that starts
+ * with `{`, such as `{kind: Pod}`, which 1.32 and older refuse as bad JSON).
+ */
+function jsonStream(
+  text: string,
+  options: ParseManifestsOptions,
+): { index: number; line: number; value: unknown }[] | undefined {
+  const max = options.maxDocumentChars ?? 3 * 1024 * 1024;
+  const docs: { index: number; line: number; value: unknown }[] = [];
+  let line = 1;
+  let at = 0;
+  for (;;) {
+    for (; at < text.length && " \t\r\n".includes(text[at]); at++) {
+      if (text[at] === "\n") line++;
+    }
+    if (at === text.length) return docs;
+    if (text[at] !== "{") return undefined;
+    const end = endOfJsonObject(text, at, max);
+    if (end === "too long") {
+      throw new ManifestError(
+        `the document is more than the ${max} characters allowed`,
+        { source: options.source, document: docs.length, line },
+      );
+    }
+    if (end === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(at, end));
+    } catch {
+      return undefined;
+    }
+    docs.push({ index: docs.length, line, value });
+    for (; at < end; at++) if (text[at] === "\n") line++;
   }
+}
+
+/**
+ * The offset just past the `}` that closes the object opened at `start`
+ * (strings and escapes skipped), `undefined` when it is not closed, or
+ * `"too long"` past `max` characters.
+ */
+function endOfJsonObject(
+  text: string,
+  start: number,
+  max: number,
+): number | "too long" | undefined {
+  let depth = 0;
+  const limit = Math.min(text.length, start + max + 1);
+  for (let i = start; i < limit; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < limit && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+    } else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return limit < text.length ? "too long" : undefined;
 }
 
 /** Options for {@link serializeManifests}. */

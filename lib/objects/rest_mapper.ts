@@ -12,6 +12,7 @@
  */
 
 import type { RestClient } from "../contract.ts";
+import { apiPath } from "../_wire/api_path.ts";
 import {
   type ApiSubresource,
   Discovery,
@@ -50,12 +51,17 @@ export interface ResourcePathOptions {
 }
 
 /**
- * The API path of a collection, an object or a subresource of a mapping.
+ * The API path of a collection, an object or a subresource of a mapping,
+ * built by the one path builder: the namespace and name are checked as the
+ * apiserver checks names, so `.`, `..` and names with `/` or `%` never
+ * reach a request (they would address the collection or the namespace).
  *
  * @param mapping Where the kind lives.
  * @param options Namespace, name and subresource.
  * @returns A path such as `/apis/apps/v1/namespaces/web/deployments/site/scale`.
- * @throws {TypeError} When a subresource is asked for without a name.
+ * @throws {PathSegmentError} (a `TypeError`) When the name is empty, the
+ *   name or (for a namespaced kind) the namespace is `.` or `..` or contains
+ *   `/` or `%`, or a subresource is asked for without a name.
  *
  * @example
  * ```ts
@@ -70,30 +76,17 @@ export function resourcePath(
   mapping: RestMapping,
   options: ResourcePathOptions = {},
 ): string {
-  const base = mapping.group === ""
-    ? `/api/${mapping.version}`
-    : `/apis/${mapping.group}/${mapping.version}`;
-  const ns = mapping.namespaced && options.namespace
-    ? `/namespaces/${encodeURIComponent(options.namespace)}`
-    : "";
-  let path = `${base}${ns}/${mapping.resource}`;
-  if (options.name !== undefined) {
-    if (options.name === "") {
-      throw new TypeError(
-        `${mapping.kind}: an object's name must not be empty`,
-      );
-    }
-    path += `/${encodeURIComponent(options.name)}`;
-  }
-  if (options.subresource !== undefined) {
-    if (options.name === undefined) {
-      throw new TypeError(
-        `${mapping.kind}: subresource ${options.subresource} needs an object name`,
-      );
-    }
-    path += `/${options.subresource}`;
-  }
-  return path;
+  return apiPath({
+    group: mapping.group,
+    version: mapping.version,
+    resource: mapping.resource,
+    namespaced: mapping.namespaced,
+    // An empty namespace has always meant all namespaces here.
+    namespace: options.namespace || undefined,
+    name: options.name,
+    subresource: options.subresource,
+    context: `${mapping.kind} (${mapping.apiVersion})`,
+  });
 }
 
 /**

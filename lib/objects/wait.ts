@@ -25,12 +25,17 @@ import {
   TransportError,
 } from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
-import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
+import {
+  describeRef,
+  type KubernetesObject,
+  type ObjectRef,
+} from "./kubernetes_object.ts";
 import { type WaitCondition, WaitError } from "./wait_error.ts";
 import { abortable } from "../_internal/delay.ts";
 import { listWatch } from "../watch/list_watch.ts";
 import { Reflector } from "../watch/reflector.ts";
 import { isRetriable } from "../watch/_retry_policy.ts";
+import { pathSegment } from "../_wire/api_path.ts";
 
 export * from "./wait_error.ts";
 export * from "./conditions.ts";
@@ -61,6 +66,7 @@ export interface WaitForOptions {
  * @throws {WaitError} `Timeout` at the deadline (naming what was last seen), or the reason the object cannot make it.
  * @throws {KubernetesApiError} When the server refuses the list or watch (403, …).
  * @throws {UnknownKindError} When the kind is not served.
+ * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
  *
  * @example Wait until a pod is Ready, failing fast on a bad image
  * ```ts
@@ -87,6 +93,8 @@ export async function waitFor<T = KubernetesObject>(
     ? { description: "the condition", test: (o) => condition(o) }
     : condition;
   const dyn = DynamicClient.for(client);
+  // A name that cannot be a path segment fails before any request.
+  pathSegment("name", target.name, describeRef(target));
   const timeoutMs = options.timeoutMs ?? 300_000;
   const own = new AbortController();
   const timer = setTimeout(
@@ -103,6 +111,8 @@ export async function waitFor<T = KubernetesObject>(
       dyn.mapping(target.apiVersion, target.kind),
       signal,
     );
+    // The object's path, by the one builder: checks the namespace too.
+    await dyn.pathOf(target);
     const collection = {
       apiVersion: target.apiVersion,
       kind: target.kind,

@@ -1,11 +1,18 @@
 // The kubelet for the test node: its serving and client certificates (signed
-// by the control plane's CA), its kubeconfig and KubeletConfiguration,
-// starting it against containerd, and waiting until the Node is Ready and
+// by the control plane's CA) and kubeconfig, starting it against containerd
+// with the flags and KubeletConfiguration its release takes
+// (lib/testing/_component_args.ts), and waiting until the Node is Ready and
 // schedulable.
 
 import { issueCert, type IssuedCert } from "./_pki.ts";
 import { freePort, spawnServer, waitFor } from "./_processes.ts";
 import { kubeconfigYaml } from "./_kubeconfigs.ts";
+import {
+  kubeletArgs,
+  kubeletConfig,
+  type KubeletPlan,
+} from "./_component_args.ts";
+import { binaryRelease } from "./_versions.ts";
 import { adminHttpClient, type ControlPlaneInfo } from "./descriptor.ts";
 
 /** The Node object's name (and the kubelet's hostname). */
@@ -63,7 +70,22 @@ export async function issueKubeletCredentials(
   return { serving, kubeconfig: kubeletKubeconfig };
 }
 
-/** Starts the kubelet against containerd's socket and records its pid under `state`. */
+/** True when the host mounts cgroup v1 (no unified hierarchy at /sys/fs/cgroup), as the kubelet checks. */
+export async function hostUsesCgroupV1(): Promise<boolean> {
+  try {
+    await Deno.stat("/sys/fs/cgroup/cgroup.controllers");
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Starts the kubelet against containerd's socket, with the flags and
+ * configuration its release takes, and records its pid under `state`.
+ *
+ * @throws {TestingError} `UnknownVersion` when the binary names no release.
+ */
 export async function startKubelet(o: {
   dir: string;
   state: string;
@@ -73,39 +95,28 @@ export async function startKubelet(o: {
   ca: string;
   creds: KubeletCredentials;
 }): Promise<Deno.ChildProcess> {
-  const { dir, state, sock, ip } = o;
-  const serving = o.creds.serving;
-  const kubeletKubeconfig = o.creds.kubeconfig;
-  const kubeletPort = freePort();
-  const healthzPort = freePort();
+  const plan: KubeletPlan = {
+    release: await binaryRelease(o.bin),
+    dir: o.dir,
+    sock: o.sock,
+    ip: o.ip,
+    nodeName: NODE_NAME,
+    kubeconfig: o.creds.kubeconfig,
+    ca: o.ca,
+    serving: o.creds.serving,
+    ports: { kubelet: freePort(), healthz: freePort() },
+    cgroupV1: await hostUsesCgroupV1(),
+  };
   await Deno.writeTextFile(
-    `${dir}/kubelet.yaml`,
-    JSON.stringify(
-      kubeletConfig({
-        dir,
-        ip,
-        ca: o.ca,
-        serving,
-        kubeletPort,
-        healthzPort,
-      }),
-      null,
-      2,
-    ),
+    `${o.dir}/kubelet.yaml`,
+    JSON.stringify(kubeletConfig(plan), null, 2),
   );
-  const kubelet = await spawnServer(o.bin, [
-    `--config=${dir}/kubelet.yaml`,
-    `--kubeconfig=${kubeletKubeconfig}`,
-    "--container-runtime=remote",
-    `--container-runtime-endpoint=unix://${sock}`,
-    `--root-dir=${dir}/kubelet`,
-    `--cert-dir=${dir}/kubelet-pki`,
-    `--volume-plugin-dir=${dir}/volume-plugins`,
-    `--node-ip=${ip}`,
-    `--hostname-override=${NODE_NAME}`,
-    "--v=1",
-  ], `${dir}/kubelet.log`);
-  await Deno.writeTextFile(`${state}/pids/kubelet`, String(kubelet.pid));
+  const kubelet = await spawnServer(
+    o.bin,
+    kubeletArgs(plan),
+    `${o.dir}/kubelet.log`,
+  );
+  await Deno.writeTextFile(`${o.state}/pids/kubelet`, String(kubelet.pid));
   return kubelet;
 }
 
@@ -142,56 +153,4 @@ export async function waitNodeReady(
   } finally {
     http.close();
   }
-}
-
-function kubeletConfig(o: {
-  dir: string;
-  ip: string;
-  ca: string;
-  serving: IssuedCert;
-  kubeletPort: number;
-  healthzPort: number;
-}): Record<string, unknown> {
-  return {
-    apiVersion: "kubelet.config.k8s.io/v1beta1",
-    kind: "KubeletConfiguration",
-    address: o.ip,
-    port: o.kubeletPort,
-    readOnlyPort: 0,
-    healthzBindAddress: "127.0.0.1",
-    healthzPort: o.healthzPort,
-    tlsCertFile: o.serving.certFile,
-    tlsPrivateKeyFile: o.serving.keyFile,
-    authentication: {
-      anonymous: { enabled: false },
-      webhook: { enabled: false },
-      x509: { clientCAFile: o.ca },
-    },
-    authorization: { mode: "AlwaysAllow" },
-    cgroupDriver: "cgroupfs",
-    cgroupsPerQOS: false,
-    enforceNodeAllocatable: [],
-    failSwapOn: false,
-    makeIPTablesUtilChains: false,
-    // The VM denies CAP_SYS_RESOURCE: the kubelet must not lower its own oom_score_adj.
-    oomScoreAdj: 0,
-    protectKernelDefaults: false,
-    // Images cannot be pulled again here: never collect them, never evict.
-    imageGCHighThresholdPercent: 100,
-    imageGCLowThresholdPercent: 99,
-    evictionHard: {
-      "memory.available": "0%",
-      "nodefs.available": "0%",
-      "nodefs.inodesFree": "0%",
-      "imagefs.available": "0%",
-    },
-    clusterDomain: "cluster.local",
-    staticPodPath: "",
-    serializeImagePulls: false,
-    nodeStatusUpdateFrequency: "2s",
-    syncFrequency: "10s",
-    fileCheckFrequency: "20s",
-    streamingConnectionIdleTimeout: "30m",
-    containerLogMaxSize: "10Mi",
-  };
 }

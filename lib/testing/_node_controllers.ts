@@ -4,6 +4,8 @@
 
 import { freePort, spawnServer } from "./_processes.ts";
 import { kubeconfigYaml } from "./_kubeconfigs.ts";
+import { controllerArgs } from "./_component_args.ts";
+import { binaryRelease } from "./_versions.ts";
 import type { NodeBinaries } from "./binaries.ts";
 import type { CertUser, ControlPlaneInfo } from "./descriptor.ts";
 
@@ -11,6 +13,8 @@ import type { CertUser, ControlPlaneInfo } from "./descriptor.ts";
  * Writes an admin kubeconfig under `dir`, starts both with it, and records
  * their pids under `state` for the cleanup. Does not wait: the node's
  * readiness (its taint lifted) shows the controller-manager works.
+ *
+ * @throws {TestingError} `UnknownVersion` when a binary names no release.
  */
 export async function startControllers(
   cp: ControlPlaneInfo,
@@ -32,25 +36,20 @@ export async function startControllers(
     }),
   );
 
-  // kube-scheduler and kube-controller-manager: admin credentials, no
-  // leader election, no insecure port, a free secure port on loopback.
+  // Each with the flags its release takes (lib/testing/_component_args.ts).
   const component = async (
     name: string,
     bin: string,
     extra: string[],
   ): Promise<void> => {
-    const child = await spawnServer(bin, [
-      `--kubeconfig=${adminKubeconfig}`,
-      `--authentication-kubeconfig=${adminKubeconfig}`,
-      `--authorization-kubeconfig=${adminKubeconfig}`,
-      "--leader-elect=false",
-      "--port=0",
-      "--bind-address=127.0.0.1",
-      `--secure-port=${freePort()}`,
-      `--cert-dir=${dir}/${name}-certs`,
-      ...extra,
-      "--v=1",
-    ], `${dir}/kube-${name}.log`);
+    const args = controllerArgs({
+      release: await binaryRelease(bin),
+      kubeconfig: adminKubeconfig,
+      port: freePort(),
+      certDir: `${dir}/${name}-certs`,
+      extra,
+    });
+    const child = await spawnServer(bin, args, `${dir}/kube-${name}.log`);
     await Deno.writeTextFile(`${state}/pids/${name}`, String(child.pid));
   };
   await component("scheduler", bins.kubeScheduler, []);

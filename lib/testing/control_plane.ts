@@ -6,12 +6,18 @@
 // starts its own through the same code. This file runs the steps in order
 // and owns stopping; each step lives in its own file.
 
-import { apiserverArgs, startApiserver } from "./_apiserver.ts";
+import { startApiserver } from "./_apiserver.ts";
+import {
+  apiserverArgs,
+  applyFlags,
+  type ComponentFlags,
+} from "./_component_args.ts";
 import { bootstrap } from "./_bootstrap.ts";
 import { issueControlPlaneCredentials } from "./_control_plane_pki.ts";
 import { checkEtcdFor, startEtcd } from "./_etcd.ts";
 import { writeControlPlaneKubeconfigs } from "./_kubeconfigs.ts";
 import { freePort, removeWhenGone, stopProcess } from "./_processes.ts";
+import { binaryRelease } from "./_versions.ts";
 import type { Binaries } from "./binaries.ts";
 import { type ControlPlaneInfo, LIMITED_NAMESPACE } from "./descriptor.ts";
 
@@ -30,8 +36,8 @@ export interface StartOptions {
   log?: (msg: string) => void;
   /** Keep the scratch directory after stop (for debugging). @default {false} */
   keepDir?: boolean;
-  /** Extra kube-apiserver flags, after ours (a later flag wins). @default {none} */
-  apiserverFlags?: string[];
+  /** kube-apiserver flags to add, or changes to ours (see {@link ComponentFlags}). @default {none} */
+  apiserverFlags?: ComponentFlags;
   /**
    * kube-apiserver feature gates. `WatchList` needs etcd ≥ 3.4.31 / 3.5.13:
    * an older etcd is a `TestingError` (`EtcdTooOld`) before anything starts.
@@ -47,6 +53,9 @@ export async function startControlPlane(
   const log = opts.log ?? (() => {});
   const started = performance.now();
   await checkEtcdFor(opts.binaries.etcd, opts.featureGates ?? {});
+  // Before anything starts: its release decides its flags.
+  const release = await binaryRelease(opts.binaries.kubeApiserver);
+  applyFlags([], opts.apiserverFlags, "apiserverFlags"); // bad flags fail here, fast
   const dir = await Deno.makeTempDir({ prefix: "kube-test-" });
   // Removes the directory if this process is killed before stop().
   const janitor = opts.keepDir ? undefined : await removeWhenGone(dir);
@@ -106,12 +115,13 @@ export async function startControlPlane(
       apiserver = await startApiserver(
         opts.binaries.kubeApiserver,
         apiserverArgs({
+          release,
           etcdUrl: etcd.url,
           port: apiPort,
           dir,
           creds,
           featureGates: opts.featureGates,
-          extraFlags: opts.apiserverFlags,
+          flags: opts.apiserverFlags,
         }),
         dir,
         server,
@@ -119,7 +129,9 @@ export async function startControlPlane(
         children,
       );
       log(
-        `kube-apiserver ready in ${Math.round(performance.now() - started)} ms`,
+        `kube-apiserver ${release.gitVersion} ready in ${
+          Math.round(performance.now() - started)
+        } ms`,
       );
       await bootstrap(server, adminClient);
     } finally {

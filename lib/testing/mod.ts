@@ -40,6 +40,7 @@ export {
   type UserOptions,
 } from "./cluster.ts";
 export { type ClusterOptions, startCluster } from "./start_cluster.ts";
+export type { ComponentFlags } from "./_component_args.ts";
 export { sharedCluster } from "./shared_cluster.ts";
 export {
   type AdminUser,

@@ -28,6 +28,7 @@ import {
   takeLock,
 } from "./_node_host.ts";
 import { IMAGES } from "./_node_images.ts";
+import { binaryRelease } from "./_versions.ts";
 import { findNodeBinaries, localFile, type NodeBinaries } from "./binaries.ts";
 import type { ControlPlaneInfo, NodeInfo } from "./descriptor.ts";
 
@@ -66,6 +67,12 @@ export async function startNode(
   const log = opts.log ?? (() => {});
   const started = performance.now();
   const bins = (await findNodeBinaries()).found as NodeBinaries;
+  // Their releases decide their flags: an unreadable one fails before anything starts.
+  await Promise.all(
+    [bins.kubelet, bins.kubeScheduler, bins.kubeControllerManager].map(
+      binaryRelease,
+    ),
+  );
   const cleanupScript = await localFile("node_cleanup.sh");
   const dir = await Deno.makeTempDir({ prefix: "kube-test-node-" });
   const state = `${dir}/state`;

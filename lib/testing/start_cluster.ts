@@ -14,6 +14,7 @@
  */
 
 import type { JSONObject } from "../contract.ts";
+import type { ComponentFlags } from "./_component_args.ts";
 import { type Binaries, ensureBinaries, findBinaries } from "./binaries.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
 import { startControlPlane } from "./control_plane.ts";
@@ -46,8 +47,30 @@ export interface ClusterOptions {
    * @default {false}
    */
   node?: boolean | "if-possible";
-  /** Extra kube-apiserver flags. @default {none} */
-  apiserverFlags?: string[];
+  /**
+   * kube-apiserver flags beyond ours, or changes to ours. A list goes after
+   * ours (a later flag wins); an object replaces our value of a flag (or
+   * adds it) and removes a flag given `null` — removing one we do not pass
+   * to this release is a no-op, so one object serves every release. Our
+   * flags depend on the binary's release (read from its `--version`: no
+   * `--insecure-port` from 1.24 on, for example).
+   *
+   * @example Change, remove and add flags
+   * ```ts
+   * import { startCluster } from "@denokube/transport/testing";
+   *
+   * const start = () =>
+   *   startCluster({
+   *     apiserverFlags: {
+   *       "--v": "4", // replaces our --v=1
+   *       "--enable-priority-and-fairness": null, // removes ours: APF on
+   *       "--max-requests-inflight": "50", // not ours: added
+   *     },
+   *   });
+   * ```
+   * @default {none: our flags for the binary's release}
+   */
+  apiserverFlags?: ComponentFlags;
   /** kube-apiserver feature gates (`WatchList` checks etcd's version first). @default {none} */
   featureGates?: Record<string, boolean>;
   /** CustomResourceDefinitions to create and wait for (Established) before returning. @default {none} */

@@ -16,6 +16,8 @@ export type TestingErrorReason =
   | "ServerExited"
   /** A server did not become ready in time (the message ends with its log tail). */
   | "NotReady"
+  /** A Kubernetes binary's `--version` names no release (its flags depend on it). */
+  | "UnknownVersion"
   /** The etcd found is too old for a requested feature. */
   | "EtcdTooOld"
   /** A node was required but this machine cannot run one. */

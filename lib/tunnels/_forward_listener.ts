@@ -6,6 +6,7 @@
 
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
+import { apiPath } from "../_wire/api_path.ts";
 
 /** The subprotocols offered for port-forward: what kubelets accept. */
 export const PORT_FORWARD_PROTOCOLS: string[] = ["v4.channel.k8s.io"];
@@ -38,10 +39,19 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-function podPath(t: TunnelTarget): string {
-  return `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${
-    encodeURIComponent(t.pod)
-  }`;
+/**
+ * The path of a pod, or of one of its subresources.
+ *
+ * @throws {PathSegmentError} When the namespace or pod cannot be one path segment.
+ */
+export function podPath(t: TunnelTarget, subresource?: string): string {
+  return apiPath({
+    version: "v1",
+    resource: "pods",
+    namespace: t.namespace,
+    name: t.pod,
+    subresource,
+  });
 }
 
 /** Opens one port-forward tunnel to the target (channels not yet set up). */
@@ -52,7 +62,7 @@ export async function openForwardTunnel(
 ): Promise<KubernetesTunnel> {
   return await client.performRequest({
     method: "POST",
-    path: `${podPath(target)}/portforward`,
+    path: podPath(target, "portforward"),
     querystring: new URLSearchParams({ ports: String(target.port) }),
     expectTunnel: PORT_FORWARD_PROTOCOLS,
     abortSignal,

@@ -8,6 +8,7 @@
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
+import { apiPath } from "../_wire/api_path.ts";
 
 /** What to run, where. */
 export interface ExecOptions {
@@ -73,9 +74,38 @@ export const EXEC_PROTOCOLS: string[] = [
  */
 export function exitCodeOf(status: Status): number {
   if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
+  const causes = status.details?.causes;
+  const cause = Array.isArray(causes)
+    ? causes.find((c) => c?.reason === "ExitCode")
+    : undefined;
   const code = cause?.message !== undefined ? Number(cause.message) : NaN;
   return Number.isInteger(code) ? code : -1;
+}
+
+/**
+ * The session's outcome from what the server wrote on the status channel.
+ * Never throws: text that is not a Status object becomes a Failure that
+ * says so (without quoting it: a command's output may hold anything).
+ */
+function statusFrom(text: string): ExecStatus {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return {
+      exitCode: -1,
+      status: {
+        status: "Failure",
+        message:
+          `the status channel held no Status object (${text.length} chars that are not a JSON object)`,
+      },
+    };
+  }
+  const status = parsed as Status;
+  return { exitCode: exitCodeOf(status), status };
 }
 
 /**
@@ -182,6 +212,13 @@ async function openSession(
   protocols: string[],
 ): Promise<ExecSession> {
   const target: TunnelTarget = { namespace: opts.namespace, pod: opts.pod };
+  const path = apiPath({
+    version: "v1",
+    resource: "pods",
+    namespace: opts.namespace,
+    name: opts.pod,
+    subresource,
+  });
   if (opts.container) q.set("container", opts.container);
   q.set("stdout", "true");
   q.set("stderr", opts.tty ? "false" : "true");
@@ -191,9 +228,7 @@ async function openSession(
   try {
     tunnel = await client.performRequest({
       method: "POST",
-      path: `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods/${
-        encodeURIComponent(opts.pod)
-      }/${subresource}`,
+      path,
       querystring: q,
       expectTunnel: protocols,
       abortSignal: opts.abortSignal,
@@ -264,8 +299,7 @@ async function openSession(
         },
       };
     }
-    const parsed = JSON.parse(text) as Status;
-    return { exitCode: exitCodeOf(parsed), status: parsed };
+    return statusFrom(text);
   })();
   let resizeWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
   return {

@@ -16,6 +16,7 @@
 import type { RestClient } from "../contract.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
 import { LogError, type LogErrorReason, type LogTarget } from "./log_error.ts";
+import { apiPath } from "../_wire/api_path.ts";
 
 export * from "./log_error.ts";
 
@@ -80,6 +81,7 @@ const UNAVAILABLE =
  * @throws {LogError} For the 400s of a log request (`ContainerRequired`, `ContainerNotFound`, `ContainerNotStarted`, `ContainerTerminated`, `PreviousNotFound`, `BadRequest`); the stream errors with `LogsUnavailable`.
  * @throws {KubernetesApiError} When the pod does not exist (404) or reading its log is forbidden (403).
  * @throws {RangeError} When `tailLines`, `sinceSeconds` or `limitBytes` is out of range.
+ * @throws {PathSegmentError} When the pod's name or namespace cannot be one path segment (empty, `.`, `..`, `/`, `%`); nothing is sent.
  *
  * @example Follow a container's log for ten seconds
  * ```ts
@@ -110,15 +112,20 @@ export async function streamLogs(
     pod: name,
     ...(opts.container === undefined ? {} : { container: opts.container }),
   };
+  const path = apiPath({
+    version: "v1",
+    resource: "pods",
+    namespace,
+    name,
+    subresource: "log",
+  });
   const query = logQuery(opts, target);
   const signal = opts.abortSignal;
   let body: ReadableStream<Uint8Array>;
   try {
     body = await client.performRequest({
       method: "GET",
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${
-        encodeURIComponent(name)
-      }/log`,
+      path,
       querystring: query,
       expectStream: true,
       abortSignal: signal,

@@ -20,6 +20,7 @@ import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
 import {
   listenForward,
   openForwardTunnel,
+  podPath,
   PORT_FORWARD_PROTOCOLS as PROTOCOLS,
 } from "./_forward_listener.ts";
 
@@ -66,12 +67,6 @@ export interface PortForward extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-function podPath(t: TunnelTarget): string {
-  return `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${
-    encodeURIComponent(t.pod)
-  }`;
-}
-
 /**
  * Throws a {@link TunnelError} (`PodNotRunning`) unless the pod is Running
  * and not being deleted; a missing pod throws the API's 404.
@@ -81,6 +76,7 @@ function podPath(t: TunnelTarget): string {
  * @param abortSignal Cancels the request.
  * @throws {TunnelError} When the pod exists but is not Running.
  * @throws {KubernetesApiError} When the pod cannot be read (404, 403).
+ * @throws {PathSegmentError} When the pod's name or namespace cannot be one path segment.
  */
 export async function assertPodRunning(
   client: RestClient,
@@ -122,6 +118,7 @@ export async function assertPodRunning(
  * @returns The running forward; close it (or `await using`) to stop.
  * @throws {TunnelError} When the pod is not Running (`PodNotRunning`).
  * @throws {KubernetesApiError} When the pod is missing, or the server refuses the tunnel (403, 400 without a node).
+ * @throws {PathSegmentError} When the pod's name or namespace cannot be one path segment (empty, `.`, `..`, `/`, `%`); nothing is sent.
  *
  * @example
  * ```ts
@@ -155,6 +152,8 @@ export async function portForward(
       `port-forward to ${opts.namespace}/${opts.pod}: remotePort must be an integer from 1 to 65535, got ${opts.remotePort}`,
     );
   }
+  // Checks the namespace and pod name before anything is sent or listened on.
+  podPath(target);
   if (opts.verify ?? true) {
     await assertPodRunning(client, target, opts.abortSignal);
     const probe = await openForwardTunnel(client, target, opts.abortSignal);

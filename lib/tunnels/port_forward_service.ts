@@ -22,7 +22,9 @@ import {
   type ForwardTarget,
   listenForward,
   openForwardTunnel,
+  podPath,
 } from "./_forward_listener.ts";
+import { apiPath } from "../_wire/api_path.ts";
 import {
   asObj,
   type LabelSelectorLike,
@@ -125,6 +127,7 @@ function checkPort(
  * @throws {TunnelError} `NoSelector`, `NoReadyPod` or `PortNotFound`, naming the Service.
  * @throws {KubernetesApiError} When the Service is missing (404), access is refused (403), or the tunnel is refused.
  * @throws {RangeError} When a port number is out of range.
+ * @throws {PathSegmentError} When the Service's name or the namespace cannot be one path segment (empty, `.`, `..`, `/`, `%`); nothing is sent.
  *
  * @example Fetch a page through a Service
  * ```ts
@@ -151,15 +154,19 @@ export async function portForwardService(
   const via = `service/${opts.service}`;
   const where = { namespace, pod: "", via };
   checkPort(opts.port, where);
+  const path = apiPath({
+    version: "v1",
+    resource: "services",
+    namespace,
+    name: opts.service,
+  });
   return await forwardWorkload(client, namespace, opts, {
     via,
     read: async (signal) => {
       const svc = asObj(
         await client.performRequest({
           method: "GET",
-          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${
-            encodeURIComponent(opts.service)
-          }`,
+          path,
           expectJson: true,
           abortSignal: signal,
         }),
@@ -205,6 +212,7 @@ export async function portForwardService(
  * @throws {TunnelError} `NoSelector`, `NoReadyPod` or `PortNotFound`, naming the Deployment.
  * @throws {KubernetesApiError} When the Deployment is missing (404), access is refused (403), or the tunnel is refused.
  * @throws {RangeError} When the port number is out of range.
+ * @throws {PathSegmentError} When the Deployment's name or the namespace cannot be one path segment (empty, `.`, `..`, `/`, `%`); nothing is sent.
  *
  * @example
  * ```ts
@@ -229,15 +237,19 @@ export async function portForwardDeployment(
   const via = `deployment/${opts.deployment}`;
   const where = { namespace, pod: "", via };
   checkPort(opts.port, where);
+  const path = apiPath({
+    apiVersion: "apps/v1",
+    resource: "deployments",
+    namespace,
+    name: opts.deployment,
+  });
   return await forwardWorkload(client, namespace, opts, {
     via,
     read: async (signal) => {
       const deploy = asObj(
         await client.performRequest({
           method: "GET",
-          path: `/apis/apps/v1/namespaces/${
-            encodeURIComponent(namespace)
-          }/deployments/${encodeURIComponent(opts.deployment)}`,
+          path,
           expectJson: true,
           abortSignal: signal,
         }),
@@ -260,7 +272,7 @@ async function forwardWorkload(
   opts: WorkloadForwardOptions,
   workload: Workload,
 ): Promise<WorkloadPortForward> {
-  const podsPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const podsPath = apiPath({ version: "v1", resource: "pods", namespace });
   const resolve = async (signal?: AbortSignal): Promise<ForwardTarget> => {
     const { selector, port } = await workload.read(signal);
     const list = asObj(
@@ -297,7 +309,7 @@ async function forwardWorkload(
       return podUsable(
         await client.performRequest({
           method: "GET",
-          path: `${podsPath}/${encodeURIComponent(current.pod)}`,
+          path: podPath(current),
           expectJson: true,
           abortSignal: signal,
         }) as PodLike,

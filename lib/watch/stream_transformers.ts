@@ -8,8 +8,8 @@
 
 import type { JSONObject, JSONValue, WatchEvent } from "../contract.ts";
 import { StreamDecodeError } from "../errors/mod.ts";
-import { withoutMessage } from "../_internal/redact.ts";
-import { LineBuffer } from "../_wire/line_buffer.ts";
+import { showValue } from "../_internal/redact.ts";
+import { LineBuffer, parseJsonLine } from "../_wire/line_buffer.ts";
 
 /**
  * The byte-level line splitting shared by {@link LineSplitter} and
@@ -66,21 +66,7 @@ export class JsonLinesDecoder extends TransformStream<Uint8Array, JSONValue> {
     const decoder = new TextDecoder();
     let lineNo = 0;
     super(splitLines<JSONValue>((bytes, controller) => {
-      lineNo++;
-      const text = decoder.decode(bytes);
-      let value: JSONValue;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        // The parser's message quotes text anywhere in the line: keep its class only.
-        throw new StreamDecodeError(
-          "malformed JSON",
-          lineNo,
-          text,
-          withoutMessage(err),
-        );
-      }
-      controller.enqueue(value);
+      controller.enqueue(parseJsonLine(decoder.decode(bytes), ++lineNo));
     }));
   }
 }
@@ -92,18 +78,7 @@ export class JsonParsingTransformer
     let lineNo = 0;
     super({
       transform(line, controller) {
-        lineNo++;
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch (err) {
-          throw new StreamDecodeError(
-            "malformed JSON",
-            lineNo,
-            line,
-            withoutMessage(err),
-          );
-        }
+        const value = parseJsonLine(line, ++lineNo);
         if (
           value === null || typeof value !== "object" || Array.isArray(value)
         ) {
@@ -183,7 +158,7 @@ export class WatchEventTransformer<T, U>
             return;
           }
           default:
-            throw bad(`unknown watch event type ${JSON.stringify(type)}`);
+            throw bad(`unknown watch event type ${showValue(type)}`);
         }
       },
     });

@@ -6,9 +6,9 @@
 // and node:tls); the `requestTrust: "ca-and-roots"` client, on Deno's TLS,
 // shows what that costs.
 
-import { KubeConfigRestClient } from "../mod.ts";
-import { adminHeaders, adminHttpClient } from "./control_plane.ts";
-import { controlPlane } from "./harness.ts";
+import { KubeConfigRestClient } from "../../mod.ts";
+import { adminHeaders, adminHttpClient } from "../control_plane.ts";
+import { controlPlane } from "../harness.ts";
 
 const cp = await controlPlane();
 const client = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);

@@ -2,8 +2,8 @@
 // --raw` directly (and parsing its JSON), same run, same apiserver. Target:
 // ratio ≥ 0.95. The fetch transport is listed alongside for scale.
 
-import { KubeConfigRestClient, KubectlRawRestClient } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+import { KubeConfigRestClient, KubectlRawRestClient } from "../../mod.ts";
+import { controlPlane } from "../harness.ts";
 
 const cp = await controlPlane();
 const kubeconfig = cp.kubeconfigs.admin;

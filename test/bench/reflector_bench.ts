@@ -3,8 +3,8 @@
 // page from JSON text, as a transport would, so the figures include decoding.
 // Run through `deno task bench` (which enables --expose-gc for exact heap figures).
 
-import { Reflector, type WatchEvent } from "../mod.ts";
-import { fakePod } from "./_pods.ts";
+import { Reflector, type WatchEvent } from "../../mod.ts";
+import { fakePod } from "../_pods.ts";
 
 const COUNT = 10_000;
 const PAGE = 500;

@@ -19,9 +19,9 @@ import {
   adminHttpClient,
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
-} from "./control_plane.ts";
-import { createCa, issueCert } from "./_pki.ts";
-import { fakePod } from "./_pods.ts";
+} from "../control_plane.ts";
+import { createCa, issueCert } from "../_pki.ts";
+import { fakePod } from "../_pods.ts";
 import type { Figures } from "./side_by_side/_measure.ts";
 
 const CLIENT_NODE = "@kubernetes/client-node@1.4.0";

@@ -4,8 +4,8 @@
 // through a hand-written byte-level loop (newline search, decode,
 // JSON.parse) over the same bytes, same run. Target: ≥ 0.92 of the loop.
 
-import { KubeConfig, KubeConfigRestClient } from "../mod.ts";
-import { fakePod } from "./_pods.ts";
+import { KubeConfig, KubeConfigRestClient } from "../../mod.ts";
+import { fakePod } from "../_pods.ts";
 
 const EVENTS = 20_000;
 const lines: string[] = [];

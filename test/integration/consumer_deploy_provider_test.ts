@@ -17,10 +17,10 @@ import {
   portForwardService,
   streamLogs,
   waitFor,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { nodeOf } from "./_node_pods.ts";
-import { rejection } from "./_helpers.ts";
+} from "../../mod.ts";
+import { controlPlane } from "../harness.ts";
+import { nodeOf } from "../_node_pods.ts";
+import { rejection } from "../_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "consumer_deploy_provider_test");

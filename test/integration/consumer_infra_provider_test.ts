@@ -22,10 +22,10 @@ import {
   scale,
   streamLogs,
   waitFor,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { nodeOf } from "./_node_pods.ts";
-import { rejection } from "./_helpers.ts";
+} from "../../mod.ts";
+import { controlPlane } from "../harness.ts";
+import { nodeOf } from "../_node_pods.ts";
+import { rejection } from "../_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "consumer_infra_provider_test");

@@ -13,7 +13,7 @@ import {
   type RequestOptions,
   type RestClient,
   type WatchEvent,
-} from "../mod.ts";
+} from "../../mod.ts";
 
 /** Compile-time equality of two types. */
 type IsExact<A, B> = (<T>() => T extends A ? 1 : 2) extends

@@ -5,9 +5,9 @@
 // `js-yaml` alias is gone from deno.json.
 
 import assert from "node:assert/strict";
-import { withTempDir } from "./_helpers.ts";
+import { withTempDir } from "../_helpers.ts";
 
-const repo = new URL("../", import.meta.url);
+const repo = new URL("../../", import.meta.url);
 const exportsMap = JSON.parse(
   await Deno.readTextFile(new URL("deno.json", repo)),
 ).exports as Record<string, string>;

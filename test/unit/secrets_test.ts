@@ -22,14 +22,14 @@ import {
   KubernetesApiError,
   type RestClient,
   StreamDecodeError,
-} from "../mod.ts";
-import { credentialsFor } from "../lib/auth/credentials.ts";
+} from "../../mod.ts";
+import { credentialsFor } from "../../lib/auth/credentials.ts";
 import {
   kubeconfigFor,
   rejection,
   withTempDir,
   writeScript,
-} from "./_helpers.ts";
+} from "../_helpers.ts";
 
 /** Every marker starts with this, so a partial quote is caught too. */
 const TAG = "Zq7";
@@ -522,7 +522,7 @@ Deno.test("with KUBE_TRANSPORT_VERBOSE, a failing process prints no secret", asy
     await Deno.writeTextFile(
       script,
       `import { autoDetectClient, KubeConfigRestClient } from ${
-        JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+        JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
       };
 for (const file of Deno.args) {
   try {
@@ -550,7 +550,7 @@ for (const file of Deno.args) {
       args: [
         "run",
         "-A",
-        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        `--config=${new URL("../../deno.json", import.meta.url).pathname}`,
         script,
         ...files,
       ],

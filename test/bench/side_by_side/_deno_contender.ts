@@ -10,7 +10,7 @@ import {
   listWatch,
   MapStore,
   Reflector,
-} from "../../mod.ts";
+} from "../../../mod.ts";
 import { type Figures, finish, startMeasuring } from "./_measure.ts";
 
 type Pod = {

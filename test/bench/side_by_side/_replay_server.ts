@@ -15,7 +15,7 @@
 // Usage: deno run -A _replay_server.ts <events> <cert.pem> <key.pem>
 // Prints one JSON line: {"http-event": port, "http-64k": port, "https-event": …}.
 
-import { fakePod } from "../_pods.ts";
+import { fakePod } from "../../_pods.ts";
 
 const [events, certFile, keyFile] = Deno.args;
 const enc = new TextEncoder();

@@ -28,9 +28,9 @@ import {
   type RestClient,
   scale,
   TransportError,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { rejection, withTempDir, writeScript } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { rejection, withTempDir, writeScript } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 

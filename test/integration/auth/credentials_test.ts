@@ -8,15 +8,15 @@ import {
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
-} from "../mod.ts";
-import { credentialsFor } from "../lib/auth/credentials.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../mod.ts";
+import { credentialsFor } from "../../../lib/auth/credentials.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   kubeconfigFor,
   withTempDir,
   writeKubeconfig,
   writeScript,
-} from "./_helpers.ts";
+} from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const harnessOnly = cp.external || !cp.tokens.admin || !cp.users.limited;

@@ -18,10 +18,10 @@ import {
   listContexts,
   setContextNamespace,
   useContext,
-} from "../mod.ts";
-import { parseYamlDocument } from "../lib/_internal/yaml.ts";
-import { controlPlane } from "./harness.ts";
-import { withTempDir } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { parseYamlDocument } from "../../../lib/_internal/yaml.ts";
+import { controlPlane } from "../../harness.ts";
+import { withTempDir } from "../../_helpers.ts";
 
 const first = `# my clusters
 apiVersion: v1

@@ -2,10 +2,14 @@
 // fetch and the harness's certificates: what users will see from every transport.
 
 import assert from "node:assert/strict";
-import type { KubernetesApiError } from "../mod.ts";
-import { apiErrorFromResponse } from "../lib/errors/mod.ts";
-import { adminHeaders, adminHttpClient, compactEtcd } from "./control_plane.ts";
-import { controlPlane } from "./harness.ts";
+import type { KubernetesApiError } from "../../../mod.ts";
+import { apiErrorFromResponse } from "../../../lib/errors/mod.ts";
+import {
+  adminHeaders,
+  adminHttpClient,
+  compactEtcd,
+} from "../../control_plane.ts";
+import { controlPlane } from "../../harness.ts";
 
 const cp = await controlPlane();
 const ns = `errors-${crypto.randomUUID().slice(0, 8)}`;

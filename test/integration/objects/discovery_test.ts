@@ -18,10 +18,10 @@ import {
   resourcePath,
   RestMapper,
   UnknownKindError,
-} from "../mod.ts";
-import { AGGREGATED_DISCOVERY_ACCEPT } from "../lib/objects/discovery.ts";
-import { controlPlane, serverVersion } from "./harness.ts";
-import { rejection } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { AGGREGATED_DISCOVERY_ACCEPT } from "../../../lib/objects/discovery.ts";
+import { controlPlane, serverVersion } from "../../harness.ts";
+import { rejection } from "../../_helpers.ts";
 
 const aggregatedType =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";

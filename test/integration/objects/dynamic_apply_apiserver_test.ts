@@ -21,9 +21,9 @@ import {
   parseManifests,
   WaitError,
   waitFor,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { rejection } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { rejection } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const suffix = crypto.randomUUID().slice(0, 6);

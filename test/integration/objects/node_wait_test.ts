@@ -15,10 +15,10 @@ import {
   podSucceeded,
   WaitError,
   waitFor,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { nodeOf, nodeSuite, podManifest } from "./_node_pods.ts";
-import { rejection } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { nodeOf, nodeSuite, podManifest } from "../../_node_pods.ts";
+import { rejection } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_wait_test");

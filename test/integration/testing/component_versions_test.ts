@@ -11,15 +11,15 @@
 // lib/testing/_component_args.ts (unit-tested in component_args_test.ts).
 
 import assert from "node:assert/strict";
-import { controlPlane } from "./harness.ts";
-import { until, withTempDir, writeScript } from "./_helpers.ts";
-import { startCluster, TestingError } from "../lib/testing/mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { until, withTempDir, writeScript } from "../../_helpers.ts";
+import { startCluster, TestingError } from "../../../lib/testing/mod.ts";
 import {
   hostUsesCgroupV1,
   startKubelet,
   waitNodeReady,
-} from "../lib/testing/_kubelet.ts";
-import { startControllers } from "../lib/testing/_node_controllers.ts";
+} from "../../../lib/testing/_kubelet.ts";
+import { startControllers } from "../../../lib/testing/_node_controllers.ts";
 
 const cp = await controlPlane();
 

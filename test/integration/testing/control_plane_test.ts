@@ -9,10 +9,10 @@ import {
   adminHttpClient,
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
-} from "./control_plane.ts";
-import { ASSETS_ENV, findBinaries } from "../lib/testing/binaries.ts";
-import { controlPlane } from "./harness.ts";
-import { alive, until } from "./_helpers.ts";
+} from "../../control_plane.ts";
+import { ASSETS_ENV, findBinaries } from "../../../lib/testing/binaries.ts";
+import { controlPlane } from "../../harness.ts";
+import { alive, until } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 
@@ -216,9 +216,9 @@ async function runProbe(mode: "fail" | "hang") {
   const outFile = await Deno.makeTempFile();
   const env = Deno.env.toObject();
   delete env[DESCRIPTOR_ENV];
-  const runner = new URL("./run.ts", import.meta.url).pathname;
+  const runner = new URL("../../run.ts", import.meta.url).pathname;
   const probe =
-    new URL("./fixtures/harness_probe.ts", import.meta.url).pathname;
+    new URL("../../fixtures/harness_probe.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", runner, probe],
     env: {
@@ -258,7 +258,7 @@ Deno.test({
         `Deno.test("attached", async () => {
   const { sharedCluster } = await import(${
           JSON.stringify(
-            new URL("../lib/testing/mod.ts", import.meta.url).href,
+            new URL("../../../lib/testing/mod.ts", import.meta.url).href,
           )
         });
   const cluster = await sharedCluster();
@@ -272,7 +272,7 @@ Deno.test({
         args: [
           "run",
           "--allow-all",
-          new URL("./run.ts", import.meta.url).pathname,
+          new URL("../../run.ts", import.meta.url).pathname,
           `${dir}/attached_test.ts`,
         ],
         env: { [DESCRIPTOR_ENV]: descriptor, KUBE_TEST_NODE: "0" },

@@ -7,10 +7,10 @@
 // delete and a watch on a custom resource, and a pretty-printed answer.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient, KubernetesApiError } from "../mod.ts";
-import { adminHeaders, adminHttpClient } from "./control_plane.ts";
-import { controlPlane } from "./harness.ts";
-import { until } from "./_helpers.ts";
+import { KubeConfigRestClient, KubernetesApiError } from "../../../mod.ts";
+import { adminHeaders, adminHttpClient } from "../../control_plane.ts";
+import { controlPlane } from "../../harness.ts";
+import { until } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const group = "kubetest.example.com";

@@ -7,15 +7,15 @@
 // running, both directly and through the janitor after a SIGKILL.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { nodeOf } from "./_node_pods.ts";
-import { alive, until } from "./_helpers.ts";
+import { KubeConfigRestClient } from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { nodeOf } from "../../_node_pods.ts";
+import { alive, until } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_harness_test");
 const cleanup =
-  new URL("../lib/testing/node_cleanup.sh", import.meta.url).pathname;
+  new URL("../../../lib/testing/node_cleanup.sh", import.meta.url).pathname;
 const canTearDown = Deno.build.os === "linux" && Deno.uid() === 0;
 
 Deno.test({

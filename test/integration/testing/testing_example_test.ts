@@ -5,8 +5,8 @@
 // a user's test file would.
 
 import assert from "node:assert/strict";
-import { listWatch, Reflector } from "../mod.ts";
-import { startCluster } from "../lib/testing/mod.ts";
+import { listWatch, Reflector } from "../../../mod.ts";
+import { startCluster } from "../../../lib/testing/mod.ts";
 
 const crd = {
   apiVersion: "apiextensions.k8s.io/v1",

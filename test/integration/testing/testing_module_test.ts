@@ -6,12 +6,12 @@
 // feature gate. Each starts its own control plane in a subprocess.
 
 import assert from "node:assert/strict";
-import { controlPlane } from "./harness.ts";
-import { withTempDir } from "./_helpers.ts";
-import { startCluster, TestingError } from "../lib/testing/mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { withTempDir } from "../../_helpers.ts";
+import { startCluster, TestingError } from "../../../lib/testing/mod.ts";
 
 const cp = await controlPlane();
-const testing = new URL("../lib/testing/mod.ts", import.meta.url).href;
+const testing = new URL("../../../lib/testing/mod.ts", import.meta.url).href;
 
 async function runScript(
   dir: string,

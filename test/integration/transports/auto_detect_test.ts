@@ -3,20 +3,20 @@
 // would fix each source, and picks the right source when one works.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient, KubernetesApiError } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+import { KubeConfigRestClient, KubernetesApiError } from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   alive,
   kubeconfigFor,
   withTempDir,
   writeKubeconfig,
   writeScript,
-} from "./_helpers.ts";
+} from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const probeScript =
-  new URL("./fixtures/auto_detect_probe.ts", import.meta.url).pathname;
-const config = new URL("../deno.json", import.meta.url).pathname;
+  new URL("../../fixtures/auto_detect_probe.ts", import.meta.url).pathname;
+const config = new URL("../../../deno.json", import.meta.url).pathname;
 const apiPort = new URL(cp.server).port;
 
 async function detect(
@@ -241,7 +241,9 @@ Deno.test("an answer that is not APIVersions, or an API error, rejects a candida
         : new Response("?", { status: 404 }),
   );
   try {
-    const { autoDetectClient, AutoDetectError } = await import("../mod.ts");
+    const { autoDetectClient, AutoDetectError } = await import(
+      "../../../mod.ts"
+    );
     const err = await autoDetectClient({
       sources: ["KubectlProxy"],
       kubectlProxyUrl: `http://127.0.0.1:${server.addr.port}`,

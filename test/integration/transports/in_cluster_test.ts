@@ -10,9 +10,9 @@ import {
   KubeConfigError,
   KubeConfigRestClient,
   KubernetesApiError,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { withTempDir } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { withTempDir } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const ns = cp.limitedNamespace;

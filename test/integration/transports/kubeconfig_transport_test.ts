@@ -9,16 +9,16 @@ import {
   KubernetesApiError,
   StreamDecodeError,
   TransportError,
-} from "../mod.ts";
-import { compactEtcd } from "./control_plane.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../mod.ts";
+import { compactEtcd } from "../../control_plane.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   adminUserFields,
   closeAll,
   kubeconfigFor,
   withTempDir,
   writeKubeconfig,
-} from "./_helpers.ts";
+} from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const harnessOnly = cp.external || !cp.users.limited;
@@ -294,7 +294,7 @@ Deno.test({
   fn: async () => {
     const script = `
       import { KubeConfigRestClient } from "${new URL(
-      "../mod.ts",
+      "../../../mod.ts",
       import.meta.url,
     )}";
       using c = await KubeConfigRestClient.readKubeConfig(Deno.args[0]);
@@ -304,7 +304,7 @@ Deno.test({
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "eval",
-        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        `--config=${new URL("../../../deno.json", import.meta.url).pathname}`,
         script,
         "../kubeconfigs/relative/admin.yaml",
       ],

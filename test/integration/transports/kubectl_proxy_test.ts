@@ -6,9 +6,9 @@ import {
   KubeConfigRestClient,
   KubectlError,
   KubectlProxyRestClient,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { alive } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { alive } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 
@@ -134,7 +134,7 @@ Deno.test("a program that ends without close(), by an uncaught error or by SIGTE
     await Deno.writeTextFile(
       script,
       `import { KubectlProxyRestClient } from ${
-        JSON.stringify(import.meta.resolve("../mod.ts"))
+        JSON.stringify(import.meta.resolve("../../../mod.ts"))
       };
 const client = await KubectlProxyRestClient.start({ kubeconfig: Deno.args[1], kubectl: Deno.args[2] });
 console.log(JSON.stringify({ pid: client.pid, socketPath: client.socketPath }));
@@ -148,7 +148,7 @@ if (Deno.args[0] === "wait") setTimeout(() => {}, 60_000);
           "run",
           "-A",
           "--quiet",
-          `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+          `--config=${new URL("../../../deno.json", import.meta.url).pathname}`,
           script,
           how,
           cp.kubeconfigs.admin,

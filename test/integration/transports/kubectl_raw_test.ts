@@ -17,21 +17,21 @@ import {
   openExec,
   Reflector,
   type RequestOptions,
-} from "../mod.ts";
-import { kubectlsUnderTest } from "./_kubectls.ts";
-import { planExec, planKubectl } from "../transports/_kubectl_args.ts";
+} from "../../../mod.ts";
+import { kubectlsUnderTest } from "../../_kubectls.ts";
+import { planExec, planKubectl } from "../../../transports/_kubectl_args.ts";
 import {
   kubectlFailure,
   parseStderr,
-} from "../transports/_kubectl_diagnostics.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../transports/_kubectl_diagnostics.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   kubeconfigFor,
   until,
   withTempDir,
   writeKubeconfig,
   writeScript,
-} from "./_helpers.ts";
+} from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const kubectls = kubectlsUnderTest(cp.binaries.kubectl);

@@ -10,18 +10,18 @@
 // and get RBAC's answers for it.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+import { KubeConfigRestClient } from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   createNamespace,
   deleteNamespace,
   nodeOf,
   watchPodUntil,
-} from "./_node_pods.ts";
+} from "../../_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_in_cluster_test");
-const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const repo = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 // The Deno running this test, wherever it is: under /usr from a package,
 // or in npm's cache when started through `npx deno` as the README says.
 const denoBinary = await Deno.realPath(Deno.execPath());

@@ -4,13 +4,13 @@
 // against the real apiserver.
 
 import assert from "node:assert/strict";
-import { controlPlane } from "./harness.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   adminUserFields,
   kubeconfigFor,
   withTempDir,
   writeKubeconfig,
-} from "./_helpers.ts";
+} from "../../_helpers.ts";
 
 const cp = await controlPlane();
 
@@ -28,7 +28,7 @@ Deno.test("a client with tls-server-name that is never closed does not keep the 
     await Deno.writeTextFile(
       script,
       `import { KubeConfigRestClient } from ${
-        JSON.stringify(import.meta.resolve("../mod.ts"))
+        JSON.stringify(import.meta.resolve("../../../mod.ts"))
       };
 const client = await KubeConfigRestClient.readKubeConfig(Deno.args[0]);
 const api = await client.performRequest({ method: "GET", path: "/api", expectJson: true });
@@ -40,7 +40,7 @@ console.log(api.kind); // and no close()
         "run",
         "-A",
         "--quiet",
-        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        `--config=${new URL("../../../deno.json", import.meta.url).pathname}`,
         script,
         kc,
       ],

@@ -14,11 +14,11 @@ import {
   readAllItems,
   type RestClient,
   TransportError,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { forceGc } from "./_gc.ts";
-import { rejection } from "./_helpers.ts";
-import { kubectlsUnderTest } from "./_kubectls.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { forceGc } from "../../_gc.ts";
+import { rejection } from "../../_helpers.ts";
+import { kubectlsUnderTest } from "../../_kubectls.ts";
 
 const cp = await controlPlane();
 

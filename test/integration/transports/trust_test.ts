@@ -13,20 +13,21 @@
 // in or after the TLS handshake at once.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient, TransportError } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+import { KubeConfigRestClient, TransportError } from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   adminUserFields,
   kubeconfigFor,
   withTempDir,
   writeKubeconfig,
-} from "./_helpers.ts";
-import { createCa, issueCert } from "./_pki.ts";
+} from "../../_helpers.ts";
+import { createCa, issueCert } from "../../_pki.ts";
 
 const cp = await controlPlane();
 const MARKER = "trust-marker-S3CRET-token";
-const probe = new URL("./fixtures/trust_probe.ts", import.meta.url).pathname;
-const config = new URL("../deno.json", import.meta.url).pathname;
+const probe =
+  new URL("../../fixtures/trust_probe.ts", import.meta.url).pathname;
+const config = new URL("../../../deno.json", import.meta.url).pathname;
 const WARNING = /trusts the kubeconfig's certificate-authority in addition/;
 
 interface Outcome {

@@ -15,15 +15,15 @@ import {
   openAttach,
   openExec,
   TunnelError,
-} from "../mod.ts";
-import { controlPlane, serverVersion } from "./harness.ts";
+} from "../../../mod.ts";
+import { controlPlane, serverVersion } from "../../harness.ts";
 import {
   nodeOf,
   nodeSuite,
   nodeTransports,
   podManifest,
   runPod,
-} from "./_node_pods.ts";
+} from "../../_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_exec_test");

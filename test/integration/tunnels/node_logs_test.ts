@@ -10,15 +10,15 @@ import {
   type KubeConfigRestClient,
   KubernetesApiError,
   type RestClient,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   nodeOf,
   nodeSuite,
   nodeTransports,
   podManifest,
   runPod,
-} from "./_node_pods.ts";
+} from "../../_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_logs_test");

@@ -22,15 +22,15 @@ import {
   portForwardService,
   TunnelError,
   waitFor,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   deleteNamespace,
   nodeOf,
   nodeSuite,
   nodeTransports,
-} from "./_node_pods.ts";
-import { until } from "./_helpers.ts";
+} from "../../_node_pods.ts";
+import { until } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_port_forward_service_test");

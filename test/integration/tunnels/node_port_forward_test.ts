@@ -15,16 +15,16 @@ import {
   KubernetesApiError,
   portForward,
   TunnelError,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   nodeOf,
   nodeSuite,
   nodeTransports,
   podManifest,
   runPod,
-} from "./_node_pods.ts";
-import { until } from "./_helpers.ts";
+} from "../../_node_pods.ts";
+import { until } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_port_forward_test");

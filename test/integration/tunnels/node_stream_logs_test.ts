@@ -13,8 +13,8 @@ import {
   KubernetesApiError,
   LogError,
   streamLogs,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
 import {
   deleteNamespace,
   nodeOf,
@@ -22,7 +22,7 @@ import {
   nodeTransports,
   podManifest,
   runPod,
-} from "./_node_pods.ts";
+} from "../../_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_stream_logs_test");

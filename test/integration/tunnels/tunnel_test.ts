@@ -14,9 +14,9 @@ import {
   openExec,
   portForward,
   TunnelError,
-} from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { kubeconfigFor } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import { kubeconfigFor } from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const enc = new TextEncoder();

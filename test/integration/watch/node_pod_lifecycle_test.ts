@@ -6,9 +6,14 @@
 // its termination message.
 
 import assert from "node:assert/strict";
-import type { JSONObject, KubeConfigRestClient } from "../mod.ts";
-import { controlPlane } from "./harness.ts";
-import { nodeOf, nodeSuite, podManifest, watchPodUntil } from "./_node_pods.ts";
+import type { JSONObject, KubeConfigRestClient } from "../../../mod.ts";
+import { controlPlane } from "../../harness.ts";
+import {
+  nodeOf,
+  nodeSuite,
+  podManifest,
+  watchPodUntil,
+} from "../../_node_pods.ts";
 
 const cp = await controlPlane();
 const node = nodeOf(cp, "node_pod_lifecycle_test");

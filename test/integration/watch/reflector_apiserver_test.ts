@@ -19,9 +19,9 @@ import {
   type WatchEvent,
   WatchListSupport,
   type WatchOpts,
-} from "../mod.ts";
-import { compactEtcd } from "./control_plane.ts";
-import { controlPlane, serverVersion } from "./harness.ts";
+} from "../../../mod.ts";
+import { compactEtcd } from "../../control_plane.ts";
+import { controlPlane, serverVersion } from "../../harness.ts";
 import {
   adminUserFields,
   closeAll,
@@ -29,7 +29,7 @@ import {
   until,
   withTempDir,
   writeKubeconfig,
-} from "./_helpers.ts";
+} from "../../_helpers.ts";
 
 const cp = await controlPlane();
 const server = await serverVersion();

@@ -12,8 +12,8 @@ import {
   bytesStep,
   jsonLinesStep,
   pulledStream,
-} from "../lib/_wire/line_buffer.ts";
-import { StreamDecodeError } from "../mod.ts";
+} from "../../../lib/_wire/line_buffer.ts";
+import { StreamDecodeError } from "../../../mod.ts";
 
 const enc = new TextEncoder();
 

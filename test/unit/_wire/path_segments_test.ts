@@ -40,10 +40,10 @@ import {
   streamLogs,
   TransportError,
   waitFor,
-} from "../mod.ts";
-import { apiPath, pathSegmentProblems } from "../lib/_wire/api_path.ts";
-import { checkPathSegments } from "../lib/_wire/request_head.ts";
-import { rejection, withTempDir, writeScript } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { apiPath, pathSegmentProblems } from "../../../lib/_wire/api_path.ts";
+import { checkPathSegments } from "../../../lib/_wire/request_head.ts";
+import { rejection, withTempDir, writeScript } from "../../_helpers.ts";
 
 const BAD_NAMES = [".", "..", "a/b", "a%2fb"];
 

@@ -12,7 +12,7 @@ import {
   layerOf,
   LAYERS,
   reachableLayers,
-} from "../.ci/_layers.ts";
+} from "../../../.ci/_layers.ts";
 
 const graph = (edges: [string, string][]) => {
   const g = new Map<string, Set<string>>();
@@ -100,7 +100,7 @@ Deno.test("a layer may only build on layers listed before it, so the rule cannot
 });
 
 Deno.test("every library module on disk belongs to a layer", () => {
-  const root = new URL("../", import.meta.url);
+  const root = new URL("../../../", import.meta.url);
   const unlayered: string[] = [];
   const walk = (dir: string) => {
     for (const e of Deno.readDirSync(new URL(dir, root))) {

@@ -23,8 +23,8 @@ import {
   type KubeConfigContext,
   KubeConfigError,
   KubeConfigRestClient,
-} from "../mod.ts";
-import { credentialsFor } from "../lib/auth/credentials.ts";
+} from "../../../mod.ts";
+import { credentialsFor } from "../../../lib/auth/credentials.ts";
 
 const SECRET = "s3cr3t";
 /**

@@ -16,8 +16,12 @@
 // skip with a printed reason when not root.
 
 import assert from "node:assert/strict";
-import { KubeConfigError, setContextNamespace, useContext } from "../mod.ts";
-import { parseYamlDocument } from "../lib/_internal/yaml.ts";
+import {
+  KubeConfigError,
+  setContextNamespace,
+  useContext,
+} from "../../../mod.ts";
+import { parseYamlDocument } from "../../../lib/_internal/yaml.ts";
 
 const USER = 1000;
 const isRoot = Deno.uid() === 0;
@@ -96,7 +100,7 @@ function probeBundle(): Promise<string> {
       Deno.execPath(),
       "bundle",
       "--quiet",
-      new URL("./fixtures/kubeconfig_write_probe.ts", import.meta.url)
+      new URL("../../fixtures/kubeconfig_write_probe.ts", import.meta.url)
         .pathname,
       "-o",
       out,

@@ -2,14 +2,14 @@
 // unit cases, odd bodies from a local server, and real apiserver answers.
 
 import assert from "node:assert/strict";
-import { KubernetesApiError } from "../mod.ts";
+import { KubernetesApiError } from "../../../mod.ts";
 import {
   apiErrorFromBody,
   apiErrorFromResponse,
   apiErrorFromStatus,
   httpCodeForReason,
   parseRetryAfter,
-} from "../lib/errors/mod.ts";
+} from "../../../lib/errors/mod.ts";
 
 const req = { method: "GET", path: "/api/v1/namespaces/default/pods/web-0" };
 

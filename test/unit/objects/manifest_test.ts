@@ -16,9 +16,9 @@ import {
   manifestSource,
   parseManifests,
   serializeManifests,
-} from "../mod.ts";
-import { applyOrder } from "../lib/objects/apply.ts";
-import { describeManifestSource } from "../lib/objects/manifest.ts";
+} from "../../../mod.ts";
+import { applyOrder } from "../../../lib/objects/apply.ts";
+import { describeManifestSource } from "../../../lib/objects/manifest.ts";
 
 const secret = "s3cr3t-value-never-quoted";
 

@@ -12,9 +12,9 @@ import {
   type RestClient,
   WaitError,
   waitFor,
-} from "../mod.ts";
-import { apiErrorFromBody } from "../lib/errors/mod.ts";
-import { rejection } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { apiErrorFromBody } from "../../../lib/errors/mod.ts";
+import { rejection } from "../../_helpers.ts";
 
 type Step =
   | { list: { rv: string; value?: string } }

@@ -5,9 +5,9 @@
 // binary is read again. Small scripts stand in for the binaries.
 
 import assert from "node:assert/strict";
-import { binaryRelease } from "../lib/testing/_versions.ts";
-import { TestingError } from "../lib/testing/testing_error.ts";
-import { withTempDir, writeScript } from "./_helpers.ts";
+import { binaryRelease } from "../../../lib/testing/_versions.ts";
+import { TestingError } from "../../../lib/testing/testing_error.ts";
+import { withTempDir, writeScript } from "../../_helpers.ts";
 
 const counting = (dir: string, version: string) =>
   writeScript(

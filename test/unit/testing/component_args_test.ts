@@ -18,8 +18,8 @@ import {
   type KubeletPlan,
   type KubeRelease,
   parseRelease,
-} from "../lib/testing/_component_args.ts";
-import { TestingError } from "../lib/testing/testing_error.ts";
+} from "../../../lib/testing/_component_args.ts";
+import { TestingError } from "../../../lib/testing/testing_error.ts";
 
 const release = (minor: number): KubeRelease => ({
   minor,

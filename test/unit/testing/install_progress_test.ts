@@ -6,10 +6,11 @@
 // fails or succeeds, in a cache directory of the test's own.
 
 import assert from "node:assert/strict";
-import { withTempDir, writeScript } from "./_helpers.ts";
+import { withTempDir, writeScript } from "../../_helpers.ts";
 
-const script = new URL("../lib/testing/install_binaries.sh", import.meta.url)
-  .pathname;
+const script =
+  new URL("../../../lib/testing/install_binaries.sh", import.meta.url)
+    .pathname;
 
 function onPath(name: string): boolean {
   return new Deno.Command("sh", {

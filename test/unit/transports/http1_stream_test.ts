@@ -13,15 +13,15 @@ import assert from "node:assert/strict";
 import {
   ChunkedDecoder,
   getOverConnection,
-} from "../transports/_http1_stream.ts";
-import type { ByteConn } from "../transports/_strict_tls.ts";
+} from "../../../transports/_http1_stream.ts";
+import type { ByteConn } from "../../../transports/_strict_tls.ts";
 import {
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
   TransportError,
-} from "../mod.ts";
-import { kubeconfigFor } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { kubeconfigFor } from "../../_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -8,7 +8,11 @@
 // request. No cluster: requests go to a closed loopback port.
 
 import assert from "node:assert/strict";
-import { KubeConfig, KubeConfigRestClient, TransportError } from "../mod.ts";
+import {
+  KubeConfig,
+  KubeConfigRestClient,
+  TransportError,
+} from "../../../mod.ts";
 
 /** A port nobody listens on. */
 function closedPort(): number {

@@ -9,14 +9,14 @@ import {
   KubectlError,
   KubectlRawRestClient,
   KubernetesApiError,
-} from "../mod.ts";
+} from "../../../mod.ts";
 import {
   kubectlFailure,
   lastRoundTripIn,
   parseStderr,
-} from "../transports/_kubectl_diagnostics.ts";
-import { planKubectl } from "../transports/_kubectl_args.ts";
-import { withTempDir, writeScript } from "./_helpers.ts";
+} from "../../../transports/_kubectl_diagnostics.ts";
+import { planKubectl } from "../../../transports/_kubectl_args.ts";
+import { withTempDir, writeScript } from "../../_helpers.ts";
 
 const KLOG_HEAD = "I1203 16:45:26.727428   22465";
 

@@ -12,9 +12,9 @@ import {
   KubeConfigRestClient,
   KubernetesApiError,
   TransportError,
-} from "../mod.ts";
-import { createCa, issueCert } from "./_pki.ts";
-import { until, withTempDir } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { createCa, issueCert } from "../../_pki.ts";
+import { until, withTempDir } from "../../_helpers.ts";
 
 function clientFor(baseUrl: string): Promise<KubeConfigRestClient> {
   return KubeConfigRestClient.forKubeConfig(

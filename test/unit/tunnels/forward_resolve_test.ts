@@ -7,14 +7,14 @@
 // found.
 
 import assert from "node:assert/strict";
-import { TunnelError } from "../mod.ts";
+import { TunnelError } from "../../../mod.ts";
 import {
   pickPod,
   type PodLike,
   podPort,
   selectorString,
   servicePort,
-} from "../lib/tunnels/_forward_resolve.ts";
+} from "../../../lib/tunnels/_forward_resolve.ts";
 
 const where = { namespace: "shop", pod: "", via: "service/web" };
 

@@ -16,7 +16,7 @@ import {
   type RequestOptions,
   type RestClient,
   streamLogs,
-} from "../mod.ts";
+} from "../../../mod.ts";
 
 const enc = new TextEncoder();
 

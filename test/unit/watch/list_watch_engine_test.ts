@@ -31,14 +31,14 @@ import {
   waitFor,
   type WatchEvent,
   type WatchOpts,
-} from "../mod.ts";
-import type { Status } from "../lib/errors/mod.ts";
+} from "../../../mod.ts";
+import type { Status } from "../../../lib/errors/mod.ts";
 import {
   isTooLargeResourceVersion,
   needsRelist,
-} from "../lib/watch/_retry_policy.ts";
-import { rejection, until } from "./_helpers.ts";
-import { FakeClock } from "./_fake_clock.ts";
+} from "../../../lib/watch/_retry_policy.ts";
+import { rejection, until } from "../../_helpers.ts";
+import { FakeClock } from "../../_fake_clock.ts";
 
 const ref = { apiVersion: "v1", kind: "ConfigMap", name: "c", namespace: "n" };
 const never = () => false;

@@ -15,8 +15,8 @@ import {
   Reflector,
   type WatchEvent,
   WatchListSupport,
-} from "../mod.ts";
-import { until } from "./_helpers.ts";
+} from "../../../mod.ts";
+import { until } from "../../_helpers.ts";
 
 /** Answers list requests with an empty list; accepts watch requests and never answers them. */
 async function withBlackhole(

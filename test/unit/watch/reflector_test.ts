@@ -10,10 +10,10 @@ import {
   type ReflectorEvent,
   type WatchEvent,
   type WatchOpts,
-} from "../mod.ts";
-import { until } from "./_helpers.ts";
-import { FakeClock } from "./_fake_clock.ts";
-import { ObserverQueue } from "../lib/watch/_observer_queue.ts";
+} from "../../../mod.ts";
+import { until } from "../../_helpers.ts";
+import { FakeClock } from "../../_fake_clock.ts";
+import { ObserverQueue } from "../../../lib/watch/_observer_queue.ts";
 
 type Obj = {
   metadata: {

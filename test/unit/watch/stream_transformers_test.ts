@@ -9,7 +9,7 @@ import {
   LineSplitter,
   StreamDecodeError,
   WatchEventTransformer,
-} from "../mod.ts";
+} from "../../../mod.ts";
 
 const enc = new TextEncoder();
 

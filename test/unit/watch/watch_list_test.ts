@@ -17,8 +17,8 @@ import {
   type ReflectorEvent,
   type ReflectorOptions,
   WatchListSupport,
-} from "../mod.ts";
-import { type PeerMode, WatchListPeer } from "./_watch_list_peer.ts";
+} from "../../../mod.ts";
+import { type PeerMode, WatchListPeer } from "../../_watch_list_peer.ts";
 
 type Cm = {
   metadata: {

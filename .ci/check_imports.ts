@@ -10,64 +10,18 @@
 // The layers and the rule live in .ci/_layers.ts.
 
 import { importProblems } from "./_layers.ts";
-
-interface InfoModule {
-  specifier: string;
-  local?: string;
-  dependencies?: {
-    specifier: string;
-    isDynamic?: boolean;
-    code?: { specifier: string };
-    type?: { specifier: string };
-  }[];
-}
+import { moduleGraph } from "./_module_graph.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-function relative(specifier: string): string | undefined {
-  if (!specifier.startsWith("file://")) return undefined;
-  const path = decodeURIComponent(new URL(specifier).pathname);
-  return path.startsWith(root) ? path.slice(root.length) : undefined;
-}
-
-async function graphOf(entries: string[]): Promise<Map<string, Set<string>>> {
-  const graph = new Map<string, Set<string>>();
-  for (const entry of entries) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", entry],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `deno info ${entry} failed: ${new TextDecoder().decode(out.stderr)}`,
-      );
-    }
-    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-      modules: InfoModule[];
-    };
-    for (const m of info.modules) {
-      const from = relative(m.specifier);
-      if (!from) continue;
-      const edges = graph.get(from) ?? new Set<string>();
-      graph.set(from, edges);
-      for (const d of m.dependencies ?? []) {
-        if (d.isDynamic) continue;
-        for (const target of [d.code?.specifier, d.type?.specifier]) {
-          const to = target && relative(target);
-          if (to) edges.add(to);
-        }
-      }
-    }
-  }
-  return graph;
-}
 
 const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`)) as {
   exports: Record<string, string>;
 };
-const graph = await graphOf([...new Set(Object.values(config.exports))]);
+const graph = await moduleGraph(
+  root,
+  [...new Set(Object.values(config.exports))],
+  { dynamic: false, types: true },
+);
 const problems = importProblems(graph);
 console.log(
   `import graph: ${graph.size} modules, ${

@@ -3,7 +3,7 @@
 // is alive, and what a call rejected with.
 
 import assert from "node:assert/strict";
-import type { ControlPlaneInfo } from "./control_plane.ts";
+import type { ControlPlaneInfo } from "../lib/testing/mod.ts";
 
 /** A single-context kubeconfig document (as an object, written as JSON). */
 export function kubeconfigFor(

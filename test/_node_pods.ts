@@ -11,7 +11,7 @@ import {
   listWatch,
   type RestClient,
 } from "../mod.ts";
-import type { ControlPlaneInfo, NodeInfo } from "./control_plane.ts";
+import type { ControlPlaneInfo, NodeInfo } from "../lib/testing/mod.ts";
 import { until } from "./_helpers.ts";
 import { kubectlsUnderTest } from "./_kubectls.ts";
 

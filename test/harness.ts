@@ -14,8 +14,6 @@ import {
   parseRelease,
 } from "../lib/testing/_component_args.ts";
 
-export { EXTERNAL_NODE_IMAGE_ENV } from "../lib/testing/mod.ts";
-
 /** The options the suites' cluster starts with. */
 export function suiteOptions(log?: (msg: string) => void): ClusterOptions {
   const node = Deno.env.get("KUBE_TEST_NODE") === "0"

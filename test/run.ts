@@ -1,21 +1,26 @@
 // `deno task test` and `deno task bench`: installs etcd / kube-apiserver /
 // kubectl (and the node's parts) when missing, starts one control plane and
-// a node, runs every suite against them, and stops them whatever happens —
+// a node, runs the suites against them, and stops them whatever happens —
 // test failures, Ctrl-C, SIGTERM. (A SIGKILL of this process is covered by
 // the servers' parent-death signal and the node's janitor.)
 //
-// Usage: deno run -A test/run.ts [--bench | --side-by-side | --unit] [deno test args, e.g. files or --filter]
-// `--bench` runs `deno bench`, then the side-by-side suite (test/side_by_side.ts);
-// `--side-by-side` runs only the latter. `--unit` runs only the test files
-// that need no cluster (test/_tiers.ts), without starting or installing anything.
+// Usage: deno run -A test/run.ts [--bench | --side-by-side | --unit] [deno test args: files, folders, --filter …]
+// With no file or folder, `deno test` runs both tiers (test/unit and
+// test/integration, test/_tiers.ts); the cluster starts only when what is
+// selected reaches outside test/unit, so `deno task test test/unit/x_test.ts`
+// starts nothing. `--unit` never starts or installs anything and runs
+// test/unit unless files are given. `--bench` runs `deno bench` over
+// test/bench, then the side-by-side suite (test/bench/side_by_side.ts);
+// `--side-by-side` runs only the latter. A `*_test.ts` outside the tier
+// folders is refused (no tier would run it).
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead;
 // with KUBE_TEST_CONTROL_PLANE=<descriptor> against the cluster it describes
 // (the file is passed on, never written).
 
-import { DESCRIPTOR_ENV, diesWithParent } from "./control_plane.ts";
+import { DESCRIPTOR_ENV, sharedCluster } from "../lib/testing/mod.ts";
+import { diesWithParent } from "../lib/testing/_processes.ts";
 import { suiteOptions } from "./harness.ts";
-import { sharedCluster } from "../lib/testing/mod.ts";
-import { testTiers } from "./_tiers.ts";
+import { BENCH_DIR, TIER_DIRS, tierOf, tierProblems } from "./_tiers.ts";
 
 const sideBySideOnly = Deno.args.includes("--side-by-side");
 const bench = Deno.args.includes("--bench") || sideBySideOnly;
@@ -24,8 +29,31 @@ const passthrough = Deno.args.filter((a) =>
   a !== "--bench" && a !== "--side-by-side" && a !== "--unit"
 );
 const log = (m: string) => console.error(`test harness: ${m}`);
+const repo = new URL("../", import.meta.url).pathname;
 
-const cluster = unit ? undefined : await sharedCluster(suiteOptions(log));
+// A stray test file would be skipped silently by a run over the tier
+// folders: refuse instead (the import rule is .ci/check_test_tiers.ts's).
+const strays = tierProblems(listTestDir(), new Map());
+if (strays.length) {
+  for (const p of strays) log(p);
+  Deno.exit(1);
+}
+
+// Files and folders are the arguments that exist on disk (a flag's value,
+// such as --filter's, does not).
+const paths = passthrough.filter((a) => !a.startsWith("-") && exists(a));
+if (paths.length === 0) {
+  if (bench) passthrough.push(BENCH_DIR);
+  else if (unit) passthrough.push(TIER_DIRS.unit);
+  else passthrough.push(TIER_DIRS.unit, TIER_DIRS.integration);
+}
+const needsCluster = !unit &&
+  (bench || paths.length === 0 ||
+    paths.some((p) => tierOf(repoRelative(p)) !== "unit"));
+
+const cluster = needsCluster
+  ? await sharedCluster(suiteOptions(log))
+  : undefined;
 // A descriptor we were given is handed on as it is: it belongs to whoever
 // started that cluster, and is never written to.
 const given = Deno.env.get(DESCRIPTOR_ENV);
@@ -34,10 +62,6 @@ const descriptorPath = given ??
 // The cluster's data (its methods are dropped): any process can attach to it.
 if (cluster && !given) {
   await Deno.writeTextFile(descriptorPath, JSON.stringify(cluster));
-}
-if (unit && !passthrough.some((a) => !a.startsWith("-"))) {
-  const { unit: files } = testTiers();
-  passthrough.push(...files);
 }
 const childEnv: Record<string, string> = cluster
   ? { [DESCRIPTOR_ENV]: descriptorPath }
@@ -64,7 +88,7 @@ async function runSideBySide(): Promise<number> {
     Deno.execPath(),
     "run",
     "--allow-all",
-    new URL("./side_by_side.ts", import.meta.url).pathname,
+    new URL("./bench/side_by_side.ts", import.meta.url).pathname,
   ], "TERM");
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -131,4 +155,33 @@ async function teeAndFindSummary(
     }
   }
   return summary;
+}
+
+/** Every file under test/, repository-relative. */
+function listTestDir(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(`${repo}${dir}`)) {
+      if (e.isDirectory) walk(`${dir}${e.name}/`);
+      else if (e.isFile) files.push(`${dir}${e.name}`);
+    }
+  };
+  walk("test/");
+  return files;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `path` (as given, relative to the working directory) from the repository root, folders ending in `/`. */
+function repoRelative(path: string): string {
+  const abs = Deno.realPathSync(path);
+  const dir = Deno.statSync(abs).isDirectory ? "/" : "";
+  return abs.startsWith(repo) ? abs.slice(repo.length) + dir : abs + dir;
 }

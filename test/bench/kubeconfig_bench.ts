@@ -7,7 +7,7 @@
 // shows what that costs.
 
 import { KubeConfigRestClient } from "../../mod.ts";
-import { adminHeaders, adminHttpClient } from "../control_plane.ts";
+import { adminHeaders, adminHttpClient } from "../../lib/testing/descriptor.ts";
 import { controlPlane } from "../harness.ts";
 
 const cp = await controlPlane();

@@ -16,11 +16,11 @@
 // SIDE_BY_SIDE_JOBS (comma-separated subset of job names).
 
 import {
-  adminHttpClient,
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
-} from "../control_plane.ts";
-import { createCa, issueCert } from "../_pki.ts";
+} from "../../lib/testing/mod.ts";
+import { adminHttpClient } from "../../lib/testing/descriptor.ts";
+import { createCa, issueCert } from "../../lib/testing/_pki.ts";
 import { fakePod } from "../_pods.ts";
 import type { Figures } from "./side_by_side/_measure.ts";
 

@@ -7,8 +7,8 @@ import { apiErrorFromResponse } from "../../../lib/errors/mod.ts";
 import {
   adminHeaders,
   adminHttpClient,
-  compactEtcd,
-} from "../../control_plane.ts";
+} from "../../../lib/testing/descriptor.ts";
+import { compactEtcd } from "../../../lib/testing/_etcd.ts";
 import { controlPlane } from "../../harness.ts";
 
 const cp = await controlPlane();

@@ -5,12 +5,15 @@
 
 import assert from "node:assert/strict";
 import {
-  adminHeaders,
-  adminHttpClient,
+  ASSETS_ENV,
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
-} from "../../control_plane.ts";
-import { ASSETS_ENV, findBinaries } from "../../../lib/testing/binaries.ts";
+  findBinaries,
+} from "../../../lib/testing/mod.ts";
+import {
+  adminHeaders,
+  adminHttpClient,
+} from "../../../lib/testing/descriptor.ts";
 import { controlPlane } from "../../harness.ts";
 import { alive, until } from "../../_helpers.ts";
 

@@ -8,7 +8,10 @@
 
 import assert from "node:assert/strict";
 import { KubeConfigRestClient, KubernetesApiError } from "../../../mod.ts";
-import { adminHeaders, adminHttpClient } from "../../control_plane.ts";
+import {
+  adminHeaders,
+  adminHttpClient,
+} from "../../../lib/testing/descriptor.ts";
 import { controlPlane } from "../../harness.ts";
 import { until } from "../../_helpers.ts";
 

@@ -10,7 +10,7 @@ import {
   StreamDecodeError,
   TransportError,
 } from "../../../mod.ts";
-import { compactEtcd } from "../../control_plane.ts";
+import { compactEtcd } from "../../../lib/testing/_etcd.ts";
 import { controlPlane } from "../../harness.ts";
 import {
   adminUserFields,

@@ -21,7 +21,7 @@ import {
   withTempDir,
   writeKubeconfig,
 } from "../../_helpers.ts";
-import { createCa, issueCert } from "../../_pki.ts";
+import { createCa, issueCert } from "../../../lib/testing/_pki.ts";
 
 const cp = await controlPlane();
 const MARKER = "trust-marker-S3CRET-token";

@@ -20,7 +20,7 @@ import {
   WatchListSupport,
   type WatchOpts,
 } from "../../../mod.ts";
-import { compactEtcd } from "../../control_plane.ts";
+import { compactEtcd } from "../../../lib/testing/_etcd.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
 import {
   adminUserFields,

@@ -13,7 +13,7 @@ import {
   KubernetesApiError,
   TransportError,
 } from "../../../mod.ts";
-import { createCa, issueCert } from "../../_pki.ts";
+import { createCa, issueCert } from "../../../lib/testing/_pki.ts";
 import { until, withTempDir } from "../../_helpers.ts";
 
 function clientFor(baseUrl: string): Promise<KubeConfigRestClient> {

@@ -1,2 +1,0 @@
-// Process helpers for tests: the testing module's.
-export * from "../lib/testing/_processes.ts";

@@ -1,7 +1,7 @@
 // The library's layers and the rule the import gate (.ci/check_imports.ts)
 // applies to its module graph: no import cycles, and every import points to
 // the module's own layer or to one it builds on. Pure, so
-// test/import_gate_test.ts can run it on a planted graph.
+// test/unit/ci/import_gate_test.ts can run it on a planted graph.
 //
 // A module belongs to the layer with the longest path prefix it starts with;
 // a module of the library in no layer is itself a problem (a new file goes in

@@ -10,7 +10,8 @@
 // selected reaches outside test/unit, so `deno task test test/unit/x_test.ts`
 // starts nothing. `--unit` never starts or installs anything and runs
 // test/unit unless files are given. `--bench` runs `deno bench` over
-// test/bench, then the side-by-side suite (test/bench/side_by_side.ts);
+// test/bench (or the suites given), then, for a whole run, the
+// side-by-side suite (test/bench/side_by_side.ts);
 // `--side-by-side` runs only the latter. A `*_test.ts` outside the tier
 // folders is refused (no tier would run it).
 // With KUBE_TEST_KUBECONFIG=<file> the suites run against that cluster instead;
@@ -43,9 +44,12 @@ if (strays.length) {
 // such as --filter's, does not).
 const paths = passthrough.filter((a) => !a.startsWith("-") && exists(a));
 if (paths.length === 0) {
-  if (bench) passthrough.push(BENCH_DIR);
-  else if (unit) passthrough.push(TIER_DIRS.unit);
-  else passthrough.push(TIER_DIRS.unit, TIER_DIRS.integration);
+  const dirs = bench
+    ? [BENCH_DIR]
+    : unit
+    ? [TIER_DIRS.unit]
+    : [TIER_DIRS.unit, TIER_DIRS.integration];
+  passthrough.push(...dirs.map((d) => `${repo}${d}`));
 }
 const needsCluster = !unit &&
   (bench || paths.length === 0 ||
@@ -77,7 +81,10 @@ Deno.addSignalListener("SIGTERM", onSignal(143));
 let code = 1;
 try {
   code = sideBySideOnly ? 0 : await runSuites();
-  if (bench && code === 0) code = await runSideBySide();
+  // The side-by-side suite follows a whole bench run, not a chosen suite.
+  if (bench && code === 0 && (sideBySideOnly || paths.length === 0)) {
+    code = await runSideBySide();
+  }
 } finally {
   await cluster?.stop();
 }

@@ -2,7 +2,7 @@
 // its binary reports (lib/testing/_versions.ts reads it): kube-apiserver's
 // flags, kube-scheduler's and kube-controller-manager's, the kubelet's
 // flags and KubeletConfiguration, and the user's changes to our defaults.
-// Pure: test/component_args_test.ts checks it release by release with no
+// Pure: test/unit/testing/component_args_test.ts checks it release by release with no
 // binary at all.
 //
 // Where a release changed what a component accepts (each the first release

@@ -2,6 +2,7 @@
 // per cached object against its JSON size. The lister parses each 500-item
 // page from JSON text, as a transport would, so the figures include decoding.
 // Run through `deno task bench` (which enables --expose-gc for exact heap figures).
+// Needs no cluster: the lister runs in process.
 
 import { Reflector, type WatchEvent } from "../../mod.ts";
 import { fakePod } from "../_pods.ts";

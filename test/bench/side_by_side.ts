@@ -11,7 +11,7 @@
 // informer); (b) the real apiserver of the test harness: GETs, 500-item
 // lists, a 10,000-Pod paginated list, and a 10,000-Pod sync.
 //
-// Usage: deno run -A test/side_by_side.ts (needs KUBE_TEST_CONTROL_PLANE,
+// Usage: deno run -A test/bench/side_by_side.ts (needs KUBE_TEST_CONTROL_PLANE,
 // which test/run.ts sets). Env: SIDE_BY_SIDE_ROUNDS (default 5),
 // SIDE_BY_SIDE_JOBS (comma-separated subset of job names).
 

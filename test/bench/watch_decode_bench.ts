@@ -3,6 +3,7 @@
 // KubeConfigRestClient.performRequest({ expectStream, expectJson }) and
 // through a hand-written byte-level loop (newline search, decode,
 // JSON.parse) over the same bytes, same run. Target: ≥ 0.92 of the loop.
+// Needs no cluster: a loopback server plays the apiserver.
 
 import { KubeConfig, KubeConfigRestClient } from "../../mod.ts";
 import { fakePod } from "../_pods.ts";

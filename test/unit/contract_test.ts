@@ -1,6 +1,7 @@
 // Pins the RestClient contract the way generated API code uses it: every
 // overload's inferred result type, checked at compile time, and the
 // pagination helpers' behaviour.
+// Needs no cluster: compile-time checks and a scripted client.
 
 import assert from "node:assert/strict";
 import {

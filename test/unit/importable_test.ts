@@ -3,6 +3,7 @@
 // of this repository by file URL, in a subprocess, and runs. js-yaml is
 // reached through its full npm specifier in lib/_internal/yaml.ts, so the bare
 // `js-yaml` alias is gone from deno.json.
+// Needs no cluster: it spawns `deno` in a temp directory.
 
 import assert from "node:assert/strict";
 import { withTempDir } from "../_helpers.ts";

@@ -4,7 +4,7 @@
 // that exists; setContextNamespace writes into the file that defines the
 // context, keeping unknown fields, relative paths, quoted look-alike
 // scalars, the file's mode and a symlink; no temp file is left and
-// kubectl's lock is respected and released (test/kubeconfig_write_test.ts
+// kubectl's lock is respected and released (test/unit/config/kubeconfig_write_test.ts
 // holds the rest of the write, beside kubectl); bad input fails typed and
 // writes nothing. Last, a namespace set this way is the one a client built
 // from the file uses against the real apiserver.

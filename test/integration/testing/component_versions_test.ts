@@ -8,7 +8,8 @@
 // a ServerExited TestingError with its log tail, and a binary whose
 // `--version` names no release is an UnknownVersion TestingError before
 // anything starts. What each release takes is in
-// lib/testing/_component_args.ts (unit-tested in component_args_test.ts).
+// lib/testing/_component_args.ts (unit-tested in test/unit/testing/component_args_test.ts).
+// Needs the suites' cluster (test/harness.ts) for the real 1.20 binaries' paths; the stand-ins need nothing more.
 
 import assert from "node:assert/strict";
 import { controlPlane } from "../../harness.ts";

@@ -228,7 +228,7 @@ async function runProbe(mode: "fail" | "hang") {
       ...env,
       KUBE_TEST_PROBE_OUT: outFile,
       KUBE_TEST_PROBE_MODE: mode,
-      // One node per machine, and the outer run has it (node teardown: test/node_test.ts).
+      // One node per machine, and the outer run has it (node teardown: lib/testing/node_cleanup.sh).
       KUBE_TEST_NODE: "0",
     },
     clearEnv: true,

@@ -1,7 +1,7 @@
 // Custom resources against the real apiserver. Kubernetes 1.20.2 vendors
 // modern-go/reflect2 1.0.1, which crashes the apiserver under Go ≥ 1.18 on
 // custom-resource requests and on pretty-printed JSON (what it sends a
-// client whose User-Agent is curl); test/install_binaries.sh builds it with
+// client whose User-Agent is curl); lib/testing/install_binaries.sh builds it with
 // Debian's fixed 1.0.2. These tests would take the apiserver down without
 // that fix: a CRD created and Established, create / get / list / update /
 // delete and a watch on a custom resource, and a pretty-printed answer.

@@ -1,6 +1,6 @@
 // The node harness itself: the node registered Ready with the images pods
 // use, and the teardown leaves the host as it was. The teardown is one
-// script (test/node_cleanup.sh) used by stop() and by the janitor that
+// script (lib/testing/node_cleanup.sh) used by stop() and by the janitor that
 // watches the runner; here it is driven on a node-shaped state directory
 // with real kernel objects (a process, a bridge, a network namespace, a
 // mount, a changed sysctl, a host path) while the suite's own node keeps

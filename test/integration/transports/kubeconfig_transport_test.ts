@@ -239,7 +239,7 @@ Deno.test("every failure is a KubernetesApiError: 404 403 409 422 410, for JSON,
 });
 
 // Watch decoding and abort (before the request and mid-stream) are in the
-// table shared with the kubectl transport: test/transport_parity_test.ts.
+// table shared with the kubectl transport: test/integration/transports/transport_parity_test.ts.
 
 Deno.test({
   name:

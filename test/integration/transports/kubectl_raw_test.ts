@@ -4,7 +4,7 @@
 // tests against the real apiserver run once per kubectl release
 // (test/_kubectls.ts: the machine's, Debian's 1.20 and sid's current one),
 // each name saying which; the request table itself is
-// test/transport_parity_test.ts, run the same way.
+// test/integration/transports/transport_parity_test.ts, run the same way.
 
 import assert from "node:assert/strict";
 import {

@@ -5,6 +5,7 @@
 // (BYOB reads into the reused buffer) or not (chunks copied in); the bytes
 // path hands out copies that later reads do not overwrite; a malformed line
 // errors the stream and cancels the source.
+// Needs no cluster: in-memory streams.
 
 import assert from "node:assert/strict";
 import {

@@ -13,7 +13,7 @@
 // (no connection reaches a listening socket) and on `kubectl --raw` (no
 // kubectl is started). All four transports against the real apiserver, with
 // the objects that would have been lost, are in
-// path_segments_apiserver_test.ts.
+// test/integration/_wire/path_segments_apiserver_test.ts.
 
 import assert from "node:assert/strict";
 import {

@@ -4,6 +4,7 @@
 // layer, and passes the imports the layers allow. And every module of the
 // library on disk belongs to a layer, so `ls lib` shows the layers the gate
 // knows.
+// Needs no cluster: it reads lib/ and transports/.
 
 import assert from "node:assert/strict";
 import {

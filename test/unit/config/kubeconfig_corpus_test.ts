@@ -15,6 +15,7 @@
 // reading its CA and credentials and building a client either work or fail
 // with a KubeConfigError (or CredentialError) that names the file: never
 // another error, never a hang, never the secret.
+// Needs no cluster: files in a temp directory.
 
 import assert from "node:assert/strict";
 import {

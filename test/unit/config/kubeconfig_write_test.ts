@@ -14,6 +14,7 @@
 // O_EXCL, WriteToFile is os.WriteFile in place) has been the same since
 // long before 1.20. Tests that need root (chown, setpriv, mount, chattr)
 // skip with a printed reason when not root.
+// Needs no cluster.
 
 import assert from "node:assert/strict";
 import {

@@ -3,6 +3,7 @@
 // replaced, and an answer that names no release is an UnknownVersion
 // TestingError naming the binary and what it printed — not kept, so a fixed
 // binary is read again. Small scripts stand in for the binaries.
+// Needs no cluster and no binaries.
 
 import assert from "node:assert/strict";
 import { binaryRelease } from "../../../lib/testing/_versions.ts";

@@ -4,7 +4,7 @@
 // build), 1.24, 1.27, 1.31 and 1.36 (current), each where a component's
 // accepted flags or configuration changed; how a `--version` output is read;
 // and how a user's `apiserverFlags` add to, change and remove ours.
-// test/component_versions_test.ts runs the same selection through
+// test/integration/testing/component_versions_test.ts runs the same selection through
 // startCluster against stand-in executables.
 
 import assert from "node:assert/strict";

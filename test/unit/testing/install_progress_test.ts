@@ -4,6 +4,7 @@
 // a step fails. The build from source is replaced through the script's seam
 // (KUBE_INSTALL_FAKE_BUILD) by a stand-in that prints like a build and then
 // fails or succeeds, in a cache directory of the test's own.
+// Needs no cluster and installs nothing.
 
 import assert from "node:assert/strict";
 import { withTempDir, writeScript } from "../../_helpers.ts";

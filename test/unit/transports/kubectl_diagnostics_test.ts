@@ -3,6 +3,7 @@
 // the lines are built from client-go's own format strings (quoted below with
 // the release each belongs to), and stand-in kubectls print them as the
 // real ones do, so no test depends on which kubectl the machine has.
+// Needs no cluster and no kubectl.
 
 import assert from "node:assert/strict";
 import {

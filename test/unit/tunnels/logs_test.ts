@@ -7,7 +7,8 @@
 // kubelet's 200 "unable to retrieve container logs" is a LogsUnavailable
 // error, not a log line; an abort ends a followed log promptly even when the
 // transport ignores the signal; leaving a `for await` cancels the body.
-// The same helper against the real kubelet is in node_stream_logs_test.ts.
+// The same helper against the real kubelet is in
+// test/integration/tunnels/node_stream_logs_test.ts.
 
 import assert from "node:assert/strict";
 import {

@@ -1,5 +1,6 @@
 // The Reflector's state machine with injected list and watch functions and a
 // fake clock: every transition, the events observers see, and cleanup.
+// Needs no cluster: everything runs in process.
 
 import assert from "node:assert/strict";
 import {

@@ -1,6 +1,7 @@
 // Bytes → lines → JSON → WatchEvent: chunk boundaries anywhere, CRLF, a last
 // line without newline, multi-megabyte lines, and typed errors that quote
 // only a prefix.
+// Needs no cluster: in-memory streams.
 
 import assert from "node:assert/strict";
 import {

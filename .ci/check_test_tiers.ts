@@ -8,21 +8,13 @@
 // points it at planted trees).
 
 import { moduleGraph } from "./_module_graph.ts";
-import { tierOf, tierProblems } from "../test/_tiers.ts";
+import { filesUnder, tierOf, tierProblems } from "../test/_tiers.ts";
 
 const root = Deno.args[0]
   ? Deno.realPathSync(Deno.args[0]).replace(/\/?$/, "/")
   : new URL("..", import.meta.url).pathname;
 
-const files: string[] = [];
-const walk = (dir: string) => {
-  for (const e of Deno.readDirSync(`${root}${dir}`)) {
-    const path = `${dir}${e.name}`;
-    if (e.isDirectory) walk(`${path}/`);
-    else if (e.isFile) files.push(path);
-  }
-};
-walk("test/");
+const files = filesUnder(root);
 const unit = files.filter((f) =>
   tierOf(f) === "unit" && f.endsWith("_test.ts")
 );

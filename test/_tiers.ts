@@ -36,6 +36,22 @@ export const CLUSTER_MODULES: readonly string[] = [
   "lib/testing/cluster.ts",
 ];
 
+/**
+ * Every file under `dir` of the repository at `root`, repository-relative
+ * (what the runner and the gate both check).
+ *
+ * @param root the repository's absolute path, ending in `/`
+ */
+export function filesUnder(root: string, dir = "test/"): string[] {
+  const files: string[] = [];
+  for (const e of Deno.readDirSync(`${root}${dir}`)) {
+    const path = `${dir}${e.name}`;
+    if (e.isDirectory) files.push(...filesUnder(root, `${path}/`));
+    else if (e.isFile) files.push(path);
+  }
+  return files;
+}
+
 /** The tier of a repository-relative path, by the folder it is in. */
 export function tierOf(path: string): Tier | undefined {
   for (const [tier, dir] of Object.entries(TIER_DIRS)) {

@@ -21,7 +21,13 @@
 import { DESCRIPTOR_ENV, sharedCluster } from "../lib/testing/mod.ts";
 import { diesWithParent } from "../lib/testing/_processes.ts";
 import { suiteOptions } from "./harness.ts";
-import { BENCH_DIR, TIER_DIRS, tierOf, tierProblems } from "./_tiers.ts";
+import {
+  BENCH_DIR,
+  filesUnder,
+  TIER_DIRS,
+  tierOf,
+  tierProblems,
+} from "./_tiers.ts";
 
 const sideBySideOnly = Deno.args.includes("--side-by-side");
 const bench = Deno.args.includes("--bench") || sideBySideOnly;
@@ -34,7 +40,7 @@ const repo = new URL("../", import.meta.url).pathname;
 
 // A stray test file would be skipped silently by a run over the tier
 // folders: refuse instead (the import rule is .ci/check_test_tiers.ts's).
-const strays = tierProblems(listTestDir(), new Map());
+const strays = tierProblems(filesUnder(repo), new Map());
 if (strays.length) {
   for (const p of strays) log(p);
   Deno.exit(1);
@@ -162,19 +168,6 @@ async function teeAndFindSummary(
     }
   }
   return summary;
-}
-
-/** Every file under test/, repository-relative. */
-function listTestDir(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of Deno.readDirSync(`${repo}${dir}`)) {
-      if (e.isDirectory) walk(`${dir}${e.name}/`);
-      else if (e.isFile) files.push(`${dir}${e.name}`);
-    }
-  };
-  walk("test/");
-  return files;
 }
 
 function exists(path: string): boolean {

@@ -14,15 +14,9 @@ import {
   LAYERS,
   reachableLayers,
 } from "../../../.ci/_layers.ts";
+import { plantedGraph } from "./_planted_graph.ts";
 
-const graph = (edges: [string, string][]) => {
-  const g = new Map<string, Set<string>>();
-  for (const [from, to] of edges) {
-    g.set(from, (g.get(from) ?? new Set()).add(to));
-    if (!g.has(to)) g.set(to, new Set());
-  }
-  return g;
-};
+const graph = plantedGraph;
 
 Deno.test("imports down the layers pass the gate", () => {
   assert.deepEqual(

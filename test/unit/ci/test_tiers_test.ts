@@ -11,15 +11,9 @@
 import assert from "node:assert/strict";
 import { CLUSTER_MODULES, tierOf, tierProblems } from "../../_tiers.ts";
 import { withTempDir } from "../../_helpers.ts";
+import { plantedGraph } from "./_planted_graph.ts";
 
-const graph = (edges: [string, string][]) => {
-  const g = new Map<string, Set<string>>();
-  for (const [from, to] of edges) {
-    g.set(from, (g.get(from) ?? new Set()).add(to));
-    if (!g.has(to)) g.set(to, new Set());
-  }
-  return g;
-};
+const graph = plantedGraph;
 
 const gate = new URL("../../../.ci/check_test_tiers.ts", import.meta.url)
   .pathname;

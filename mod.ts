@@ -59,24 +59,33 @@ export {
   readAllPages,
 } from "./lib/watch/pagination.ts";
 
-// Errors: one per layer.
+// Errors: one per layer, under one base.
 export {
+  // added by #21: each class's `reason` union
+  type ApplyErrorReason,
+  type AutoDetectErrorReason,
   CredentialError,
   type FailedRequest,
   KubeConfigError,
+  type KubeConfigErrorReason,
   type KubeConfigLocation,
   KubectlError,
   KubernetesApiError,
+  KubernetesClientError, // added by #21: the base of every error class
+  type ManifestErrorReason,
   PathSegmentError,
+  type PathSegmentErrorReason,
   type PathSegmentField,
   type Status,
   type StatusCause,
   type StatusDetails,
   StreamDecodeError,
+  type StreamDecodeErrorReason,
   TransportError,
   type TransportErrorOptions,
   type TransportFailure,
   type TransportRequest,
+  type UnknownKindErrorReason,
 } from "./lib/errors/mod.ts";
 
 // Configuration: kubeconfig files, contexts.

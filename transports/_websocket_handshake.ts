@@ -105,7 +105,7 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
     closeQuietly(h.conn);
     throw new TransportError(`${h.request.method} ${h.request.path}: ${why}`, {
       request: h.request,
-      kind: "bad-response",
+      reason: "bad-response",
     });
   };
   if (headers.get("sec-websocket-accept") !== expected) {

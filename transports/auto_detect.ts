@@ -17,13 +17,19 @@ import {
   tryKubectlRaw,
 } from "./auto_detect/_candidates.ts";
 import { type Probe, Unusable } from "./auto_detect/_probe.ts";
+import {
+  type AutoDetectAttempt,
+  AutoDetectError,
+  type AutoDetectSource,
+  describeAttempt,
+} from "../lib/errors/auto_detect_error.ts";
 
-/** The sources `autoDetectClient` can try. */
-export type AutoDetectSource =
-  | "InCluster"
-  | "KubeConfig"
-  | "KubectlProxy"
-  | "KubectlRaw";
+export {
+  type AutoDetectAttempt,
+  AutoDetectError,
+  type AutoDetectErrorReason,
+  type AutoDetectSource,
+} from "../lib/errors/auto_detect_error.ts";
 
 /** Options for {@link autoDetectClient}. */
 export interface AutoDetectOptions {
@@ -44,46 +50,6 @@ export interface AutoDetectOptions {
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
-}
-
-/** Why one source could not be used. */
-export interface AutoDetectAttempt {
-  /** The source tried. */
-  source: AutoDetectSource;
-  /** What failed. */
-  reason: string;
-  /** What would fix it: a Deno flag, or a file or command to provide. */
-  fix?: string;
-  /** The underlying error, if any. */
-  cause?: unknown;
-}
-
-/**
- * No source worked. The message has one line per source; `attempts` (and
- * `errors`, as for any `AggregateError`) keep each one as a value.
- */
-export class AutoDetectError extends AggregateError {
-  /** One entry per source tried, in order. */
-  readonly attempts: AutoDetectAttempt[];
-
-  /**
-   * Builds the error from every source's failure.
-   *
-   * @param attempts Every source's failure, in order.
-   */
-  constructor(attempts: AutoDetectAttempt[]) {
-    super(
-      attempts.map((a) => a.cause ?? new Error(a.reason)),
-      "autoDetectClient: no way to reach a Kubernetes API server was found:\n" +
-        attempts.map((a) => `  - ${describeAttempt(a)}`).join("\n"),
-    );
-    this.name = "AutoDetectError";
-    this.attempts = attempts;
-  }
-}
-
-function describeAttempt(a: AutoDetectAttempt): string {
-  return `${a.source}: ${a.reason}${a.fix ? ` (fix: ${a.fix})` : ""}`;
 }
 
 /**

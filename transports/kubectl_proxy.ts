@@ -210,7 +210,7 @@ export class KubectlProxyRestClient extends RequestBase
     } catch (err) {
       throw new TransportError(
         `${opts.method} ${path}: cannot reach kubectl proxy's socket`,
-        { request, kind: "connection-refused", cause: err },
+        { request, reason: "connection-refused", cause: err },
       );
     }
     return await tunnelOn(conn, {

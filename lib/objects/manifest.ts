@@ -16,6 +16,10 @@
 import type { JSONValue } from "../contract.ts";
 import type { KubernetesObject } from "./kubernetes_object.ts";
 import {
+  ManifestError,
+  type ManifestSource,
+} from "../errors/manifest_error.ts";
+import {
   dumpYamlDocuments,
   parseYamlDocuments,
   YamlError,
@@ -24,69 +28,11 @@ import {
 
 export type { YamlLimits };
 
-/** Where an object of a manifest came from. */
-export interface ManifestSource {
-  /** The file or name given to {@link parseManifests}, if any. */
-  source?: string;
-  /** 0-based index of the document in the stream. */
-  document: number;
-  /** 0-based index within a `List` document's `items`, if it came from one. */
-  item?: number;
-  /** 1-based line where the document starts. */
-  line: number;
-}
-
-/** A manifest that cannot be read, naming where. Never quotes a value. */
-export class ManifestError extends Error {
-  /** The file or name of the manifest, if given. */
-  readonly source: string | undefined;
-  /** 0-based document index, when the problem is in one document. */
-  readonly document: number | undefined;
-  /** 0-based `items` index within a `List` document. */
-  readonly item: number | undefined;
-  /** 1-based line, when known. */
-  readonly line: number | undefined;
-  /** 1-based column, when known. */
-  readonly column: number | undefined;
-
-  /**
-   * Builds the error; the location is prefixed to the message.
-   *
-   * @param detail What is wrong: expected and found.
-   * @param where The manifest, document, item, line and column.
-   * @param cause The underlying error.
-   */
-  constructor(
-    detail: string,
-    where: Partial<ManifestSource> & { column?: number } = {},
-    cause?: unknown,
-  ) {
-    const parts = [
-      where.source ? `manifest ${where.source}` : "manifest",
-      where.document === undefined
-        ? undefined
-        : `document[${where.document}]${
-          where.item === undefined ? "" : `.items[${where.item}]`
-        }${
-          where.line === undefined
-            ? ""
-            : ` at line ${where.line}${
-              where.column === undefined ? "" : `, column ${where.column}`
-            }`
-        }`,
-    ].filter(Boolean);
-    super(
-      `${parts.join(": ")}: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
-    this.name = "ManifestError";
-    this.source = where.source;
-    this.document = where.document;
-    this.item = where.item;
-    this.line = where.line;
-    this.column = where.column;
-  }
-}
+export {
+  ManifestError,
+  type ManifestErrorReason,
+  type ManifestSource,
+} from "../errors/manifest_error.ts";
 
 /** Options for {@link parseManifests}. */
 export interface ParseManifestsOptions extends YamlLimits {

@@ -28,7 +28,7 @@ export function startDeadline(
   const timer = new AbortController();
   const error = new TransportError(
     `Reflector: the ${what} request got no answer within ${ms} ms`,
-    { kind: "timeout" },
+    { reason: "timeout" },
   );
   clock.sleep(ms, AbortSignal.any([signal, timer.signal])).then(
     () => ctl.abort(error),

@@ -35,6 +35,6 @@ export async function readBody(
       `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
         resp.headers.get("content-type") ?? "none"
       }, ${chars} chars)`,
-      { request, kind: "bad-response", cause },
+      { request, reason: "bad-response", cause },
     ));
 }

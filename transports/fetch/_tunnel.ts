@@ -49,7 +49,7 @@ export async function openTunnel(
   if (d.viaProxy) {
     throw new TransportError(
       `${opts.method} ${path}: tunnels through a proxy-url are not supported`,
-      { request, kind: "invalid-request" },
+      { request, reason: "invalid-request" },
     );
   }
   let refreshed = false;

@@ -38,6 +38,7 @@
 // The contract generated API layers call (kept as in kubernetes_client v0.7.3).
 export type {
   ApiKind,
+  ClosableRestClient, // added by #21: what every factory returns
   HttpMethods,
   JSONArray,
   JSONObject,

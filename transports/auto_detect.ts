@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { RestClient } from "../lib/contract.ts";
+import type { ClosableRestClient } from "../lib/contract.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
 import { SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
 import {
@@ -59,21 +59,22 @@ export interface AutoDetectOptions {
  * anything, and probes each candidate with `GET /api` under a short timeout.
  *
  * @param opts Sources, timeouts and overrides.
- * @returns The first client whose probe answered `APIVersions`.
+ * @returns The first client whose probe answered `APIVersions`; close it
+ *   (or `await using` it) when done.
  * @throws {AutoDetectError} Listing every source with its reason and fix.
  *
  * @example
  * ```ts
  * import { autoDetectClient } from "@denokube/transport/auto-detect";
  *
- * const client = await autoDetectClient();
+ * await using client = await autoDetectClient();
  * const nodes = await client.performRequest({ method: "GET", path: "/api/v1/nodes", expectJson: true });
  * console.log(nodes);
  * ```
  */
 export async function autoDetectClient(
   opts: AutoDetectOptions = {},
-): Promise<RestClient> {
+): Promise<ClosableRestClient> {
   const log = resolveLog(opts.log);
   const sources = opts.sources ??
     ["InCluster", "KubeConfig", "KubectlProxy", "KubectlRaw"];

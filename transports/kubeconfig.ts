@@ -57,7 +57,7 @@ export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
  * ```
  */
 export class KubeConfigRestClient extends RequestBase
-  implements RestClient, Disposable {
+  implements RestClient, Disposable, AsyncDisposable {
   /** The namespace the context selects, or `default`. */
   defaultNamespace?: string;
 
@@ -333,6 +333,16 @@ export class KubeConfigRestClient extends RequestBase
   /** Same as {@link close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Same as {@link close}, for `await using`.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   /**

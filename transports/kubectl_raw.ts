@@ -84,8 +84,12 @@ export interface KubectlRawRestClientOptions {
  * console.log(ns);
  * ```
  */
-export class KubectlRawRestClient extends RequestBase implements RestClient {
+export class KubectlRawRestClient extends RequestBase
+  implements RestClient, Disposable, AsyncDisposable {
   readonly #kubectl: string;
+  // Aborted by close(): every kubectl this client runs gets its signal, so
+  // closing kills what still runs.
+  readonly #closer = new AbortController();
   readonly #globalArgs: string[];
   readonly #log: ((line: string) => void) | undefined;
   #defaultNamespace: string | undefined;
@@ -179,11 +183,15 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
     opts: RequestOptions,
     request: RequestTarget,
   ): Promise<unknown> {
+    this.#throwIfClosed(request);
     opts.abortSignal?.throwIfAborted();
+    const signal = opts.abortSignal
+      ? AbortSignal.any([opts.abortSignal, this.#closer.signal])
+      : this.#closer.signal;
     if (opts.expectTunnel) {
       const plan = planExec(opts);
       return new KubectlExecTunnel(
-        (args, stdin) => this.#spawn(args, stdin, opts.abortSignal),
+        (args, stdin) => this.#spawn(args, stdin, signal),
         [...this.#globalArgs, ...plan.args],
         plan,
         request,
@@ -191,16 +199,17 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       );
     }
     const plan = planKubectl(opts, await this.#features(opts));
+    this.#throwIfClosed(request);
     opts.abortSignal?.throwIfAborted();
     const args = [...this.#globalArgs, "-v=6", ...plan.args];
-    const child = this.#spawn(args, plan.stdin, opts.abortSignal);
+    const child = this.#spawn(args, plan.stdin, signal);
     const feeding = plan.stdin ? this.#feed(child, opts) : Promise.resolve();
 
     if (opts.expectStream) {
       const stream = await this.#streamOnceAnswered(
         child,
         request,
-        opts.abortSignal,
+        signal,
         (opts.expectJson ? jsonLinesStep : bytesStep) as (
           source: ByteSource,
         ) => Step<unknown>,
@@ -212,6 +221,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
     const [out] = await Promise.all([child.output(), feeding.catch(() => {})]);
     const stderr = new TextDecoder().decode(out.stderr);
     this.#passThrough(stderr);
+    this.#throwIfClosed(request);
     if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
     if (!out.success) {
       throw await this.#failure(parseStderr(stderr), out.code, request);
@@ -226,6 +236,48 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         ));
     }
     return out.stdout;
+  }
+
+  /**
+   * Closes the client: kills every kubectl it still runs (their requests
+   * and streams fail with a `KubectlError` of reason `closed`), and refuses
+   * requests from then on. Safe to call twice.
+   */
+  close(): void {
+    if (this.#closer.signal.aborted) return;
+    this.#closer.abort(
+      new KubectlError(
+        "KubectlRawRestClient: the client was closed",
+        undefined,
+        undefined,
+        "closed",
+      ),
+    );
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Same as {@link close}, for `await using`.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #throwIfClosed(request: RequestTarget): void {
+    if (!this.#closer.signal.aborted) return;
+    throw new KubectlError(
+      `${request.method} ${request.path}: this KubectlRawRestClient is closed`,
+      undefined,
+      undefined,
+      "closed",
+    );
   }
 
   /** What the plan needs to know of this kubectl: only patches ask (its version, read once). */

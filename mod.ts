@@ -120,8 +120,6 @@ export {
 export {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
-  RequestBase,
-  type RequestTarget,
   type RetryOptions,
 } from "./transports/kubeconfig.ts";
 export {
@@ -265,7 +263,6 @@ export {
   serializeManifests,
   type SerializeManifestsOptions,
 } from "./lib/objects/manifest.ts";
-export type { YamlLimits } from "./lib/_internal/yaml.ts";
 export {
   type AppliedObject,
   apply,

@@ -19,6 +19,7 @@ import {
   withTempDir,
   writeKubeconfig,
 } from "./_helpers.ts";
+import { withRetrySleep } from "../transports/fetch/_retry_sleep.ts";
 
 const cp = await controlPlane();
 const harnessOnly = cp.external || !cp.users.limited;
@@ -704,7 +705,7 @@ Deno.test("429 and 503 with Retry-After are retried for idempotent requests only
     using client = await KubeConfigRestClient.forKubeConfig(
       KubeConfig.getSimpleUrlConfig({ baseUrl: server }),
       undefined,
-      { sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+      withRetrySleep({}, (ms) => Promise.resolve(void waits.push(ms))),
     );
     const got = await client.performRequest({
       method: "GET",
@@ -719,7 +720,7 @@ Deno.test("429 and 503 with Retry-After are retried for idempotent requests only
     using client = await KubeConfigRestClient.forKubeConfig(
       KubeConfig.getSimpleUrlConfig({ baseUrl: _server }),
       undefined,
-      { sleep: () => Promise.resolve() },
+      withRetrySleep({}, () => Promise.resolve()),
     );
     const err = await client.performRequest({
       method: "POST",
@@ -765,10 +766,10 @@ Deno.test("429 and 503 with Retry-After are retried for idempotent requests only
       using client = await KubeConfigRestClient.forKubeConfig(
         KubeConfig.getSimpleUrlConfig({ baseUrl: server }),
         undefined,
-        {
-          retry: { maxDelaySeconds: 5 },
-          sleep: (ms) => Promise.resolve(void waits.push(ms)),
-        },
+        withRetrySleep(
+          { retry: { maxDelaySeconds: 5 } },
+          (ms) => Promise.resolve(void waits.push(ms)),
+        ),
       );
       await client.performRequest({ method: "DELETE", path: "/a" });
       assert.deepEqual(waits, [5000], "a long Retry-After is capped");

@@ -14,7 +14,11 @@ import type {
 import { withoutMessage } from "../lib/_internal/redact.ts";
 import { checkPathSegments } from "../lib/_wire/request_head.ts";
 
-/** The method and path of a request, as errors name it. */
+/**
+ * The method and path of a request, as errors name it.
+ *
+ * @internal
+ */
 export interface RequestTarget {
   /** The HTTP method. */
   method: string;
@@ -63,6 +67,12 @@ export function decodeJson(
  * The base of this package's transports: {@link RestClient.performRequest}
  * with the overloads generated code relies on, sending through
  * {@link RequestBase.sendRequest}, the one method a transport writes.
+ *
+ * Not part of the public API: no entry point exports it, and `@internal`
+ * keeps it (and {@link RequestTarget}) out of the documentation of the
+ * transports that extend it.
+ *
+ * @internal
  */
 export abstract class RequestBase implements RestClient {
   /** Opens a tunnel; resolves once the server has agreed on a subprotocol. */

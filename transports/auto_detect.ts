@@ -9,7 +9,7 @@
 
 import type { ClosableRestClient } from "../lib/contract.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
-import { SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
+import { SERVICE_ACCOUNT_DIR } from "../lib/config/_in_cluster.ts";
 import {
   tryInCluster,
   tryKubeConfig,

@@ -30,11 +30,11 @@ import { streamGet, streamsOnOwnConnection } from "./fetch/_stream_get.ts";
 import { readBody } from "./fetch/_read_body.ts";
 import { retryDelayMs, type RetryPolicy, retryPolicy } from "./fetch/_retry.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
+import { retrySleepOf } from "./fetch/_retry_sleep.ts";
 import type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 import { forwarderPermissions } from "./_strict_forwarder.ts";
 
 export { VERBOSE_ENV } from "../lib/_internal/log.ts";
-export { RequestBase, type RequestTarget } from "./_request_base.ts";
 export type { RetryOptions } from "./fetch/_retry.ts";
 export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 
@@ -94,7 +94,7 @@ export class KubeConfigRestClient extends RequestBase
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#log = resolveLog(options.log, "[kubernetes] ");
     this.#retry = retryPolicy(options.retry);
-    this.#sleep = options.sleep ?? delay;
+    this.#sleep = retrySleepOf(options) ?? delay;
     this.#plan = connectionPlan(ctx, {
       ownClient: httpClient !== null,
       caCerts: options.caCerts ?? [],
@@ -205,6 +205,8 @@ export class KubeConfigRestClient extends RequestBase
    * @param opts The request.
    * @param request Its method and path.
    * @returns What the overload for `opts` promises.
+   *
+   * @internal
    */
   protected override async sendRequest(
     opts: RequestOptions,

@@ -175,6 +175,8 @@ export class KubectlProxyRestClient extends RequestBase
    * @param opts The request.
    * @param request Its method and path.
    * @returns What the overload for `opts` promises.
+   *
+   * @internal
    */
   protected override async sendRequest(
     opts: RequestOptions,

@@ -178,6 +178,8 @@ export class KubectlRawRestClient extends RequestBase
    * @param opts The request.
    * @param request Its method and path.
    * @returns What the overload for `opts` promises.
+   *
+   * @internal
    */
   protected override async sendRequest(
     opts: RequestOptions,

@@ -26,8 +26,6 @@ import {
   type YamlLimits,
 } from "../_internal/yaml.ts";
 
-export type { YamlLimits };
-
 export {
   ManifestError,
   type ManifestErrorReason,
@@ -35,10 +33,36 @@ export {
 } from "../errors/manifest_error.ts";
 
 /** Options for {@link parseManifests}. */
-export interface ParseManifestsOptions extends YamlLimits {
+export interface ParseManifestsOptions {
   /** A name for the text, such as its file path, used in errors. */
   source?: string;
+  // The YAML reader's bounds (YamlLimits, lib/_internal/yaml.ts), stated here
+  // because an internal module's type is no part of the public API; the
+  // assertion below keeps the two in step.
+  /**
+   * Longest document, in UTF-16 code units (about bytes for ASCII).
+   * @default {3145728} (3 MiB, the API server's largest request body)
+   */
+  maxDocumentChars?: number;
+  /** Most alias uses (`*name`) in one document. @default {1000} */
+  maxAliases?: number;
+  /**
+   * Largest a document may grow with its aliases expanded, counted as the
+   * characters of its keys and strings plus one per other value.
+   * @default {33554432} (32 Mi)
+   */
+  maxExpandedChars?: number;
 }
+
+// Every bound of the YAML reader is a manifest option, and nothing more
+// (a type error here when the two drift apart; nothing runs).
+type _Bounds = Required<Omit<ParseManifestsOptions, "source">>;
+type _SameBounds<T extends true> = T;
+type _BoundsInStep = _SameBounds<
+  [_Bounds] extends [Required<YamlLimits>]
+    ? [Required<YamlLimits>] extends [_Bounds] ? true : false
+    : false
+>;
 
 const sources = new WeakMap<object, ManifestSource>();
 

@@ -57,6 +57,7 @@ import { FanOut } from "./_fan_out.ts";
 import { listAll, type ListSettings } from "./_list.ts";
 import { keyed, keyOf } from "./_diff.ts";
 import { yieldToTimers } from "../_internal/delay.ts";
+import { openReflectorSeam } from "./_reflector_seam.ts";
 import {
   isReportable,
   type RetryState,
@@ -215,11 +216,6 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     return this.#cache.syncedVersion !== undefined;
   }
 
-  /** The loop's current state (for diagnostics). */
-  get state(): ReflectorState {
-    return this.#state;
-  }
-
   /**
    * Runs list+watch until `abortSignal` aborts or {@link stop} is called.
    * Returns once everything it started — requests, streams, timers — has
@@ -236,7 +232,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       : this.#stopper.signal;
     try {
       while (!signal.aborted) {
-        this.#state = await this.step(this.#state, signal);
+        this.#state = await this.#step(this.#state, signal);
         // A lister or watcher that answers at once (an in-process fake)
         // would otherwise keep this loop on microtasks, starving every timer.
         await yieldToTimers();
@@ -252,15 +248,18 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     this.#stopper.abort(new DOMException("Reflector stopped", "AbortError"));
   }
 
-  /**
-   * One transition of the state machine. Exposed for tests; {@link run}
-   * calls it in a loop.
-   *
-   * @param state The current state.
-   * @param signal Aborts the step.
-   * @returns The next state.
-   */
-  async step(
+  // Tests step the machine one transition at a time through this seam; it
+  // is no part of the class's public surface.
+  static {
+    openReflectorSeam({
+      step: (r, state, signal) =>
+        (r as Reflector<KindIds>).#step(state, signal),
+      state: (r) => (r as Reflector<KindIds>).#state,
+    });
+  }
+
+  /** One transition of the state machine; {@link run} calls it in a loop. */
+  async #step(
     state: ReflectorState,
     signal: AbortSignal,
   ): Promise<ReflectorState> {

@@ -44,6 +44,4 @@ export interface KubeConfigRestClientOptions {
    * @default {"ca-only" where it can work (permissions granted, no proxy-url, no httpClient of your own, not Windows), else "ca-and-roots" with the warning naming what stood in the way}
    */
   requestTrust?: "ca-only" | "ca-and-roots";
-  /** Waits before a retry; injectable for tests. @default {a timer that the request's abortSignal cancels} */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

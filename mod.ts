@@ -77,6 +77,8 @@ export {
   PathSegmentError,
   type PathSegmentErrorReason,
   type PathSegmentField,
+  ReflectorError, // added by #21: what a Reflector's onError is given
+  type ReflectorErrorReason, // added by #21
   type Status,
   type StatusCause,
   type StatusDetails,

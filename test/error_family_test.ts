@@ -19,6 +19,7 @@ import {
   LogError,
   ManifestError,
   PathSegmentError,
+  ReflectorError,
   StreamDecodeError,
   TestingError,
   TransportError,
@@ -90,6 +91,7 @@ function samples(): [Error, string][] {
       "NoSourceWorked",
     ],
     [new TestingError("BinariesMissing", "no etcd"), "BinariesMissing"],
+    [new ReflectorError("WatchStartFailed", notFound), "WatchStartFailed"],
   ];
 }
 

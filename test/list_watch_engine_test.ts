@@ -24,6 +24,7 @@ import {
   type ListOpts,
   readAllPages,
   Reflector,
+  ReflectorError,
   type RequestOptions,
   type RestClient,
   TransportError,
@@ -493,8 +494,11 @@ Deno.test("policy: a 410 relists only after a backoff, so does a too-large resou
   // A 410 and a too-large version are not failures (they relist); the 503
   // and the 403 are, and onError hears of each.
   assert.deepEqual(
-    e.errors.map((err) => (err as KubernetesApiError).code),
-    [503, 403],
+    e.errors.map((err) => {
+      assert.ok(err instanceof ReflectorError);
+      return [err.reason, (err.cause as KubernetesApiError).code];
+    }),
+    [["WatchStartFailed", 503], ["WatchStartFailed", 403]],
   );
 });
 

@@ -17,7 +17,8 @@
  * what kind of failure it is in `reason`. The other layers' errors live
  * here too (`tunnel_error.ts`, `log_error.ts`, `wait_error.ts`,
  * `apply_error.ts`, `manifest_error.ts`, `discovery_error.ts`,
- * `unknown_kind_error.ts`, `auto_detect_error.ts`, `testing_error.ts`), and
+ * `unknown_kind_error.ts`, `auto_detect_error.ts`, `testing_error.ts`,
+ * `reflector_error.ts`), and
  * are re-exported by the modules that throw them.
  *
  * @module
@@ -88,3 +89,7 @@ export {
   type AutoDetectSource,
 } from "./auto_detect_error.ts";
 export { TestingError, type TestingErrorReason } from "./testing_error.ts";
+export {
+  ReflectorError,
+  type ReflectorErrorReason,
+} from "./reflector_error.ts";

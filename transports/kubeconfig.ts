@@ -25,7 +25,8 @@ import { networkError } from "./fetch/_network_error.ts";
 import { warnCaIsAdded } from "./fetch/_trust_warning.ts";
 import { type ConnectionPlan, connectionPlan } from "./fetch/_plan.ts";
 import { ClientPool, closedError } from "./fetch/_client_pool.ts";
-import { openTunnel, type TunnelContext } from "./fetch/_tunnel.ts";
+import { openTunnel } from "./fetch/_tunnel.ts";
+import type { DialContext } from "./fetch/_dial.ts";
 import { streamGet, streamsOnOwnConnection } from "./fetch/_stream_get.ts";
 import { readBody } from "./fetch/_read_body.ts";
 import { retryDelayMs, type RetryPolicy, retryPolicy } from "./fetch/_retry.ts";
@@ -216,7 +217,7 @@ export class KubeConfigRestClient extends RequestBase
     if (this.#closed) throw closedError(request);
     this.#warnOnce();
     checkRequestTarget(request);
-    const own: TunnelContext = {
+    const own: DialContext = {
       ctx: this.#ctx,
       plan: this.#plan,
       log: this.#log,

@@ -24,7 +24,9 @@ export interface ExecOptions {
   stdin?: boolean;
   /** Allocate a TTY (stdout and stderr merge; resize works). @default {false} */
   tty?: boolean;
-  /** Cancels the session. */
+  /** Cancels the session. @default {none: it runs until it ends or is closed} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -157,7 +159,9 @@ export interface AttachOptions {
   stdin?: boolean;
   /** The container runs with `tty: true` (stdout and stderr merge; resize works). @default {false} */
   tty?: boolean;
-  /** Cancels the session. */
+  /** Cancels the session. @default {none: it runs until it ends or is closed} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -231,7 +235,7 @@ async function openSession(
       path,
       querystring: q,
       expectTunnel: protocols,
-      abortSignal: opts.abortSignal,
+      abortSignal: opts.signal ?? opts.abortSignal,
     });
   } catch (err) {
     if (!protocols.includes("v4.channel.k8s.io") && isProtocolRefusal(err)) {

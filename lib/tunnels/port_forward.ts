@@ -53,7 +53,9 @@ export interface PortForwardOptions {
    * @default {true}
    */
   verify?: boolean;
-  /** Cancels the verification; after that, use {@link PortForward.close}. */
+  /** Cancels the verification; after that, use {@link PortForward.close}. @default {none: the verification runs to its end} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -155,8 +157,9 @@ export async function portForward(
   // Checks the namespace and pod name before anything is sent or listened on.
   podPath(target);
   if (opts.verify ?? true) {
-    await assertPodRunning(client, target, opts.abortSignal);
-    const probe = await openForwardTunnel(client, target, opts.abortSignal);
+    const signal = opts.signal ?? opts.abortSignal;
+    await assertPodRunning(client, target, signal);
+    const probe = await openForwardTunnel(client, target, signal);
     await probe.stop();
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseJsonOrUndefined } from "../_internal/json.ts";
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
@@ -88,12 +89,7 @@ export function exitCodeOf(status: Status): number {
  * says so (without quoting it: a command's output may hold anything).
  */
 function statusFrom(text: string): ExecStatus {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonOrUndefined(text);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     return {
       exitCode: -1,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { errorText } from "../_internal/error_text.ts";
 import { parseJsonOrUndefined } from "../_internal/json.ts";
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { KubernetesApiError, type Status } from "../errors/mod.ts";
@@ -277,7 +278,7 @@ async function openSession(
     try {
       text = await new Response(statusChannel.readable).text();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorText(err);
       return {
         exitCode: -1,
         status: {

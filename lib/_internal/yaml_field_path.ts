@@ -17,6 +17,10 @@ interface Frame {
  * belongs to, from indentation alone; `undefined` at the top level. Keys
  * that are not kubeconfig field names show as `?`, so a secret typed where a
  * key belongs is not repeated.
+ *
+ * @param text The YAML text.
+ * @param line The 0-based line.
+ * @returns The path, or `undefined` at the top level.
  */
 export function fieldPathAt(text: string, line: number): string | undefined {
   const lines = text.split("\n", line + 1);

@@ -11,7 +11,6 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
-import { withoutMessage } from "../lib/_internal/redact.ts";
 import { checkPathSegments } from "../lib/_wire/request_head.ts";
 
 /** The method and path of a request, as errors name it. */
@@ -35,28 +34,6 @@ export function requestTarget(opts: RequestOptions): RequestTarget {
     path += (path.includes("?") ? "&" : "?") + opts.querystring.toString();
   }
   return { method: opts.method, path };
-}
-
-/**
- * Parses a whole body as JSON.
- *
- * @param bytes The body.
- * @param notJson Builds the error when it is not JSON; it gets the parser's
- *   error with its message withheld (the message quotes the body, which may
- *   hold a Secret) and the text's length.
- * @returns The value.
- * @throws What `notJson` returns.
- */
-export function decodeJson(
-  bytes: Uint8Array,
-  notJson: (err: unknown, chars: number) => Error,
-): JSONValue {
-  const text = new TextDecoder().decode(bytes);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw notJson(withoutMessage(err), text.length);
-  }
 }
 
 /**

@@ -29,11 +29,8 @@ import {
   planExec,
   planKubectl,
 } from "./_kubectl_args.ts";
-import {
-  decodeJson,
-  RequestBase,
-  type RequestTarget,
-} from "./_request_base.ts";
+import { RequestBase, type RequestTarget } from "./_request_base.ts";
+import { parseJson, parseJsonOrUndefined } from "../lib/_internal/json.ts";
 import {
   type KubectlDiagnostics,
   kubectlFailure,
@@ -217,7 +214,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       throw await this.#failure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
-      return decodeJson(out.stdout, (cause, chars) =>
+      return parseJson(out.stdout, ({ cause, chars }) =>
         new KubectlError(
           `${request.method} ${request.path}: kubectl printed no JSON (${chars} chars)`,
           out.code,
@@ -407,7 +404,8 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         stderr: "piped",
       }).output();
       if (!out.success) return "default";
-      const cfg = JSON.parse(new TextDecoder().decode(out.stdout));
+      // deno-lint-ignore no-explicit-any
+      const cfg = parseJsonOrUndefined(out.stdout) as any;
       const ns = cfg?.contexts?.[0]?.context?.namespace;
       return typeof ns === "string" && ns ? ns : "default";
     } catch {

@@ -1,5 +1,5 @@
-// The error of an apply or a delete of applied objects, what an apply
-// returns per object, and how both name an object.
+// The error of an apply or a delete of applied objects, and what an apply
+// returns per object.
 
 import {
   describeRef,
@@ -56,20 +56,4 @@ export interface AppliedObject {
   skipped?: string;
   /** Where it came from, for objects from `parseManifests`. */
   source?: string;
-}
-
-/** The object's reference as far as it names itself (name `""` when missing). */
-export function refOfObj(obj: KubernetesObject): ObjectRef {
-  const ns = obj.metadata?.namespace;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    name: obj.metadata?.name ?? "",
-    ...(ns ? { namespace: ns } : {}),
-  };
-}
-
-/** An error's message, or the thrown value as text. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

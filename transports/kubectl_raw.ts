@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
 import type { RequestOptions, RestClient } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
@@ -31,6 +32,7 @@ import {
 } from "./_kubectl_args.ts";
 import {
   decodeJson,
+  limitRate,
   RequestBase,
   type RequestTarget,
 } from "./_request_base.ts";
@@ -51,6 +53,8 @@ import { killQuietly } from "../lib/_internal/close.ts";
  */
 const UNREADABLE_GRACE_MS = 1_000;
 
+export type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
+
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
   /** A kubeconfig file for kubectl (`--kubeconfig`). @default {kubectl's own choice: $KUBECONFIG or ~/.kube/config} */
@@ -65,6 +69,13 @@ export interface KubectlRawRestClientOptions {
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
+  /**
+   * Client-side rate limiting, as client-go's `QPS` and `Burst`: one token
+   * per request (each starts one kubectl), shared by every helper using the
+   * client. kubectl's own client-side limit applies within each command.
+   * @default {none}
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
@@ -120,6 +131,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       this.#globalArgs.push(`${flag}=${value}`);
     }
     this.#log = resolveLog(options.log, "[kubectl] ");
+    limitRate(this, options.rateLimit);
   }
 
   /**

@@ -110,6 +110,7 @@ export {
 export {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
+  type RateLimitOptions,
   RequestBase,
   type RequestTarget,
   type RetryOptions,

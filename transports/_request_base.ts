@@ -11,6 +11,36 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
+<<<<<<< HEAD
+=======
+import { withoutMessage } from "../lib/_internal/redact.ts";
+import {
+  type RateLimitOptions,
+  TokenBucket,
+} from "../lib/_internal/token_bucket.ts";
+
+/** Each client's token bucket (its `rateLimit` option); none: unlimited. */
+const limiters = new WeakMap<RequestBase, TokenBucket>();
+
+/**
+ * Gives a client the rate limit its options ask for: a token bucket taken
+ * before every request it sends.
+ *
+ * @param client The client.
+ * @param options Its `rateLimit` option.
+ * @returns The bucket, for retries to take from too.
+ * @throws {RangeError} When the rate or burst is not valid.
+ */
+export function limitRate(
+  client: RequestBase,
+  options: RateLimitOptions | undefined,
+): TokenBucket | undefined {
+  if (!options) return undefined;
+  const bucket = new TokenBucket(options);
+  limiters.set(client, bucket);
+  return bucket;
+}
+>>>>>>> s4-lead2
 import { checkPathSegments } from "../lib/_wire/request_head.ts";
 
 /** The method and path of a request, as errors name it. */
@@ -79,7 +109,12 @@ export abstract class RequestBase implements RestClient {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.sendRequest(opts, target);
+    // One bucket per client, so every helper using it shares the rate.
+    const limiter = limiters.get(this);
+    if (!limiter) return this.sendRequest(opts, target);
+    return limiter.take(opts.abortSignal).then(() =>
+      this.sendRequest(opts, target)
+    );
   }
 
   /**

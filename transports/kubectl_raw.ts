@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
 import type { RequestOptions, RestClient } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
@@ -29,7 +30,7 @@ import {
   planExec,
   planKubectl,
 } from "./_kubectl_args.ts";
-import { RequestBase, type RequestTarget } from "./_request_base.ts";
+import { limitRate, RequestBase, type RequestTarget } from "./_request_base.ts";
 import { parseJson, parseJsonOrUndefined } from "../lib/_internal/json.ts";
 import {
   type KubectlDiagnostics,
@@ -48,6 +49,8 @@ import { killQuietly } from "../lib/_internal/close.ts";
  */
 const UNREADABLE_GRACE_MS = 1_000;
 
+export type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
+
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
   /** A kubeconfig file for kubectl (`--kubeconfig`). @default {kubectl's own choice: $KUBECONFIG or ~/.kube/config} */
@@ -62,6 +65,13 @@ export interface KubectlRawRestClientOptions {
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
+  /**
+   * Client-side rate limiting, as client-go's `QPS` and `Burst`: one token
+   * per request (each starts one kubectl), shared by every helper using the
+   * client. kubectl's own client-side limit applies within each command.
+   * @default {none}
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
@@ -117,6 +127,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       this.#globalArgs.push(`${flag}=${value}`);
     }
     this.#log = resolveLog(options.log, "[kubectl] ");
+    limitRate(this, options.rateLimit);
   }
 
   /**

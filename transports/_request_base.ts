@@ -1,8 +1,8 @@
 // What every transport shares about one request: the `performRequest`
 // overloads generated code relies on (declared once, inherited by every
 // transport class), the request target (path with the query merged in), the
-// refusal of paths whose segments would be resolved away, and decoding a
-// whole body as JSON without quoting it in errors. A transport supplies only
+// refusal of paths whose segments would be resolved away, and the client's
+// rate limit. A transport supplies only
 // how the request is sent: `sendRequest`.
 
 import type {
@@ -11,9 +11,7 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
-<<<<<<< HEAD
-=======
-import { withoutMessage } from "../lib/_internal/redact.ts";
+import { checkPathSegments } from "../lib/_wire/request_head.ts";
 import {
   type RateLimitOptions,
   TokenBucket,
@@ -40,8 +38,6 @@ export function limitRate(
   limiters.set(client, bucket);
   return bucket;
 }
->>>>>>> s4-lead2
-import { checkPathSegments } from "../lib/_wire/request_head.ts";
 
 /** The method and path of a request, as errors name it. */
 export interface RequestTarget {

@@ -122,6 +122,7 @@ export {
 export {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
+  type RateLimitOptions,
   type RetryOptions,
 } from "./transports/kubeconfig.ts";
 export {

@@ -29,7 +29,7 @@ export const LAYERS: readonly Layer[] = [
   // describer): the errors of the higher layers name objects with them.
   {
     name: "object types",
-    paths: ["lib/objects/kubernetes_object.ts"],
+    paths: ["lib/objects/kubernetes_object.ts", "lib/objects/_object_ref.ts"],
     uses: ["contract"],
   },
   // Every error class of the library, those the higher layers throw too, so

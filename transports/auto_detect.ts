@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorText } from "../lib/_internal/error_text.ts";
 import type { ClosableRestClient } from "../lib/contract.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
 import { SERVICE_ACCOUNT_DIR } from "../lib/config/_in_cluster.ts";
@@ -94,7 +95,7 @@ export async function autoDetectClient(
       result = await probes[source]();
     } catch (err) {
       result = new Unusable(
-        err instanceof Error ? err.message : String(err),
+        errorText(err),
         undefined,
         err,
       );

@@ -30,13 +30,15 @@ import type { DialContext } from "./fetch/_dial.ts";
 import { streamGet, streamsOnOwnConnection } from "./fetch/_stream_get.ts";
 import { readBody } from "./fetch/_read_body.ts";
 import { retryDelayMs, type RetryPolicy, retryPolicy } from "./fetch/_retry.ts";
-import { RequestBase, type RequestTarget } from "./_request_base.ts";
+import type { TokenBucket } from "../lib/_internal/token_bucket.ts";
+import { limitRate, RequestBase, type RequestTarget } from "./_request_base.ts";
 import { retrySleepOf } from "./fetch/_retry_sleep.ts";
 import type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 import { forwarderPermissions } from "./_strict_forwarder.ts";
 
 export { VERBOSE_ENV } from "../lib/_internal/log.ts";
 export type { RetryOptions } from "./fetch/_retry.ts";
+export type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
 export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 
 /**
@@ -69,6 +71,7 @@ export class KubeConfigRestClient extends RequestBase
   readonly #ownClient: boolean;
   readonly #log: ((line: string) => void) | undefined;
   readonly #retry: RetryPolicy;
+  readonly #limiter: TokenBucket | undefined;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #warned = false;
   #closed = false;
@@ -95,6 +98,7 @@ export class KubeConfigRestClient extends RequestBase
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#log = resolveLog(options.log, "[kubernetes] ");
     this.#retry = retryPolicy(options.retry);
+    this.#limiter = limitRate(this, options.rateLimit);
     this.#sleep = retrySleepOf(options) ?? delay;
     this.#plan = connectionPlan(ctx, {
       ownClient: httpClient !== null,
@@ -320,6 +324,7 @@ export class KubeConfigRestClient extends RequestBase
           `${method} ${path} retry ${retries} in ${wait.afterSeconds}s`,
         );
         await this.#sleep(wait.waitMs, opts.abortSignal);
+        await this.#limiter?.take(opts.abortSignal);
         continue;
       }
       throw await apiErrorFromResponse(resp, request);

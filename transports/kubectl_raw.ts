@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
 import type { RequestOptions, RestClient } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
@@ -29,11 +30,8 @@ import {
   planExec,
   planKubectl,
 } from "./_kubectl_args.ts";
-import {
-  decodeJson,
-  RequestBase,
-  type RequestTarget,
-} from "./_request_base.ts";
+import { limitRate, RequestBase, type RequestTarget } from "./_request_base.ts";
+import { parseJson, parseJsonOrUndefined } from "../lib/_internal/json.ts";
 import {
   type KubectlDiagnostics,
   kubectlFailure,
@@ -51,6 +49,8 @@ import { killQuietly } from "../lib/_internal/close.ts";
  */
 const UNREADABLE_GRACE_MS = 1_000;
 
+export type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
+
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
   /** A kubeconfig file for kubectl (`--kubeconfig`). @default {kubectl's own choice: $KUBECONFIG or ~/.kube/config} */
@@ -65,6 +65,13 @@ export interface KubectlRawRestClientOptions {
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
+  /**
+   * Client-side rate limiting, as client-go's `QPS` and `Burst`: one token
+   * per request (each starts one kubectl), shared by every helper using the
+   * client. kubectl's own client-side limit applies within each command.
+   * @default {none}
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
@@ -124,6 +131,7 @@ export class KubectlRawRestClient extends RequestBase
       this.#globalArgs.push(`${flag}=${value}`);
     }
     this.#log = resolveLog(options.log, "[kubectl] ");
+    limitRate(this, options.rateLimit);
   }
 
   /**
@@ -229,7 +237,7 @@ export class KubectlRawRestClient extends RequestBase
       throw await this.#failure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
-      return decodeJson(out.stdout, (cause, chars) =>
+      return parseJson(out.stdout, ({ cause, chars }) =>
         new KubectlError(
           `${request.method} ${request.path}: kubectl printed no JSON (${chars} chars)`,
           out.code,
@@ -461,7 +469,8 @@ export class KubectlRawRestClient extends RequestBase
         stderr: "piped",
       }).output();
       if (!out.success) return "default";
-      const cfg = JSON.parse(new TextDecoder().decode(out.stdout));
+      // deno-lint-ignore no-explicit-any
+      const cfg = parseJsonOrUndefined(out.stdout) as any;
       const ns = cfg?.contexts?.[0]?.context?.namespace;
       return typeof ns === "string" && ns ? ns : "default";
     } catch {

@@ -39,14 +39,23 @@ export class StreamDecodeError extends KubernetesClientError {
    * @param line The line number.
    * @param text The offending line: only its length, the parser's position and an event type are taken from it.
    * @param cause The parser's error; kept with its message withheld.
+   * @param position Where the parser stopped (0-based), when the caller
+   *   read it already; otherwise it is read from `cause`'s message.
    */
-  constructor(detail: string, line: number, text: string, cause?: unknown) {
+  constructor(
+    detail: string,
+    line: number,
+    text: string,
+    cause?: unknown,
+    position?: number,
+  ) {
     const facts = [`${text.length} chars`];
     const type = text.match(EVENT_TYPE)?.[1];
     if (type) facts.push(`a ${type} event`);
-    const at = cause instanceof Error
-      ? cause.message.match(/\bat position (\d+)/)?.[1]
-      : undefined;
+    const at = position ??
+      (cause instanceof Error
+        ? cause.message.match(/\bat position (\d+)/)?.[1]
+        : undefined);
     if (at !== undefined) facts.push(`the parser stopped at column ${+at + 1}`);
     super(
       `${detail} on line ${line} of the stream (${facts.join(", ")})`,

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { tryParseJson } from "../_internal/json.ts";
 import type { JSONValue } from "../contract.ts";
 import type { KubernetesObject } from "./kubernetes_object.ts";
 import {
@@ -253,12 +254,9 @@ function jsonStream(
       );
     }
     if (end === undefined) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(text.slice(at, end));
-    } catch {
-      return undefined;
-    }
+    const parsed = tryParseJson(text.slice(at, end));
+    if (!parsed.ok) return undefined;
+    const value = parsed.value;
     docs.push({ index: docs.length, line, value });
     for (; at < end; at++) if (text[at] === "\n") line++;
   }

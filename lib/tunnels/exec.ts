@@ -5,6 +5,8 @@
  * @module
  */
 
+import { errorText } from "../_internal/error_text.ts";
+import { parseJsonOrUndefined } from "../_internal/json.ts";
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
@@ -90,12 +92,7 @@ export function exitCodeOf(status: Status): number {
  * says so (without quoting it: a command's output may hold anything).
  */
 function statusFrom(text: string): ExecStatus {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonOrUndefined(text);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     return {
       exitCode: -1,
@@ -285,7 +282,7 @@ async function openSession(
     try {
       text = await new Response(statusChannel.readable).text();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorText(err);
       return {
         exitCode: -1,
         status: {

@@ -163,18 +163,13 @@ export async function portForward(
     await probe.stop();
   }
 
-  const hostname = opts.hostname ?? "127.0.0.1";
   const listening = listenForward(client, {
     resolve: () => Promise.resolve(target),
     failed: () => false,
-  }, {
-    hostname,
-    localPort: opts.localPort ?? 0,
-    onError: opts.onError ?? (() => {}),
-  });
+  }, opts);
   return {
     localPort: listening.localPort,
-    hostname,
+    hostname: listening.hostname,
     close: listening.close,
     [Symbol.asyncDispose]: listening.close,
   };

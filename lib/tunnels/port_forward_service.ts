@@ -323,7 +323,6 @@ async function forwardWorkload(
     }
   };
   const reconnect = opts.reconnect ?? false;
-  const hostname = opts.hostname ?? "127.0.0.1";
   const listening = listenForward(client, {
     resolve: async (signal) => {
       if (!reconnect) return current;
@@ -341,14 +340,10 @@ async function forwardWorkload(
       if (target === current) stale = true;
       return beforeData;
     },
-  }, {
-    hostname,
-    localPort: opts.localPort ?? 0,
-    onError: opts.onError ?? (() => {}),
-  });
+  }, opts);
   return {
     localPort: listening.localPort,
-    hostname,
+    hostname: listening.hostname,
     get pod() {
       return current.pod;
     },

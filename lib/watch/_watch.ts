@@ -13,13 +13,12 @@ import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { Cache } from "./_cache.ts";
 import {
-  abortable,
   type Deadline,
   type Liveness,
   startDeadline,
   startWatchdog,
 } from "./_deadline.ts";
-import { timerTurns } from "../_internal/delay.ts";
+import { abortable, timerTurns } from "../_internal/delay.ts";
 import {
   isVeryShortWatch,
   needsRelist,

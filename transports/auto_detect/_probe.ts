@@ -113,13 +113,3 @@ export async function needRead(
     `--allow-read=${path}`,
   );
 }
-
-/** An error's message, with its cause's where Deno's fetch keeps the reason. */
-export function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // Deno's fetch keeps the reason in `cause`.
-  const cause = err.cause instanceof Error ? err.cause.message : "";
-  return cause && !err.message.includes(cause)
-    ? `${err.message}: ${cause}`
-    : err.message;
-}

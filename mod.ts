@@ -38,6 +38,7 @@
 // The contract generated API layers call (kept as in kubernetes_client v0.7.3).
 export type {
   ApiKind,
+  ClosableRestClient, // added by #21: what every factory returns
   HttpMethods,
   JSONArray,
   JSONObject,
@@ -59,24 +60,35 @@ export {
   readAllPages,
 } from "./lib/watch/pagination.ts";
 
-// Errors: one per layer.
+// Errors: one per layer, under one base.
 export {
+  // added by #21: each class's `reason` union
+  type ApplyErrorReason,
+  type AutoDetectErrorReason,
   CredentialError,
   type FailedRequest,
   KubeConfigError,
+  type KubeConfigErrorReason,
   type KubeConfigLocation,
   KubectlError,
   KubernetesApiError,
+  KubernetesClientError, // added by #21: the base of every error class
+  type ManifestErrorReason,
   PathSegmentError,
+  type PathSegmentErrorReason,
   type PathSegmentField,
+  ReflectorError, // added by #21: what a Reflector's onError is given
+  type ReflectorErrorReason, // added by #21
   type Status,
   type StatusCause,
   type StatusDetails,
   StreamDecodeError,
+  type StreamDecodeErrorReason,
   TransportError,
   type TransportErrorOptions,
   type TransportFailure,
   type TransportRequest,
+  type UnknownKindErrorReason,
 } from "./lib/errors/mod.ts";
 
 // Configuration: kubeconfig files, contexts.
@@ -110,8 +122,7 @@ export {
 export {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
-  RequestBase,
-  type RequestTarget,
+  type RateLimitOptions,
   type RetryOptions,
 } from "./transports/kubeconfig.ts";
 export {
@@ -255,7 +266,6 @@ export {
   serializeManifests,
   type SerializeManifestsOptions,
 } from "./lib/objects/manifest.ts";
-export type { YamlLimits } from "./lib/_internal/yaml.ts";
 export {
   type AppliedObject,
   apply,

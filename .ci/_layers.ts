@@ -25,10 +25,19 @@ export const LAYERS: readonly Layer[] = [
   { name: "contract", paths: ["lib/contract.ts"], uses: [] },
   // Leaf helpers (paths, redaction, base64, PEM, YAML, …): import nothing of ours.
   { name: "internal helpers", paths: ["lib/_internal/"], uses: [] },
+  // The shape of an object and its reference (plain types and one
+  // describer): the errors of the higher layers name objects with them.
+  {
+    name: "object types",
+    paths: ["lib/objects/kubernetes_object.ts", "lib/objects/_object_ref.ts"],
+    uses: ["contract"],
+  },
+  // Every error class of the library, those the higher layers throw too, so
+  // the errors subpath can export them all under one base.
   {
     name: "errors",
     paths: ["lib/errors/"],
-    uses: ["contract", "internal helpers"],
+    uses: ["contract", "internal helpers", "object types"],
   },
   // Byte-level helpers on the contract and errors: line buffering, request
   // heads, API paths.

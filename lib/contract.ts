@@ -133,6 +133,49 @@ export interface RestClient {
   performRequest(opts: RequestOptions): Promise<Uint8Array>;
   /** The namespace the configuration selects, if any. */
   defaultNamespace?: string;
+  /**
+   * Releases what the client holds (HTTP connections, a kubectl proxy, the
+   * kubectl processes still running); requests fail afterwards. Optional, so
+   * v0.7.3's clients and other implementers of this interface still are
+   * `RestClient`s; every client this package builds has it (see
+   * {@link ClosableRestClient}). Safe to call twice; await it when it
+   * returns a promise.
+   */
+  close?(): void | Promise<void>;
+  /** Same as `close`, for `await using`; optional as `close` is. */
+  [Symbol.asyncDispose]?(): PromiseLike<void>;
+}
+
+/**
+ * A {@link RestClient} that can be closed: what every factory of this
+ * package returns (`autoDetectClient()`, the transports' constructors and
+ * `create`s), so `close()` and `await using` need no cast.
+ *
+ * @example Closing whatever autoDetectClient found
+ * ```ts
+ * import type { ClosableRestClient } from "@denokube/transport/contract";
+ *
+ * async function listNamespaces(open: () => Promise<ClosableRestClient>): Promise<unknown> {
+ *   await using client = await open();
+ *   return await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
+ * }
+ * ```
+ */
+export interface ClosableRestClient extends RestClient, AsyncDisposable {
+  /**
+   * Releases what the client holds; requests fail afterwards. Safe to call
+   * twice.
+   *
+   * @returns Nothing, or a promise that settles once closed (a kubectl proxy
+   *   has exited).
+   */
+  close(): void | Promise<void>;
+  /**
+   * Same as {@link ClosableRestClient.close}, for `await using`.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** A value JSON can encode directly (`undefined` stands for an absent field). */

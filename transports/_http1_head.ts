@@ -31,7 +31,7 @@ export function parseResponseHead(
   const bad = (why: string) =>
     new TransportError(`${request.method} ${request.path}: ${why}`, {
       request,
-      kind: "bad-response",
+      reason: "bad-response",
     });
   const [statusLine, ...headerLines] = head.split("\r\n");
   const m = statusLine.match(/^HTTP\/1\.[01] (\d{3})(?: (.*))?$/);

@@ -81,7 +81,7 @@ function badResponse(
 ): TransportError {
   return new TransportError(`${request.method} ${request.path}: ${why}`, {
     request,
-    kind: "bad-response",
+    reason: "bad-response",
   });
 }
 
@@ -98,7 +98,7 @@ async function readHead(
     if (n === null) {
       throw new TransportError(
         `${request.method} ${request.path}: the connection closed before the response head ended`,
-        { request, kind: "connection-reset" },
+        { request, reason: "connection-reset" },
       );
     }
     filled += n;
@@ -301,7 +301,7 @@ function bodyStream(
             }
             throw new TransportError(
               `${request.method} ${request.path}: the connection closed before the response body ended`,
-              { request, kind: "connection-reset" },
+              { request, reason: "connection-reset" },
             );
           }
           if (chunked) {

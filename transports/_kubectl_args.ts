@@ -55,14 +55,7 @@ export function planKubectl(
   features: KubectlFeatures = {},
 ): KubectlPlan {
   const path = fullPath(opts);
-  const fail = (why: string): never => {
-    throw new KubectlError(
-      `${opts.method} ${path}: ${why}`,
-      undefined,
-      undefined,
-      "invalid-request",
-    );
-  };
+  const fail = refuse(opts.method, path);
   // Printable ASCII without spaces, starting with '/': never a flag, never two arguments.
   if (!/^\/[\x21-\x7e]*$/.test(path)) {
     fail(
@@ -239,14 +232,7 @@ export interface ExecPlan {
  */
 export function planExec(opts: RequestOptions): ExecPlan {
   const path = fullPath(opts);
-  const fail = (why: string): never => {
-    throw new KubectlError(
-      `${opts.method} ${path}: ${why}`,
-      undefined,
-      undefined,
-      "invalid-request",
-    );
-  };
+  const fail = refuse(opts.method, path);
   const url = new URL(path, "http://x");
   const m = url.pathname.match(
     /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/,
@@ -282,5 +268,17 @@ export function planExec(opts: RequestOptions): ExecPlan {
     stdin,
     stdout: q.get("stdout") !== "false",
     stderr: q.get("stderr") !== "false",
+  };
+}
+
+/** A thrower of the `invalid-request` KubectlError naming the request: how every planner refuses one. */
+function refuse(method: string, path: string): (why: string) => never {
+  return (why) => {
+    throw new KubectlError(
+      `${method} ${path}: ${why}`,
+      undefined,
+      undefined,
+      "invalid-request",
+    );
   };
 }

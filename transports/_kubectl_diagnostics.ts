@@ -16,6 +16,7 @@ import {
   type StatusCause,
 } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
+import { parseJsonOrUndefined } from "../lib/_internal/json.ts";
 
 // `I1203 16:45:26.727428   22465 round_trippers.go:560] message`: level, location, message.
 const KLOG = /^([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ ([^\]]+)\] ?(.*)$/;
@@ -111,11 +112,9 @@ export function parseStderr(text: string): KubectlDiagnostics {
           json.push(lines[++i]);
         }
         const text = json.join("\n").replace(/\]$/, "");
-        try {
-          out.status = JSON.parse(text) as Status;
-        } catch {
-          // Not the shape we know: kubectl's own message below still tells.
-        }
+        // Not JSON (a shape we do not know): kubectl's own message below still tells.
+        const status = parseJsonOrUndefined(text);
+        if (status !== undefined) out.status = status as Status;
       }
       continue;
     }

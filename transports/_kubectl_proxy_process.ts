@@ -6,6 +6,7 @@
 
 import { KubectlError } from "../lib/errors/mod.ts";
 import { killQuietly } from "../lib/_internal/close.ts";
+import { delay } from "../lib/_internal/delay.ts";
 import { describeSpawnError } from "../lib/_internal/fs_error.ts";
 
 /** A `kubectl proxy` that serves on its socket. */
@@ -152,7 +153,7 @@ export async function startProxyProcess(
     );
   }
   if (result !== true) {
-    await new Promise((r) => setTimeout(r, 50)); // let the last stderr lines arrive
+    await delay(50); // let the last stderr lines arrive
     return await failStart("exited before serving");
   }
   return { child, socketPath, ownedDir, stderr };

@@ -2,6 +2,7 @@
 // (how it logs a response changed in 1.33). Read once per binary path, and
 // only when an error needs it: a request never waits for it.
 
+import { parseJson } from "../lib/_internal/json.ts";
 import { killQuietly } from "../lib/_internal/close.ts";
 
 /** How long `kubectl version --client` may take before the version is "unknown". */
@@ -43,7 +44,9 @@ async function readVersion(kubectl: string): Promise<string> {
   );
   try {
     const out = await child.output();
-    const parsed = JSON.parse(new TextDecoder().decode(out.stdout));
+    // Not JSON: the same "failed" as a run that failed (caught below).
+    // deno-lint-ignore no-explicit-any
+    const parsed = parseJson(out.stdout, ({ cause }) => cause as Error) as any;
     const v = parsed?.clientVersion?.gitVersion;
     if (typeof v === "string" && /^v?\d+\.\d+[\w.+-]{0,60}$/.test(v)) return v;
     return "of unknown version (`kubectl version --client -o json` printed no clientVersion.gitVersion)";

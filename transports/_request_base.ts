@@ -1,8 +1,8 @@
 // What every transport shares about one request: the `performRequest`
 // overloads generated code relies on (declared once, inherited by every
 // transport class), the request target (path with the query merged in), the
-// refusal of paths whose segments would be resolved away, and decoding a
-// whole body as JSON without quoting it in errors. A transport supplies only
+// refusal of paths whose segments would be resolved away, and the client's
+// rate limit. A transport supplies only
 // how the request is sent: `sendRequest`.
 
 import type {
@@ -11,10 +11,39 @@ import type {
   RequestOptions,
   RestClient,
 } from "../lib/contract.ts";
-import { withoutMessage } from "../lib/_internal/redact.ts";
 import { checkPathSegments } from "../lib/_wire/request_head.ts";
+import {
+  type RateLimitOptions,
+  TokenBucket,
+} from "../lib/_internal/token_bucket.ts";
 
-/** The method and path of a request, as errors name it. */
+/** Each client's token bucket (its `rateLimit` option); none: unlimited. */
+const limiters = new WeakMap<RequestBase, TokenBucket>();
+
+/**
+ * Gives a client the rate limit its options ask for: a token bucket taken
+ * before every request it sends.
+ *
+ * @param client The client.
+ * @param options Its `rateLimit` option.
+ * @returns The bucket, for retries to take from too.
+ * @throws {RangeError} When the rate or burst is not valid.
+ */
+export function limitRate(
+  client: RequestBase,
+  options: RateLimitOptions | undefined,
+): TokenBucket | undefined {
+  if (!options) return undefined;
+  const bucket = new TokenBucket(options);
+  limiters.set(client, bucket);
+  return bucket;
+}
+
+/**
+ * The method and path of a request, as errors name it.
+ *
+ * @internal
+ */
 export interface RequestTarget {
   /** The HTTP method. */
   method: string;
@@ -38,31 +67,15 @@ export function requestTarget(opts: RequestOptions): RequestTarget {
 }
 
 /**
- * Parses a whole body as JSON.
- *
- * @param bytes The body.
- * @param notJson Builds the error when it is not JSON; it gets the parser's
- *   error with its message withheld (the message quotes the body, which may
- *   hold a Secret) and the text's length.
- * @returns The value.
- * @throws What `notJson` returns.
- */
-export function decodeJson(
-  bytes: Uint8Array,
-  notJson: (err: unknown, chars: number) => Error,
-): JSONValue {
-  const text = new TextDecoder().decode(bytes);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw notJson(withoutMessage(err), text.length);
-  }
-}
-
-/**
  * The base of this package's transports: {@link RestClient.performRequest}
  * with the overloads generated code relies on, sending through
  * {@link RequestBase.sendRequest}, the one method a transport writes.
+ *
+ * Not part of the public API: no entry point exports it, and `@internal`
+ * keeps it (and {@link RequestTarget}) out of the documentation of the
+ * transports that extend it.
+ *
+ * @internal
  */
 export abstract class RequestBase implements RestClient {
   /** Opens a tunnel; resolves once the server has agreed on a subprotocol. */
@@ -102,7 +115,12 @@ export abstract class RequestBase implements RestClient {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.sendRequest(opts, target);
+    // One bucket per client, so every helper using it shares the rate.
+    const limiter = limiters.get(this);
+    if (!limiter) return this.sendRequest(opts, target);
+    return limiter.take(opts.abortSignal).then(() =>
+      this.sendRequest(opts, target)
+    );
   }
 
   /**

@@ -134,7 +134,7 @@ function checkIpIdentity(
 }
 
 /** A verified node:tls socket as a {@link ByteConn}. */
-export class NodeSocketConn implements ByteConn {
+export class NodeJsTlsConn implements ByteConn {
   readonly #socket: TLSSocket;
   readonly #chunks: Uint8Array[] = [];
   #ended = false;

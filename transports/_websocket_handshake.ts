@@ -4,6 +4,7 @@
 // answer is ours to read: a non-101 answer becomes the apiserver's Status as
 // a KubernetesApiError.
 
+import { errorText } from "../lib/_internal/error_text.ts";
 import { apiErrorFromBody, TransportError } from "../lib/errors/mod.ts";
 import { writeAll } from "../lib/_internal/bytes.ts";
 import { closeQuietly } from "../lib/_internal/close.ts";
@@ -63,7 +64,7 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
     closeQuietly(h.conn);
     throw new TransportError(
       `${h.request.method} ${h.request.path}: the WebSocket handshake failed: ${
-        err instanceof Error ? err.message : String(err)
+        errorText(err)
       }`,
       {
         request: h.request,
@@ -105,7 +106,7 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
     closeQuietly(h.conn);
     throw new TransportError(`${h.request.method} ${h.request.path}: ${why}`, {
       request: h.request,
-      kind: "bad-response",
+      reason: "bad-response",
     });
   };
   if (headers.get("sec-websocket-accept") !== expected) {

@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { RestClient } from "../lib/contract.ts";
+import { errorText } from "../lib/_internal/error_text.ts";
+import type { ClosableRestClient } from "../lib/contract.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
-import { SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
+import { SERVICE_ACCOUNT_DIR } from "../lib/config/_in_cluster.ts";
 import {
   tryInCluster,
   tryKubeConfig,
@@ -17,13 +18,19 @@ import {
   tryKubectlRaw,
 } from "./auto_detect/_candidates.ts";
 import { type Probe, Unusable } from "./auto_detect/_probe.ts";
+import {
+  type AutoDetectAttempt,
+  AutoDetectError,
+  type AutoDetectSource,
+  describeAttempt,
+} from "../lib/errors/auto_detect_error.ts";
 
-/** The sources `autoDetectClient` can try. */
-export type AutoDetectSource =
-  | "InCluster"
-  | "KubeConfig"
-  | "KubectlProxy"
-  | "KubectlRaw";
+export {
+  type AutoDetectAttempt,
+  AutoDetectError,
+  type AutoDetectErrorReason,
+  type AutoDetectSource,
+} from "../lib/errors/auto_detect_error.ts";
 
 /** Options for {@link autoDetectClient}. */
 export interface AutoDetectOptions {
@@ -46,46 +53,6 @@ export interface AutoDetectOptions {
   log?: boolean | ((line: string) => void);
 }
 
-/** Why one source could not be used. */
-export interface AutoDetectAttempt {
-  /** The source tried. */
-  source: AutoDetectSource;
-  /** What failed. */
-  reason: string;
-  /** What would fix it: a Deno flag, or a file or command to provide. */
-  fix?: string;
-  /** The underlying error, if any. */
-  cause?: unknown;
-}
-
-/**
- * No source worked. The message has one line per source; `attempts` (and
- * `errors`, as for any `AggregateError`) keep each one as a value.
- */
-export class AutoDetectError extends AggregateError {
-  /** One entry per source tried, in order. */
-  readonly attempts: AutoDetectAttempt[];
-
-  /**
-   * Builds the error from every source's failure.
-   *
-   * @param attempts Every source's failure, in order.
-   */
-  constructor(attempts: AutoDetectAttempt[]) {
-    super(
-      attempts.map((a) => a.cause ?? new Error(a.reason)),
-      "autoDetectClient: no way to reach a Kubernetes API server was found:\n" +
-        attempts.map((a) => `  - ${describeAttempt(a)}`).join("\n"),
-    );
-    this.name = "AutoDetectError";
-    this.attempts = attempts;
-  }
-}
-
-function describeAttempt(a: AutoDetectAttempt): string {
-  return `${a.source}: ${a.reason}${a.fix ? ` (fix: ${a.fix})` : ""}`;
-}
-
 /**
  * Finds a working client: tries each source in turn (by default InCluster,
  * then KubeConfig, then a running `kubectl proxy`, then `kubectl` itself),
@@ -93,21 +60,22 @@ function describeAttempt(a: AutoDetectAttempt): string {
  * anything, and probes each candidate with `GET /api` under a short timeout.
  *
  * @param opts Sources, timeouts and overrides.
- * @returns The first client whose probe answered `APIVersions`.
+ * @returns The first client whose probe answered `APIVersions`; close it
+ *   (or `await using` it) when done.
  * @throws {AutoDetectError} Listing every source with its reason and fix.
  *
  * @example
  * ```ts
  * import { autoDetectClient } from "@denokube/transport/auto-detect";
  *
- * const client = await autoDetectClient();
+ * await using client = await autoDetectClient();
  * const nodes = await client.performRequest({ method: "GET", path: "/api/v1/nodes", expectJson: true });
  * console.log(nodes);
  * ```
  */
 export async function autoDetectClient(
   opts: AutoDetectOptions = {},
-): Promise<RestClient> {
+): Promise<ClosableRestClient> {
   const log = resolveLog(opts.log);
   const sources = opts.sources ??
     ["InCluster", "KubeConfig", "KubectlProxy", "KubectlRaw"];
@@ -127,7 +95,7 @@ export async function autoDetectClient(
       result = await probes[source]();
     } catch (err) {
       result = new Unusable(
-        err instanceof Error ? err.message : String(err),
+        errorText(err),
         undefined,
         err,
       );

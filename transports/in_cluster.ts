@@ -18,8 +18,6 @@ import {
   type KubeConfigRestClientOptions,
 } from "./kubeconfig.ts";
 
-export { SERVICE_ACCOUNT_DIR } from "../lib/config/_in_cluster.ts";
-
 /** Options for {@link InClusterRestClient.create}. */
 export interface InClusterOptions extends KubeConfigRestClientOptions {
   /** Where the token, `ca.crt` and `namespace` are. @default {"/var/run/secrets/kubernetes.io/serviceaccount"} */

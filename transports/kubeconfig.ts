@@ -25,17 +25,20 @@ import { networkError } from "./fetch/_network_error.ts";
 import { warnCaIsAdded } from "./fetch/_trust_warning.ts";
 import { type ConnectionPlan, connectionPlan } from "./fetch/_plan.ts";
 import { ClientPool, closedError } from "./fetch/_client_pool.ts";
-import { openTunnel, type TunnelContext } from "./fetch/_tunnel.ts";
+import { openTunnel } from "./fetch/_tunnel.ts";
+import type { DialContext } from "./fetch/_dial.ts";
 import { streamGet, streamsOnOwnConnection } from "./fetch/_stream_get.ts";
 import { readBody } from "./fetch/_read_body.ts";
 import { retryDelayMs, type RetryPolicy, retryPolicy } from "./fetch/_retry.ts";
-import { RequestBase, type RequestTarget } from "./_request_base.ts";
+import type { TokenBucket } from "../lib/_internal/token_bucket.ts";
+import { limitRate, RequestBase, type RequestTarget } from "./_request_base.ts";
+import { retrySleepOf } from "./fetch/_retry_sleep.ts";
 import type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 import { forwarderPermissions } from "./_strict_forwarder.ts";
 
 export { VERBOSE_ENV } from "../lib/_internal/log.ts";
-export { RequestBase, type RequestTarget } from "./_request_base.ts";
 export type { RetryOptions } from "./fetch/_retry.ts";
+export type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
 export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
 
 /**
@@ -57,7 +60,7 @@ export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
  * ```
  */
 export class KubeConfigRestClient extends RequestBase
-  implements RestClient, Disposable {
+  implements RestClient, Disposable, AsyncDisposable {
   /** The namespace the context selects, or `default`. */
   defaultNamespace?: string;
 
@@ -68,6 +71,7 @@ export class KubeConfigRestClient extends RequestBase
   readonly #ownClient: boolean;
   readonly #log: ((line: string) => void) | undefined;
   readonly #retry: RetryPolicy;
+  readonly #limiter: TokenBucket | undefined;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #warned = false;
   #closed = false;
@@ -94,7 +98,8 @@ export class KubeConfigRestClient extends RequestBase
     this.defaultNamespace = ctx.defaultNamespace || "default";
     this.#log = resolveLog(options.log, "[kubernetes] ");
     this.#retry = retryPolicy(options.retry);
-    this.#sleep = options.sleep ?? delay;
+    this.#limiter = limitRate(this, options.rateLimit);
+    this.#sleep = retrySleepOf(options) ?? delay;
     this.#plan = connectionPlan(ctx, {
       ownClient: httpClient !== null,
       caCerts: options.caCerts ?? [],
@@ -205,6 +210,8 @@ export class KubeConfigRestClient extends RequestBase
    * @param opts The request.
    * @param request Its method and path.
    * @returns What the overload for `opts` promises.
+   *
+   * @internal
    */
   protected override async sendRequest(
     opts: RequestOptions,
@@ -214,7 +221,7 @@ export class KubeConfigRestClient extends RequestBase
     if (this.#closed) throw closedError(request);
     this.#warnOnce();
     checkRequestTarget(request);
-    const own: TunnelContext = {
+    const own: DialContext = {
       ctx: this.#ctx,
       plan: this.#plan,
       log: this.#log,
@@ -317,6 +324,7 @@ export class KubeConfigRestClient extends RequestBase
           `${method} ${path} retry ${retries} in ${wait.afterSeconds}s`,
         );
         await this.#sleep(wait.waitMs, opts.abortSignal);
+        await this.#limiter?.take(opts.abortSignal);
         continue;
       }
       throw await apiErrorFromResponse(resp, request);
@@ -333,6 +341,16 @@ export class KubeConfigRestClient extends RequestBase
   /** Same as {@link close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Same as {@link close}, for `await using`.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   /**

@@ -29,6 +29,7 @@ import { TransportError } from "../lib/errors/transport_error.ts";
 import { RequestBase, type RequestTarget } from "./_request_base.ts";
 import { tunnelOn } from "./_websocket_tunnel.ts";
 import { killQuietly } from "../lib/_internal/close.ts";
+import { yieldToTimers } from "../lib/_internal/delay.ts";
 import { startProxyProcess } from "./_kubectl_proxy_process.ts";
 
 /** Options for {@link KubectlProxyRestClient.start}. */
@@ -175,6 +176,8 @@ export class KubectlProxyRestClient extends RequestBase
    * @param opts The request.
    * @param request Its method and path.
    * @returns What the overload for `opts` promises.
+   *
+   * @internal
    */
   protected override async sendRequest(
     opts: RequestOptions,
@@ -186,7 +189,7 @@ export class KubectlProxyRestClient extends RequestBase
       return await this.#http.performRequest(opts);
     } catch (err) {
       // A request that failed because the proxy died says so.
-      await new Promise((r) => setTimeout(r, 0));
+      await yieldToTimers();
       this.#throwIfDead(opts, err);
       throw err;
     }
@@ -210,7 +213,7 @@ export class KubectlProxyRestClient extends RequestBase
     } catch (err) {
       throw new TransportError(
         `${opts.method} ${path}: cannot reach kubectl proxy's socket`,
-        { request, kind: "connection-refused", cause: err },
+        { request, reason: "connection-refused", cause: err },
       );
     }
     return await tunnelOn(conn, {

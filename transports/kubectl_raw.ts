@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
 import type { RequestOptions, RestClient } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors/mod.ts";
 import { redactSecrets } from "../lib/_internal/redact.ts";
@@ -29,11 +30,8 @@ import {
   planExec,
   planKubectl,
 } from "./_kubectl_args.ts";
-import {
-  decodeJson,
-  RequestBase,
-  type RequestTarget,
-} from "./_request_base.ts";
+import { limitRate, RequestBase, type RequestTarget } from "./_request_base.ts";
+import { parseJson, parseJsonOrUndefined } from "../lib/_internal/json.ts";
 import {
   type KubectlDiagnostics,
   kubectlFailure,
@@ -51,6 +49,8 @@ import { killQuietly } from "../lib/_internal/close.ts";
  */
 const UNREADABLE_GRACE_MS = 1_000;
 
+export type { RateLimitOptions } from "../lib/_internal/token_bucket.ts";
+
 /** Options for {@link KubectlRawRestClient}. */
 export interface KubectlRawRestClientOptions {
   /** A kubeconfig file for kubectl (`--kubeconfig`). @default {kubectl's own choice: $KUBECONFIG or ~/.kube/config} */
@@ -65,6 +65,13 @@ export interface KubectlRawRestClientOptions {
    * @default {false}
    */
   log?: boolean | ((line: string) => void);
+  /**
+   * Client-side rate limiting, as client-go's `QPS` and `Burst`: one token
+   * per request (each starts one kubectl), shared by every helper using the
+   * client. kubectl's own client-side limit applies within each command.
+   * @default {none}
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
@@ -84,8 +91,12 @@ export interface KubectlRawRestClientOptions {
  * console.log(ns);
  * ```
  */
-export class KubectlRawRestClient extends RequestBase implements RestClient {
+export class KubectlRawRestClient extends RequestBase
+  implements RestClient, Disposable, AsyncDisposable {
   readonly #kubectl: string;
+  // Aborted by close(): every kubectl this client runs gets its signal, so
+  // closing kills what still runs.
+  readonly #closer = new AbortController();
   readonly #globalArgs: string[];
   readonly #log: ((line: string) => void) | undefined;
   #defaultNamespace: string | undefined;
@@ -120,6 +131,7 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       this.#globalArgs.push(`${flag}=${value}`);
     }
     this.#log = resolveLog(options.log, "[kubectl] ");
+    limitRate(this, options.rateLimit);
   }
 
   /**
@@ -174,16 +186,22 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
    * @param opts The request.
    * @param request Its method and path.
    * @returns What the overload for `opts` promises.
+   *
+   * @internal
    */
   protected override async sendRequest(
     opts: RequestOptions,
     request: RequestTarget,
   ): Promise<unknown> {
+    this.#throwIfClosed(request);
     opts.abortSignal?.throwIfAborted();
+    const signal = opts.abortSignal
+      ? AbortSignal.any([opts.abortSignal, this.#closer.signal])
+      : this.#closer.signal;
     if (opts.expectTunnel) {
       const plan = planExec(opts);
       return new KubectlExecTunnel(
-        (args, stdin) => this.#spawn(args, stdin, opts.abortSignal),
+        (args, stdin) => this.#spawn(args, stdin, signal),
         [...this.#globalArgs, ...plan.args],
         plan,
         request,
@@ -191,16 +209,17 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
       );
     }
     const plan = planKubectl(opts, await this.#features(opts));
+    this.#throwIfClosed(request);
     opts.abortSignal?.throwIfAborted();
     const args = [...this.#globalArgs, "-v=6", ...plan.args];
-    const child = this.#spawn(args, plan.stdin, opts.abortSignal);
+    const child = this.#spawn(args, plan.stdin, signal);
     const feeding = plan.stdin ? this.#feed(child, opts) : Promise.resolve();
 
     if (opts.expectStream) {
       const stream = await this.#streamOnceAnswered(
         child,
         request,
-        opts.abortSignal,
+        signal,
         (opts.expectJson ? jsonLinesStep : bytesStep) as (
           source: ByteSource,
         ) => Step<unknown>,
@@ -212,12 +231,13 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
     const [out] = await Promise.all([child.output(), feeding.catch(() => {})]);
     const stderr = new TextDecoder().decode(out.stderr);
     this.#passThrough(stderr);
+    this.#throwIfClosed(request);
     if (opts.abortSignal?.aborted) throw opts.abortSignal.reason;
     if (!out.success) {
       throw await this.#failure(parseStderr(stderr), out.code, request);
     }
     if (opts.expectJson) {
-      return decodeJson(out.stdout, (cause, chars) =>
+      return parseJson(out.stdout, ({ cause, chars }) =>
         new KubectlError(
           `${request.method} ${request.path}: kubectl printed no JSON (${chars} chars)`,
           out.code,
@@ -226,6 +246,48 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         ));
     }
     return out.stdout;
+  }
+
+  /**
+   * Closes the client: kills every kubectl it still runs (their requests
+   * and streams fail with a `KubectlError` of reason `closed`), and refuses
+   * requests from then on. Safe to call twice.
+   */
+  close(): void {
+    if (this.#closer.signal.aborted) return;
+    this.#closer.abort(
+      new KubectlError(
+        "KubectlRawRestClient: the client was closed",
+        undefined,
+        undefined,
+        "closed",
+      ),
+    );
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Same as {@link close}, for `await using`.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #throwIfClosed(request: RequestTarget): void {
+    if (!this.#closer.signal.aborted) return;
+    throw new KubectlError(
+      `${request.method} ${request.path}: this KubectlRawRestClient is closed`,
+      undefined,
+      undefined,
+      "closed",
+    );
   }
 
   /** What the plan needs to know of this kubectl: only patches ask (its version, read once). */
@@ -407,7 +469,8 @@ export class KubectlRawRestClient extends RequestBase implements RestClient {
         stderr: "piped",
       }).output();
       if (!out.success) return "default";
-      const cfg = JSON.parse(new TextDecoder().decode(out.stdout));
+      // deno-lint-ignore no-explicit-any
+      const cfg = parseJsonOrUndefined(out.stdout) as any;
       const ns = cfg?.contexts?.[0]?.context?.namespace;
       return typeof ns === "string" && ns ? ns : "default";
     } catch {

@@ -26,26 +26,30 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * `promise`, or the signal's reason as soon as it aborts: a callee slow to
- * honour an abort does not hold the caller past it. The abandoned promise's
- * rejection is marked handled.
+ * honour an abort (a lister or watcher that ignores its signal, a dial) does
+ * not hold the caller past it. The abandoned promise's rejection is marked
+ * handled, and what it resolves to after the abort is handed to `dispose`
+ * (a stream to cancel, a connection to close).
  *
  * @param promise What to wait for.
  * @param signal Ends the wait early.
+ * @param dispose Takes what `promise` resolves to once nobody waits for it. @default {nothing: most values need no closing}
  * @returns What `promise` resolves to.
  * @throws The signal's reason when it aborts, or what `promise` rejects with.
  */
 export function abortable<T>(
   promise: Promise<T>,
   signal?: AbortSignal,
+  dispose: (value: T) => void = () => {},
 ): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) {
-    promise.catch(() => {});
+    promise.then(dispose, () => {});
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
-      promise.catch(() => {});
+      promise.then(dispose, () => {});
       reject(signal.reason);
     };
     signal.addEventListener("abort", onAbort, { once: true });

@@ -1,8 +1,18 @@
-// The one place the library imports js-yaml, by its full npm specifier so a
-// script outside this repository (no deno.json, so no import map) can
-// import the library. Everything that reads or writes YAML goes through here.
+// The one YAML module, and the one place the library imports js-yaml, by
+// its full npm specifier so a script outside this repository (no deno.json,
+// so no import map) can import the library. Everything that reads or writes
+// YAML goes through here; errors are scrubbed by ./yaml_reasons.ts.
 //
-// Documents are read the way kubectl reads them (go-yaml v2 under
+// Two reading profiles, chosen by `profile`:
+// - "manifest" (the default; manifests, and kubeconfigs read to be edited
+//   and written back): described below.
+// - "kubeconfig" (loading a kubeconfig to use it): YAML 1.2 core scalars
+//   with `<<` merge keys, exactly one document, at most 16 Mi characters
+//   and 1 Mi values once aliases are expanded, nesting at most 100 deep;
+//   a syntax error also names the field path of its line
+//   (./yaml_field_path.ts).
+//
+// Manifest documents are read the way kubectl reads them (go-yaml v2 under
 // sigs.k8s.io/yaml): YAML 1.2 core scalars plus YAML 1.1's booleans
 // (yes/no/on/off/y/n) and leading-zero octals (`defaultMode: 0644` is 420),
 // no timestamps turned into Dates, and `<<` merge keys (a plain `<<` key
@@ -23,10 +33,13 @@ import {
   YAMLException,
 } from "npm:js-yaml@4";
 
-// For the kubeconfig loader (lib/config/_parse_yaml.ts), which parses with
-// the core schema (plus merge keys, below) and its own caps: the names it
-// needs, from the one import site.
-export { load, YAMLException };
+import { describeYamlReason, MAX_YAML_DEPTH } from "./yaml_reasons.ts";
+import { fieldPathAt } from "./yaml_field_path.ts";
+
+/** The largest kubeconfig the kubeconfig profile reads, in UTF-16 code units (about bytes). */
+export const MAX_KUBECONFIG_CHARS = 16 * 1024 * 1024;
+/** The most values a kubeconfig may hold once aliases are expanded. */
+export const MAX_KUBECONFIG_VALUES = 1_000_000;
 
 /** Bounds on one YAML document. */
 export interface YamlLimits {
@@ -55,6 +68,15 @@ export interface YamlReadOptions extends YamlLimits {
    * @default {false} (a number, rounded as `JSON.parse` would)
    */
   exactIntegers?: boolean;
+  /**
+   * How the text is read (see the module's header): `"manifest"`, kubectl's
+   * scalars over a stream of documents, bounded by the limits above; or
+   * `"kubeconfig"`, one document of YAML 1.2 core scalars with merge keys,
+   * bounded by the kubeconfig caps (the limits above and `exactIntegers`
+   * do not apply), whose syntax errors name the field path.
+   * @default {"manifest"} (the reading every document but a kubeconfig being loaded gets)
+   */
+  profile?: "manifest" | "kubeconfig";
 }
 
 /** A YAML stream or document that could not be read. */
@@ -67,18 +89,24 @@ export class YamlError extends Error {
   readonly column: number | undefined;
   /** What is wrong, without the location; never quotes a value. */
   readonly reason: string;
+  /** The parser's scrubbed reason, when this is a syntax error. */
+  readonly syntax: string | undefined;
+  /** The field path of the line (kubeconfig profile), when known. */
+  readonly field: string | undefined;
 
   /**
    * @param reason What is wrong.
    * @param document 0-based document index.
    * @param line 1-based line.
    * @param column 1-based column.
+   * @param facts For a syntax error, the parser's scrubbed reason and the field path.
    */
   constructor(
     reason: string,
     document: number,
     line?: number,
     column?: number,
+    facts: { syntax?: string; field?: string } = {},
   ) {
     const at = line === undefined
       ? ""
@@ -89,6 +117,8 @@ export class YamlError extends Error {
     this.line = line;
     this.column = column;
     this.reason = reason;
+    this.syntax = facts.syntax;
+    this.field = facts.field;
   }
 }
 
@@ -181,10 +211,10 @@ const merge = new Type("tag:yaml.org,2002:merge", {
 });
 
 /**
- * YAML 1.2 core scalars and `<<` merge keys: the kubeconfig loader's schema
+ * YAML 1.2 core scalars and `<<` merge keys: the kubeconfig profile's schema
  * (kubectl reads a kubeconfig that merges a shared mapping into contexts).
  */
-export const CORE_MERGE_SCHEMA: Schema = CORE_SCHEMA.extend({
+const kubeconfigSchema: Schema = CORE_SCHEMA.extend({
   implicit: [merge],
 });
 
@@ -208,13 +238,6 @@ const kubectlSchema = CORE_SCHEMA.extend({
 const kubectlExactSchema = CORE_SCHEMA.extend({
   implicit: [bool, intType(true), merge, signedDotFloat],
 });
-
-/** js-yaml's reasons may quote an alias, anchor or tag name; keep none of it. */
-function safeReason(reason: string | undefined): string {
-  return (reason ?? "invalid YAML")
-    .replace(/"[^"]*"/g, "(name omitted)")
-    .replace(/!<[^>]*>/g, "(tag omitted)");
-}
 
 /** Splits a stream at `---` lines, keeping each part's first line number. */
 function splitDocuments(text: string): { text: string; line: number }[] {
@@ -263,7 +286,7 @@ function splitDocuments(text: string): { text: string; line: number }[] {
  * @param offset A UTF-16 offset into it.
  * @returns Its 0-based line and column.
  */
-export function lineColumnOf(
+function lineColumnOf(
   text: string,
   offset: number,
 ): { line: number; column: number } {
@@ -304,7 +327,7 @@ function nodeStart(text: string, from: number): number {
  * @param text The text it read.
  * @returns The line and column, or `undefined` when js-yaml gave no position.
  */
-export function markOf(
+function markOf(
   err: YAMLException,
   text: string,
 ): { line: number; column: number } | undefined {
@@ -362,6 +385,9 @@ export function parseYamlDocuments(
   text: string,
   limits: YamlReadOptions = {},
 ): YamlDocument[] {
+  if (limits.profile === "kubeconfig") {
+    return [{ index: 0, line: 1, value: readKubeconfig(text) }];
+  }
   const maxChars = limits.maxDocumentChars ?? 3 * 1024 * 1024;
   const maxAliases = limits.maxAliases ?? 1000;
   const maxExpanded = limits.maxExpandedChars ?? 32 * 1024 * 1024;
@@ -403,13 +429,15 @@ export function parseYamlDocuments(
       values = loadAll(part.text, undefined, {
         schema: limits.exactIntegers ? kubectlExactSchema : kubectlSchema,
         listener,
+        // maxDepth is newer than the type definitions.
+        ...{ maxDepth: MAX_YAML_DEPTH },
       });
     } catch (err) {
       if (err instanceof YamlError) throw err;
       if (err instanceof YAMLException) {
         const at = markOf(err, part.text);
         fail(
-          `YAML syntax error: ${safeReason(err.reason)}`,
+          `YAML syntax error: ${describeYamlReason(err.reason)}`,
           at ? part.line + at.line + 1 : part.line + 1,
           at ? at.column + 1 : undefined,
         );
@@ -428,6 +456,68 @@ export function parseYamlDocuments(
     }
   }
   return out;
+}
+
+/**
+ * The kubeconfig profile: one document, bounded in size, depth and values
+ * once aliases are expanded.
+ */
+function readKubeconfig(text: string): unknown {
+  if (text.length > MAX_KUBECONFIG_CHARS) {
+    throw new YamlError(
+      `is ${text.length} characters long, more than the ${MAX_KUBECONFIG_CHARS} a kubeconfig may have`,
+      0,
+    );
+  }
+  let doc: unknown;
+  try {
+    // maxDepth is newer than the type definitions.
+    doc = load(text, {
+      schema: kubeconfigSchema,
+      ...{ maxDepth: MAX_YAML_DEPTH },
+    });
+  } catch (err) {
+    if (!(err instanceof YAMLException)) {
+      // Never pass a third-party message on: keep only the class.
+      throw new YamlError(
+        `cannot parse (${err instanceof Error ? err.name : typeof err})`,
+        0,
+      );
+    }
+    const mark = markOf(err, text);
+    const syntax = describeYamlReason(err.reason);
+    throw new YamlError(
+      `YAML syntax error: ${syntax}`,
+      0,
+      mark && mark.line + 1,
+      mark && mark.column + 1,
+      { syntax, field: mark ? fieldPathAt(text, mark.line) : undefined },
+    );
+  }
+  checkValueCount(doc);
+  return doc;
+}
+
+/**
+ * Counts the document's values as a walker sees them (a shared, aliased
+ * node once per reference) and stops at the cap, so the count itself is
+ * cheap whatever the file.
+ */
+function checkValueCount(doc: unknown): void {
+  let budget = MAX_KUBECONFIG_VALUES;
+  const stack: unknown[] = [doc];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (--budget < 0) {
+      throw new YamlError(
+        `expands to more than ${MAX_KUBECONFIG_VALUES} values (YAML aliases used as a "billion laughs" bomb?)`,
+        0,
+      );
+    }
+    if (v !== null && typeof v === "object") {
+      for (const child of Object.values(v)) stack.push(child);
+    }
+  }
 }
 
 /**

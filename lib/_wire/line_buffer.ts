@@ -8,6 +8,7 @@
 
 import type { JSONValue } from "../contract.ts";
 import { StreamDecodeError } from "../errors/mod.ts";
+import { parseJson } from "../_internal/json.ts";
 
 const NEWLINE = 10;
 const CR = 13;
@@ -242,7 +243,8 @@ function emit(line: Uint8Array, onLine: (line: Uint8Array) => void): void {
 /**
  * Parses one line of a JSON-lines stream: the one place every stream
  * decoder (each transport's watch bodies, {@link jsonLinesStep}, and the
- * public stream transformers) turns a line into a value.
+ * public stream transformers) turns a line into a value, through the one
+ * JSON decoder (lib/_internal/json.ts).
  *
  * @param text The line, decoded.
  * @param lineNo Its 1-based number in the stream.
@@ -251,11 +253,11 @@ function emit(line: Uint8Array, onLine: (line: Uint8Array) => void): void {
  *   quotes the line, and the parser's error is kept with its message withheld.
  */
 export function parseJsonLine(text: string, lineNo: number): JSONValue {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new StreamDecodeError("malformed JSON", lineNo, text, err);
-  }
+  return parseJson(
+    text,
+    ({ cause, position }) =>
+      new StreamDecodeError("malformed JSON", lineNo, text, cause, position),
+  ) as JSONValue;
 }
 
 /** One pull of a stream: enqueue something, close, or throw. */

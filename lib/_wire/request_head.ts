@@ -28,7 +28,7 @@ export function checkRequestTarget(request: TransportRequest): void {
       `${request.method} ${
         safePath(request.path)
       }: the path must start with / and contain no spaces or control characters (percent-encode them)`,
-      { request, kind: "invalid-request" },
+      { request, reason: "invalid-request" },
     );
   }
 }
@@ -65,7 +65,7 @@ export function checkPathSegments(request: TransportRequest): void {
           ? `the path has a "${s}" segment (percent-encoded or not), which would be resolved away and address another object`
           : "the path has an empty segment (//), which would be collapsed and address another object"
       }; expected a segment per name, none of them empty, "." or ".." (nothing was sent)`,
-      { request, kind: "invalid-request" },
+      { request, reason: "invalid-request" },
     );
   }
 }
@@ -86,7 +86,7 @@ export function checkHeaders(
         `${request.method} ${safePath(request.path)}: the ${
           TOKEN.test(name) ? `${name} header's value` : "name of a header"
         } contains a line break or another control character`,
-        { request, kind: "invalid-request" },
+        { request, reason: "invalid-request" },
       );
     }
   }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { parseJsonOrUndefined } from "../_internal/json.ts";
 import { CredentialError } from "../errors/mod.ts";
 import { runExecPlugin } from "./exec_credential.ts";
 import { encodeBase64 } from "../_internal/base64.ts";
@@ -280,7 +281,8 @@ function jwtExpiry(jwt: string): number | undefined {
   if (!payload) return undefined;
   try {
     const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    const exp = JSON.parse(json).exp;
+    // deno-lint-ignore no-explicit-any
+    const exp = (parseJsonOrUndefined(json) as any)?.exp;
     return typeof exp === "number" ? exp * 1000 : undefined;
   } catch {
     return undefined;

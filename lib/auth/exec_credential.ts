@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseJson } from "../_internal/json.ts";
 import { CredentialError } from "../errors/mod.ts";
 import { showValue } from "../_internal/redact.ts";
 import { encodeBase64 } from "../_internal/base64.ts";
@@ -146,16 +147,12 @@ export async function runExecPlugin(
     );
   }
 
-  let cred: unknown;
-  try {
-    cred = JSON.parse(new TextDecoder().decode(out.stdout));
-  } catch {
-    // Never quote stdout: it may hold half a credential.
-    throw new CredentialError(
+  // Never quote stdout: it may hold half a credential.
+  const cred = parseJson(out.stdout, () =>
+    new CredentialError(
       `${name} printed no ExecCredential (its output is not JSON)`,
       where,
-    );
-  }
+    ));
   return checkCredential(cred, exec.apiVersion, name, where);
 }
 

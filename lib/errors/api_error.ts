@@ -7,6 +7,7 @@ import {
   type Status,
   type StatusDetails,
 } from "./status.ts";
+import { KubernetesClientError } from "./kubernetes_client_error.ts";
 
 /**
  * A non-2xx answer from the Kubernetes API, on any transport.
@@ -30,7 +31,7 @@ import {
  * }
  * ```
  */
-export class KubernetesApiError extends Error {
+export class KubernetesApiError extends KubernetesClientError {
   /** The HTTP status code of the answer (for watch ERROR events: the Status's code). */
   readonly httpCode: number;
   /** The Kubernetes `Status`, as sent or as reconstructed. */
@@ -80,7 +81,7 @@ export class KubernetesApiError extends Error {
     return this.status.code ?? this.httpCode;
   }
   /** The Status's `reason`, such as `NotFound`; `Unknown` when neither body nor code tell. */
-  get reason(): string {
+  override get reason(): string {
     return this.status.reason ?? "Unknown";
   }
   /** The Status's `details`, including `causes` for invalid objects. */

@@ -4,6 +4,7 @@
 
 import { KubernetesApiError } from "./api_error.ts";
 import { type FailedRequest, reasonCodes, type Status } from "./status.ts";
+import { parseJsonOrUndefined } from "../_internal/json.ts";
 
 /** How much of a failed response's body is read; a Status is far smaller. */
 const maxErrorBodyBytes = 64 * 1024;
@@ -28,14 +29,10 @@ export function apiErrorFromBody(
 ): KubernetesApiError {
   const text = typeof body === "string" ? body : new TextDecoder().decode(body);
   const trimmed = text.trim();
-  let parsed: unknown = undefined;
-  if (trimmed.startsWith("{")) {
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch {
-      // Not JSON after all (or truncated): quote it as text below.
-    }
-  }
+  // Not JSON after all (or truncated): quoted as text below.
+  const parsed: unknown = trimmed.startsWith("{")
+    ? parseJsonOrUndefined(trimmed)
+    : undefined;
   let status: Status;
   if (isStatusLike(parsed)) {
     status = parsed;

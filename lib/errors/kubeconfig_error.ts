@@ -1,5 +1,19 @@
 // The kubeconfig layer's error, and the auth layer's, which extends it.
 
+import { KubernetesClientError } from "./kubernetes_client_error.ts";
+
+/**
+ * Why a kubeconfig could not be used.
+ *
+ * - `InvalidKubeConfig`: unreadable, malformed, of the wrong kind, naming
+ *   something it does not define, or pointing at missing files.
+ * - `CredentialUnavailable`: the credentials it names could not be obtained
+ *   (a {@link CredentialError}).
+ */
+export type KubeConfigErrorReason =
+  | "InvalidKubeConfig"
+  | "CredentialUnavailable";
+
 /** Where in a kubeconfig a problem lies. */
 export interface KubeConfigLocation {
   /** The kubeconfig file (or files, joined with the path-list separator). */
@@ -27,7 +41,9 @@ export interface KubeConfigLocation {
  * }
  * ```
  */
-export class KubeConfigError extends Error {
+export class KubeConfigError extends KubernetesClientError {
+  /** What kind of failure this is. */
+  readonly reason: KubeConfigErrorReason = "InvalidKubeConfig";
   /** The kubeconfig file(s) at fault, if known. */
   readonly file: string | undefined;
   /** The field at fault, if known. */
@@ -60,6 +76,8 @@ export class KubeConfigError extends Error {
  * token expired; a token file vanished.
  */
 export class CredentialError extends KubeConfigError {
+  /** Always `CredentialUnavailable`. */
+  override readonly reason: KubeConfigErrorReason;
   /**
    * Builds the error; the message starts with the file and field.
    *
@@ -69,5 +87,6 @@ export class CredentialError extends KubeConfigError {
   constructor(detail: string, where: KubeConfigLocation = {}) {
     super(detail, where);
     this.name = "CredentialError";
+    this.reason = "CredentialUnavailable";
   }
 }

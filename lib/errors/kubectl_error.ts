@@ -11,7 +11,7 @@ import { redactSecrets, withoutMessage } from "../_internal/redact.ts";
  * `kubectl` failed without an answer from the API server: it could not be
  * started, could not connect, rejected its arguments, or died mid-stream.
  * (Answers from the server become {@link KubernetesApiError}s instead.)
- * A {@link TransportError}: `kind` says whether kubectl could not connect
+ * A {@link TransportError}: `reason` says whether kubectl could not connect
  * (`connection-refused`, `timeout`, `tls`, …) or failed on its own
  * (`kubectl`, `invalid-request`, `closed`). Anything token-shaped in the
  * message (kubectl relays what credential plugins print) is replaced by
@@ -44,7 +44,7 @@ export class KubectlError extends TransportError {
     const named = safe.match(/^([A-Z]+) (\/\S*): /);
     super(safe, {
       cause: safeCause,
-      kind: kind ?? classifyTransportFailure(
+      reason: kind ?? classifyTransportFailure(
         new Error(
           safe,
           safeCause === undefined ? undefined : { cause: safeCause },

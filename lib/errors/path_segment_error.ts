@@ -2,6 +2,14 @@
 // one path segment: the rules are apimachinery's (`path.IsValidPathSegmentName`),
 // the wording client-go's, so the message reads as kubectl's does.
 
+import { brandClientError } from "./kubernetes_client_error.ts";
+
+/**
+ * Why a value cannot be a path segment: `EmptySegment` where one is
+ * needed, `InvalidSegment` for `.`, `..` or a `/` or `%` in it.
+ */
+export type PathSegmentErrorReason = "EmptySegment" | "InvalidSegment";
+
 /** The part of an API path a {@link PathSegmentError} is about. */
 export type PathSegmentField =
   | "group"
@@ -27,7 +35,8 @@ const LABELS: Record<PathSegmentField, string> = {
  * to another object's path: the collection, or the namespace itself), or
  * containing `/` or `%` (apimachinery's `path.IsValidPathSegmentName`, which
  * the apiserver and kubectl apply). Thrown before any request is sent.
- * A `TypeError`, as a bad argument is.
+ * A `TypeError`, as a bad argument is, and (by its brand) a
+ * `KubernetesClientError`.
  *
  * @example
  * ```ts
@@ -45,6 +54,8 @@ const LABELS: Record<PathSegmentField, string> = {
  * ```
  */
 export class PathSegmentError extends TypeError {
+  /** `EmptySegment` or `InvalidSegment`. */
+  readonly reason: PathSegmentErrorReason;
   /** Which part of the path is wrong. */
   readonly field: PathSegmentField;
   /** The value given (not a secret: names travel in paths and logs). */
@@ -72,7 +83,9 @@ export class PathSegmentError extends TypeError {
         problems.join(", ")
       }]`;
     super(context ? `${context}: ${what}` : what);
+    brandClientError(this);
     this.name = "PathSegmentError";
+    this.reason = value === "" ? "EmptySegment" : "InvalidSegment";
     this.field = field;
     this.value = value;
     this.problems = problems;

@@ -1,6 +1,16 @@
 // The error of a streamed response that cannot be decoded.
 
 import { withoutMessage } from "../_internal/redact.ts";
+import { KubernetesClientError } from "./kubernetes_client_error.ts";
+
+/**
+ * Why a streamed line could not be decoded.
+ *
+ * - `MalformedJson`: the line is not JSON (the parser's error is the `cause`).
+ * - `UnexpectedShape`: the line is JSON but not what the stream carries
+ *   (not an object, a watch event of an unknown shape).
+ */
+export type StreamDecodeErrorReason = "MalformedJson" | "UnexpectedShape";
 
 /** The start of a watch event as the apiserver writes it: safe to name. */
 const EVENT_TYPE =
@@ -16,7 +26,9 @@ const EVENT_TYPE =
  * `cause` keeps its class only; its message (V8 quotes the text around the
  * failure) is withheld, whoever builds the error.
  */
-export class StreamDecodeError extends Error {
+export class StreamDecodeError extends KubernetesClientError {
+  /** `MalformedJson` when a parser failed (its error is the `cause`), `UnexpectedShape` otherwise. */
+  readonly reason: StreamDecodeErrorReason;
   /** 1-based line number within the stream. */
   readonly line: number;
 
@@ -27,20 +39,30 @@ export class StreamDecodeError extends Error {
    * @param line The line number.
    * @param text The offending line: only its length, the parser's position and an event type are taken from it.
    * @param cause The parser's error; kept with its message withheld.
+   * @param position Where the parser stopped (0-based), when the caller
+   *   read it already; otherwise it is read from `cause`'s message.
    */
-  constructor(detail: string, line: number, text: string, cause?: unknown) {
+  constructor(
+    detail: string,
+    line: number,
+    text: string,
+    cause?: unknown,
+    position?: number,
+  ) {
     const facts = [`${text.length} chars`];
     const type = text.match(EVENT_TYPE)?.[1];
     if (type) facts.push(`a ${type} event`);
-    const at = cause instanceof Error
-      ? cause.message.match(/\bat position (\d+)/)?.[1]
-      : undefined;
+    const at = position ??
+      (cause instanceof Error
+        ? cause.message.match(/\bat position (\d+)/)?.[1]
+        : undefined);
     if (at !== undefined) facts.push(`the parser stopped at column ${+at + 1}`);
     super(
       `${detail} on line ${line} of the stream (${facts.join(", ")})`,
       cause === undefined ? undefined : { cause: withoutMessage(cause) },
     );
     this.name = "StreamDecodeError";
+    this.reason = cause === undefined ? "UnexpectedShape" : "MalformedJson";
     this.line = line;
   }
 }

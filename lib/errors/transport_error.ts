@@ -9,6 +9,8 @@
  * @module
  */
 
+import { KubernetesClientError } from "./kubernetes_client_error.ts";
+
 /** The request a {@link TransportError} belongs to: method and path, never the query string, headers or body. */
 export interface TransportRequest {
   /** HTTP method, such as `GET`. */
@@ -47,7 +49,9 @@ export type TransportFailure =
 export interface TransportErrorOptions {
   /** The request that failed. @default {undefined} (for failures outside a request, such as starting a process) */
   request?: TransportRequest;
-  /** Why it failed. @default {the kind {@link classifyTransportFailure} reads from `cause`} */
+  /** Why it failed. @default {the reason {@link classifyTransportFailure} reads from `cause`} */
+  reason?: TransportFailure;
+  /** @deprecated Use {@link TransportErrorOptions.reason}: the same, under the name every error class uses. */
   kind?: TransportFailure;
   /** The underlying error. */
   cause?: unknown;
@@ -83,17 +87,17 @@ const retriable: ReadonlySet<TransportFailure> = new Set([
  * }
  * ```
  */
-export class TransportError extends Error {
+export class TransportError extends KubernetesClientError {
   /** Why the request got no answer. */
-  readonly kind: TransportFailure;
+  readonly reason: TransportFailure;
   /** The request: method and path only. */
   readonly request: TransportRequest | undefined;
 
   /**
-   * Builds the error; `kind` defaults to what the cause says.
+   * Builds the error; `reason` defaults to what the cause says.
    *
    * @param message What failed, naming the request (`GET /api: …`).
-   * @param options The request, the kind and the cause.
+   * @param options The request, the reason and the cause.
    */
   constructor(message: string, options: TransportErrorOptions = {}) {
     super(
@@ -101,13 +105,24 @@ export class TransportError extends Error {
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.name = "TransportError";
-    this.kind = options.kind ?? classifyTransportFailure(options.cause);
+    this.reason = options.reason ?? options.kind ??
+      classifyTransportFailure(options.cause);
     this.request = options.request
       ? {
         method: options.request.method,
         path: stripQuery(options.request.path),
       }
       : undefined;
+  }
+
+  /**
+   * Why the request got no answer.
+   *
+   * @deprecated Use {@link TransportError.reason}: the same value, under
+   * the name every error class of the library uses.
+   */
+  get kind(): TransportFailure {
+    return this.reason;
   }
 
   /**
@@ -119,7 +134,7 @@ export class TransportError extends Error {
    * @returns `true` for `connection-refused`, `connection-reset`, `timeout`, `dns` and `network`.
    */
   isRetriable(): boolean {
-    return retriable.has(this.kind);
+    return retriable.has(this.reason);
   }
   /**
    * Whether connecting or waiting for the answer timed out.
@@ -127,7 +142,7 @@ export class TransportError extends Error {
    * @returns `true` when it did.
    */
   isTimeout(): boolean {
-    return this.kind === "timeout";
+    return this.reason === "timeout";
   }
   /**
    * Whether nothing listens at the server's address.
@@ -135,7 +150,7 @@ export class TransportError extends Error {
    * @returns `true` when it did.
    */
   isConnectionRefused(): boolean {
-    return this.kind === "connection-refused";
+    return this.reason === "connection-refused";
   }
   /**
    * Whether the connection broke.
@@ -143,7 +158,7 @@ export class TransportError extends Error {
    * @returns `true` when it did.
    */
   isConnectionReset(): boolean {
-    return this.kind === "connection-reset";
+    return this.reason === "connection-reset";
   }
   /**
    * Whether the TLS handshake failed (untrusted or mismatched certificate).
@@ -151,7 +166,7 @@ export class TransportError extends Error {
    * @returns `true` when it did.
    */
   isTlsError(): boolean {
-    return this.kind === "tls";
+    return this.reason === "tls";
   }
   /**
    * Whether the client was closed before or during the request.
@@ -159,7 +174,7 @@ export class TransportError extends Error {
    * @returns `true` when it did.
    */
   isClosed(): boolean {
-    return this.kind === "closed";
+    return this.reason === "closed";
   }
 }
 

@@ -14,18 +14,15 @@
  * @module
  */
 
+import { partialRefOf } from "./_object_ref.ts";
+import { errorText } from "../_internal/error_text.ts";
 import type { RestClient } from "../contract.ts";
 import { DynamicClient } from "./dynamic_client.ts";
 import type { KubernetesObject, ObjectMeta } from "./kubernetes_object.ts";
 import { describeManifestSource } from "./manifest.ts";
 import { UnknownKindError } from "./rest_mapper.ts";
 import { crdEstablished, waitFor } from "./wait.ts";
-import {
-  type AppliedObject,
-  ApplyError,
-  errorText,
-  refOfObj,
-} from "./apply_error.ts";
+import { type AppliedObject, ApplyError } from "./apply_error.ts";
 import { applyOrder, isCrd, isNamespace } from "./apply_order.ts";
 import { pathSegment } from "../_wire/api_path.ts";
 
@@ -128,11 +125,11 @@ export async function apply(
       pathSegment("name", name);
       if (ns) pathSegment("namespace", ns);
     } catch (err) {
-      throw new ApplyError(refOfObj(obj), errorText(err), source, err);
+      throw new ApplyError(partialRefOf(obj), errorText(err), source, err);
     }
     if (options.namespace && ns && ns !== options.namespace) {
       throw new ApplyError(
-        refOfObj(obj),
+        partialRefOf(obj),
         `the object's namespace ${
           JSON.stringify(ns)
         } does not match the namespace ${
@@ -202,7 +199,7 @@ async function applyInOrder(
         newKinds.has(`${group}/${obj.kind}`)
       ) {
         applied.push({
-          ref: refOfObj(obj),
+          ref: partialRefOf(obj),
           skipped:
             "its CRD is in the same batch and a dry run does not create it",
           ...sourceField(obj),
@@ -222,7 +219,7 @@ async function applyOne(
 ): Promise<AppliedObject> {
   options.signal?.throwIfAborted();
   const source = describeManifestSource(obj);
-  let ref = refOfObj(obj);
+  let ref = partialRefOf(obj);
   try {
     const mapping = await dyn.mapping(obj.apiVersion, obj.kind);
     const namespace = mapping.namespaced

@@ -1,75 +1,8 @@
-// The error of an apply or a delete of applied objects, what an apply
-// returns per object, and how both name an object.
+// The error of an apply or a delete of applied objects, and what an apply
+// returns per object (both live with the error family in lib/errors/).
 
-import {
-  describeRef,
-  type KubernetesObject,
-  type ObjectRef,
-} from "./kubernetes_object.ts";
-
-/** One object of an {@link apply} that failed, and why. */
-export class ApplyError extends Error {
-  /** The object, as far as it could be named. */
-  readonly ref: Partial<ObjectRef>;
-  /** Where it came from (`deploy.yaml document[2] (line 14)`), for objects from `parseManifests`. */
-  readonly source: string | undefined;
-  /** What was applied before the failure, in order: hand it to `deleteApplied` to undo. */
-  applied: AppliedObject[] = [];
-
-  /**
-   * Builds the error, naming the object and where it came from.
-   *
-   * @param ref The object.
-   * @param detail What went wrong.
-   * @param source Where it came from.
-   * @param cause The underlying error (a `KubernetesApiError`, a `WaitError`, …).
-   */
-  constructor(
-    ref: Partial<ObjectRef>,
-    detail: string,
-    source?: string,
-    cause?: unknown,
-  ) {
-    const what = describeRef({
-      apiVersion: ref.apiVersion ?? "?",
-      kind: ref.kind ?? "?",
-      name: ref.name,
-      namespace: ref.namespace,
-    });
-    super(
-      `apply ${what}${source ? ` from ${source}` : ""}: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
-    this.name = "ApplyError";
-    this.ref = ref;
-    this.source = source;
-  }
-}
-
-/** One applied object. */
-export interface AppliedObject {
-  /** The object, with the namespace it went to (none for cluster-scoped kinds). */
-  ref: ObjectRef;
-  /** The server's answer: the object as applied (absent when `skipped`). */
-  object?: KubernetesObject;
-  /** Why a dry run could not check it. */
-  skipped?: string;
-  /** Where it came from, for objects from `parseManifests`. */
-  source?: string;
-}
-
-/** The object's reference as far as it names itself (name `""` when missing). */
-export function refOfObj(obj: KubernetesObject): ObjectRef {
-  const ns = obj.metadata?.namespace;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    name: obj.metadata?.name ?? "",
-    ...(ns ? { namespace: ns } : {}),
-  };
-}
-
-/** An error's message, or the thrown value as text. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export {
+  type AppliedObject,
+  ApplyError,
+  type ApplyErrorReason,
+} from "../errors/apply_error.ts";

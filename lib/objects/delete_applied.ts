@@ -1,6 +1,8 @@
 // deleteApplied: undoing an apply, in reverse order, optionally waiting
 // until every object is gone.
 
+import { partialRefOf } from "./_object_ref.ts";
+import { errorText } from "../_internal/error_text.ts";
 import type { RestClient } from "../contract.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
 import { DynamicClient } from "./dynamic_client.ts";
@@ -8,12 +10,7 @@ import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
 import { describeManifestSource } from "./manifest.ts";
 import { UnknownKindError } from "./rest_mapper.ts";
 import { deleted, waitFor } from "./wait.ts";
-import {
-  type AppliedObject,
-  ApplyError,
-  errorText,
-  refOfObj,
-} from "./apply_error.ts";
+import { type AppliedObject, ApplyError } from "./apply_error.ts";
 import { applyOrder } from "./apply_order.ts";
 import { pathSegment } from "../_wire/api_path.ts";
 
@@ -80,7 +77,7 @@ export async function deleteApplied(
       !("apiVersion" in o)
       ? { ref: o.ref as ObjectRef, source: (o as AppliedObject).source }
       : {
-        ref: refOfObj(o as KubernetesObject),
+        ref: partialRefOf(o as KubernetesObject),
         source: describeManifestSource(o as KubernetesObject),
       }
   );

@@ -43,27 +43,7 @@ export interface ApiGroup {
   preferredVersion: string;
 }
 
-/** Discovery's answer was not what the discovery API describes. */
-export class DiscoveryError extends Error {
-  /** The discovery path whose answer was malformed. */
-  readonly path: string;
-
-  /**
-   * Builds the error, naming the path.
-   *
-   * @param path The discovery path, such as `/apis/apps/v1`.
-   * @param detail What was expected and what was found.
-   * @param cause The underlying error, if any.
-   */
-  constructor(path: string, detail: string, cause?: unknown) {
-    super(
-      `discovery ${path}: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
-    this.name = "DiscoveryError";
-    this.path = path;
-  }
-}
+export { DiscoveryError } from "../errors/discovery_error.ts";
 
 /**
  * Splits an `apiVersion` into group and version: `v1` is the core group.

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { partialRefOf } from "./_object_ref.ts";
 import type { RestClient, WatchEvent } from "../contract.ts";
 import type { Status } from "../errors/mod.ts";
 import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
@@ -382,11 +383,5 @@ function refOfNamed(obj: KubernetesObject): ObjectRef {
       `${obj.kind} (${obj.apiVersion}): metadata.name is missing`,
     );
   }
-  const namespace = obj.metadata?.namespace;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    name,
-    ...(namespace ? { namespace } : {}),
-  };
+  return partialRefOf(obj);
 }

@@ -1,21 +1,16 @@
 // What a DynamicClient takes and answers: collection references, the
 // options of each verb, patch types and their content types, list results.
 
-import type { KubernetesObject } from "./kubernetes_object.ts";
+import type { KubernetesObject, ObjectRef } from "./kubernetes_object.ts";
 import type { RestMapper, RestMapperOptions } from "./rest_mapper.ts";
 
-/** A collection: every object of a kind in a namespace, or in all of them. */
-export interface CollectionRef {
-  /** Such as `apps/v1`. */
-  apiVersion: string;
-  /** Such as `Deployment`. */
-  kind: string;
-  /**
-   * The namespace (ignored for cluster-scoped kinds).
-   * @default {the client's `defaultNamespace`, else `default`}
-   */
-  namespace?: string;
-  /** Every namespace instead of one. @default {false} */
+/**
+ * A collection: every object of a kind in a namespace, or in all of them.
+ * An {@link ObjectRef} without the name (one reference type: its
+ * `apiVersion`, `kind` and `namespace` are the same fields).
+ */
+export interface CollectionRef extends Omit<ObjectRef, "name"> {
+  /** Every namespace instead of one (`namespace` is then ignored). @default {false} */
   allNamespaces?: boolean;
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { partialRefOf } from "./_object_ref.ts";
 import type { JSONValue } from "../contract.ts";
 
 /** The metadata fields the helpers read; any others pass through. */
@@ -87,23 +88,19 @@ export function refOf(obj: KubernetesObject): ObjectRef {
   if (typeof name !== "string" || name === "") {
     throw new TypeError(`${obj.kind}: metadata.name is missing`);
   }
-  const namespace = obj.metadata?.namespace;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    name,
-    ...(namespace ? { namespace } : {}),
-  };
+  return partialRefOf(obj);
 }
 
 /**
- * A short human name for a reference: `Deployment web/site (apps/v1)`.
+ * A short human name for a reference: `Deployment web/site (apps/v1)`. The
+ * one way an object is named in messages (waits, applies, scales, the
+ * dynamic client's errors).
  *
- * @param ref The reference.
+ * @param ref The reference; a collection's (no name) reads `(unnamed)`.
  * @returns The name, for messages.
  */
 export function describeRef(
-  ref: Pick<ObjectRef, "apiVersion" | "kind" | "namespace"> & { name?: string },
+  ref: Omit<ObjectRef, "name"> & { name?: string },
 ): string {
   const where = ref.namespace ? `${ref.namespace}/` : "";
   return `${ref.kind} ${where}${ref.name ?? "(unnamed)"} (${ref.apiVersion})`;

@@ -13,8 +13,13 @@
  * @module
  */
 
+import { tryParseJson } from "../_internal/json.ts";
 import type { JSONValue } from "../contract.ts";
 import type { KubernetesObject } from "./kubernetes_object.ts";
+import {
+  ManifestError,
+  type ManifestSource,
+} from "../errors/manifest_error.ts";
 import {
   dumpYamlDocuments,
   parseYamlDocuments,
@@ -22,77 +27,43 @@ import {
   type YamlLimits,
 } from "../_internal/yaml.ts";
 
-export type { YamlLimits };
-
-/** Where an object of a manifest came from. */
-export interface ManifestSource {
-  /** The file or name given to {@link parseManifests}, if any. */
-  source?: string;
-  /** 0-based index of the document in the stream. */
-  document: number;
-  /** 0-based index within a `List` document's `items`, if it came from one. */
-  item?: number;
-  /** 1-based line where the document starts. */
-  line: number;
-}
-
-/** A manifest that cannot be read, naming where. Never quotes a value. */
-export class ManifestError extends Error {
-  /** The file or name of the manifest, if given. */
-  readonly source: string | undefined;
-  /** 0-based document index, when the problem is in one document. */
-  readonly document: number | undefined;
-  /** 0-based `items` index within a `List` document. */
-  readonly item: number | undefined;
-  /** 1-based line, when known. */
-  readonly line: number | undefined;
-  /** 1-based column, when known. */
-  readonly column: number | undefined;
-
-  /**
-   * Builds the error; the location is prefixed to the message.
-   *
-   * @param detail What is wrong: expected and found.
-   * @param where The manifest, document, item, line and column.
-   * @param cause The underlying error.
-   */
-  constructor(
-    detail: string,
-    where: Partial<ManifestSource> & { column?: number } = {},
-    cause?: unknown,
-  ) {
-    const parts = [
-      where.source ? `manifest ${where.source}` : "manifest",
-      where.document === undefined
-        ? undefined
-        : `document[${where.document}]${
-          where.item === undefined ? "" : `.items[${where.item}]`
-        }${
-          where.line === undefined
-            ? ""
-            : ` at line ${where.line}${
-              where.column === undefined ? "" : `, column ${where.column}`
-            }`
-        }`,
-    ].filter(Boolean);
-    super(
-      `${parts.join(": ")}: ${detail}`,
-      cause === undefined ? undefined : { cause },
-    );
-    this.name = "ManifestError";
-    this.source = where.source;
-    this.document = where.document;
-    this.item = where.item;
-    this.line = where.line;
-    this.column = where.column;
-  }
-}
+export {
+  ManifestError,
+  type ManifestErrorReason,
+  type ManifestSource,
+} from "../errors/manifest_error.ts";
 
 /** Options for {@link parseManifests}. */
-export interface ParseManifestsOptions extends YamlLimits {
+export interface ParseManifestsOptions {
   /** A name for the text, such as its file path, used in errors. */
   source?: string;
+  // The YAML reader's bounds (YamlLimits, lib/_internal/yaml.ts), stated here
+  // because an internal module's type is no part of the public API; the
+  // assertion below keeps the two in step.
+  /**
+   * Longest document, in UTF-16 code units (about bytes for ASCII).
+   * @default {3145728} (3 MiB, the API server's largest request body)
+   */
+  maxDocumentChars?: number;
+  /** Most alias uses (`*name`) in one document. @default {1000} */
+  maxAliases?: number;
+  /**
+   * Largest a document may grow with its aliases expanded, counted as the
+   * characters of its keys and strings plus one per other value.
+   * @default {33554432} (32 Mi)
+   */
+  maxExpandedChars?: number;
 }
+
+// Every bound of the YAML reader is a manifest option, and nothing more
+// (a type error here when the two drift apart; nothing runs).
+type _Bounds = Required<Omit<ParseManifestsOptions, "source">>;
+type _SameBounds<T extends true> = T;
+type _BoundsInStep = _SameBounds<
+  [_Bounds] extends [Required<YamlLimits>]
+    ? [Required<YamlLimits>] extends [_Bounds] ? true : false
+    : false
+>;
 
 const sources = new WeakMap<object, ManifestSource>();
 
@@ -283,12 +254,9 @@ function jsonStream(
       );
     }
     if (end === undefined) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(text.slice(at, end));
-    } catch {
-      return undefined;
-    }
+    const parsed = tryParseJson(text.slice(at, end));
+    if (!parsed.ok) return undefined;
+    const value = parsed.value;
     docs.push({ index: docs.length, line, value });
     for (; at < end; at++) if (text[at] === "\n") line++;
   }

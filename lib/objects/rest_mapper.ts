@@ -13,6 +13,7 @@
 
 import type { RestClient } from "../contract.ts";
 import { apiPath } from "../_wire/api_path.ts";
+import { UnknownKindError } from "../errors/unknown_kind_error.ts";
 import {
   type ApiSubresource,
   Discovery,
@@ -89,43 +90,10 @@ export function resourcePath(
   });
 }
 
-/**
- * The server does not serve a kind in the `apiVersion` asked for, even
- * after discovery was refreshed.
- */
-export class UnknownKindError extends Error {
-  /** The `apiVersion` looked at. */
-  readonly apiVersion: string;
-  /** The kind looked for. */
-  readonly kind: string;
-  /** The versions the group serves (empty when the group is not served at all). */
-  readonly servedVersions: string[];
-
-  /**
-   * Builds the error, naming the `apiVersion` and kind.
-   *
-   * @param apiVersion The `apiVersion` looked at.
-   * @param kind The kind looked for.
-   * @param detail What the server serves instead.
-   * @param servedVersions The versions the group serves.
-   */
-  constructor(
-    apiVersion: string,
-    kind: string,
-    detail: string,
-    servedVersions: string[] = [],
-  ) {
-    super(
-      `no kind ${JSON.stringify(kind)} in apiVersion ${
-        JSON.stringify(apiVersion)
-      }: ${detail}`,
-    );
-    this.name = "UnknownKindError";
-    this.apiVersion = apiVersion;
-    this.kind = kind;
-    this.servedVersions = servedVersions;
-  }
-}
+export {
+  UnknownKindError,
+  type UnknownKindErrorReason,
+} from "../errors/unknown_kind_error.ts";
 
 /** Options for a {@link RestMapper}. */
 export interface RestMapperOptions extends DiscoveryOptions {

@@ -135,8 +135,8 @@ export async function waitFor<T = KubernetesObject>(
         fieldSelector,
         initialList: "list",
         onError: (err) => {
-          if (fatal || !endsWait(err)) return;
-          fatal = { err };
+          if (fatal || !endsWait(err.cause)) return;
+          fatal = { err: err.cause };
           reflector.stop();
         },
       },

@@ -2,6 +2,8 @@
 // from its kubeconfig through kubectl. Only an admin is known there, so the
 // suites that need the limited user, static tokens or etcd skip themselves.
 
+import { type JsonFailure, parseJson } from "../_internal/json.ts";
+import { runCommand } from "./_processes.ts";
 import { type Binaries, findBinaries } from "./binaries.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
 import {
@@ -23,29 +25,29 @@ export async function describeExternal(
   kubeconfig: string,
   binaries: Binaries,
 ): Promise<ControlPlaneInfo> {
-  const out = await new Deno.Command(binaries.kubectl, {
-    args: [
-      "config",
-      "view",
-      "--raw",
-      "--minify",
-      "--flatten",
-      "-o",
-      "json",
-      `--kubeconfig=${kubeconfig}`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `${EXTERNAL_KUBECONFIG_ENV}=${kubeconfig}: kubectl config view failed: ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
+  const where = `${EXTERNAL_KUBECONFIG_ENV}=${kubeconfig}`;
+  const stdout = await runCommand(binaries.kubectl, [
+    "config",
+    "view",
+    "--raw",
+    "--minify",
+    "--flatten",
+    "-o",
+    "json",
+    `--kubeconfig=${kubeconfig}`,
+  ], {
+    failure: (stderr) => `${where}: kubectl config view failed: ${stderr}`,
+  });
+  // The flattened kubeconfig holds keys and tokens: a parse error quotes none.
+  const fail = ({ chars, cause }: JsonFailure) =>
+    new Error(
+      `${where}: kubectl config view printed no JSON (${chars} chars)`,
+      {
+        cause,
+      },
     );
-  }
-  const cfg = JSON.parse(new TextDecoder().decode(out.stdout));
+  // deno-lint-ignore no-explicit-any
+  const cfg: any = parseJson(stdout, fail);
   const cluster = cfg.clusters?.[0]?.cluster ?? {};
   const user = cfg.users?.[0]?.user ?? {};
   const b64 = (s: string) =>

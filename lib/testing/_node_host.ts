@@ -3,7 +3,12 @@
 // (for lib/testing/node_cleanup.sh to restore), the janitor that tears the
 // node down if this process dies, and the bridge that carries the node IP.
 
-import { isExecutable, onPath, runCommand } from "./_processes.ts";
+import {
+  isExecutable,
+  onPath,
+  runCommand,
+  spawnJanitor,
+} from "./_processes.ts";
 import { findNodeBinaries } from "./binaries.ts";
 
 /** The bridge pods attach to; it carries the node IP. */
@@ -197,14 +202,13 @@ export function startJanitor(
   cleanupScript: string,
   dir: string,
 ): Deno.ChildProcess {
-  const janitor = new Deno.Command("setsid", {
-    args: ["bash", cleanupScript, "--watch", String(Deno.pid), dir],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  janitor.unref();
-  return janitor;
+  return spawnJanitor("setsid", [
+    "bash",
+    cleanupScript,
+    "--watch",
+    String(Deno.pid),
+    dir,
+  ]);
 }
 
 /** Creates the bridge and gives it the node IP, which it returns. */

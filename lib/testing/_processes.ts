@@ -1,6 +1,7 @@
 // Process plumbing shared by the harness: finding executables, spawning
 // servers that die with us, waiting for them to be ready, stopping them.
 
+import { delay } from "../_internal/delay.ts";
 import { TestingError } from "./testing_error.ts";
 
 /** True for an existing file with an execute bit. */
@@ -119,7 +120,7 @@ export async function waitFor(
     } catch (err) {
       lastError = err;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await delay(100);
   }
   throw new TestingError(
     "NotReady",
@@ -145,7 +146,11 @@ export function freePort(): number {
 export async function runCommand(
   cmd: string,
   args: string[],
-  opts: { cwd?: string } = {},
+  opts: {
+    cwd?: string;
+    /** The message when it fails, from its stderr (trimmed); by default names `cmd`, its first argument and the exit code. */
+    failure?: (stderr: string) => string;
+  } = {},
 ): Promise<string> {
   const out = await new Deno.Command(cmd, {
     args,
@@ -155,10 +160,10 @@ export async function runCommand(
     stderr: "piped",
   }).output();
   if (!out.success) {
+    const stderr = new TextDecoder().decode(out.stderr).trim();
     throw new Error(
-      `${cmd} ${args[0] ?? ""} failed (code ${out.code}): ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
+      opts.failure?.(stderr) ??
+        `${cmd} ${args[0] ?? ""} failed (code ${out.code}): ${stderr}`,
     );
   }
   return new TextDecoder().decode(out.stdout);
@@ -175,15 +180,30 @@ export async function removeWhenGone(
 ): Promise<Deno.ChildProcess | undefined> {
   const setsid = await onPath("setsid");
   if (!setsid) return undefined;
+  return spawnJanitor(setsid, [
+    "sh",
+    "-c",
+    'trap "" INT HUP; trap "exit 0" TERM; while kill -0 "$1" 2>/dev/null; do sleep 1; done; rm -rf "$2"',
+    "sh",
+    String(Deno.pid),
+    dir,
+  ]);
+}
+
+/**
+ * Starts a janitor: a detached process (no stdio, not keeping this one
+ * alive) that cleans up after this process once it is gone.
+ *
+ * @param setsid `setsid`, so the janitor outlives this process's group.
+ * @param args What it runs.
+ * @returns The janitor, to stop (SIGTERM) when the normal clean-up ran.
+ */
+export function spawnJanitor(
+  setsid: string,
+  args: string[],
+): Deno.ChildProcess {
   const janitor = new Deno.Command(setsid, {
-    args: [
-      "sh",
-      "-c",
-      'trap "" INT HUP; trap "exit 0" TERM; while kill -0 "$1" 2>/dev/null; do sleep 1; done; rm -rf "$2"',
-      "sh",
-      String(Deno.pid),
-      dir,
-    ],
+    args,
     stdin: "null",
     stdout: "null",
     stderr: "null",

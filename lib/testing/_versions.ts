@@ -2,6 +2,7 @@
 // kept per path (a file replaced at the same path is read again), so that
 // lib/testing/_component_args.ts can give it the flags its release takes.
 
+import { errorText } from "../_internal/error_text.ts";
 import { type KubeRelease, parseRelease } from "./_component_args.ts";
 import { TestingError } from "./testing_error.ts";
 
@@ -46,9 +47,7 @@ async function readRelease(bin: string): Promise<KubeRelease> {
   } catch (err) {
     throw new TestingError(
       "UnknownVersion",
-      `${bin} --version could not run: ${
-        err instanceof Error ? err.message : String(err)
-      }`,
+      `${bin} --version could not run: ${errorText(err)}`,
       err,
     );
   }

@@ -3,6 +3,7 @@
 // process, or existing) its helpers — clients, namespaces, users with RBAC,
 // service-account tokens — and an owner-supplied stop.
 
+import { delay } from "../_internal/delay.ts";
 import type { JSONValue } from "../contract.ts";
 import { KubeConfigRestClient } from "../../transports/kubeconfig.ts";
 import { kubeconfigYaml } from "./_kubeconfigs.ts";
@@ -273,6 +274,6 @@ async function ensureServiceAccount(
         `ServiceAccount ${namespace}/${name} did not appear within 30 s`,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await delay(100);
   }
 }

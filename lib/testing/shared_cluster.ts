@@ -3,6 +3,8 @@
 // cluster (KUBE_TEST_KUBECONFIG), or by starting one — and every later
 // caller in the process gets the same promise.
 
+import { parseJson } from "../_internal/json.ts";
+import { TestingError } from "./testing_error.ts";
 import { describeExisting } from "./_external_cluster.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
 import {
@@ -46,9 +48,17 @@ export function sharedCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   shared ??= (async () => {
     const descriptor = Deno.env.get(DESCRIPTOR_ENV);
     if (descriptor) {
-      return attachCluster(
-        JSON.parse(await Deno.readTextFile(descriptor)) as ControlPlaneInfo,
+      // A descriptor holds keys and tokens: a parse error quotes none.
+      const info = parseJson(
+        await Deno.readTextFile(descriptor),
+        ({ chars, cause }) =>
+          new TestingError(
+            "InvalidOption",
+            `${DESCRIPTOR_ENV}=${descriptor}: expected a cluster descriptor as JSON, found ${chars} characters that are not JSON`,
+            cause,
+          ),
       );
+      return attachCluster(info as ControlPlaneInfo);
     }
     const external = Deno.env.get(EXTERNAL_KUBECONFIG_ENV);
     if (external) return await describeExisting(external, opts);

@@ -13,6 +13,8 @@
  * @module
  */
 
+import { delay } from "../_internal/delay.ts";
+import { errorText } from "../_internal/error_text.ts";
 import type { JSONObject } from "../contract.ts";
 import type { ComponentFlags } from "./_component_args.ts";
 import { type Binaries, ensureBinaries, findBinaries } from "./binaries.ts";
@@ -133,7 +135,7 @@ export async function startCluster(
         node = await startNode(info, { log });
         info.node = describeNode(node);
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+        const why = errorText(err);
         if (opts.node === true) {
           throw new TestingError(
             "NodeUnavailable",
@@ -223,7 +225,7 @@ async function installCrds(
           `CRD ${name} was not Established within 60 s`,
         );
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await delay(100);
     }
   }
 }

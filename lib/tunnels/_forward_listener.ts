@@ -26,16 +26,24 @@ export interface TargetSource {
   failed(target: ForwardTarget, beforeData: boolean): boolean;
 }
 
-/** What {@link listenForward} needs besides the source. */
+/**
+ * What {@link listenForward} needs besides the source: the forwarders'
+ * own options, taken as they are so each forwarder does not repeat the
+ * defaults.
+ */
 export interface ListenOptions {
-  hostname: string;
-  localPort: number;
-  onError: (err: Error) => void;
+  /** @default {"127.0.0.1"} (loopback: a forward is not for the network) */
+  hostname?: string;
+  /** @default {0} (any free port) */
+  localPort?: number;
+  /** @default {ignoring it} (a failed connection closes; the listener stays) */
+  onError?: (err: Error) => void;
 }
 
 /** A running listener. */
 export interface Listening {
   localPort: number;
+  hostname: string;
   close(): Promise<void>;
 }
 
@@ -75,16 +83,15 @@ export function listenForward(
   source: TargetSource,
   opts: ListenOptions,
 ): Listening {
-  const listener = Deno.listen({
-    hostname: opts.hostname,
-    port: opts.localPort,
-  });
+  const hostname = opts.hostname ?? "127.0.0.1";
+  const onError = opts.onError ?? (() => {});
+  const listener = Deno.listen({ hostname, port: opts.localPort ?? 0 });
   const stopping = new AbortController();
   const live = new Set<Promise<void>>();
   const conns = new Set<Deno.Conn>();
   const report = (err: unknown) => {
     if (stopping.signal.aborted) return;
-    opts.onError(err instanceof Error ? err : new Error(String(err)));
+    onError(err instanceof Error ? err : new Error(String(err)));
   };
 
   /** A tunnel with its channels up, retried once elsewhere when the source says so. */
@@ -190,5 +197,5 @@ export function listenForward(
     await accepting;
     await Promise.allSettled([...live]);
   };
-  return { localPort: (listener.addr as Deno.NetAddr).port, close };
+  return { localPort: (listener.addr as Deno.NetAddr).port, hostname, close };
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { errorText } from "../_internal/error_text.ts";
+import { parseJsonOrUndefined } from "../_internal/json.ts";
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
 import { KubernetesApiError, type Status } from "../errors/mod.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
@@ -24,7 +26,9 @@ export interface ExecOptions {
   stdin?: boolean;
   /** Allocate a TTY (stdout and stderr merge; resize works). @default {false} */
   tty?: boolean;
-  /** Cancels the session. */
+  /** Cancels the session. @default {none: it runs until it ends or is closed} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -88,12 +92,7 @@ export function exitCodeOf(status: Status): number {
  * says so (without quoting it: a command's output may hold anything).
  */
 function statusFrom(text: string): ExecStatus {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonOrUndefined(text);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     return {
       exitCode: -1,
@@ -157,7 +156,9 @@ export interface AttachOptions {
   stdin?: boolean;
   /** The container runs with `tty: true` (stdout and stderr merge; resize works). @default {false} */
   tty?: boolean;
-  /** Cancels the session. */
+  /** Cancels the session. @default {none: it runs until it ends or is closed} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -231,7 +232,7 @@ async function openSession(
       path,
       querystring: q,
       expectTunnel: protocols,
-      abortSignal: opts.abortSignal,
+      abortSignal: opts.signal ?? opts.abortSignal,
     });
   } catch (err) {
     if (!protocols.includes("v4.channel.k8s.io") && isProtocolRefusal(err)) {
@@ -281,7 +282,7 @@ async function openSession(
     try {
       text = await new Response(statusChannel.readable).text();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorText(err);
       return {
         exitCode: -1,
         status: {

@@ -46,7 +46,10 @@ export interface StreamLogsOptions {
    * Ends the log: before the answer the call rejects with the signal's
    * reason; after it the stream ends (done), dropping a line not yet ended
    * by a newline.
+   * @default {none: the log is read until it ends}
    */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -93,7 +96,7 @@ const UNAVAILABLE =
  *     container: "httpd",
  *     follow: true,
  *     tailLines: 20,
- *     abortSignal: AbortSignal.timeout(10_000),
+ *     signal: AbortSignal.timeout(10_000),
  *   });
  *   for await (const line of lines) console.log(line);
  * }
@@ -120,7 +123,7 @@ export async function streamLogs(
     subresource: "log",
   });
   const query = logQuery(opts, target);
-  const signal = opts.abortSignal;
+  const signal = opts.signal ?? opts.abortSignal;
   let body: ReadableStream<Uint8Array>;
   try {
     body = await client.performRequest({

@@ -53,7 +53,9 @@ export interface PortForwardOptions {
    * @default {true}
    */
   verify?: boolean;
-  /** Cancels the verification; after that, use {@link PortForward.close}. */
+  /** Cancels the verification; after that, use {@link PortForward.close}. @default {none: the verification runs to its end} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -155,23 +157,19 @@ export async function portForward(
   // Checks the namespace and pod name before anything is sent or listened on.
   podPath(target);
   if (opts.verify ?? true) {
-    await assertPodRunning(client, target, opts.abortSignal);
-    const probe = await openForwardTunnel(client, target, opts.abortSignal);
+    const signal = opts.signal ?? opts.abortSignal;
+    await assertPodRunning(client, target, signal);
+    const probe = await openForwardTunnel(client, target, signal);
     await probe.stop();
   }
 
-  const hostname = opts.hostname ?? "127.0.0.1";
   const listening = listenForward(client, {
     resolve: () => Promise.resolve(target),
     failed: () => false,
-  }, {
-    hostname,
-    localPort: opts.localPort ?? 0,
-    onError: opts.onError ?? (() => {}),
-  });
+  }, opts);
   return {
     localPort: listening.localPort,
-    hostname,
+    hostname: listening.hostname,
     close: listening.close,
     [Symbol.asyncDispose]: listening.close,
   };

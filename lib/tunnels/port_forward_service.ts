@@ -62,7 +62,9 @@ export interface WorkloadForwardOptions {
    * @default {ignored}
    */
   onError?: (err: Error) => void;
-  /** Cancels the resolution and verification; after that, use {@link PortForward.close}. */
+  /** Cancels the resolution and verification; after that, use {@link PortForward.close}. @default {none: they run to their end} */
+  signal?: AbortSignal;
+  /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
   abortSignal?: AbortSignal;
 }
 
@@ -296,9 +298,10 @@ async function forwardWorkload(
     };
   };
 
-  let current = await resolve(opts.abortSignal);
+  const setupSignal = opts.signal ?? opts.abortSignal;
+  let current = await resolve(setupSignal);
   // Verify: the tunnel opens (the pod was Running and Ready a moment ago).
-  const probe = await openForwardTunnel(client, current, opts.abortSignal);
+  const probe = await openForwardTunnel(client, current, setupSignal);
   await probe.stop();
 
   let stale = false;
@@ -320,7 +323,6 @@ async function forwardWorkload(
     }
   };
   const reconnect = opts.reconnect ?? false;
-  const hostname = opts.hostname ?? "127.0.0.1";
   const listening = listenForward(client, {
     resolve: async (signal) => {
       if (!reconnect) return current;
@@ -338,14 +340,10 @@ async function forwardWorkload(
       if (target === current) stale = true;
       return beforeData;
     },
-  }, {
-    hostname,
-    localPort: opts.localPort ?? 0,
-    onError: opts.onError ?? (() => {}),
-  });
+  }, opts);
   return {
     localPort: listening.localPort,
-    hostname,
+    hostname: listening.hostname,
     get pod() {
       return current.pod;
     },

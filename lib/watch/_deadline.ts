@@ -28,7 +28,7 @@ export function startDeadline(
   const timer = new AbortController();
   const error = new TransportError(
     `Reflector: the ${what} request got no answer within ${ms} ms`,
-    { kind: "timeout" },
+    { reason: "timeout" },
   );
   clock.sleep(ms, AbortSignal.any([signal, timer.signal])).then(
     () => ctl.abort(error),
@@ -78,37 +78,4 @@ export function startWatchdog(
     }
   };
   run().catch(() => {}); // the watch ended first
-}
-
-/**
- * `p`, or a rejection with `signal`'s reason as soon as it aborts: a lister
- * or watcher that ignores its abort signal cannot hold the Reflector. What
- * `p` resolves to after that is handed to `dispose`.
- */
-export function abortable<V>(
-  p: Promise<V>,
-  signal: AbortSignal,
-  dispose: (value: V) => void = () => {},
-): Promise<V> {
-  if (signal.aborted) {
-    p.then(dispose, () => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<V>((resolve, reject) => {
-    const onAbort = () => {
-      p.then(dispose, () => {});
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -6,7 +6,8 @@
 
 import type { ListOf, ListOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
-import { abortable, startDeadline } from "./_deadline.ts";
+import { startDeadline } from "./_deadline.ts";
+import { abortable } from "../_internal/delay.ts";
 import { isExpired } from "./_retry_policy.ts";
 
 /**

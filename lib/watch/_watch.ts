@@ -8,17 +8,17 @@ import {
   KubernetesApiError,
   type Status,
 } from "../errors/mod.ts";
+import type { ReflectorErrorReason } from "../errors/reflector_error.ts";
 import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { Cache } from "./_cache.ts";
 import {
-  abortable,
   type Deadline,
   type Liveness,
   startDeadline,
   startWatchdog,
 } from "./_deadline.ts";
-import { timerTurns } from "../_internal/delay.ts";
+import { abortable, timerTurns } from "../_internal/delay.ts";
 import {
   isVeryShortWatch,
   needsRelist,
@@ -48,12 +48,16 @@ export interface WatchContext<T extends KindIds, S extends ApiStatus> {
   readonly inactivityMs: number;
   readonly watchTimeout: () => number;
   readonly cache: Cache<T, S>;
-  /** A failure: report it if observers should hear of it, then back off towards `next`. */
-  failed(err: unknown, next: RetryState): ReflectorState;
+  /** A failure in `stage`: report it, then back off towards `next`. */
+  failed(
+    err: unknown,
+    next: RetryState,
+    stage: ReflectorErrorReason,
+  ): ReflectorState;
   /** Back off towards `next` (the failure was already reported). */
   backOff(next: RetryState): ReflectorState;
   /** An ERROR event the loop handles itself: tell the `onError` hook. */
-  onError(err: unknown): void;
+  onError(err: unknown, stage: ReflectorErrorReason): void;
   /** The cache no longer reflects the server (a 410): DESYNCED, then relist. */
   desync(): ReflectorState;
   /** The server sent the initial state and its end marker. */
@@ -106,6 +110,8 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     ? new InitialEvents<T>((obj) => cache.admits(obj))
     : undefined;
   let markerDue: Deadline | undefined;
+  // What a failure is reported as: until the watch answers, it did not start.
+  let stage: ReflectorErrorReason = "WatchStartFailed";
   let events = 0;
   let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
   // A stream whose events are all there already (an in-process fake) never
@@ -149,6 +155,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
       );
     }
     liveness.lastEvent = clock.now();
+    stage = "WatchFailed";
     reader = stream.getReader();
     // A stream that ignores the abort signal must not hold a pending read.
     const held = reader;
@@ -188,7 +195,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         // anything but a 410, as during a watch.
         if (!isGoneStatus(step.error)) {
           cache.fanOut.emit({ type: "ERROR", object: step.error });
-          c.onError(statusError(step.error));
+          c.onError(statusError(step.error), "WatchEventError");
         }
         return c.backOff({ kind: "Empty" });
       }
@@ -197,7 +204,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         if (needsRelist(err)) return c.desync();
         // Observers hear about it; the loop backs off and resumes.
         cache.fanOut.emit(evt);
-        c.onError(err);
+        c.onError(err, "WatchEventError");
         return c.backOff({ kind: "Watching", resourceVersion: version });
       }
       if (evt.type === "BOOKMARK") {
@@ -215,10 +222,14 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
         return c.watchListFailed("no end marker", err);
       }
       // A cut or a failure before the state was complete: start over.
-      return c.failed(err, { kind: "Empty" });
+      return c.failed(err, { kind: "Empty" }, stage);
     }
     if (needsRelist(err)) return c.desync();
-    return c.failed(err, { kind: "Watching", resourceVersion: version });
+    return c.failed(
+      err,
+      { kind: "Watching", resourceVersion: version },
+      stage,
+    );
   } finally {
     markerDue?.cancel();
     ctl.abort();
@@ -231,7 +242,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
     return c.failed(veryShortWatchError("Reflector"), {
       kind: "Watching",
       resourceVersion: version,
-    });
+    }, "WatchFailed");
   }
   return { kind: "Watching", resourceVersion: version };
 }

@@ -28,6 +28,11 @@ export type {
 export { MapStore, type ReflectorStore } from "./store.ts";
 export { realClock, type ReflectorClock } from "./clock.ts";
 export { Reflector } from "./reflector.ts";
+// added by #21: what onError is given
+export {
+  ReflectorError,
+  type ReflectorErrorReason,
+} from "../errors/reflector_error.ts";
 export type { ReflectorOptions } from "./options.ts";
 export {
   WatchListSupport,

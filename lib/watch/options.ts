@@ -1,6 +1,7 @@
 // The Reflector's options: paging, selectors, timeouts, the initial-list
 // mode, and the injectable backoff, clock and store.
 
+import type { ReflectorError } from "../errors/reflector_error.ts";
 import type { Backoff } from "./backoff.ts";
 import type { KindIdsReq } from "./types.ts";
 import type { ReflectorStore } from "./store.ts";
@@ -72,14 +73,18 @@ export interface ReflectorOptions<T> {
   watchListSupport?: WatchListSupport;
   /**
    * Told of every failure the Reflector is about to back off from — a list
-   * or watch that failed, a non-410 ERROR event, a very short watch, a
-   * stalled or unanswered request — so its user can see why it is not
-   * syncing, as with client-go's `WatchErrorHandler`. A 410 is not a
+   * or watch that failed (5xx, 429, 401/403, TLS, a refused or reset
+   * connection, an unanswered or stalled request, an undecodable line), a
+   * non-410 ERROR event, a very short watch — so its user can see why it is
+   * not syncing, as with client-go's `WatchErrorHandler`. Each failure comes
+   * as a `ReflectorError` naming its stage in `reason` (kube-rs's
+   * `InitialListFailed`, `WatchStartFailed`, `WatchEventError`,
+   * `WatchFailed`) with the failure itself as `cause`. A 410 is not a
    * failure (the Reflector relists). It runs inside the loop: keep it quick;
    * it may call `stop()` to give up.
    * @default {none: the Reflector retries silently (401/403 also reach observers as ERROR events)}
    */
-  onError?: (err: unknown) => void;
+  onError?: (err: ReflectorError) => void;
   /** Waits after failures. @default {client-go's: 800 ms → 30 s, ×2, jitter, reset after 2 min} */
   backoff?: Backoff;
   /** Time source. @default {realClock} */

@@ -57,6 +57,11 @@ import { FanOut } from "./_fan_out.ts";
 import { listAll, type ListSettings } from "./_list.ts";
 import { keyed, keyOf } from "./_diff.ts";
 import { yieldToTimers } from "../_internal/delay.ts";
+import { openReflectorSeam } from "./_reflector_seam.ts";
+import {
+  ReflectorError,
+  type ReflectorErrorReason,
+} from "../errors/reflector_error.ts";
 import {
   isReportable,
   type RetryState,
@@ -101,7 +106,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   readonly #list: ListSettings<T>;
   readonly #watch: WatchContext<T, S>;
   readonly #backoff: Backoff;
-  readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #onError: ((err: ReflectorError) => void) | undefined;
   readonly #clock: ReflectorClock;
   readonly #fanOut: FanOut<T, S>;
   readonly #cache: Cache<T, S>;
@@ -161,8 +166,8 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       watchTimeout: options.watchTimeoutSeconds ??
         (() => 300 + Math.floor(Math.random() * 301)),
       cache: this.#cache,
-      failed: (err, next) => this.#failed(err, next),
-      onError: (err) => this.#onError?.(err),
+      failed: (err, next, stage) => this.#failed(err, next, stage),
+      onError: (err, stage) => this.#tell(err, stage),
       backOff: (next) => this.#backOff(next),
       desync: () => this.#desync(),
       watchListAccepted: () => this.#support?.accepted(),
@@ -200,10 +205,11 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   /**
    * Every cached object.
    *
-   * @returns The objects, in no particular order.
+   * @returns The objects, in no particular order: a new array, so it can be
+   *   mapped and filtered and stays as it is while the cache changes.
    */
-  listCached(): Iterable<T & KindIdsReq> {
-    return this.#cache.store.values();
+  listCached(): (T & KindIdsReq)[] {
+    return [...this.#cache.store.values()];
   }
 
   /**
@@ -213,11 +219,6 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    */
   isSynced(): boolean {
     return this.#cache.syncedVersion !== undefined;
-  }
-
-  /** The loop's current state (for diagnostics). */
-  get state(): ReflectorState {
-    return this.#state;
   }
 
   /**
@@ -236,7 +237,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       : this.#stopper.signal;
     try {
       while (!signal.aborted) {
-        this.#state = await this.step(this.#state, signal);
+        this.#state = await this.#step(this.#state, signal);
         // A lister or watcher that answers at once (an in-process fake)
         // would otherwise keep this loop on microtasks, starving every timer.
         await yieldToTimers();
@@ -252,15 +253,18 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     this.#stopper.abort(new DOMException("Reflector stopped", "AbortError"));
   }
 
-  /**
-   * One transition of the state machine. Exposed for tests; {@link run}
-   * calls it in a loop.
-   *
-   * @param state The current state.
-   * @param signal Aborts the step.
-   * @returns The next state.
-   */
-  async step(
+  // Tests step the machine one transition at a time through this seam; it
+  // is no part of the class's public surface.
+  static {
+    openReflectorSeam({
+      step: (r, state, signal) =>
+        (r as Reflector<KindIds>).#step(state, signal),
+      state: (r) => (r as Reflector<KindIds>).#state,
+    });
+  }
+
+  /** One transition of the state machine; {@link run} calls it in a loop. */
+  async #step(
     state: ReflectorState,
     signal: AbortSignal,
   ): Promise<ReflectorState> {
@@ -301,14 +305,23 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       return { kind: "Watching", resourceVersion };
     } catch (err) {
       if (signal.aborted) return { kind: "Stopped" };
-      return this.#failed(err, { kind: "Empty" });
+      return this.#failed(err, { kind: "Empty" }, "InitialListFailed");
     }
   }
 
-  #failed(err: unknown, next: RetryState): ReflectorState {
-    this.#onError?.(err);
+  #failed(
+    err: unknown,
+    next: RetryState,
+    stage: ReflectorErrorReason,
+  ): ReflectorState {
+    this.#tell(err, stage);
     this.#report(err);
     return this.#backOff(next);
+  }
+
+  /** Tells the `onError` hook of a failure, named by its stage. */
+  #tell(err: unknown, stage: ReflectorErrorReason): void {
+    this.#onError?.(new ReflectorError(stage, err));
   }
 
   /** Tells observers of a 401/403, as an ERROR event. */
@@ -336,10 +349,10 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    */
   #watchListFailed(how: WatchListFailure, err: unknown): ReflectorState {
     if (how === "no end marker" && this.#support?.verdict === "supported") {
-      return this.#failed(err, { kind: "Empty" });
+      return this.#failed(err, { kind: "Empty" }, "WatchFailed");
     }
     if (how === "unauthorized") {
-      this.#onError?.(err);
+      this.#tell(err, "WatchStartFailed");
       this.#report(err);
       this.#listNext = true;
       return { kind: "Empty" };

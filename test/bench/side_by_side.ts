@@ -338,7 +338,7 @@ async function runContender(
       "node",
       [
         "--expose-gc",
-        `${here}side_by_side/_node_contender.mjs`,
+        `${here}side_by_side/_nodejs_contender.mjs`,
         clientNode!,
         kind,
         kubeconfig,

@@ -2,6 +2,7 @@
 // before touching anything: a pod's service account, the default
 // kubeconfig, a running `kubectl proxy`, and `kubectl` itself.
 
+import { errorText } from "../../lib/_internal/error_text.ts";
 import { KubeConfig } from "../../lib/config/mod.ts";
 import { credentialsFor } from "../../lib/auth/credentials.ts";
 import { join } from "../../lib/_internal/path.ts";
@@ -10,7 +11,6 @@ import { InClusterRestClient } from "../in_cluster.ts";
 import { KubeConfigRestClient } from "../kubeconfig.ts";
 import { KubectlRawRestClient } from "../kubectl_raw.ts";
 import {
-  errorText,
   granted,
   needNet,
   needRead,

@@ -2,7 +2,7 @@
 // a value with the fix; Deno permissions queried (never prompted for) before
 // anything is touched; and the `GET /api` probe that a candidate must pass.
 
-import type { RestClient } from "../../lib/contract.ts";
+import type { ClosableRestClient } from "../../lib/contract.ts";
 import { withScheme } from "../../lib/_internal/url.ts";
 
 /** A source that cannot be used, as a value. */
@@ -15,7 +15,7 @@ export class Unusable {
 }
 
 /** Tries one source: a client that passed the probe, or why not. */
-export type Probe = () => Promise<(RestClient & { close?(): void }) | Unusable>;
+export type Probe = () => Promise<ClosableRestClient | Unusable>;
 
 /** Whether Deno already grants `desc` (queried, never prompted for). */
 export async function granted(
@@ -41,11 +41,11 @@ export async function readEnv(
  * `deadline`, a budget that started earlier); closes the client when not.
  */
 export async function probe(
-  client: RestClient & { close?(): void },
+  client: ClosableRestClient,
   timeoutMs: number,
   describeFailure: (err: unknown) => string,
   deadline: AbortSignal = AbortSignal.timeout(timeoutMs),
-): Promise<(RestClient & { close?(): void }) | Unusable> {
+): Promise<ClosableRestClient | Unusable> {
   try {
     const api = await client.performRequest({
       method: "GET",
@@ -54,12 +54,12 @@ export async function probe(
       abortSignal: deadline,
     }) as { kind?: string };
     if (api?.kind === "APIVersions") return client;
-    client.close?.();
+    void client.close();
     return new Unusable(
       `GET /api answered ${JSON.stringify(api?.kind)}, not APIVersions`,
     );
   } catch (err) {
-    client.close?.();
+    void client.close();
     if (
       err instanceof DOMException &&
       (err.name === "TimeoutError" || err.name === "AbortError")
@@ -112,14 +112,4 @@ export async function needRead(
     `no permission to read ${what} ${path}`,
     `--allow-read=${path}`,
   );
-}
-
-/** An error's message, with its cause's where Deno's fetch keeps the reason. */
-export function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // Deno's fetch keeps the reason in `cause`.
-  const cause = err.cause instanceof Error ? err.cause.message : "";
-  return cause && !err.message.includes(cause)
-    ? `${err.message}: ${cause}`
-    : err.message;
 }

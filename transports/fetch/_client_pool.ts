@@ -41,7 +41,7 @@ export function closedError(
 ): TransportError {
   return new TransportError(
     `${request.method} ${request.path}: this KubeConfigRestClient is closed`,
-    { request, kind: "closed", ...(cause === undefined ? {} : { cause }) },
+    { request, reason: "closed", ...(cause === undefined ? {} : { cause }) },
   );
 }
 
@@ -108,7 +108,7 @@ export class ClientPool {
     if ("obstacle" in where) {
       throw new TransportError(
         `${request.method} ${request.path}: requestTrust "ca-only" cannot be met: ${where.obstacle}`,
-        { request, kind: "invalid-request" },
+        { request, reason: "invalid-request" },
       );
     }
     const key = auth.clientCert?.cert ?? "";
@@ -142,7 +142,7 @@ export class ClientPool {
         `${request.method} ${request.path}: cannot start the private Unix socket that makes requests trust only the configured certificate-authority: ${
           cause instanceof Error ? cause.message : String(cause)
         }`,
-        { request, kind: "network", cause },
+        { request, reason: "network", cause },
       );
     }
   }

@@ -43,7 +43,7 @@ export function networkError(
     // close() tore down the forwarder (or client) under this request.
     return new TransportError(
       `${request.method} ${request.path}: this KubeConfigRestClient was closed during the request`,
-      { request, kind: "closed", cause: err },
+      { request, reason: "closed", cause: err },
     );
   }
   // Deno's fetch says "fetch failed" and keeps the reason in `cause`.
@@ -77,7 +77,7 @@ export function networkError(
       cause: err,
       // node:tls says what failed in `code`; its messages vary.
       ...(typeof code === "string" && /CERT|^ERR_(TLS|SSL)_/.test(code)
-        ? { kind: "tls" as const }
+        ? { reason: "tls" as const }
         : {}),
     },
   );

@@ -5,7 +5,8 @@
 import type { RequestOptions } from "../../lib/contract.ts";
 import { TransportError } from "../../lib/errors/mod.ts";
 import { ownedBody, ownedJsonLines, readAllOrAbort } from "../_owned_body.ts";
-import { decodeJson, type RequestTarget } from "../_request_base.ts";
+import type { RequestTarget } from "../_request_base.ts";
+import { parseJson } from "../../lib/_internal/json.ts";
 
 /**
  * The body of `resp`, shaped as `opts` asks.
@@ -30,11 +31,11 @@ export async function readBody(
   }
   const bytes = await readAllOrAbort(resp, opts.abortSignal, fail);
   if (!opts.expectJson) return bytes;
-  return decodeJson(bytes, (cause, chars) =>
+  return parseJson(bytes, ({ cause, chars }) =>
     new TransportError(
       `${request.method} ${request.path}: HTTP ${resp.status} response is not JSON (content-type ${
         resp.headers.get("content-type") ?? "none"
       }, ${chars} chars)`,
-      { request, kind: "bad-response", cause },
+      { request, reason: "bad-response", cause },
     ));
 }

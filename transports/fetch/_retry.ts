@@ -1,6 +1,6 @@
-// When the fetch transport sends a request again: idempotent requests the
-// server throttled (429 or 503 with `Retry-After`), waiting as it asks, up
-// to a cap.
+// When the fetch transport sends a request again: requests the server
+// throttled with `Retry-After` (429 for any method, 503 for idempotent
+// ones), waiting as it asks, up to a cap.
 
 import { parseRetryAfter } from "../../lib/errors/mod.ts";
 
@@ -51,9 +51,14 @@ export function retryDelayMs(
   replayable: boolean,
   retries: number,
 ): { afterSeconds: number; waitMs: number } | undefined {
+  // A 429 is safe to send again whatever the method: priority and fairness
+  // (APF) and the max-in-flight filter reject before the request runs
+  // (client-go's checkWait retries it likewise). A 503 may come after work
+  // was done: only idempotent requests go again.
   if (
     !policy || (resp.status !== 429 && resp.status !== 503) || !replayable ||
-    !idempotentMethods.has(method) || retries >= policy.maxRetries
+    (resp.status === 503 && !idempotentMethods.has(method)) ||
+    retries >= policy.maxRetries
   ) {
     return undefined;
   }

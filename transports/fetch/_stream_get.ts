@@ -8,16 +8,16 @@ import type { RequestTarget } from "../_request_base.ts";
 import { getOverConnection } from "../_http1_stream.ts";
 import {
   canDial,
-  dialTunnel,
+  dial,
+  type DialContext,
   hostHeader,
   requestPath,
-  type TunnelContext,
-} from "./_tunnel.ts";
+} from "./_dial.ts";
 import { abortable } from "../../lib/_internal/delay.ts";
 
 /**
  * Whether a streamed GET goes over a connection of our own: wherever a
- * tunnel could be dialled, unless fetch would take a proxy (a `proxy-url`,
+ * connection of our own can be dialled, unless fetch would take a proxy (a `proxy-url`,
  * or one from the environment) or the caller gave an HttpClient of its own.
  *
  * @param c The client's plan.
@@ -26,7 +26,7 @@ import { abortable } from "../../lib/_internal/delay.ts";
  * @returns Whether {@link streamGet} is the way.
  */
 export function streamsOnOwnConnection(
-  c: TunnelContext,
+  c: DialContext,
   auth: AuthState,
   ownClient: boolean,
 ): boolean {
@@ -50,9 +50,9 @@ export async function streamGet(
   headers: [string, string][],
   auth: AuthState,
   signal: AbortSignal | undefined,
-  c: TunnelContext,
+  c: DialContext,
 ): Promise<Response> {
-  const dialing = dialTunnel(auth, request, c);
+  const dialing = dial(auth, request, c);
   // A dial the abort overtook is closed when it completes.
   dialing.then((conn) => signal?.aborted && conn.close(), () => {});
   const conn = await abortable(dialing, signal);

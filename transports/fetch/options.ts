@@ -2,16 +2,27 @@
 
 import type { CredentialsOptions } from "../../lib/auth/credentials.ts";
 import type { RetryOptions } from "./_retry.ts";
+import type { RateLimitOptions } from "../../lib/_internal/token_bucket.ts";
 
 /** Options for {@link KubeConfigRestClient}. */
 export interface KubeConfigRestClientOptions {
   /**
-   * Retry idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE) answered
-   * with 429 or 503 and a `Retry-After` header, waiting as the server asks.
-   * `false` turns retries off.
+   * Retry requests the server throttled with a `Retry-After` header,
+   * waiting as it asks: a 429 (priority and fairness rejects before the
+   * request runs) for any method whose body can be sent again, a 503 for
+   * idempotent ones (GET, HEAD, OPTIONS, PUT, DELETE). `false` turns
+   * retries off.
    * @default {{ maxRetries: 3, maxDelaySeconds: 30 }}
    */
   retry?: RetryOptions | false;
+  /**
+   * Client-side rate limiting, as client-go's `QPS` and `Burst`: a token
+   * bucket per client, taken before every request and every retry, by every
+   * helper using the client (watches, tunnels and retries included).
+   * Requests wait their turn in call order; an abort ends the wait.
+   * @default {none: the server's priority and fairness (429 with Retry-After, retried) is the only limit}
+   */
+  rateLimit?: RateLimitOptions;
   /**
    * Log one line per request (method, path, status, duration; never
    * credentials): `true` for stderr, or a function. When unset, the
@@ -44,6 +55,4 @@ export interface KubeConfigRestClientOptions {
    * @default {"ca-only" where it can work (permissions granted, no proxy-url, no httpClient of your own, not Windows), else "ca-and-roots" with the warning naming what stood in the way}
    */
   requestTrust?: "ca-only" | "ca-and-roots";
-  /** Waits before a retry; injectable for tests. @default {a timer that the request's abortSignal cancels} */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

@@ -19,6 +19,7 @@ import {
   withTempDir,
   writeKubeconfig,
 } from "../../_helpers.ts";
+import { withRetrySleep } from "../../../transports/fetch/_retry_sleep.ts";
 
 const cp = await controlPlane();
 const harnessOnly = cp.external || !cp.users.limited;
@@ -686,7 +687,7 @@ Deno.test("headers: impersonation, basic auth, defaults for Accept and Content-T
   );
 });
 
-Deno.test("429 and 503 with Retry-After are retried for idempotent requests only, as configured", async () => {
+Deno.test("429 with Retry-After is retried for any method, 503 for idempotent requests only, as configured", async () => {
   const throttled = (n: number) =>
     n <= 2
       ? Response.json({
@@ -704,7 +705,7 @@ Deno.test("429 and 503 with Retry-After are retried for idempotent requests only
     using client = await KubeConfigRestClient.forKubeConfig(
       KubeConfig.getSimpleUrlConfig({ baseUrl: server }),
       undefined,
-      { sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+      withRetrySleep({}, (ms) => Promise.resolve(void waits.push(ms))),
     );
     const got = await client.performRequest({
       method: "GET",
@@ -715,21 +716,47 @@ Deno.test("429 and 503 with Retry-After are retried for idempotent requests only
     assert.deepEqual(waits, [1000, 2000]);
     assert.equal(seen.length, 3);
   });
+  // A 429 is rejected before the request runs (APF): any method goes again.
   await withScriptedServer((_r, n) => throttled(n), async (_server, seen) => {
     using client = await KubeConfigRestClient.forKubeConfig(
       KubeConfig.getSimpleUrlConfig({ baseUrl: _server }),
       undefined,
-      { sleep: () => Promise.resolve() },
+      withRetrySleep({}, () => Promise.resolve()),
     );
-    const err = await client.performRequest({
+    const got = await client.performRequest({
       method: "POST",
       path: "/a",
-      bodyJson: {},
-    }).then(() => undefined, (e) => e);
-    assert.ok(err instanceof KubernetesApiError && err.isTooManyRequests());
-    assert.equal(err.retryAfterSeconds, 1);
-    assert.equal(seen.length, 1, "POST is not retried");
+      bodyJson: { a: 1 },
+      expectJson: true,
+    }) as { kind: string };
+    assert.equal(got.kind, "ConfigMap");
+    assert.equal(seen.length, 3, "a POST answered 429 is sent again");
+    assert.deepEqual(seen.map((r) => r.body), [
+      '{"a":1}',
+      '{"a":1}',
+      '{"a":1}',
+    ]);
   });
+  // A 503 may come after the work was done: a POST is not sent again.
+  await withScriptedServer(
+    () =>
+      new Response("busy", { status: 503, headers: { "retry-after": "1" } }),
+    async (server, seen) => {
+      using client = await KubeConfigRestClient.forKubeConfig(
+        KubeConfig.getSimpleUrlConfig({ baseUrl: server }),
+        undefined,
+        withRetrySleep({}, () => Promise.resolve()),
+      );
+      const err = await client.performRequest({
+        method: "POST",
+        path: "/a",
+        bodyJson: {},
+      }).then(() => undefined, (e) => e);
+      assert.ok(err instanceof KubernetesApiError && err.isServerError());
+      assert.equal(err.retryAfterSeconds, 1);
+      assert.equal(seen.length, 1, "a POST answered 503 is not retried");
+    },
+  );
   await withScriptedServer((_r, n) => throttled(n), async (server, seen) => {
     using client = await KubeConfigRestClient.forKubeConfig(
       KubeConfig.getSimpleUrlConfig({ baseUrl: server }),
@@ -765,10 +792,10 @@ Deno.test("429 and 503 with Retry-After are retried for idempotent requests only
       using client = await KubeConfigRestClient.forKubeConfig(
         KubeConfig.getSimpleUrlConfig({ baseUrl: server }),
         undefined,
-        {
-          retry: { maxDelaySeconds: 5 },
-          sleep: (ms) => Promise.resolve(void waits.push(ms)),
-        },
+        withRetrySleep(
+          { retry: { maxDelaySeconds: 5 } },
+          (ms) => Promise.resolve(void waits.push(ms)),
+        ),
       );
       await client.performRequest({ method: "DELETE", path: "/a" });
       assert.deepEqual(waits, [5000], "a long Retry-After is capped");

@@ -232,7 +232,7 @@ Deno.test("an abort ends a followed log promptly, even through a transport that 
   const ctl = new AbortController();
   const lines = await streamLogs(scripted(() => body.stream), "web", {
     follow: true,
-    abortSignal: ctl.signal,
+    signal: ctl.signal,
   });
   const reader = lines.getReader();
   assert.deepEqual(await reader.read(), { value: "tick 1", done: false });
@@ -248,6 +248,11 @@ Deno.test("an abort ends a followed log promptly, even through a transport that 
   const client = scripted((opts) =>
     opts.abortSignal?.aborted ? opts.abortSignal.reason : chunked([])
   );
+  await assert.rejects(
+    streamLogs(client, "web", { signal: early.signal }),
+    /stop/,
+  );
+  // v0.8's spelling, deprecated, still works.
   await assert.rejects(
     streamLogs(client, "web", { abortSignal: early.signal }),
     /stop/,

@@ -16,6 +16,7 @@ import {
   type WatchEvent,
   WatchListSupport,
 } from "../../../mod.ts";
+import { reflectorState } from "../../../lib/watch/_reflector_seam.ts";
 import { until } from "../../_helpers.ts";
 
 /** Answers list requests with an empty list; accepts watch requests and never answers them. */
@@ -171,7 +172,7 @@ for (
     reflector.stop();
     await running;
     assert.ok(performance.now() - stopping < 500, "stop() is prompt");
-    assert.equal(reflector.state.kind, "Stopped");
+    assert.equal(reflectorState(reflector).kind, "Stopped");
     assert.equal(support.verdict, "unknown", "an abort is no answer");
   });
 }

@@ -12,6 +12,10 @@ import {
   type WatchEvent,
   type WatchOpts,
 } from "../../../mod.ts";
+import {
+  reflectorState,
+  stepReflector,
+} from "../../../lib/watch/_reflector_seam.ts";
 import { until } from "../../_helpers.ts";
 import { FakeClock } from "../../_fake_clock.ts";
 import { ObserverQueue } from "../../../lib/watch/_observer_queue.ts";
@@ -117,12 +121,15 @@ async function throughBackoff(
   clock: FakeClock,
 ): Promise<number> {
   await until(
-    () => r.state.kind === "Backoff" && clock.sleeping(r.state.delayMs),
+    () => {
+      const now = reflectorState(r);
+      return now.kind === "Backoff" && clock.sleeping(now.delayMs);
+    },
     5_000,
     "a backoff",
     0,
   );
-  const state = r.state;
+  const state = reflectorState(r);
   assert.ok(state.kind === "Backoff");
   clock.advance(state.delayMs);
   return state.delayMs;
@@ -149,7 +156,11 @@ Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED
   });
   const { events } = collect(r);
   await new Promise((res) => setTimeout(res, 0));
-  const next = await r.step({ kind: "Empty" }, new AbortController().signal);
+  const next = await stepReflector(
+    r,
+    { kind: "Empty" },
+    new AbortController().signal,
+  );
   assert.deepEqual(next, { kind: "Watching", resourceVersion: "10" });
   assert.deepEqual(
     api.lists.map((
@@ -182,7 +193,11 @@ Deno.test("a 410 on a continue token falls back to one full list (client-go's pa
   const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
     pageSize: 1,
   });
-  const next = await r.step({ kind: "Empty" }, new AbortController().signal);
+  const next = await stepReflector(
+    r,
+    { kind: "Empty" },
+    new AbortController().signal,
+  );
   assert.deepEqual(next, { kind: "Watching", resourceVersion: "12" });
   assert.deepEqual(api.lists.map((l) => [l.limit, l.continue]), [
     [1, undefined],
@@ -233,7 +248,7 @@ Deno.test("Watching applies events in order, MODIFIED carries the previous objec
     "DELETED b@8",
     "BOOKMARK 9",
   ]);
-  assert.equal(r.state.kind, "Stopped");
+  assert.equal(reflectorState(r).kind, "Stopped");
 });
 
 Deno.test("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the difference, then SYNCED", async () => {
@@ -267,7 +282,12 @@ Deno.test("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the d
   });
   // client-go waits between relists: a server that expires every watch
   // gets a list every 800 ms at most, not one per round trip.
-  await until(() => r.state.kind === "Backoff", 5_000, "a backoff", 0);
+  await until(
+    () => reflectorState(r).kind === "Backoff",
+    5_000,
+    "a backoff",
+    0,
+  );
   assert.equal(api.lists.length, 1, "no relist before the wait");
   assert.equal(await throughBackoff(r, clock), 800);
   const w2 = await api.nextWatch(2);
@@ -303,19 +323,19 @@ Deno.test("410 as an HTTP status from the watch request relists too", async () =
     clock: new FakeClock(),
   });
   const signal = new AbortController().signal;
-  assert.deepEqual(await r.step({ kind: "Empty" }, signal), {
+  assert.deepEqual(await stepReflector(r, { kind: "Empty" }, signal), {
     kind: "Watching",
     resourceVersion: "10",
   });
-  const after410 = await r.step(
-    { kind: "Watching", resourceVersion: "10" },
-    signal,
-  );
+  const after410 = await stepReflector(r, {
+    kind: "Watching",
+    resourceVersion: "10",
+  }, signal);
   assert.ok(after410.kind === "Backoff", "a relist waits a backoff first");
   assert.ok(after410.delayMs >= 800);
   assert.deepEqual(after410.next, { kind: "Empty" });
   assert.ok(!r.isSynced());
-  assert.deepEqual(await r.step({ kind: "Empty" }, signal), {
+  assert.deepEqual(await stepReflector(r, { kind: "Empty" }, signal), {
     kind: "Watching",
     resourceVersion: "31",
   });
@@ -331,7 +351,7 @@ Deno.test("any other failure backs off (client-go's numbers) and resumes from th
     backoff,
   });
   const signal = new AbortController().signal;
-  await r.step({ kind: "Empty" }, signal);
+  await stepReflector(r, { kind: "Empty" }, signal);
 
   api.watchErrors.push(
     new TypeError("error sending request: connection reset"),
@@ -341,7 +361,11 @@ Deno.test("any other failure backs off (client-go's numbers) and resumes from th
   const states = [];
   for (let i = 0; i < 3; i++) {
     states.push(
-      await r.step({ kind: "Watching", resourceVersion: "10" }, signal),
+      await stepReflector(
+        r,
+        { kind: "Watching", resourceVersion: "10" },
+        signal,
+      ),
     );
   }
   assert.deepEqual(states.map((s) => s.kind === "Backoff" && s.delayMs), [
@@ -357,7 +381,11 @@ Deno.test("any other failure backs off (client-go's numbers) and resumes from th
   );
 
   // A stream that breaks mid-way (a malformed line, a reset) keeps the version it reached.
-  const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
+  const stepping = stepReflector(
+    r,
+    { kind: "Watching", resourceVersion: "10" },
+    signal,
+  );
   const w = await api.nextWatch(1);
   // Once the Reflector reads (an error discards what a stream still holds).
   await new Promise((r) => setTimeout(r, 0));
@@ -373,14 +401,14 @@ Deno.test("any other failure backs off (client-go's numbers) and resumes from th
   // Two minutes without failure: back to 800 ms.
   clock.time += 120_000;
   api.watchErrors.push(new Error("reset"));
-  const fresh = await r.step(
-    { kind: "Watching", resourceVersion: "11" },
-    signal,
-  );
+  const fresh = await stepReflector(r, {
+    kind: "Watching",
+    resourceVersion: "11",
+  }, signal);
   assert.equal(fresh.kind === "Backoff" && fresh.delayMs, 800);
 
   // Backoff waits on the clock, then moves on.
-  const waiting = r.step({
+  const waiting = stepReflector(r, {
     kind: "Backoff",
     delayMs: 800,
     next: { kind: "Empty" },
@@ -436,10 +464,14 @@ Deno.test("a non-410 ERROR event is passed on, then the watch backs off and resu
     clock: new FakeClock(),
   });
   const signal = new AbortController().signal;
-  await r.step({ kind: "Empty" }, signal);
+  await stepReflector(r, { kind: "Empty" }, signal);
   const { events } = collect(r);
   await new Promise((res) => setTimeout(res, 0));
-  const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
+  const stepping = stepReflector(
+    r,
+    { kind: "Watching", resourceVersion: "10" },
+    signal,
+  );
   const w = await api.nextWatch(1);
   w.send({
     type: "ERROR",
@@ -466,8 +498,12 @@ Deno.test("a stalled watch (no event within the inactivity timeout) is aborted a
     inactivityTimeoutMs: 60_000,
   });
   const signal = new AbortController().signal;
-  await r.step({ kind: "Empty" }, signal);
-  const stepping = r.step({ kind: "Watching", resourceVersion: "10" }, signal);
+  await stepReflector(r, { kind: "Empty" }, signal);
+  const stepping = stepReflector(
+    r,
+    { kind: "Watching", resourceVersion: "10" },
+    signal,
+  );
   const w = await api.nextWatch(1);
   w.send({ type: "ADDED", object: obj("a", "11") });
   await until(
@@ -492,7 +528,8 @@ Deno.test("a watch that ends at once with nothing backs off instead of spinning"
   const api = new FakeApi();
   const clock = new FakeClock();
   const r = new Reflector<Obj, Status>(api.lister, api.watcher, { clock });
-  const stepping = r.step(
+  const stepping = stepReflector(
+    r,
     { kind: "Watching", resourceVersion: "10" },
     new AbortController().signal,
   );

@@ -18,6 +18,10 @@ import {
   type ReflectorOptions,
   WatchListSupport,
 } from "../../../mod.ts";
+import {
+  reflectorState,
+  stepReflector,
+} from "../../../lib/watch/_reflector_seam.ts";
 import { type PeerMode, WatchListPeer } from "../../_watch_list_peer.ts";
 
 type Cm = {
@@ -383,7 +387,7 @@ Deno.test("aborting during the initial events returns promptly, emits nothing, a
     ctl.abort();
     await running;
     assert.ok(performance.now() - t0 < 500, "run() returned promptly");
-    assert.equal(reflector.state.kind, "Stopped");
+    assert.equal(reflectorState(reflector).kind, "Stopped");
     assert.deepEqual(seen, []);
     assert.equal([...reflector.listCached()].length, 0);
     assert.equal(WatchListSupport.for(client).verdict, "unknown");
@@ -471,7 +475,7 @@ Deno.test("a 410 or another ERROR before the end marker backs off before asking 
       for await (const e of iter) seen.push(e.type);
     })();
     const ctl = new AbortController();
-    assert.deepEqual(await r.step({ kind: "Empty" }, ctl.signal), {
+    assert.deepEqual(await stepReflector(r, { kind: "Empty" }, ctl.signal), {
       kind: "Backoff",
       delayMs: 1234,
       next: { kind: "Empty" },

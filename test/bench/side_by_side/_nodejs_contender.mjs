@@ -1,8 +1,8 @@
 // One contender run of the side-by-side bench with @kubernetes/client-node,
-// in its own Node process. Prints one JSON line of figures (the same as
+// in its own Node.js process. Prints one JSON line of figures (the same as
 // _measure.ts).
 //
-// Usage: node --expose-gc _node_contender.mjs <client-node dir> <job> <kubeconfig> [namespace]
+// Usage: node --expose-gc _nodejs_contender.mjs <client-node dir> <job> <kubeconfig> [namespace]
 
 import { readFileSync } from "node:fs";
 import process from "node:process";

@@ -26,6 +26,14 @@ export type {
   WatchOpts,
 } from "./types.ts";
 export { MapStore, type ReflectorStore } from "./store.ts";
+export {
+  IndexedStore,
+  type IndexFunc,
+  LABEL_INDEX,
+  NAMESPACE_INDEX,
+} from "./indexed_store.ts";
+export { dropManagedFields, type ObjectTransform } from "./transforms.ts";
+export { type ListWatch, listWatch } from "./list_watch.ts";
 export { realClock, type ReflectorClock } from "./clock.ts";
 export { Reflector } from "./reflector.ts";
 // added by #21: what onError is given

@@ -149,6 +149,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       options.store ?? new MapStore(),
       options.predicate,
       this.#fanOut,
+      options.transform,
     );
     this.#list = {
       lister,
@@ -299,7 +300,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       const fresh = new Map<string, T & KindIdsReq>();
       for (const item of items) {
         const obj = keyed(item);
-        if (this.#cache.admits(obj)) fresh.set(keyOf(obj), obj);
+        if (this.#cache.admits(obj)) {
+          fresh.set(keyOf(obj), this.#cache.kept(obj));
+        }
       }
       this.#cache.replace(fresh, resourceVersion);
       return { kind: "Watching", resourceVersion };

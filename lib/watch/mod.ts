@@ -33,7 +33,16 @@ export {
   NAMESPACE_INDEX,
 } from "./indexed_store.ts";
 export { dropManagedFields, type ObjectTransform } from "./transforms.ts";
-export { type ListWatch, listWatch } from "./list_watch.ts";
+export {
+  type ListWatch,
+  listWatch,
+  type ListWatchOptions,
+} from "./list_watch.ts";
+export {
+  SharedReflector,
+  type SharedReflectorOptions,
+  SharedWatches,
+} from "./shared_watches.ts";
 export { realClock, type ReflectorClock } from "./clock.ts";
 export { Reflector } from "./reflector.ts";
 // added by #21: what onError is given

@@ -39,16 +39,6 @@ import {
 } from "./_metadata_only.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
 
-/** Options for {@link listWatch}. */
-export interface ListWatchOptions {
-  /**
-   * Ask for `PartialObjectMetadata` instead of whole objects (see the
-   * module doc): objects are `{ kind, apiVersion, metadata }` only.
-   * @default {false: whole objects, as the server stores them}
-   */
-  metadataOnly?: boolean;
-}
-
 /** A lister and a watcher for one collection. */
 export interface ListWatch<T, S> {
   /** Lists one page. */
@@ -86,7 +76,10 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
  *
  * @param client Any transport.
  * @param path The collection's API path.
- * @param options `metadataOnly` for PartialObjectMetadata objects.
+ * @param options `metadataOnly`: ask for `PartialObjectMetadata` instead
+ *   of whole objects (see the module doc); objects are `{ kind,
+ *   apiVersion, metadata }` only. Default false: whole objects, as the
+ *   server stores them.
  * @returns The lister and watcher.
  *
  * @example
@@ -103,7 +96,7 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
 export function listWatch<T = JSONObject, S = JSONObject>(
   client: RestClient,
   path: string,
-  options: ListWatchOptions = {},
+  options: { metadataOnly?: boolean } = {},
 ): ListWatch<T, S> {
   // Metadata-only: cleared once the server answers 406 to the partial form.
   let partial = options.metadataOnly === true;

@@ -33,11 +33,7 @@ export {
   NAMESPACE_INDEX,
 } from "./indexed_store.ts";
 export { dropManagedFields, type ObjectTransform } from "./transforms.ts";
-export {
-  type ListWatch,
-  listWatch,
-  type ListWatchOptions,
-} from "./list_watch.ts";
+export { type ListWatch, listWatch } from "./list_watch.ts";
 export {
   SharedReflector,
   type SharedReflectorOptions,

@@ -7,7 +7,6 @@ import type { KindIdsReq } from "./types.ts";
 import type { ReflectorStore } from "./store.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { WatchListSupport } from "./watch_list_support.ts";
-import type { ObjectTransform } from "./transforms.ts";
 
 /** Options for a `Reflector` (`lib/watch/reflector.ts`). */
 export interface ReflectorOptions<T> {
@@ -31,7 +30,7 @@ export interface ReflectorOptions<T> {
    * and resourceVersion (see `transforms.ts` for the whole contract).
    * @default {none: objects are kept as the server sent them}
    */
-  transform?: ObjectTransform<T & KindIdsReq>;
+  transform?: (obj: T & KindIdsReq) => T & KindIdsReq;
   /** The server-side watch timeout per request. @default {a random 300–600 s, like client-go} */
   watchTimeoutSeconds?: () => number;
   /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */

@@ -109,7 +109,13 @@ Deno.test("releasing a handle ends its pending observeAll at once; the others go
   assert.equal((await iter.next()).value?.type, "SYNCED");
   const pending = iter.next(); // nothing more comes: it waits
   await a.release();
-  assert.deepEqual(await pending, { done: true, value: undefined });
+  let timer: number | undefined;
+  const outcome = await Promise.race([
+    pending,
+    new Promise((r) => timer = setTimeout(() => r("still pending"), 2_000)),
+  ]);
+  clearTimeout(timer);
+  assert.deepEqual(outcome, { done: true, value: undefined });
   assert.equal(shared.size, 1);
   assert.equal(b.isSynced(), true);
   assert.equal(b.getCached("ns", "a")?.metadata.uid, "u");

@@ -3,6 +3,32 @@
  * through disconnects, expired resource versions and errors, and streams
  * its changes to any number of observers.
  *
+ * ## The cache operators can afford (#22)
+ *
+ * - **Transforms** (`transforms.ts`): `transform` in the Reflector's
+ *   options runs once per object before it is stored and delivered;
+ *   `dropManagedFields` is built in. MODIFIED's `previous` and a relist's
+ *   difference are the transformed objects; the predicate sees the
+ *   server's.
+ * - **Indexes** (`indexed_store.ts`): `IndexedStore` answers `byNamespace`,
+ *   `byLabel(key, value)` and `byIndex(name, value)` for any function
+ *   registered with `addIndexers`, without reading every object.
+ * - **Metadata-only** (`list_watch.ts`): `listWatch(client, path, {
+ *   metadataOnly: true })` (and `DynamicClient.list`/`watch`) ask for
+ *   `PartialObjectMetadata`, falling back to full objects cut down to it.
+ * - **Shared watches** (`shared_watches.ts`):
+ *   `SharedWatches.for(client).reflector(path, options)` — one list/watch
+ *   and one indexed cache per collection, selectors, metadata-only mode
+ *   and transform; each consumer gets its own snapshot-then-events stream;
+ *   the last `release()` stops it.
+ *
+ * Measured in process (`test/bench/reflector_bench.ts`, Deno 2.9.6, 2
+ * shared cores, one run): a 10,000-Pod sync (24.5 MiB of JSON) 518 ms, with
+ * `dropManagedFields` 154 ms, metadata-only (8.2 MiB) 69 ms (bench medians
+ * 173 ms vs 44 ms); 10 consumers of those Pods, all synced: 2.9 s, 200 list
+ * requests and 349 MiB retained as 10 Reflectors; 0.24 s, 20 requests and
+ * 37 MiB as one shared watch.
+ *
  * The code lives in `lib/watch/`: `reflector.ts` (the state machine),
  * `options.ts`, `types.ts` (objects, events, states), `store.ts` (the cache
  * interface), `clock.ts` (injectable time), `watch_list_support.ts` (what a

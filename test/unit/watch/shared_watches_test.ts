@@ -109,7 +109,7 @@ Deno.test("releasing a handle ends its pending observeAll at once; the others go
   assert.equal((await iter.next()).value?.type, "SYNCED");
   const pending = iter.next(); // nothing more comes: it waits
   await a.release();
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
     pending,
     new Promise((r) => timer = setTimeout(() => r("still pending"), 2_000)),

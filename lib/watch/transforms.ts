@@ -34,7 +34,8 @@ export type ObjectTransform<T> = (obj: T) => T;
 /**
  * Drops `metadata.managedFields`, which server-side apply writes into every
  * object and which is often half of its size, and which few readers need.
- * It changes the object in place and returns it.
+ * It replaces the object's `metadata` with a copy without the field and
+ * returns the object.
  *
  * @param obj An object the server sent.
  * @returns The same object without `metadata.managedFields`.
@@ -52,6 +53,13 @@ export type ObjectTransform<T> = (obj: T) => T;
  */
 export function dropManagedFields<T extends KindIds>(obj: T): T {
   const metadata = obj.metadata as { managedFields?: unknown } | null;
-  if (metadata && "managedFields" in metadata) delete metadata.managedFields;
+  if (metadata && "managedFields" in metadata) {
+    // A copy without the field, not `delete`: V8 turns an object a property
+    // was deleted from into a dictionary, which holds more than it saves
+    // (test/bench/reflector_bench.ts: 3.85 KiB a Pod with delete, 3.13 with
+    // the copy, 3.62 with managedFields kept).
+    const { managedFields: _, ...rest } = metadata;
+    (obj as { metadata: unknown }).metadata = rest;
+  }
   return obj;
 }

@@ -95,8 +95,8 @@ async function openClient(): Promise<
   say(
     "The first run installs etcd and builds kube-apiserver from Debian's source: a few minutes, once.",
   );
-  // The same public module users test with (@denokube/transport/testing).
-  const { startCluster } = await import("./lib/testing/mod.ts");
+  // The same public package users test with (@denokube/testing).
+  const { startCluster } = await import("@denokube/testing");
   const wantNode = !("no-node" in args);
   if (wantNode) {
     say(

@@ -1,13 +1,38 @@
 // Documentation gate for `deno task check`: `deno doc --lint` on mod.ts
 // alone (what users see first) and over every path deno.json exports (JSDoc on every export, no private types in public
-// signatures), and `deno check --doc`, which type-checks every example.
+// signatures), and `deno check --doc`, which type-checks every example —
+// for the root package and each workspace member (lib/testing/, whose
+// module doc is its manual).
 // Usage: deno run --allow-read --allow-run .ci/check_docs.ts
 
 const root = new URL("..", import.meta.url).pathname;
-const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`)) as {
-  exports: Record<string, string>;
-};
-const entries = [...new Set(Object.values(config.exports))].sort();
+interface DenoJson {
+  exports: string | Record<string, string>;
+  workspace?: string[];
+}
+/** The files the package in `dir` (repository-relative) exports. */
+async function exported(dir: string): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(`${root}${dir}deno.json`),
+  ) as DenoJson;
+  const paths = typeof config.exports === "string"
+    ? [config.exports]
+    : Object.values(config.exports);
+  return paths.map((p) => `${dir}${p.replace(/^\.\//, "")}`);
+}
+const top = JSON.parse(
+  await Deno.readTextFile(`${root}deno.json`),
+) as DenoJson;
+const entries = [
+  ...new Set([
+    ...await exported(""),
+    ...(await Promise.all(
+      (top.workspace ?? []).map((m) =>
+        exported(`${m.replace(/^\.\//, "").replace(/\/?$/, "/")}`)
+      ),
+    )).flat(),
+  ]),
+].sort();
 let failed = false;
 for (
   const [args, files] of [

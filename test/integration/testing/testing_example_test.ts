@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { listWatch, Reflector } from "../../../mod.ts";
-import { startCluster } from "../../../lib/testing/mod.ts";
+import { startCluster } from "@denokube/testing";
 
 const crd = {
   apiVersion: "apiextensions.k8s.io/v1",

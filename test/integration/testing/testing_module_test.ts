@@ -1,5 +1,6 @@
-// The public testing module as a user meets it: importable by file URL from
-// a directory with no deno.json, with binaries from KUBEBUILDER_ASSETS
+// The public testing package as a user meets it: imported as
+// `@denokube/testing` from a project of its own (a deno.json that maps both
+// packages, as `deno add` would), with binaries from KUBEBUILDER_ASSETS
 // (envtest's layout); and its failures typed and actionable — binaries that
 // cannot be found (naming the variables to set and the command to run), an
 // apiserver that exits at once (with its log tail), an etcd too old for a
@@ -7,11 +8,11 @@
 
 import assert from "node:assert/strict";
 import { controlPlane } from "../../harness.ts";
-import { withTempDir } from "../../_helpers.ts";
-import { startCluster, TestingError } from "../../../lib/testing/mod.ts";
+import { withTempDir, workspaceImports } from "../../_helpers.ts";
+import { startCluster, TestingError } from "@denokube/testing";
 
 const cp = await controlPlane();
-const testing = new URL("../../../lib/testing/mod.ts", import.meta.url).href;
+const testing = "@denokube/testing";
 
 async function runScript(
   dir: string,
@@ -19,6 +20,10 @@ async function runScript(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   await Deno.writeTextFile(`${dir}/script.ts`, source);
+  await Deno.writeTextFile(
+    `${dir}/deno.json`,
+    JSON.stringify({ imports: workspaceImports() }),
+  );
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-lock", `${dir}/script.ts`],
     cwd: dir,
@@ -37,7 +42,7 @@ async function runScript(
 
 Deno.test({
   name:
-    "a script in an unrelated directory imports the testing module and starts a control plane from KUBEBUILDER_ASSETS",
+    "a project of its own imports @denokube/testing and starts a control plane from KUBEBUILDER_ASSETS",
   ignore: cp.external,
   fn: () =>
     withTempDir(async (dir) => {

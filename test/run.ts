@@ -101,6 +101,7 @@ async function runSideBySide(): Promise<number> {
     Deno.execPath(),
     "run",
     "--allow-all",
+    `--config=${repo}deno.json`,
     new URL("./bench/side_by_side.ts", import.meta.url).pathname,
   ], "TERM");
   const child = new Deno.Command(argv[0], {

@@ -84,7 +84,7 @@ export interface KubectlRawRestClientOptions {
  *
  * @example
  * ```ts
- * import { KubectlRawRestClient } from "@denokube/transport/transports/kubectl-raw";
+ * import { KubectlRawRestClient } from "@denokube/transport/transports";
  *
  * const client = await KubectlRawRestClient.create("my-context");
  * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });

@@ -11,17 +11,17 @@
  * @module
  */
 
-export type {
-  ClusterConfig,
-  ContextConfig,
-  KubeConfigOrigins,
-  NamedExtension,
-  RawKubeConfig,
-  UserAuthProviderConfig,
-  UserConfig,
-  UserExecConfig,
+export {
+  type ClusterConfig,
+  type ContextConfig,
+  ExecAuthExtensionName,
+  type KubeConfigOrigins,
+  type NamedExtension,
+  type RawKubeConfig,
+  type UserAuthProviderConfig,
+  type UserConfig,
+  type UserExecConfig,
 } from "./types.ts";
-export { ExecAuthExtensionName } from "./types.ts";
 export { KubeConfig, mergeKubeConfigs } from "./kube_config.ts";
 export {
   type CredentialsOptions,
@@ -29,3 +29,27 @@ export {
   type KubeConfigContextSource,
 } from "./context.ts";
 export { decodePem } from "./pem.ts";
+export {
+  currentContext,
+  type KubeConfigFilesOptions,
+  type KubeContextInfo,
+  listContexts,
+  setContextNamespace,
+  useContext,
+} from "./kubeconfig_contexts.ts";
+export {
+  type AuthState,
+  type Credentials,
+  credentialsFor,
+} from "../auth/credentials.ts";
+export {
+  type ExecCredentialStatus,
+  type ExecPluginOptions,
+  runExecPlugin,
+} from "../auth/exec_credential.ts";
+export {
+  CredentialError,
+  KubeConfigError,
+  type KubeConfigErrorReason,
+  type KubeConfigLocation,
+} from "../errors/mod.ts";

@@ -12,29 +12,43 @@
  * @module
  */
 
-export type {
-  ApiStatus,
-  KindIds,
-  KindIdsReq,
-  ListOf,
-  ListOpts,
-  ReflectorEvent,
-  ReflectorModifiedEvent,
-  ReflectorObjectEvent,
-  ReflectorState,
-  WatchEventSynced,
-  WatchOpts,
+export {
+  type ApiStatus,
+  type KindIds,
+  type KindIdsReq,
+  type ListOf,
+  type ListOpts,
+  type ReflectorEvent,
+  type ReflectorModifiedEvent,
+  type ReflectorObjectEvent,
+  type ReflectorState,
+  type WatchEventSynced,
+  type WatchOpts,
 } from "./types.ts";
+export { Reflector } from "./reflector.ts";
+export type { ReflectorOptions } from "./options.ts";
 export { MapStore, type ReflectorStore } from "./store.ts";
 export { realClock, type ReflectorClock } from "./clock.ts";
-export { Reflector } from "./reflector.ts";
-// added by #21: what onError is given
+export { type ListWatch, listWatch } from "./list_watch.ts";
 export {
-  ReflectorError,
-  type ReflectorErrorReason,
-} from "../errors/reflector_error.ts";
-export type { ReflectorOptions } from "./options.ts";
+  type Backoff,
+  ExponentialBackoff,
+  type ExponentialBackoffOptions,
+} from "./backoff.ts";
 export {
   WatchListSupport,
   type WatchListVerdict,
 } from "./watch_list_support.ts";
+export {
+  JsonLinesDecoder,
+  JsonParsingTransformer,
+  LineSplitter,
+  WatchEventTransformer,
+} from "./stream_transformers.ts";
+export { type ListPage, readAllItems, readAllPages } from "./pagination.ts";
+export {
+  ReflectorError,
+  type ReflectorErrorReason,
+  StreamDecodeError,
+  type StreamDecodeErrorReason,
+} from "../errors/mod.ts";

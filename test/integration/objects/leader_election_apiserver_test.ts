@@ -17,9 +17,9 @@ import assert from "node:assert/strict";
 import {
   type JSONObject,
   type KubeConfigRestClient,
-  PathSegmentError,
   type RestClient,
 } from "../../../mod.ts";
+import { PathSegmentError } from "../../../lib/errors/mod.ts";
 import { LeaderElector } from "../../../lib/objects/leader_election.ts";
 import { controlPlane } from "../../harness.ts";
 import { until } from "../../_helpers.ts";

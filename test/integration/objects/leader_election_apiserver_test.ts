@@ -14,10 +14,10 @@
 // coordination.k8s.io/v1 from 1.14.
 
 import assert from "node:assert/strict";
-import {
-  type JSONObject,
-  type KubeConfigRestClient,
-  type RestClient,
+import type {
+  JSONObject,
+  KubeConfigRestClient,
+  RestClient,
 } from "../../../mod.ts";
 import { PathSegmentError } from "../../../lib/errors/mod.ts";
 import { LeaderElector } from "../../../lib/objects/leader_election.ts";

@@ -103,7 +103,12 @@ export class KubectlRawRestClient extends RequestBase
   #namespaceLoading: Promise<string> | undefined;
 
   /**
-   * Builds the client without running kubectl; prefer `KubectlRawRestClient.create()`, which also reads the default namespace.
+   * Builds the client without running kubectl, so `defaultNamespace` stays
+   * undefined until {@link KubectlRawRestClient.loadDefaultNamespace} (kept for
+   * v0.7.3 code).
+   *
+   * @deprecated Use `await KubectlRawRestClient.create(contextName, options)`,
+   * which also reads the context's default namespace before returning.
    *
    * @param contextName The kubeconfig context (`--context`). @default {the current-context}
    * @param options kubeconfig file, kubectl binary, logging.

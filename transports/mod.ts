@@ -247,7 +247,7 @@
  * `scale` (no `--subresource`), which is refused naming it. `defaultNamespace`
  * comes from `kubectl config view --minify -o json`, read once, asynchronously:
  * `await KubectlRawRestClient.create(contextName?, options?)` reads it before
- * returning; `new KubectlRawRestClient(…)` (kept for v0.7.3 code) does no I/O and
+ * returning; `new KubectlRawRestClient(…)` (kept for v0.7.3 code, deprecated) does no I/O and
  * leaves `defaultNamespace` undefined until `await client.loadDefaultNamespace()`
  * (generated code then falls back to `default`).
  *

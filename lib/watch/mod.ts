@@ -10,7 +10,7 @@
  * chunk boundaries anywhere — inside a line or a multi-byte character — a last
  * line without newline, lines of many megabytes) with `JsonLinesDecoder`;
  * `WatchEventTransformer(objValidator, errValidator)` (kept from v0.7.3, like
- * `JsonParsingTransformer` and `LineSplitter`) validates each event. A malformed
+ * `JsonParsingTransformer`, deprecated, and `LineSplitter`) validates each event. A malformed
  * line errors the stream with a `StreamDecodeError` that quotes only a short
  * prefix; its `cause` is the parser's error class without the parser's message,
  * which would quote text anywhere in the line.

@@ -78,7 +78,7 @@
  *   names; `--allow-env=KUBECONFIG,HOME` for the default kubeconfig;
  *   `--allow-run=<plugin>` for exec plugins; for requests that trust only the
  *   kubeconfig's CA, `--allow-read` and `--allow-write` for the temp dir and
- *   unrestricted `--allow-net` (see Trust)
+ *   unrestricted `--allow-net` (see "Trust is kubectl's" below)
  * - `InClusterRestClient.create()` (also
  *   `KubeConfigRestClient.forInCluster()`) — how: the pod's service account:
  *   server from `KUBERNETES_SERVICE_HOST`/`_PORT` (IPv6 bracketed;
@@ -152,7 +152,7 @@
  *     one's name is random); the client queries them, never prompts. The cost,
  *     measured against the real apiserver on a busy 2-core machine (interleaved
  *     runs, medians): a small GET takes about 0.13 ms (6–11 %) longer, 64
- *     concurrent GETs and a 500-item list at most about 10 % (see Benchmarks).
+ *     concurrent GETs and a 500-item list at most about 10 % (see test/bench/README.md).
  *     Requests name the server in absolute form (`GET http://host:port/path` over
  *     the TLS connection, `:scheme http` in HTTP/2), which the apiserver accepts;
  *     a front proxy that insists on `https` there needs the opt-out below.

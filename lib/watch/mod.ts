@@ -91,7 +91,7 @@
  * into one reused buffer and split into lines in place; only the partial line at
  * the end of a read is copied. (Deno's default body reader allocates 64 KiB per
  * read, and the apiserver sends one small chunk per event.) `KubeConfigRestClient`
- * reads watches and followed logs from a connection of its own (see "What
+ * reads watches and followed logs from a connection of its own (see the transports entry point, "What
  * `KubeConfigRestClient` understands"), so one read carries every event that has
  * arrived instead of one.
  *

@@ -21,22 +21,24 @@ import {
   apply,
   autoDetectClient,
   AutoDetectError,
-  deleteApplied,
-  deploymentAvailable,
-  deploymentRolledOut,
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
   listWatch,
   parseManifests,
-  portForwardService,
   readAllPages,
   Reflector,
   type RestClient,
-  scale,
   streamLogs,
   waitFor,
 } from "./mod.ts";
+import {
+  deleteApplied,
+  deploymentAvailable,
+  deploymentRolledOut,
+  scale,
+} from "./lib/objects/mod.ts";
+import { portForwardService } from "./lib/tunnels/mod.ts";
 
 const args = Object.fromEntries(
   Deno.args.map((a) =>

@@ -59,7 +59,18 @@ export const LAYERS: readonly Layer[] = [
     paths: ["transports/auto_detect.ts"],
     uses: ["transports"],
   },
-  { name: "entry point", paths: ["mod.ts"], uses: ["auto-detect"] },
+  // The entry modules that gather more than one layer: the root, the
+  // kubeconfig entry (config and the auth built on it: lib/config/mod.ts
+  // re-exports lib/auth/), and the transports entry (the transports and
+  // autoDetectClient above them). They only re-export, and nothing of the
+  // library imports them (code imports the file that holds a name), so they
+  // sit above everything they gather. lib/watch, lib/tunnels, lib/objects and
+  // lib/errors gather their own folder and stay in their layer.
+  {
+    name: "entry point",
+    paths: ["mod.ts", "lib/config/mod.ts", "transports/mod.ts"],
+    uses: ["auto-detect"],
+  },
   // The workspace member @denokube/testing (lib/testing/deno.json): on top
   // of the transport package, and only through its exports (PACKAGES).
   { name: "testing", paths: ["lib/testing/"], uses: ["entry point"] },

@@ -6,7 +6,7 @@
  */
 
 import type { JSONObject, RestClient, WatchEvent } from "../contract.ts";
-import type { ListOf, ListOpts, WatchOpts } from "./mod.ts";
+import type { ListOf, ListOpts, WatchOpts } from "./types.ts";
 import { WatchEventTransformer } from "./stream_transformers.ts";
 import { WatchListSupport } from "./watch_list_support.ts";
 import { attachWatchListSupport } from "./_attached_support.ts";

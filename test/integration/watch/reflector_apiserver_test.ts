@@ -11,15 +11,17 @@
 
 import assert from "node:assert/strict";
 import {
-  ExponentialBackoff,
   KubeConfigRestClient,
   listWatch,
   Reflector,
-  type ReflectorEvent,
   type WatchEvent,
+} from "../../../mod.ts";
+import {
+  ExponentialBackoff,
+  type ReflectorEvent,
   WatchListSupport,
   type WatchOpts,
-} from "../../../mod.ts";
+} from "../../../lib/watch/mod.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
 import {
   adminUserFields,

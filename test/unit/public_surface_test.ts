@@ -97,11 +97,17 @@ Deno.test("the public surface is one subpath per area and a small root", async (
     "./kubeconfig",
     "./objects",
     "./stream-transformers",
-    "./testing",
     "./transports",
     "./tunnels",
     "./watch",
   ]);
+  // The testing module is a package of its own, not a subpath.
+  const testing = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../../lib/testing/deno.json", import.meta.url),
+    ),
+  ) as { name: string; exports: string };
+  assert.equal(testing.name, "@denokube/testing");
   // Values only (types leave no trace at run time): well under the 60 names
   // the root may hold with its types.
   const values = Object.keys(root).length;

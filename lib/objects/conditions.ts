@@ -134,7 +134,7 @@ export function assertPodCanRun(
  *
  * @example
  * ```ts
- * import { podRunning, waitFor } from "@denokube/transport/wait";
+ * import { podRunning, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function started(client: RestClient): Promise<void> {

@@ -42,7 +42,7 @@ export * from "./dynamic_client_types.ts";
  *
  * @example Read, change and watch a ConfigMap
  * ```ts
- * import { DynamicClient } from "@denokube/transport/dynamic-client";
+ * import { DynamicClient } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function bump(client: RestClient): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The error of the tunnel helpers (exec, attach, port-forward): what went
+ * The error of the tunnel helpers (exec, attach, port-forward, copy): what went
  * wrong in a session the server accepted, or a target that cannot be
  * reached. Refusals by the API server itself stay
  * {@link KubernetesApiError}s.
@@ -24,7 +24,21 @@ export type TunnelErrorReason =
   /** A Service or Deployment cannot lead to pods: a Service without a selector, an ExternalName Service. */
   | "NoSelector"
   /** The port asked for is not the Service's, or a named port is declared by no container of the pod. */
-  | "PortNotFound";
+  | "PortNotFound"
+  /** The container has no `tar` (copyToPod, copyFromPod need it, as `kubectl cp` does). */
+  | "TarMissing"
+  /** On a v4 server copyToPod frames the upload with `sh` and `head -c`; the container lacks one of them. */
+  | "HeadMissing"
+  /** The path to copy from (or the directory to copy into) does not exist in the container. */
+  | "RemotePathNotFound"
+  /** The local path to copy from does not exist. */
+  | "LocalPathNotFound"
+  /** An archive from the pod names a path outside the target: absolute, `..`, through or to a symlink leading out. Nothing outside was written. */
+  | "UnsafeArchivePath"
+  /** The pod's `tar` output is not a tar archive this reader understands. */
+  | "ArchiveInvalid"
+  /** The copy failed for another reason: `tar` exited non-zero, a path is unusable, a local file type cannot be archived. */
+  | "CopyFailed";
 
 /** Where a tunnel went. */
 export interface TunnelTarget {

@@ -26,6 +26,13 @@ export interface ExecOptions {
   stdin?: boolean;
   /** Allocate a TTY (stdout and stderr merge; resize works). @default {false} */
   tty?: boolean;
+  /**
+   * Subprotocols to offer, preferred first. Offering only `v5.channel.k8s.io`
+   * makes a v4-only server refuse before the command starts (a
+   * {@link TunnelError} `StdinCloseUnsupported`).
+   * @default {EXEC_PROTOCOLS: v5 then v4}
+   */
+  protocols?: string[];
   /** Cancels the session. @default {none: it runs until it ends or is closed} */
   signal?: AbortSignal;
   /** @deprecated Use `signal`, the name every helper of this library gives its abort signal. */
@@ -141,7 +148,13 @@ export function openExec(
 ): Promise<ExecSession> {
   const q = new URLSearchParams();
   for (const arg of opts.command) q.append("command", arg);
-  return openSession(client, "exec", q, opts, EXEC_PROTOCOLS);
+  return openSession(
+    client,
+    "exec",
+    q,
+    opts,
+    opts.protocols ?? EXEC_PROTOCOLS,
+  );
 }
 
 /** What to attach to. */
@@ -364,7 +377,9 @@ export interface ExecResult extends ExecStatus {
  */
 export async function execCommand(
   client: RestClient,
-  opts: Omit<ExecOptions, "stdin" | "tty"> & { stdin?: Uint8Array | string },
+  opts:
+    & Omit<ExecOptions, "stdin" | "tty" | "protocols">
+    & { stdin?: Uint8Array | string },
 ): Promise<ExecResult> {
   const q = new URLSearchParams();
   for (const arg of opts.command) q.append("command", arg);

@@ -179,7 +179,39 @@
  * from a container that printed those words, such a first line is held back until
  * a second line or the end arrives.
  *
- * Deno flags: the transport's; nothing more.
+ * ## Copying files
+ *
+ * `copyToPod(client, { namespace, pod, container? }, localPath, remotePath)`
+ * and `copyFromPod(client, target, remotePath, localPath)` do what `kubectl cp`
+ * does, with `tar` in the container (the image must have it: `TunnelError`
+ * `TarMissing` otherwise) and a tar writer and reader of this library's own:
+ * files, directories (empty ones too), symlinks, modes, long names.
+ * `onProgress` reports bytes per file and in all. Into the pod, a v5 server
+ * gets `tar xmf - -C DIR` and the end of stdin; a v4 server (before 1.30)
+ * cannot end stdin, so the archive's length is sent first as
+ * `sh -c 'head -c LENGTH | tar xmf - -C DIR'` (the image needs `sh` and
+ * `head`: `HeadMissing` otherwise). Out of the pod, `tar cf - -C DIR BASE`
+ * needs no stdin; the archive is not trusted: absolute names, `..`, names
+ * outside the copied path, symlinks leading out and writes through symlinks
+ * stop the copy with `UnsafeArchivePath` (kubectl's CVE-2018-1002100,
+ * CVE-2019-1002101, CVE-2019-11246, CVE-2019-11249). A missing remote path is
+ * `RemotePathNotFound`.
+ *
+ * ```ts
+ * import { copyFromPod, copyToPod } from "@denokube/transport/tunnels";
+ * import type { RestClient } from "@denokube/transport";
+ *
+ * declare const client: RestClient;
+ * const pod = { namespace: "dev", pod: "app-0" };
+ * await copyToPod(client, pod, "./dist", "/srv/dist", {
+ *   onProgress: (p) => console.log(p.path, p.bytesDone, p.bytesTotal),
+ * });
+ * await copyFromPod(client, pod, "/var/log/app", "./logs");
+ * ```
+ *
+ * Deno flags: the transport's; for copying, `--allow-read` on what
+ * `copyToPod` sends and `--allow-write` (with `--allow-read`) where
+ * `copyFromPod` writes.
  *
  * @module
  */
@@ -209,6 +241,13 @@ export {
   type WorkloadPortForward,
 } from "./port_forward_service.ts";
 export { type PodName, streamLogs, type StreamLogsOptions } from "./logs.ts";
+export {
+  copyFromPod,
+  type CopyOptions,
+  type CopyProgress,
+  type CopyTarget,
+  copyToPod,
+} from "./copy.ts";
 export {
   LogError,
   type LogErrorReason,

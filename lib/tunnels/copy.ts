@@ -5,7 +5,6 @@
  * @module
  */
 
-import { errorText } from "../_internal/error_text.ts";
 import type { RestClient } from "../contract.ts";
 import { type ExecSession, type ExecStatus, openExec } from "./exec.ts";
 import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
@@ -64,6 +63,12 @@ interface Outcome {
 const dec = new TextDecoder();
 /** The marker a framing script writes when a tool is missing (v4 uploads only). */
 const MISSING = "denokube-missing: ";
+/**
+ * What a framing script says when the target directory is missing: it checks
+ * before reading stdin, since a v4 session whose command ended unread leaves
+ * the upload blocked (the server stops reading stdin).
+ */
+const NO_DIR = "denokube: No such file or directory";
 
 /** `/a/b/` → `["/a", "b"]`; the remote side is always POSIX. */
 function splitRemote(
@@ -115,6 +120,13 @@ function failureOf(
       "HeadMissing",
       target,
       `the container has no ${tool} on its PATH; on a server without v5.channel.k8s.io (Kubernetes < 1.30) stdin cannot be closed, so the upload is framed with sh and head -c, which the image must have`,
+    );
+  }
+  if (exitCode === -1 && /"sh"|exec: "?sh"?:/.test(message)) {
+    return new TunnelError(
+      "HeadMissing",
+      target,
+      "the container has no sh on its PATH; on a server without v5.channel.k8s.io (Kubernetes < 1.30) stdin cannot be closed, so the upload is framed with sh and head -c, which the image must have",
     );
   }
   if (exitCode === -1) {
@@ -289,6 +301,13 @@ async function finish(
     textOf(session.stderr),
     session.status,
   ]);
+  // TODO(#23): on v4 WebSocket sessions an upload larger than the buffers
+  // to a command that ended unread still blocks here (the blocked stdin
+  // write holds the socket); the framing script checks the directory
+  // before reading to keep the common case (a missing directory) out of it.
+  // The command has ended: what is still being written has no reader, and
+  // would wait on backpressure forever (tar that failed early, a v4 stdin).
+  await session.stop();
   await feeding;
   return { status, stderr, feedError };
 }
@@ -363,9 +382,11 @@ export async function copyToPod(
     }
     framed = true;
     const length = archiveSize(entries.map((e) => e.header));
-    // The directory comes as $0, so no quoting of user paths in the script.
+    // A file on PATH, not `command -v`: busybox's sh runs its own applets
+    // even when the image lacks the tool, and the direct exec of the v5 path
+    // would not. The directory comes as $0, so user paths need no quoting.
     const script =
-      `for c in head tar; do command -v $c >/dev/null 2>&1 || { echo "${MISSING}$c" >&2; exit 127; }; done; head -c ${length} | tar xmf - -C "$0"`;
+      `for c in head tar; do ( IFS=:; for d in $PATH; do [ -x "$d/$c" ] && exit 0; done; exit 1 ) || { echo "${MISSING}$c" >&2; exit 127; }; done; [ -d "$0" ] || { echo "${NO_DIR}" >&2; exit 1; }; head -c ${length} | tar xmf - -C "$0"`;
     session = await openExec(client, {
       ...common,
       command: ["sh", "-c", script, dir],
@@ -378,15 +399,12 @@ export async function copyToPod(
         preventClose: framed,
       });
     });
+    // Exit 0 means tar read a whole archive, so a write that failed after
+    // it (the session was stopped) lost nothing.
     const failure = failureOf(outcome, where, remotePath);
-    if (failure) throw failure;
-    if (outcome.feedError !== undefined) {
-      throw new TunnelError(
-        "CopyFailed",
-        where,
-        `sending the archive failed: ${errorText(outcome.feedError)}`,
-        outcome.feedError,
-      );
+    if (failure) {
+      if (outcome.feedError !== undefined) failure.cause ??= outcome.feedError;
+      throw failure;
     }
   } finally {
     await session.stop();

@@ -176,6 +176,11 @@ export {
   type ApplyErrorReason,
 } from "./apply_error.ts";
 export {
+  AppliedSetError,
+  type AppliedSetErrorReason,
+  type AppliedSetParentRef,
+} from "./applied_set_error.ts";
+export {
   ManifestError,
   type ManifestErrorReason,
   type ManifestSource,

@@ -25,6 +25,11 @@ import { crdEstablished, waitFor } from "./wait.ts";
 import { type AppliedObject, ApplyError } from "./apply_error.ts";
 import { applyOrder, isCrd, isNamespace } from "./apply_order.ts";
 import { pathSegment } from "../_wire/api_path.ts";
+import {
+  type AppliedSetOptions,
+  beginAppliedSet,
+  finishAppliedSet,
+} from "./applyset.ts";
 
 export { type AppliedObject, ApplyError } from "./apply_error.ts";
 export { applyOrder } from "./apply_order.ts";
@@ -55,6 +60,13 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** How long to wait for each CRD to be Established. @default {60000} */
   crdTimeoutMs?: number;
+  /**
+   * Apply as an applied set (kubectl's `--prune --applyset=`): label every
+   * object as a member of the set the parent records, and after the apply
+   * delete the members that left the manifest. See `applyset.ts`.
+   * @default {no set: nothing labelled, nothing pruned}
+   */
+  appliedSet?: AppliedSetOptions;
   /** Cancels the apply between objects and during waits. */
   signal?: AbortSignal;
 }
@@ -84,6 +96,9 @@ const serverFields = [
  * @returns What was applied, in order.
  * @throws {ApplyError} Naming the object that failed, with the cause (a
  *   `PathSegmentError` for a name or namespace that cannot be a path segment).
+ * @throws {AppliedSetError} With `appliedSet`: a parent of another tool or
+ *   another set, an object of another set (before anything is written), or
+ *   a failed prune or parent update (after the apply).
  * @throws {PathSegmentError} When the namespace to apply to (`options.namespace`, else the client's) cannot be a path segment.
  *
  * @example Apply a manifest file
@@ -139,13 +154,22 @@ export async function apply(
       );
     }
   }
+  const set = options.appliedSet &&
+    await beginAppliedSet(dyn, objects, defaultNs, options.appliedSet, options);
   const applied: AppliedObject[] = [];
   try {
-    await applyInOrder(dyn, objects, defaultNs, options, applied);
+    await applyInOrder(
+      dyn,
+      set?.objects ?? objects,
+      defaultNs,
+      options,
+      applied,
+    );
   } catch (err) {
     if (err instanceof ApplyError) err.applied = applied;
     throw err;
   }
+  if (set) await finishAppliedSet(dyn, set, applied, options);
   return applied;
 }
 

@@ -153,6 +153,16 @@ export {
   type DeleteAppliedOptions,
   type DeletedObject,
 } from "./delete_applied.ts";
+export {
+  APPLIED_SET_TOOLING,
+  appliedSetId,
+  type AppliedSetMember,
+  type AppliedSetOptions,
+  type AppliedSetParentRef,
+  type AppliedSetReadOptions,
+  deleteAppliedSet,
+  listAppliedSet,
+} from "./applyset.ts";
 export { waitFor, type WaitForOptions } from "./wait.ts";
 export {
   crdEstablished,
@@ -172,6 +182,8 @@ export {
 } from "./leader_election.ts";
 export {
   type AppliedObject,
+  AppliedSetError,
+  type AppliedSetErrorReason,
   ApplyError,
   type ApplyErrorReason,
   DiscoveryError,

@@ -289,7 +289,8 @@ export interface AppliedSetRun {
  * @param set The applied-set option.
  * @param options Dry run, a signal.
  * @returns The labelled objects and what the next step needs.
- * @throws {AppliedSetError} `ForeignTooling`, `InvalidParent`, `ForeignMember`, `ParentUpdateFailed`.
+ * @throws {AppliedSetError} `ForeignTooling`, `InvalidParent`, `ForeignMember` (in the manifest or on the live object), `ParentUpdateFailed`.
+ * @throws {KubernetesApiError} When listing a collection to find members of other sets fails.
  */
 export async function beginAppliedSet(
   dyn: DynamicClient,
@@ -327,6 +328,11 @@ export async function beginAppliedSet(
     groupKinds: new Set(previous.groupKinds),
     namespaces: new Set(previous.namespaces),
   };
+  // Names per collection, to find live objects that belong to another set.
+  const collections = new Map<
+    string,
+    { apiVersion: string; kind: string; namespace?: string; names: Set<string> }
+  >();
   for (const obj of objects) {
     union.groupKinds.add(groupKind(obj.apiVersion, obj.kind));
     let namespaced = true;
@@ -335,10 +341,33 @@ export async function beginAppliedSet(
     } catch (err) {
       // A custom resource whose CRD is in this batch: assume namespaced (a
       // namespace too many is harmless; the parent shrinks after the apply).
+      // None of its objects exists yet, so none can belong to another set.
       if (!(err instanceof UnknownKindError)) throw err;
+      union.namespaces.add(obj.metadata?.namespace || defaultNs);
+      continue;
     }
-    if (namespaced) union.namespaces.add(obj.metadata?.namespace || defaultNs);
+    const namespace = namespaced
+      ? obj.metadata?.namespace || defaultNs
+      : undefined;
+    if (namespace) union.namespaces.add(namespace);
+    const key = `${obj.apiVersion} ${obj.kind} ${namespace ?? ""}`;
+    const c = collections.get(key) ??
+      {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        namespace,
+        names: new Set(),
+      };
+    c.names.add(obj.metadata!.name!);
+    collections.set(key, c);
   }
+  await refuseMembersOfOtherSets(
+    dyn,
+    parent,
+    id,
+    [...collections.values()],
+    options.signal,
+  );
   await writeParent(dyn, parent, id, tooling, union, options);
   const labelled = objects.map((obj) => ({
     ...obj,
@@ -348,6 +377,50 @@ export async function beginAppliedSet(
     },
   }));
   return { id, objects: labelled, previous, options: set };
+}
+
+/**
+ * Refuses live objects of the manifest that another set's label claims:
+ * applying would move them silently (with the same field manager) into
+ * this set, and the other set would lose track of them. One list per
+ * collection, selecting objects with a `part-of` label other than ours.
+ */
+async function refuseMembersOfOtherSets(
+  dyn: DynamicClient,
+  parent: AppliedSetParentRef,
+  id: string,
+  collections: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    names: Set<string>;
+  }[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  for (const c of collections) {
+    const list = await dyn.list({
+      apiVersion: c.apiVersion,
+      kind: c.kind,
+      namespace: c.namespace,
+    }, {
+      labelSelector: `${PART_OF_LABEL},${PART_OF_LABEL}!=${id}`,
+      metadataOnly: true,
+      signal,
+    });
+    for (const item of list.items) {
+      const name = item.metadata?.name;
+      if (name === undefined || !c.names.has(name)) continue;
+      throw new AppliedSetError(
+        "ForeignMember",
+        parent,
+        `${c.kind} ${
+          c.namespace ? `${c.namespace}/` : ""
+        }${name}: expected no ${PART_OF_LABEL} label or ${id} on the live object, found ${
+          JSON.stringify(item.metadata?.labels?.[PART_OF_LABEL])
+        } (the object belongs to another set)`,
+      );
+    }
+  }
 }
 
 /** Lists every member the parent records, as kubectl's pruner finds them. */

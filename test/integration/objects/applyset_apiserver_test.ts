@@ -129,6 +129,21 @@ Deno.test("apply with an applied set labels members, prunes what left the manife
       assert.equal(live.metadata?.labels?.[`${ANN}part-of`], id);
     }
 
+    // x belongs to set2: taking it into set1 is refused before any write.
+    const stolen = await rejection(
+      apply(dyn, [...set1, cm("x", nsA)], { appliedSet: { parent } }),
+      AppliedSetError,
+    );
+    assert.equal(stolen.reason, "ForeignMember");
+    assert.match(
+      stolen.message,
+      new RegExp(`ConfigMap ${nsA}/x: .*${await appliedSetId(other)}`),
+    );
+    assert.equal(
+      (await metaOf(dyn, "x", nsA)).labels?.[`${ANN}part-of`],
+      await appliedSetId(other),
+    );
+
     // Again without b (the only member in nsB): b is pruned, the rest kept.
     const pruned: string[] = [];
     await apply(dyn, [cm("a", nsA), svc("web", nsA)], {

@@ -2,7 +2,8 @@
 // own test pins for Secret test/my-set, and an independent computation with
 // node:crypto for a custom parent with a group); the tooling written is
 // deno.json's version; a bad parent, a bad tooling value and an object
-// labelled as a member of another set are refused before any request.
+// labelled as a member of another set are refused before any request; a
+// parent the server will not show stops the apply before any write.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -14,6 +15,7 @@ import {
   apply,
   listAppliedSet,
 } from "../../../lib/objects/mod.ts";
+import { apiErrorFromBody } from "../../../lib/errors/mod.ts";
 import { rejection } from "../../_helpers.ts";
 
 /** A client that fails the test on any request. */
@@ -117,4 +119,58 @@ Deno.test("a parent that is not a Secret or ConfigMap, or a tooling without a ve
     /expected tooling as name\/version, found "mytool"/,
   );
   assert.deepEqual(client.calls, []);
+});
+
+/** Serves core discovery for ConfigMaps; every other request answers 403. */
+function forbidding(): RestClient & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    defaultNamespace: "default",
+    performRequest(opts: RequestOptions): Promise<unknown> {
+      if (opts.path === "/api") {
+        return Promise.resolve({ kind: "APIVersions", versions: ["v1"] });
+      }
+      if (opts.path === "/apis") {
+        return Promise.resolve({ kind: "APIGroupList", groups: [] });
+      }
+      if (opts.path === "/api/v1") {
+        return Promise.resolve({
+          kind: "APIResourceList",
+          groupVersion: "v1",
+          resources: [{
+            name: "configmaps",
+            kind: "ConfigMap",
+            namespaced: true,
+            verbs: ["get", "list", "patch", "delete"],
+          }],
+        });
+      }
+      calls.push(`${opts.method} ${opts.path}`);
+      return Promise.reject(
+        apiErrorFromBody(403, "", { method: opts.method, path: opts.path }),
+      );
+    },
+  } as RestClient & { calls: string[] };
+}
+
+Deno.test("a parent the server will not show stops the apply before any write, as ParentUpdateFailed with the 403", async () => {
+  const client = forbidding();
+  const err = await rejection(
+    apply(client, [{
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a" },
+    }], {
+      appliedSet: { parent: { kind: "ConfigMap", name: "s", namespace: "d" } },
+    }),
+    AppliedSetError,
+  );
+  assert.equal(err.reason, "ParentUpdateFailed");
+  assert.match(
+    err.message,
+    /^applied set ConfigMap d\/s: reading the parent failed: /,
+  );
+  assert.equal((err.cause as { code?: number }).code, 403);
+  assert.deepEqual(client.calls, ["GET /api/v1/namespaces/d/configmaps/s"]);
 });

@@ -5,7 +5,45 @@
  * with a {@link WaitError} naming the reason when the pod cannot make it:
  * an image that cannot be pulled, a container in CrashLoopBackOff (with its
  * last termination message), a pod the scheduler cannot place (with the
- * scheduler's message), a pod that failed or completed.
+ * scheduler's message), a pod that failed or completed. {@link exists}
+ * waits for an object to appear, such as the `default` ServiceAccount the
+ * controller manager creates in a new namespace.
+ *
+ * ## Evaluating a condition once
+ *
+ * A condition is a plain object: `test(obj, ref)` answers for one object
+ * with no request and no waiting, so a status report can call it on what
+ * it already fetched. It returns `true` when the condition holds, `false`
+ * while it may still come, and throws a {@link WaitError} naming the reason
+ * when it cannot (`ImagePullBackOff`, `CrashLoopBackOff`, `Unschedulable`,
+ * `ProgressDeadlineExceeded`, …). {@link assertPodCanRun} is that check on
+ * its own: it returns when a pod may still run and throws otherwise.
+ *
+ * @example A one-line status per pod, without waiting
+ * ```ts
+ * import { podRunning, WaitError } from "@denokube/transport/wait";
+ * import type { KubernetesObject } from "@denokube/transport/kubernetes-object";
+ *
+ * function report(pod: KubernetesObject): string {
+ *   const ref = { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name ?? "?", namespace: pod.metadata?.namespace };
+ *   try {
+ *     return podRunning().test(pod, ref) ? "running" : "starting";
+ *   } catch (err) {
+ *     if (err instanceof WaitError) return `${err.reason}: ${err.message}`; // e.g. ImagePullBackOff
+ *     throw err;
+ *   }
+ * }
+ * ```
+ *
+ * @example Wait for a new namespace's default ServiceAccount
+ * ```ts
+ * import { exists, waitFor } from "@denokube/transport/wait";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function namespaceReady(client: RestClient, namespace: string): Promise<void> {
+ *   await waitFor(client, { apiVersion: "v1", kind: "ServiceAccount", name: "default", namespace }, exists(), { timeoutMs: 30_000 });
+ * }
+ * ```
  *
  * Permissions: none.
  *
@@ -59,6 +97,9 @@ const fatalWaiting = new Set<WaitFailure>([
  * Throws a {@link WaitError} when a pod cannot reach Running or Ready: a
  * container (init containers included) waiting for a reason that does not
  * pass, the scheduler unable to place it, or the pod already finished.
+ * Returns quietly while the pod may still run. Use it on a pod already
+ * fetched to report why it is stuck (imported from the `wait` module, which
+ * re-exports every condition).
  *
  * @param pod The pod, or `undefined` while it does not exist.
  * @param target The pod waited for.
@@ -286,6 +327,16 @@ export function crdEstablished(): WaitCondition {
       return conditionOf(crd, "Established")?.status === "True";
     },
   };
+}
+
+/**
+ * The object exists (in any state): for objects another component
+ * creates, such as the `default` ServiceAccount of a new namespace.
+ *
+ * @returns The condition.
+ */
+export function exists(): WaitCondition {
+  return { description: "exists", test: (obj) => obj !== undefined };
 }
 
 /**

@@ -183,3 +183,27 @@ Deno.test("waitFor ends at its deadline with a Timeout WaitError that says what 
     "ConfigMap n/c (v1): Timeout: v=done not reached within 300 ms; last seen: no status yet",
   );
 });
+
+Deno.test("exists() holds for any object and not for an absent one; a condition evaluated once throws the reason", async () => {
+  const { exists, podRunning } = await import("../../../lib/objects/wait.ts");
+  const ref = { apiVersion: "v1", kind: "Pod", name: "p", namespace: "n" };
+  assert.equal(exists().test(undefined, ref), false);
+  assert.equal(exists().test({ apiVersion: "v1", kind: "Pod" }, ref), true);
+  const stuck = {
+    apiVersion: "v1",
+    kind: "Pod",
+    status: {
+      phase: "Pending",
+      containerStatuses: [{
+        name: "main",
+        state: { waiting: { reason: "ImagePullBackOff", message: "no" } },
+      }],
+    },
+  };
+  assert.throws(
+    () => podRunning().test(stuck, ref),
+    (e: unknown) =>
+      e instanceof WaitError && e.reason === "ImagePullBackOff" &&
+      e.container === "main",
+  );
+});

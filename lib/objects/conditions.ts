@@ -286,7 +286,8 @@ export function deploymentAvailable(): WaitCondition {
  * The Deployment's rollout is complete, as `kubectl rollout status` decides:
  * the latest spec observed, every replica updated, no old replica left, and
  * every updated replica available. Fails fast like
- * {@link deploymentAvailable}.
+ * {@link deploymentAvailable}, once the controller has observed the
+ * latest spec.
  *
  * @returns The condition.
  */
@@ -295,6 +296,10 @@ export function deploymentRolledOut(): WaitCondition {
     description: "Deployment rolled out",
     test(d, target) {
       if (!d) return false;
+      // As kubectl: a Progressing condition speaks of the generation the
+      // controller observed, so a deadline exceeded by the previous spec
+      // (the bad image just replaced) does not fail the new rollout.
+      if (!observed(d)) return false;
       assertProgressing(d, target);
       const s = status(d);
       const want = ((d.spec as Obj | undefined)?.replicas ?? 1) as number;
@@ -302,6 +307,82 @@ export function deploymentRolledOut(): WaitCondition {
       return observed(d) && updated >= want &&
         ((s.replicas as number | undefined) ?? 0) <= updated &&
         ((s.availableReplicas as number | undefined) ?? 0) >= updated;
+    },
+  };
+}
+
+function updateStrategyOf(obj: KubernetesObject): string {
+  const spec = (obj.spec ?? {}) as Obj;
+  return String(
+    (spec.updateStrategy as Obj | undefined)?.type ?? "RollingUpdate",
+  );
+}
+
+function assertRollingUpdate(obj: KubernetesObject, target: ObjectRef): void {
+  const type = updateStrategyOf(obj);
+  if (type !== "RollingUpdate") {
+    throw new WaitError(
+      "RolloutUnsupported",
+      target,
+      `the update strategy is ${type}: pods change only when deleted, so there is no rollout to wait for (expected RollingUpdate)`,
+    );
+  }
+}
+
+/**
+ * The StatefulSet's rollout is complete, as `kubectl rollout status`
+ * decides (kubectl's `StatefulSetStatusViewer`): the latest spec observed,
+ * every replica ready, and then either every replica at the update
+ * revision (`currentRevision == updateRevision`) or, with a
+ * `rollingUpdate.partition`, the replicas from the partition up updated.
+ * Fails fast with `RolloutUnsupported` for the `OnDelete` strategy.
+ *
+ * @returns The condition.
+ */
+export function statefulSetRolledOut(): WaitCondition {
+  return {
+    description: "StatefulSet rolled out",
+    test(sts, target) {
+      if (!sts) return false;
+      assertRollingUpdate(sts, target);
+      const s = status(sts);
+      const spec = (sts.spec ?? {}) as Obj;
+      if (!s.observedGeneration || !observed(sts)) return false;
+      const want = typeof spec.replicas === "number" ? spec.replicas : 1;
+      if (((s.readyReplicas as number | undefined) ?? 0) < want) return false;
+      const partition = ((spec.updateStrategy as Obj | undefined)
+        ?.rollingUpdate as Obj | undefined)?.partition;
+      if (typeof partition === "number" && partition > 0) {
+        return ((s.updatedReplicas as number | undefined) ?? 0) >=
+          want - partition;
+      }
+      return s.updateRevision === s.currentRevision;
+    },
+  };
+}
+
+/**
+ * The DaemonSet's rollout is complete, as `kubectl rollout status` decides
+ * (kubectl's `DaemonSetStatusViewer`): the latest spec observed, and the
+ * updated and the available pods each as many as the nodes that should
+ * run one (`desiredNumberScheduled`). Fails fast with `RolloutUnsupported`
+ * for the `OnDelete` strategy.
+ *
+ * @returns The condition.
+ */
+export function daemonSetRolledOut(): WaitCondition {
+  return {
+    description: "DaemonSet rolled out",
+    test(ds, target) {
+      if (!ds) return false;
+      assertRollingUpdate(ds, target);
+      const s = status(ds);
+      if (!observed(ds) || typeof s.observedGeneration !== "number") {
+        return false;
+      }
+      const want = (s.desiredNumberScheduled as number | undefined) ?? 0;
+      return ((s.updatedNumberScheduled as number | undefined) ?? 0) >= want &&
+        ((s.numberAvailable as number | undefined) ?? 0) >= want;
     },
   };
 }

@@ -3,7 +3,9 @@
  * subresource of any scalable kind (Deployments, StatefulSets, ReplicaSets,
  * custom resources that declare one), and a restart through the pod
  * template annotation `kubectl.kubernetes.io/restartedAt`, which rolls
- * every pod the way kubectl does.
+ * every pod the way kubectl does; `kubectl set image` and
+ * `kubectl rollout status` ({@link setImage}, {@link waitForRollout}, from
+ * `rollout.ts`).
  *
  * Permissions: whatever the transport needs; nothing more.
  *
@@ -17,6 +19,13 @@ import {
   type KubernetesObject,
   type ObjectRef,
 } from "./kubernetes_object.ts";
+
+export {
+  rolloutCondition,
+  setImage,
+  type SetImageOptions,
+  waitForRollout,
+} from "./rollout.ts";
 
 /** The `autoscaling/v1` `Scale` of an object. */
 export interface Scale {

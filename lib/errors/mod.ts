@@ -16,7 +16,7 @@
  * `instanceof` catches anything the library threw, and every class says
  * what kind of failure it is in `reason`. The other layers' errors live
  * here too (`tunnel_error.ts`, `log_error.ts`, `wait_error.ts`,
- * `apply_error.ts`, `manifest_error.ts`, `discovery_error.ts`,
+ * `apply_error.ts`, `metrics_error.ts`, `manifest_error.ts`, `discovery_error.ts`,
  * `unknown_kind_error.ts`, `auto_detect_error.ts`, `testing_error.ts`,
  * `reflector_error.ts`), and
  * are re-exported by the modules that throw them.
@@ -62,6 +62,7 @@ export {
   type TunnelTarget,
 } from "./tunnel_error.ts";
 export { LogError, type LogErrorReason, type LogTarget } from "./log_error.ts";
+export { MetricsError, type MetricsErrorReason } from "./metrics_error.ts";
 export {
   type WaitCondition,
   WaitError,

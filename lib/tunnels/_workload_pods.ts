@@ -14,18 +14,24 @@ import {
   selectorString,
 } from "./_forward_resolve.ts";
 
+/** A kind whose pods a tunnel helper can find. */
+export type WorkloadKind =
+  | "Service"
+  | "Deployment"
+  | "StatefulSet"
+  | "DaemonSet"
+  | "ReplicaSet"
+  | "Job";
+
 /** The kinds whose pods a tunnel helper can find, and their API versions. */
-const KINDS = {
+const KINDS: Record<WorkloadKind, { apiVersion: string; resource: string }> = {
   Service: { apiVersion: "v1", resource: "services" },
   Deployment: { apiVersion: "apps/v1", resource: "deployments" },
   StatefulSet: { apiVersion: "apps/v1", resource: "statefulsets" },
   DaemonSet: { apiVersion: "apps/v1", resource: "daemonsets" },
   ReplicaSet: { apiVersion: "apps/v1", resource: "replicasets" },
   Job: { apiVersion: "batch/v1", resource: "jobs" },
-} as const;
-
-/** A kind whose pods a tunnel helper can find. */
-export type WorkloadKind = keyof typeof KINDS;
+};
 
 /** A workload by kind and name, or pods by a label selector (`app=web`). */
 export type WorkloadRef =

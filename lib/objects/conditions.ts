@@ -240,9 +240,17 @@ function observed(obj: KubernetesObject | undefined): boolean {
 function assertProgressing(
   obj: KubernetesObject | undefined,
   target: ObjectRef,
+  before?: KubernetesObject,
 ): void {
   const p = conditionOf(obj, "Progressing");
-  if (p?.status === "False" && p.reason === "ProgressDeadlineExceeded") {
+  // The controller keeps a deadline verdict as it was (the same
+  // lastUpdateTime) while the new rollout has not moved yet, even once it
+  // observed the new generation: that is the replaced rollout's verdict.
+  const stale = conditionOf(before, "Progressing");
+  if (
+    p?.status === "False" && p.reason === "ProgressDeadlineExceeded" &&
+    !(stale?.reason === p.reason && stale.lastUpdateTime === p.lastUpdateTime)
+  ) {
     throw new WaitError(
       "ProgressDeadlineExceeded",
       target,
@@ -289,9 +297,17 @@ export function deploymentAvailable(): WaitCondition {
  * {@link deploymentAvailable}, once the controller has observed the
  * latest spec.
  *
+ * @param options `before`: the Deployment as it was before the change
+ *   waited for. A `ProgressDeadlineExceeded` it already carried (the same
+ *   `lastUpdateTime`) is the replaced rollout's verdict, which the
+ *   controller keeps until the new rollout moves; it does not fail this
+ *   one (`kubectl rollout status` does fail on it).
+ *   @default {none: every verdict of the observed generation fails}
  * @returns The condition.
  */
-export function deploymentRolledOut(): WaitCondition {
+export function deploymentRolledOut(
+  options: { before?: KubernetesObject } = {},
+): WaitCondition {
   return {
     description: "Deployment rolled out",
     test(d, target) {
@@ -300,7 +316,7 @@ export function deploymentRolledOut(): WaitCondition {
       // controller observed, so a deadline exceeded by the previous spec
       // (the bad image just replaced) does not fail the new rollout.
       if (!observed(d)) return false;
-      assertProgressing(d, target);
+      assertProgressing(d, target, options.before);
       const s = status(d);
       const want = ((d.spec as Obj | undefined)?.replicas ?? 1) as number;
       const updated = (s.updatedReplicas as number | undefined) ?? 0;

@@ -162,21 +162,38 @@ export async function setImage(
   const waitOpts = typeof options.wait === "object" ? options.wait : {};
   return await waitForRollout(dyn, ref, {
     ...waitOpts,
+    before: current,
     signal: options.signal,
   });
+}
+
+/** Options for {@link waitForRollout}. */
+export interface WaitForRolloutOptions extends WaitForOptions {
+  /**
+   * The workload as it was before the change waited for (`setImage`
+   * passes it). A Deployment's `ProgressDeadlineExceeded` it already
+   * carried is the replaced rollout's verdict, which the controller keeps
+   * until the new rollout moves: it does not fail this wait.
+   * @default {none: every verdict fails the wait, as `kubectl rollout status` does}
+   */
+  before?: KubernetesObject;
 }
 
 /**
  * The rollout condition for a kind, as `kubectl rollout status` has one.
  *
  * @param kind `Deployment`, `StatefulSet` or `DaemonSet`.
+ * @param options `before`: the object before the change waited for (see {@link WaitForRolloutOptions}).
  * @returns The condition.
  * @throws {TypeError} For any other kind.
  */
-export function rolloutCondition(kind: string): WaitCondition {
+export function rolloutCondition(
+  kind: string,
+  options: { before?: KubernetesObject } = {},
+): WaitCondition {
   switch (kind) {
     case "Deployment":
-      return deploymentRolledOut();
+      return deploymentRolledOut(options);
     case "StatefulSet":
       return statefulSetRolledOut();
     case "DaemonSet":
@@ -200,7 +217,7 @@ export function rolloutCondition(kind: string): WaitCondition {
  *
  * @param client Any transport, or a {@link DynamicClient}.
  * @param ref The Deployment, StatefulSet or DaemonSet.
- * @param options Deadline (default 5 minutes) and signal.
+ * @param options Deadline (default 5 minutes), signal, the object before the change.
  * @returns The object as it was when the rollout was complete.
  * @throws {WaitError} `ProgressDeadlineExceeded`, `ReplicaFailure`, `RolloutUnsupported` (the `OnDelete` strategy), or `Timeout` naming what was last seen.
  * @throws {TypeError} For a kind that has no rollout.
@@ -209,8 +226,8 @@ export function rolloutCondition(kind: string): WaitCondition {
 export async function waitForRollout(
   client: RestClient | DynamicClient,
   ref: ObjectRef,
-  options: WaitForOptions = {},
+  options: WaitForRolloutOptions = {},
 ): Promise<KubernetesObject> {
-  const condition = rolloutCondition(ref.kind);
+  const condition = rolloutCondition(ref.kind, { before: options.before });
   return (await waitFor(client, ref, condition, options))!;
 }

@@ -25,6 +25,7 @@ export {
   setImage,
   type SetImageOptions,
   waitForRollout,
+  type WaitForRolloutOptions,
 } from "./rollout.ts";
 
 /** The `autoscaling/v1` `Scale` of an object. */

@@ -1,7 +1,11 @@
 // setImage and waitForRollout on real workloads (node needed; skipped
 // without one): a Deployment rolled to an image the node may not pull fails
 // fast with WaitError ProgressDeadlineExceeded (the controller's verdict
-// after progressDeadlineSeconds), long before the wait's deadline; a container name the workload lacks is refused before
+// after progressDeadlineSeconds), long before the wait's deadline; setting
+// the image back rolls out and the wait returns, although the controller
+// keeps the replaced rollout's ProgressDeadlineExceeded (same
+// lastUpdateTime) on the new generation until the new rollout moves (without
+// setImage's `before`, that stale verdict failed this wait: checked); a container name the workload lacks is refused before
 // anything is written; a StatefulSet's rollout is waited for by kubectl's
 // rule, and one with the OnDelete strategy fails with RolloutUnsupported.
 
@@ -67,7 +71,7 @@ const imageOf = (
 
 Deno.test({
   name:
-    "setImage to an image the node cannot pull fails the rollout with ProgressDeadlineExceeded long before the deadline",
+    "setImage to an image the node cannot pull fails the rollout with ProgressDeadlineExceeded long before the deadline; setting it back rolls out",
   ignore: !node,
   fn: async () => {
     const { admin, ref } = await create(
@@ -98,6 +102,23 @@ Deno.test({
       expectJson: true,
     }) as KubernetesObject;
     assert.equal(imageOf(now), "kube-test.local/absent:1");
+
+    // Back to the image that works: the replaced rollout's verdict, which
+    // the controller keeps until the new rollout moves, does not fail it.
+    const back = await setImage(admin, ref, { "*": node!.images.busybox }, {
+      wait: { timeoutMs: 90_000 },
+    });
+    assert.equal(imageOf(back), node!.images.busybox);
+    const s = back.status as {
+      updatedReplicas: number;
+      availableReplicas: number;
+      replicas: number;
+    };
+    assert.deepEqual([s.updatedReplicas, s.availableReplicas, s.replicas], [
+      1,
+      1,
+      1,
+    ]);
   },
 });
 

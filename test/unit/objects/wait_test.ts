@@ -300,3 +300,35 @@ Deno.test("statefulSetRolledOut and daemonSetRolledOut follow kubectl's rollout 
       e instanceof WaitError && e.reason === "ProgressDeadlineExceeded",
   );
 });
+
+Deno.test("deploymentRolledOut({ before }) ignores the verdict the replaced rollout left, not a new one", async () => {
+  const { deploymentRolledOut } = await import("../../../lib/objects/wait.ts");
+  const ref = { apiVersion: "apps/v1", kind: "Deployment", name: "d" };
+  const verdict = (at: string) => ({
+    type: "Progressing",
+    status: "False",
+    reason: "ProgressDeadlineExceeded",
+    lastUpdateTime: at,
+  });
+  const dep = (gen: number, at: string) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { generation: gen },
+    spec: { replicas: 1 },
+    status: {
+      observedGeneration: gen,
+      replicas: 2,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+      conditions: [verdict(at)],
+    },
+  });
+  const before = dep(2, "2026-01-01T00:00:05Z");
+  const cond = deploymentRolledOut({ before });
+  assert.equal(cond.test(dep(3, "2026-01-01T00:00:05Z"), ref), false);
+  assert.throws(
+    () => cond.test(dep(3, "2026-01-01T00:01:00Z"), ref),
+    (e: unknown) =>
+      e instanceof WaitError && e.reason === "ProgressDeadlineExceeded",
+  );
+});

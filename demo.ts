@@ -21,22 +21,24 @@ import {
   apply,
   autoDetectClient,
   AutoDetectError,
-  deleteApplied,
-  deploymentAvailable,
-  deploymentRolledOut,
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
   listWatch,
   parseManifests,
-  portForwardService,
   readAllPages,
   Reflector,
   type RestClient,
-  scale,
   streamLogs,
   waitFor,
 } from "./mod.ts";
+import {
+  deleteApplied,
+  deploymentAvailable,
+  deploymentRolledOut,
+  scale,
+} from "./lib/objects/mod.ts";
+import { portForwardService } from "./lib/tunnels/mod.ts";
 
 const args = Object.fromEntries(
   Deno.args.map((a) =>
@@ -95,8 +97,8 @@ async function openClient(): Promise<
   say(
     "The first run installs etcd and builds kube-apiserver from Debian's source: a few minutes, once.",
   );
-  // The same public module users test with (@denokube/transport/testing).
-  const { startCluster } = await import("./lib/testing/mod.ts");
+  // The same public package users test with (@denokube/testing).
+  const { startCluster } = await import("@denokube/testing");
   const wantNode = !("no-node" in args);
   if (wantNode) {
     say(

@@ -1,7 +1,8 @@
-// The library's layers and the rule the import gate (.ci/check_imports.ts)
-// applies to its module graph: no import cycles, and every import points to
-// the module's own layer or to one it builds on. Pure, so
-// test/unit/ci/import_gate_test.ts can run it on a planted graph.
+// The library's layers and the rules the import gate (.ci/check_imports.ts)
+// applies to its module graph: no import cycles, every import points to
+// the module's own layer or to one it builds on, and a package of the
+// workspace reaches another only by that package's name and exports. Pure,
+// so test/unit/ci/import_gate_test.ts can run them on a planted graph.
 //
 // A module belongs to the layer with the longest path prefix it starts with;
 // a module of the library in no layer is itself a problem (a new file goes in
@@ -61,9 +62,86 @@ export const LAYERS: readonly Layer[] = [
     paths: ["transports/auto_detect.ts"],
     uses: ["transports"],
   },
-  { name: "entry point", paths: ["mod.ts"], uses: ["auto-detect"] },
+  // The entry modules that gather more than one layer: the root, the
+  // kubeconfig entry (config and the auth built on it: lib/config/mod.ts
+  // re-exports lib/auth/), and the transports entry (the transports and
+  // autoDetectClient above them). They only re-export, and nothing of the
+  // library imports them (code imports the file that holds a name), so they
+  // sit above everything they gather. lib/watch, lib/tunnels, lib/objects and
+  // lib/errors gather their own folder and stay in their layer.
+  {
+    name: "entry point",
+    paths: ["mod.ts", "lib/config/mod.ts", "transports/mod.ts"],
+    uses: ["auto-detect"],
+  },
+  // The workspace member @denokube/testing (lib/testing/deno.json): on top
+  // of the transport package, and only through its exports (PACKAGES).
   { name: "testing", paths: ["lib/testing/"], uses: ["entry point"] },
 ];
+
+/** A package of the workspace: a folder with a deno.json of its own. */
+export interface WorkspacePackage {
+  /** Its name, e.g. `@denokube/testing`. */
+  name: string;
+  /** Its folder, repository-relative, ending in `/` (`""` for the root). */
+  dir: string;
+  /** Its deno.json "exports": subpath (`.`, `./errors`) to repository-relative file. */
+  exports: Record<string, string>;
+}
+
+/** The package owning `path`: the one with the longest folder it is in. */
+export function packageOf(
+  path: string,
+  packages: readonly WorkspacePackage[],
+): WorkspacePackage | undefined {
+  let best: WorkspacePackage | undefined;
+  for (const p of packages) {
+    if (path.startsWith(p.dir) && (!best || p.dir.length > best.dir.length)) {
+      best = p;
+    }
+  }
+  return best;
+}
+
+/**
+ * Imports across the workspace's packages that a published package could not
+ * make: one package may reach another only as a user would, by the other's
+ * name and one of its exports (`@denokube/transport/errors`), never by a
+ * relative path into its folder, nor by a file it does not export.
+ *
+ * @param specifiers for each importing module, each imported module with
+ *   the specifier written in the source
+ * @param packages the workspace's packages
+ * @returns one sentence per offending import, empty when there is none
+ */
+export function packageProblems(
+  specifiers: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  packages: readonly WorkspacePackage[],
+): string[] {
+  const problems: string[] = [];
+  for (const [from, edges] of specifiers) {
+    const a = packageOf(from, packages);
+    for (const [to, specifier] of edges) {
+      const b = packageOf(to, packages);
+      if (!a || !b || a === b) continue;
+      const subpath = Object.entries(b.exports).find(([, file]) => file === to)
+        ?.[0];
+      const wanted = subpath === undefined
+        ? undefined
+        : `${b.name}${subpath.slice(1)}`;
+      if (wanted === undefined) {
+        problems.push(
+          `cross-package import: ${from} (${a.name}) imports ${to}, which ${b.name} does not export; import one of its exports by name`,
+        );
+      } else if (specifier !== wanted) {
+        problems.push(
+          `cross-package import: ${from} (${a.name}) imports ${to} as "${specifier}"; expected the package specifier "${wanted}"`,
+        );
+      }
+    }
+  }
+  return problems;
+}
 
 /** The layer owning `path` (longest matching prefix), if any. */
 export function layerOf(

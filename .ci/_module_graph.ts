@@ -26,12 +26,15 @@ export interface GraphEdges {
  * repository-relative path; modules outside the repository are left out.
  *
  * @param root the repository's absolute path, ending in `/`
+ * @param specifiers filled, when given, with each edge's specifier as
+ *   written in the importing module (a package name or a relative path)
  * @throws {Error} when `deno info` fails on an entry, with its output
  */
 export async function moduleGraph(
   root: string,
   entries: readonly string[],
   edges: GraphEdges,
+  specifiers?: Map<string, Map<string, string>>,
 ): Promise<Map<string, Set<string>>> {
   const relative = (specifier: string): string | undefined => {
     if (!specifier.startsWith("file://")) return undefined;
@@ -67,7 +70,12 @@ export async function moduleGraph(
         ];
         for (const target of specs) {
           const to = target && relative(target);
-          if (to) targets.add(to);
+          if (!to) continue;
+          targets.add(to);
+          if (specifiers) {
+            const written = specifiers.get(from) ?? new Map<string, string>();
+            specifiers.set(from, written.set(to, d.specifier));
+          }
         }
       }
     }

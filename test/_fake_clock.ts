@@ -1,7 +1,7 @@
 // Time that only moves when a test says so: the injectable clock of the
 // Reflector and of the list-then-watch engine, for exact backoff tests.
 
-import type { ReflectorClock } from "../mod.ts";
+import type { ReflectorClock } from "../lib/watch/mod.ts";
 
 /** Time that only moves when the test says so. */
 export class FakeClock implements ReflectorClock {

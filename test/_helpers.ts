@@ -3,7 +3,30 @@
 // is alive, and what a call rejected with.
 
 import assert from "node:assert/strict";
-import type { ControlPlaneInfo } from "../lib/testing/mod.ts";
+import type { ControlPlaneInfo } from "@denokube/testing";
+
+/**
+ * The import map a project of its own would have after adding both of this
+ * workspace's packages (what `deno add jsr:@denokube/testing` gives), pointing
+ * at this checkout: every export of @denokube/transport and
+ * @denokube/testing, as read from their deno.json files.
+ */
+export function workspaceImports(): Record<string, string> {
+  const imports: Record<string, string> = {};
+  for (const dir of ["../", "../lib/testing/"]) {
+    const base = new URL(dir, import.meta.url);
+    const config = JSON.parse(
+      Deno.readTextFileSync(new URL("deno.json", base)),
+    ) as { name: string; exports: string | Record<string, string> };
+    const exports = typeof config.exports === "string"
+      ? { ".": config.exports }
+      : config.exports;
+    for (const [key, path] of Object.entries(exports)) {
+      imports[`${config.name}${key.slice(1)}`] = new URL(path, base).href;
+    }
+  }
+  return imports;
+}
 
 /** A single-context kubeconfig document (as an object, written as JSON). */
 export function kubeconfigFor(

@@ -11,7 +11,7 @@ import {
   listWatch,
   type RestClient,
 } from "../mod.ts";
-import type { ControlPlaneInfo, NodeInfo } from "../lib/testing/mod.ts";
+import type { ControlPlaneInfo, NodeInfo } from "@denokube/testing";
 import { until } from "./_helpers.ts";
 import { kubectlsUnderTest } from "./_kubectls.ts";
 

@@ -24,8 +24,10 @@ export const BENCH_DIR = "test/bench/";
 
 /**
  * Modules that start or attach to a cluster when called: the suites'
- * harness and the testing module's cluster entry points. Its pure parts
- * (flag planner, release reader, errors) stay usable from unit tests.
+ * harness and the testing package's cluster entry points. Its pure parts
+ * (flag planner, release reader, errors) stay usable from unit tests. The
+ * gate reads resolved imports, so `import … from "@denokube/testing"` (the
+ * workspace member in lib/testing/) counts as its entry, lib/testing/mod.ts.
  */
 export const CLUSTER_MODULES: readonly string[] = [
   "test/harness.ts",
@@ -35,6 +37,11 @@ export const CLUSTER_MODULES: readonly string[] = [
   "lib/testing/control_plane.ts",
   "lib/testing/cluster.ts",
 ];
+
+/** The workspace's package entry points among the modules, by the name users import them as. */
+export const PACKAGE_ENTRIES: Readonly<Record<string, string>> = {
+  "lib/testing/mod.ts": "@denokube/testing",
+};
 
 /**
  * Every file under `dir` of the repository at `root`, repository-relative
@@ -94,7 +101,9 @@ export function tierProblems(
       if (chain) {
         problems.push(
           `${file}: a unit-tier test may not reach the cluster harness, but it does: ${
-            chain.join(" → ")
+            chain.map((m) =>
+              PACKAGE_ENTRIES[m] ? `${m} (${PACKAGE_ENTRIES[m]})` : m
+            ).join(" → ")
           }; move it to ${TIER_DIRS.integration} or import the pure module it needs`,
         );
       }

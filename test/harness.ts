@@ -1,5 +1,5 @@
 // How this repository's suites get their cluster: the public testing
-// module's shared cluster (lib/testing/mod.ts), as a user's tests would,
+// package's shared cluster (@denokube/testing), as a user's tests would,
 // with our policy: install what is missing, a node where possible
 // (KUBE_TEST_NODE=0 for none; with CI set a node is required); and the
 // release its apiserver reports, which tests branch on.
@@ -8,7 +8,7 @@ import {
   type Cluster,
   type ClusterOptions,
   sharedCluster,
-} from "../lib/testing/mod.ts";
+} from "@denokube/testing";
 import {
   type KubeRelease,
   parseRelease,

@@ -18,7 +18,7 @@
 // with KUBE_TEST_CONTROL_PLANE=<descriptor> against the cluster it describes
 // (the file is passed on, never written).
 
-import { DESCRIPTOR_ENV, sharedCluster } from "../lib/testing/mod.ts";
+import { DESCRIPTOR_ENV, sharedCluster } from "@denokube/testing";
 import { diesWithParent } from "../lib/testing/_processes.ts";
 import { suiteOptions } from "./harness.ts";
 import {
@@ -101,6 +101,7 @@ async function runSideBySide(): Promise<number> {
     Deno.execPath(),
     "run",
     "--allow-all",
+    `--config=${repo}deno.json`,
     new URL("./bench/side_by_side.ts", import.meta.url).pathname,
   ], "TERM");
   const child = new Deno.Command(argv[0], {
@@ -119,6 +120,9 @@ async function runSuites(): Promise<number> {
     Deno.execPath(),
     bench ? "bench" : "test",
     "--allow-all",
+    // This workspace's packages (@denokube/transport, @denokube/testing)
+    // resolve for test files given from anywhere, not only inside it.
+    `--config=${repo}deno.json`,
     ...(bench ? ["--v8-flags=--expose-gc"] : []),
     ...passthrough,
   ], "TERM");

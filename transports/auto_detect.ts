@@ -66,7 +66,7 @@ export interface AutoDetectOptions {
  *
  * @example
  * ```ts
- * import { autoDetectClient } from "@denokube/transport/auto-detect";
+ * import { autoDetectClient } from "@denokube/transport/transports";
  *
  * await using client = await autoDetectClient();
  * const nodes = await client.performRequest({ method: "GET", path: "/api/v1/nodes", expectJson: true });

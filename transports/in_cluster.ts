@@ -12,7 +12,7 @@
  * @module
  */
 
-import { KubeConfig } from "../lib/config/mod.ts";
+import { KubeConfig } from "../lib/config/kube_config.ts";
 import {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
@@ -31,7 +31,7 @@ export interface InClusterOptions extends KubeConfigRestClientOptions {
  *
  * @example
  * ```ts
- * import { InClusterRestClient } from "@denokube/transport/transports/in-cluster";
+ * import { InClusterRestClient } from "@denokube/transport/transports";
  *
  * using client = await InClusterRestClient.create();
  * console.log(client.defaultNamespace); // the pod's namespace

@@ -18,7 +18,8 @@ import type { RequestOptions, RestClient } from "../lib/contract.ts";
 import { credentialsFor } from "../lib/auth/credentials.ts";
 import { apiErrorFromResponse } from "../lib/errors/mod.ts";
 import { checkHeaders, checkRequestTarget } from "../lib/_wire/request_head.ts";
-import { KubeConfig, type KubeConfigContext } from "../lib/config/mod.ts";
+import { KubeConfig } from "../lib/config/kube_config.ts";
+import type { KubeConfigContext } from "../lib/config/context.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
 import { delay } from "../lib/_internal/delay.ts";
 import { networkError } from "./fetch/_network_error.ts";
@@ -48,7 +49,7 @@ export type { KubeConfigRestClientOptions } from "./fetch/options.ts";
  *
  * @example Using the current kubeconfig context
  * ```ts
- * import { KubeConfigRestClient } from "@denokube/transport/transports/kubeconfig";
+ * import { KubeConfigRestClient } from "@denokube/transport/transports";
  *
  * using client = await KubeConfigRestClient.readKubeConfig();
  * const nsList = await client.performRequest({

@@ -18,7 +18,7 @@ import type {
   RestClient,
 } from "../lib/contract.ts";
 import { KubectlError } from "../lib/errors/mod.ts";
-import { KubeConfig } from "../lib/config/mod.ts";
+import { KubeConfig } from "../lib/config/kube_config.ts";
 import {
   KubeConfigRestClient,
   type KubeConfigRestClientOptions,
@@ -58,7 +58,7 @@ const exitEvents = ["unload", "error", "unhandledrejection"] as const;
  *
  * @example
  * ```ts
- * import { KubectlProxyRestClient } from "@denokube/transport/transports/kubectl-proxy";
+ * import { KubectlProxyRestClient } from "@denokube/transport/transports";
  *
  * await using client = await KubectlProxyRestClient.start({ contextName: "prod" });
  * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });

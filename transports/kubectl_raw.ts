@@ -84,7 +84,7 @@ export interface KubectlRawRestClientOptions {
  *
  * @example
  * ```ts
- * import { KubectlRawRestClient } from "@denokube/transport/transports/kubectl-raw";
+ * import { KubectlRawRestClient } from "@denokube/transport/transports";
  *
  * const client = await KubectlRawRestClient.create("my-context");
  * const ns = await client.performRequest({ method: "GET", path: "/api/v1/namespaces", expectJson: true });
@@ -103,7 +103,12 @@ export class KubectlRawRestClient extends RequestBase
   #namespaceLoading: Promise<string> | undefined;
 
   /**
-   * Builds the client without running kubectl; prefer `KubectlRawRestClient.create()`, which also reads the default namespace.
+   * Builds the client without running kubectl, so `defaultNamespace` stays
+   * undefined until {@link KubectlRawRestClient.loadDefaultNamespace} (kept for
+   * v0.7.3 code).
+   *
+   * @deprecated Use `await KubectlRawRestClient.create(contextName, options)`,
+   * which also reads the context's default namespace before returning.
    *
    * @param contextName The kubeconfig context (`--context`). @default {the current-context}
    * @param options kubeconfig file, kubectl binary, logging.

@@ -204,7 +204,7 @@ function notDefined(name: string, files: FileDoc[]): KubeConfigError {
  *
  * @example
  * ```ts
- * import { listContexts } from "@denokube/transport/kubeconfig-contexts";
+ * import { listContexts } from "@denokube/transport/kubeconfig";
  *
  * for (const c of await listContexts()) {
  *   console.log(`${c.current ? "*" : " "} ${c.name}\t${c.cluster}\t${c.namespace ?? ""}\t${c.file}`);
@@ -246,7 +246,7 @@ export async function currentContext(
  *
  * @example
  * ```ts
- * import { setContextNamespace, useContext } from "@denokube/transport/kubeconfig-contexts";
+ * import { setContextNamespace, useContext } from "@denokube/transport/kubeconfig";
  *
  * await useContext("staging");
  * await setContextNamespace("staging", "payments");

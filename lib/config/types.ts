@@ -40,7 +40,7 @@ export interface ClusterConfig {
   "server"?: string;
   /** Name to verify the server certificate against, when it differs from the URL's host. */
   "tls-server-name"?: string;
-  /** Skip certificate verification. Deno cannot do this per client: see README. */
+  /** Skip certificate verification. Deno cannot do this per client: see the transports entry point (TLS). */
   "insecure-skip-tls-verify"?: boolean;
   /** Proxy for every request: `http://`, `https://` or `socks5://`. */
   "proxy-url"?: string;

@@ -41,7 +41,7 @@ const LABELS: Record<PathSegmentField, string> = {
  * @example
  * ```ts
  * import { PathSegmentError } from "@denokube/transport/errors";
- * import { DynamicClient } from "@denokube/transport/dynamic-client";
+ * import { DynamicClient } from "@denokube/transport/objects";
  *
  * async function remove(dyn: DynamicClient, name: string): Promise<void> {
  *   try {

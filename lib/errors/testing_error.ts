@@ -25,7 +25,9 @@ export type TestingErrorReason =
   /** A node was required but this machine cannot run one. */
   | "NodeUnavailable"
   /** An option or argument is invalid. */
-  | "InvalidOption";
+  | "InvalidOption"
+  /** The cluster's etcd is not this module's to reach (an external cluster), or it refused a request. */
+  | "EtcdUnavailable";
 
 /**
  * A test cluster's failure.

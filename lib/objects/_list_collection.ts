@@ -30,7 +30,9 @@ export async function listCollection<T = KubernetesObject>(
   ref: CollectionRef,
   options: ListOptions,
 ): Promise<ObjectList<T>> {
-  const { lister } = listWatch<T>(client, path);
+  const { lister } = listWatch<T>(client, path, {
+    metadataOnly: options.metadataOnly,
+  });
   const { items, resourceVersion } = await listAll<T>({
     lister,
     pageSize: options.limit ?? 500,
@@ -45,8 +47,9 @@ export async function listCollection<T = KubernetesObject>(
     clock: realClock,
   }, options.signal ?? new AbortController().signal);
   return {
-    apiVersion: ref.apiVersion,
-    kind: `${ref.kind}List`,
+    ...(options.metadataOnly
+      ? { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadataList" }
+      : { apiVersion: ref.apiVersion, kind: `${ref.kind}List` }),
     metadata: resourceVersion === undefined ? {} : { resourceVersion },
     items,
   };

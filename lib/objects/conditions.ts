@@ -21,8 +21,8 @@
  *
  * @example A one-line status per pod, without waiting
  * ```ts
- * import { podRunning, WaitError } from "@denokube/transport/wait";
- * import type { KubernetesObject } from "@denokube/transport/kubernetes-object";
+ * import { podRunning, WaitError } from "@denokube/transport/objects";
+ * import type { KubernetesObject } from "@denokube/transport/objects";
  *
  * function report(pod: KubernetesObject): string {
  *   const ref = { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name ?? "?", namespace: pod.metadata?.namespace };
@@ -37,7 +37,7 @@
  *
  * @example Wait for a new namespace's default ServiceAccount
  * ```ts
- * import { exists, waitFor } from "@denokube/transport/wait";
+ * import { exists, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function namespaceReady(client: RestClient, namespace: string): Promise<void> {
@@ -175,7 +175,7 @@ export function assertPodCanRun(
  *
  * @example
  * ```ts
- * import { podRunning, waitFor } from "@denokube/transport/wait";
+ * import { podRunning, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function started(client: RestClient): Promise<void> {

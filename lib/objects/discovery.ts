@@ -81,7 +81,7 @@ interface Root {
  *
  * @example Is a kind served, and where?
  * ```ts
- * import { Discovery } from "@denokube/transport/discovery";
+ * import { Discovery } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function deploymentsPlural(client: RestClient): Promise<string | undefined> {

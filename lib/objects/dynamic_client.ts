@@ -42,7 +42,7 @@ export * from "./dynamic_client_types.ts";
  *
  * @example Read, change and watch a ConfigMap
  * ```ts
- * import { DynamicClient } from "@denokube/transport/dynamic-client";
+ * import { DynamicClient } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function bump(client: RestClient): Promise<void> {
@@ -170,8 +170,9 @@ export class DynamicClient {
    * loop).
    *
    * @param ref The collection.
-   * @param options Selectors, page size, a signal.
-   * @returns Every object, and the snapshot's `resourceVersion`.
+   * @param options Selectors, page size, `metadataOnly`, a signal.
+   * @returns Every object, and the snapshot's `resourceVersion`; with
+   *   `metadataOnly`, a `PartialObjectMetadataList` of `PartialObjectMetadata`.
    * @throws {KubernetesApiError} When the server refuses (403, a bad selector's 400), or `isGone()` when the continue token expired again during the full list.
    * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
    * @throws {UnknownKindError} When the kind is not served.
@@ -324,7 +325,7 @@ export class DynamicClient {
    * and watch from the list's version (or use `waitFor`).
    *
    * @param ref The collection.
-   * @param options Version, selectors, bookmarks, server timeout, a signal.
+   * @param options Version, selectors, bookmarks, server timeout, `metadataOnly`, a signal.
    * @returns The events; ERROR events carry a `Status` (410 Expired: list again).
    * @throws {KubernetesApiError} When the server refuses the watch.
    * @throws {PathSegmentError} When the name or namespace cannot be one path segment (empty name, `.`, `..`, `/`, `%`); nothing is sent.
@@ -336,6 +337,7 @@ export class DynamicClient {
     const { watcher } = listWatch<T, Status>(
       this.client,
       await this.collectionPathOf(ref),
+      { metadataOnly: options.metadataOnly },
     );
     return await watcher({
       resourceVersion: options.resourceVersion,

@@ -22,6 +22,14 @@ export interface ListOptions {
   fieldSelector?: string;
   /** Objects per page; every page is fetched. @default {500} */
   limit?: number;
+  /**
+   * Ask for `PartialObjectMetadata` (`{ kind, apiVersion: "meta.k8s.io/v1",
+   * metadata }` per object) instead of whole objects; full objects from a
+   * server that cannot serve the partial form are cut down to it (see
+   * `listWatch` in `lib/watch/list_watch.ts`).
+   * @default {false: whole objects}
+   */
+  metadataOnly?: boolean;
   /** Cancels the list. */
   signal?: AbortSignal;
 }
@@ -109,6 +117,14 @@ export interface WatchOptions {
   allowWatchBookmarks?: boolean;
   /** The server ends the watch after this long. @default {the server's: 30–60 minutes} */
   timeoutSeconds?: number;
+  /**
+   * Ask for `PartialObjectMetadata` (`{ kind, apiVersion: "meta.k8s.io/v1",
+   * metadata }` per object) instead of whole objects; full objects from a
+   * server that cannot serve the partial form are cut down to it (see
+   * `listWatch` in `lib/watch/list_watch.ts`).
+   * @default {false: whole objects}
+   */
+  metadataOnly?: boolean;
   /** Ends the watch (the stream errors with the signal's reason). */
   signal?: AbortSignal;
 }

@@ -69,7 +69,7 @@ export interface ObjectRef {
  *
  * @example
  * ```ts
- * import { refOf } from "@denokube/transport/kubernetes-object";
+ * import { refOf } from "@denokube/transport/objects";
  *
  * const ref = refOf({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "web" } });
  * console.log(ref.name); // "settings"

@@ -31,7 +31,7 @@
  *
  * @example Run the work only while leading
  * ```ts
- * import { LeaderElector } from "@denokube/transport/leader-election";
+ * import { LeaderElector } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function operator(client: RestClient, signal: AbortSignal): Promise<void> {

@@ -157,7 +157,7 @@ function isList(obj: KubernetesObject): boolean {
  *
  * @example
  * ```ts
- * import { manifestSource, parseManifests } from "@denokube/transport/manifest";
+ * import { manifestSource, parseManifests } from "@denokube/transport/objects";
  *
  * const objects = parseManifests(
  *   "apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n---\n" +
@@ -306,7 +306,7 @@ export interface SerializeManifestsOptions {
  *
  * @example
  * ```ts
- * import { parseManifests, serializeManifests } from "@denokube/transport/manifest";
+ * import { parseManifests, serializeManifests } from "@denokube/transport/objects";
  *
  * const text = serializeManifests([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" }, data: { on: "yes" } }]);
  * console.log(parseManifests(text)[0].data); // { on: "yes" }: quoted, so YAML 1.1 readers keep it a string

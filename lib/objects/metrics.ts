@@ -11,7 +11,7 @@
  *
  * @example Print each container's usage in a namespace
  * ```ts
- * import { MetricsError, podMetrics } from "@denokube/transport/metrics";
+ * import { MetricsError, podMetrics } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function top(client: RestClient): Promise<void> {

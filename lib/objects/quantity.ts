@@ -44,7 +44,7 @@ const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([a-zA-Z]*|[eE][+-]?\d+)$/;
  *
  * @example
  * ```ts
- * import { parseQuantity } from "@denokube/transport/metrics";
+ * import { parseQuantity } from "@denokube/transport/objects";
  * console.log(parseQuantity("250m"), parseQuantity("128Mi")); // 0.25 134217728
  * ```
  */

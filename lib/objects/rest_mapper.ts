@@ -66,7 +66,7 @@ export interface ResourcePathOptions {
  *
  * @example
  * ```ts
- * import { resourcePath, type RestMapping } from "@denokube/transport/rest-mapper";
+ * import { resourcePath, type RestMapping } from "@denokube/transport/objects";
  *
  * function scalePath(deployments: RestMapping, ns: string, name: string): string {
  *   return resourcePath(deployments, { namespace: ns, name, subresource: "scale" });
@@ -109,7 +109,7 @@ const maxListedKinds = 12;
  *
  * @example Where do Deployments live?
  * ```ts
- * import { RestMapper, resourcePath } from "@denokube/transport/rest-mapper";
+ * import { RestMapper, resourcePath } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function deploymentsIn(client: RestClient, ns: string): Promise<string> {

@@ -11,8 +11,8 @@
  *
  * @example Roll out a new image and wait for it
  * ```ts
- * import { setImage } from "@denokube/transport/scale";
- * import { WaitError } from "@denokube/transport/wait";
+ * import { setImage } from "@denokube/transport/objects";
+ * import { WaitError } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function release(client: RestClient, tag: string): Promise<void> {

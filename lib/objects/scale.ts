@@ -80,7 +80,7 @@ export async function getScale(
  *
  * @example Scale to zero and back
  * ```ts
- * import { deploymentAvailable, scale, waitFor } from "@denokube/transport";
+ * import { deploymentAvailable, scale, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function bounce(client: RestClient): Promise<void> {
@@ -127,7 +127,7 @@ export async function scale(
  *
  * @example
  * ```ts
- * import { deploymentRolledOut, restart, waitFor } from "@denokube/transport";
+ * import { deploymentRolledOut, restart, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function restartWeb(client: RestClient): Promise<void> {

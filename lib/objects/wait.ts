@@ -70,7 +70,7 @@ export interface WaitForOptions {
  *
  * @example Wait until a pod is Ready, failing fast on a bad image
  * ```ts
- * import { podReady, waitFor, WaitError } from "@denokube/transport/wait";
+ * import { podReady, waitFor, WaitError } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function ready(client: RestClient): Promise<void> {

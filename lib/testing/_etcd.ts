@@ -76,14 +76,30 @@ export async function startEtcd(
 /**
  * Compacts etcd up to its current revision through etcd's HTTP gateway, so
  * every older resourceVersion and continue token expires (410 Gone).
+ *
+ * @param cp The cluster; its `etcdUrl` is the etcd to compact.
+ * @returns The revision compacted to.
+ * @throws {TestingError} `EtcdUnavailable` when the cluster has no `etcdUrl`
+ *   (an external cluster) or etcd answers a request with an error.
  */
 export async function compactEtcd(cp: ControlPlaneInfo): Promise<number> {
-  if (!cp.etcdUrl) throw new Error("compactEtcd needs the harness's own etcd");
+  if (!cp.etcdUrl) {
+    throw new TestingError(
+      "EtcdUnavailable",
+      `compactEtcd: expected a cluster whose etcd this module started (an etcdUrl), found a cluster without one (${cp.server})`,
+    );
+  }
   const range = await fetch(`${cp.etcdUrl}/v3/kv/range`, {
     method: "POST",
     body: JSON.stringify({ key: btoa("/") }),
   });
-  if (!range.ok) throw new Error(`etcd range: HTTP ${range.status}`);
+  if (!range.ok) {
+    await range.body?.cancel();
+    throw new TestingError(
+      "EtcdUnavailable",
+      `etcd range at ${cp.etcdUrl}: expected 200, found HTTP ${range.status}`,
+    );
+  }
   const revision = Number((await range.json()).header.revision);
   const compact = await fetch(`${cp.etcdUrl}/v3/kv/compaction`, {
     method: "POST",
@@ -91,7 +107,10 @@ export async function compactEtcd(cp: ControlPlaneInfo): Promise<number> {
   });
   const body = await compact.text();
   if (!compact.ok) {
-    throw new Error(`etcd compaction: HTTP ${compact.status}: ${body}`);
+    throw new TestingError(
+      "EtcdUnavailable",
+      `etcd compaction at ${cp.etcdUrl}: expected 200, found HTTP ${compact.status}: ${body}`,
+    );
   }
   return revision;
 }

@@ -2,7 +2,7 @@
 // from its kubeconfig through kubectl. Only an admin is known there, so the
 // suites that need the limited user, static tokens or etcd skip themselves.
 
-import { type JsonFailure, parseJson } from "../_internal/json.ts";
+import { parseJsonQuietly } from "./_leaf_helpers.ts";
 import { runCommand } from "./_processes.ts";
 import { type Binaries, findBinaries } from "./binaries.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
@@ -39,15 +39,12 @@ export async function describeExternal(
     failure: (stderr) => `${where}: kubectl config view failed: ${stderr}`,
   });
   // The flattened kubeconfig holds keys and tokens: a parse error quotes none.
-  const fail = ({ chars, cause }: JsonFailure) =>
+  const fail = (chars: number) =>
     new Error(
       `${where}: kubectl config view printed no JSON (${chars} chars)`,
-      {
-        cause,
-      },
     );
   // deno-lint-ignore no-explicit-any
-  const cfg: any = parseJson(stdout, fail);
+  const cfg: any = parseJsonQuietly(stdout, fail);
   const cluster = cfg.clusters?.[0]?.cluster ?? {};
   const user = cfg.users?.[0]?.user ?? {};
   const b64 = (s: string) =>

@@ -1,7 +1,7 @@
 // Process plumbing shared by the harness: finding executables, spawning
 // servers that die with us, waiting for them to be ready, stopping them.
 
-import { delay } from "../_internal/delay.ts";
+import { sleep } from "./_leaf_helpers.ts";
 import { TestingError } from "./testing_error.ts";
 
 /** True for an existing file with an execute bit. */
@@ -120,7 +120,7 @@ export async function waitFor(
     } catch (err) {
       lastError = err;
     }
-    await delay(100);
+    await sleep(100);
   }
   throw new TestingError(
     "NotReady",

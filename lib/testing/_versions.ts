@@ -2,7 +2,7 @@
 // kept per path (a file replaced at the same path is read again), so that
 // lib/testing/_component_args.ts can give it the flags its release takes.
 
-import { errorText } from "../_internal/error_text.ts";
+import { errorText } from "./_leaf_helpers.ts";
 import { type KubeRelease, parseRelease } from "./_component_args.ts";
 import { TestingError } from "./testing_error.ts";
 

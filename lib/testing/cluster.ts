@@ -3,9 +3,9 @@
 // process, or existing) its helpers — clients, namespaces, users with RBAC,
 // service-account tokens — and an owner-supplied stop.
 
-import { delay } from "../_internal/delay.ts";
-import type { JSONValue } from "../contract.ts";
-import { KubeConfigRestClient } from "../../transports/kubeconfig.ts";
+import { type JSONValue, KubeConfigRestClient } from "@denokube/transport";
+import { sleep } from "./_leaf_helpers.ts";
+import { compactEtcd } from "./_etcd.ts";
 import { kubeconfigYaml } from "./_kubeconfigs.ts";
 import type { ControlPlaneInfo } from "./descriptor.ts";
 import { TestingError } from "./testing_error.ts";
@@ -69,6 +69,17 @@ export interface Cluster extends ControlPlaneInfo, AsyncDisposable {
     name: string,
     opts?: { expirationSeconds?: number; audiences?: string[] },
   ): Promise<string>;
+  /**
+   * Compacts the cluster's etcd up to its current revision, so every older
+   * `resourceVersion` and continue token expires: the next watch or list
+   * from one gets 410 Gone, as after a long disconnection.
+   *
+   * @returns The etcd revision compacted to.
+   * @throws {TestingError} `EtcdUnavailable` for a cluster whose etcd this
+   *   module did not start (no `etcdUrl`: an external cluster), or when etcd
+   *   refuses.
+   */
+  compactEtcd(): Promise<number>;
   /** Stops the node, then the control plane, and removes their files; a no-op for a cluster this process did not start. Safe to call twice. */
   stop(): Promise<void>;
   /** The same, synchronously and less politely, for signal and `unload` handlers. */
@@ -220,6 +231,7 @@ export function attachCluster(
       };
     },
     serviceAccountToken,
+    compactEtcd: () => compactEtcd(info),
     stop,
     stopSync: () => {
       if (stopped) return;
@@ -274,6 +286,6 @@ async function ensureServiceAccount(
         `ServiceAccount ${namespace}/${name} did not appear within 30 s`,
       );
     }
-    await delay(100);
+    await sleep(100);
   }
 }

@@ -3,7 +3,7 @@
 // cluster (KUBE_TEST_KUBECONFIG), or by starting one — and every later
 // caller in the process gets the same promise.
 
-import { parseJson } from "../_internal/json.ts";
+import { parseJsonQuietly } from "./_leaf_helpers.ts";
 import { TestingError } from "./testing_error.ts";
 import { describeExisting } from "./_external_cluster.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
@@ -31,11 +31,11 @@ let shared: Promise<Cluster> | undefined;
  *
  * @example
  * ```ts
- * import { sharedCluster } from "@denokube/transport/testing";
+ * import { sharedCluster } from "@denokube/testing";
  *
  * Deno.test({
  *   name: "namespaces isolate tests",
- *   ignore: true, // needs etcd and kube-apiserver; see the README
+ *   ignore: true, // needs etcd and kube-apiserver; see this package's module doc
  *   fn: async () => {
  *     const cluster = await sharedCluster();
  *     const ns = await cluster.createNamespace("isolated");
@@ -49,13 +49,12 @@ export function sharedCluster(opts: ClusterOptions = {}): Promise<Cluster> {
     const descriptor = Deno.env.get(DESCRIPTOR_ENV);
     if (descriptor) {
       // A descriptor holds keys and tokens: a parse error quotes none.
-      const info = parseJson(
+      const info = parseJsonQuietly(
         await Deno.readTextFile(descriptor),
-        ({ chars, cause }) =>
+        (chars) =>
           new TestingError(
             "InvalidOption",
             `${DESCRIPTOR_ENV}=${descriptor}: expected a cluster descriptor as JSON, found ${chars} characters that are not JSON`,
-            cause,
           ),
       );
       return attachCluster(info as ControlPlaneInfo);

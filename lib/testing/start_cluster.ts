@@ -13,9 +13,8 @@
  * @module
  */
 
-import { delay } from "../_internal/delay.ts";
-import { errorText } from "../_internal/error_text.ts";
-import type { JSONObject } from "../contract.ts";
+import type { JSONObject } from "@denokube/transport";
+import { errorText, sleep } from "./_leaf_helpers.ts";
 import type { ComponentFlags } from "./_component_args.ts";
 import { type Binaries, ensureBinaries, findBinaries } from "./binaries.ts";
 import { attachCluster, type Cluster } from "./cluster.ts";
@@ -59,7 +58,7 @@ export interface ClusterOptions {
    *
    * @example Change, remove and add flags
    * ```ts
-   * import { startCluster } from "@denokube/transport/testing";
+   * import { startCluster } from "@denokube/testing";
    *
    * const start = () =>
    *   startCluster({
@@ -95,11 +94,11 @@ export interface ClusterOptions {
  *
  * @example
  * ```ts
- * import { startCluster } from "@denokube/transport/testing";
+ * import { startCluster } from "@denokube/testing";
  *
  * Deno.test({
  *   name: "a ConfigMap round-trips",
- *   ignore: true, // needs etcd and kube-apiserver; see the README
+ *   ignore: true, // needs etcd and kube-apiserver; see this package's module doc
  *   fn: async () => {
  *     await using cluster = await startCluster();
  *     using client = await cluster.adminClient();
@@ -225,7 +224,7 @@ async function installCrds(
           `CRD ${name} was not Established within 60 s`,
         );
       }
-      await delay(100);
+      await sleep(100);
     }
   }
 }

@@ -1,4 +1,7 @@
-// The testing module's error; it lives with the library's other errors
-// (lib/errors/testing_error.ts), re-exported here for the testing module.
+// The testing package's error; it lives with the transport's other errors
+// (one base, one errors subpath), re-exported here for this package's files.
 
-export * from "../errors/testing_error.ts";
+export {
+  TestingError,
+  type TestingErrorReason,
+} from "@denokube/transport/errors";

@@ -117,7 +117,7 @@ function statusFrom(text: string): ExecStatus {
  *
  * @example
  * ```ts
- * import { openExec } from "@denokube/transport/exec";
+ * import { openExec } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function upperCase(client: RestClient): Promise<string> {
@@ -175,7 +175,7 @@ export interface AttachOptions {
  *
  * @example
  * ```ts
- * import { openAttach } from "@denokube/transport/exec";
+ * import { openAttach } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function talkTo(client: RestClient): Promise<void> {
@@ -348,7 +348,7 @@ export interface ExecResult extends ExecStatus {
  *
  * @example
  * ```ts
- * import { execCommand } from "@denokube/transport/exec";
+ * import { execCommand } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function listRoot(client: RestClient): Promise<string> {

@@ -88,7 +88,7 @@ const UNAVAILABLE =
  *
  * @example Follow a container's log for ten seconds
  * ```ts
- * import { streamLogs } from "@denokube/transport/logs";
+ * import { streamLogs } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function tail(client: RestClient): Promise<void> {

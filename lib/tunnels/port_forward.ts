@@ -124,7 +124,7 @@ export async function assertPodRunning(
  *
  * @example
  * ```ts
- * import { portForward } from "@denokube/transport/port-forward";
+ * import { portForward } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function forwardDatabase(client: RestClient): Promise<void> {

@@ -131,7 +131,7 @@ function checkPort(
  *
  * @example Fetch a page through a Service
  * ```ts
- * import { portForwardService } from "@denokube/transport/port-forward-service";
+ * import { portForwardService } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function home(client: RestClient): Promise<string> {
@@ -191,7 +191,7 @@ export async function portForwardService(
  *
  * @example
  * ```ts
- * import { portForwardDeployment } from "@denokube/transport/port-forward-service";
+ * import { portForwardDeployment } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function debugPort(client: RestClient): Promise<void> {

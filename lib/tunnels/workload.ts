@@ -15,7 +15,7 @@
  *
  * @example Follow every pod of a Deployment, prefixed
  * ```ts
- * import { workloadLogs } from "@denokube/transport/workload";
+ * import { workloadLogs } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function tail(client: RestClient): Promise<void> {
@@ -271,7 +271,7 @@ export interface WorkloadExecOptions
  *
  * @example
  * ```ts
- * import { execWorkload } from "@denokube/transport/workload";
+ * import { execWorkload } from "@denokube/transport/tunnels";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function migrate(client: RestClient): Promise<number> {

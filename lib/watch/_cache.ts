@@ -6,6 +6,7 @@ import type { KindIds, KindIdsReq, ReflectorEvent } from "./types.ts";
 import type { ReflectorStore } from "./store.ts";
 import type { CacheView, FanOut } from "./_fan_out.ts";
 import { difference, keyed, keyOf } from "./_diff.ts";
+import type { ObjectTransform } from "./transforms.ts";
 
 /** The store, the predicate that admits objects, and the fan-out of its changes. */
 export class Cache<T extends KindIds, S> implements CacheView<T> {
@@ -16,7 +17,35 @@ export class Cache<T extends KindIds, S> implements CacheView<T> {
     readonly store: ReflectorStore<T & KindIdsReq>,
     readonly predicate: ((obj: T & KindIdsReq) => boolean) | undefined,
     readonly fanOut: FanOut<T, S>,
+    readonly transform: ObjectTransform<T & KindIdsReq> | undefined = undefined,
   ) {}
+
+  /**
+   * What the cache keeps of an admitted object: the transform's result,
+   * checked to keep the key and version (see `transforms.ts`).
+   */
+  kept(obj: T & KindIdsReq): T & KindIdsReq {
+    if (!this.transform) return obj;
+    const { name, namespace, resourceVersion } = obj.metadata;
+    const out = this.transform(obj);
+    const m = (out as KindIds | null | undefined)?.metadata;
+    if (
+      !m || m.name !== name || (m.namespace ?? undefined) !==
+        (namespace ?? undefined) ||
+      m.resourceVersion !== resourceVersion
+    ) {
+      throw new TypeError(
+        `Reflector: the transform must keep metadata.name, namespace and resourceVersion; for ${
+          namespace ?? ""
+        }/${name} at ${resourceVersion} it returned ${
+          m
+            ? `${m.namespace ?? ""}/${m.name} at ${m.resourceVersion}`
+            : "no metadata"
+        }`,
+      );
+    }
+    return out;
+  }
 
   /** Every cached object. */
   values(): Iterable<T & KindIdsReq> {
@@ -60,29 +89,30 @@ export class Cache<T extends KindIds, S> implements CacheView<T> {
   apply(
     evt: { type: "ADDED" | "MODIFIED" | "DELETED"; object: T },
   ): string | undefined {
-    const obj = keyed(evt.object);
-    const key = keyOf(obj);
+    const raw = keyed(evt.object);
+    const key = keyOf(raw);
+    const version = raw.metadata.resourceVersion;
     const known = this.store.get(key);
     const matches = evt.type !== "DELETED" &&
-      (!this.predicate || this.predicate(obj));
+      (!this.predicate || this.predicate(raw));
     if (!matches) {
       if (known) {
         this.store.delete(key);
         this.fanOut.emit({
           type: "DELETED",
-          object: evt.type === "DELETED" ? obj : known,
+          object: evt.type === "DELETED" ? this.kept(raw) : known,
         });
       }
     } else if (known) {
+      const obj = this.kept(raw);
       this.store.update(key, obj);
       this.fanOut.emit({ type: "MODIFIED", object: obj, previous: known });
     } else {
+      const obj = this.kept(raw);
       this.store.add(key, obj);
       this.fanOut.emit({ type: "ADDED", object: obj });
     }
-    if (this.syncedVersion !== undefined) {
-      this.syncedVersion = obj.metadata.resourceVersion;
-    }
-    return obj.metadata.resourceVersion;
+    if (this.syncedVersion !== undefined) this.syncedVersion = version;
+    return version;
   }
 }

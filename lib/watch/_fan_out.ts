@@ -41,12 +41,21 @@ export class FanOut<T, S> {
    * Every event from now on, starting with a snapshot of `cache`: ADDED for
    * each object, then SYNCED if it is synced. After an overflow: DESYNCED,
    * the difference between what this observer was told and the cache, then
-   * SYNCED if synced.
+   * SYNCED if synced. Ends when the fan-out finishes, or at once when
+   * `signal` aborts (what is still queued for this observer is dropped).
    */
   async *observe(
     cache: CacheView<T>,
+    signal?: AbortSignal,
   ): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
+    if (signal?.aborted) return;
     const queue = new ObserverQueue<T, S>(this.bufferSize);
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      queue.finish();
+    };
+    signal?.addEventListener("abort", stop, { once: true });
     // What this observer has been told, to catch it up exactly after an overflow.
     const told = new Map<string, T & KindIdsReq>();
     const track = (evt: ReflectorEvent<T, S>) => {
@@ -60,8 +69,12 @@ export class FanOut<T, S> {
     if (!this.#finished) this.#observers.add(queue);
     else queue.done = true;
     try {
-      for (const evt of snapshot) yield track(evt);
+      for (const evt of snapshot) {
+        if (stopped) return;
+        yield track(evt);
+      }
       for (;;) {
+        if (stopped) return;
         if (queue.overflowed) {
           queue.overflowed = false;
           yield { type: "DESYNCED", object: { metadata: {} } };
@@ -78,7 +91,10 @@ export class FanOut<T, S> {
         }
         const evt = queue.take();
         if (Array.isArray(evt)) {
-          for (const e of evt) yield track(e);
+          for (const e of evt) {
+            if (stopped) return;
+            yield track(e);
+          }
           continue;
         }
         if (evt) {
@@ -90,6 +106,7 @@ export class FanOut<T, S> {
         queue.wake = undefined;
       }
     } finally {
+      signal?.removeEventListener("abort", stop);
       this.#observers.delete(queue);
     }
   }

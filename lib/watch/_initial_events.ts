@@ -28,7 +28,12 @@ export type InitialStep<S> =
 export class InitialEvents<T extends KindIds> {
   readonly fresh = new Map<string, T & KindIdsReq>();
 
-  constructor(readonly admits: (obj: T & KindIdsReq) => boolean) {}
+  constructor(
+    readonly cache: {
+      admits(obj: T & KindIdsReq): boolean;
+      kept(obj: T & KindIdsReq): T & KindIdsReq;
+    },
+  ) {}
 
   /** Takes one event of the initial phase. */
   take<S>(evt: WatchEvent<T, S>): InitialStep<S> {
@@ -36,8 +41,9 @@ export class InitialEvents<T extends KindIds> {
       case "ADDED":
       case "MODIFIED": {
         const obj = keyed(evt.object);
-        if (this.admits(obj)) this.fresh.set(keyOf(obj), obj);
-        else this.fresh.delete(keyOf(obj));
+        if (this.cache.admits(obj)) {
+          this.fresh.set(keyOf(obj), this.cache.kept(obj));
+        } else this.fresh.delete(keyOf(obj));
         return undefined;
       }
       case "DELETED":

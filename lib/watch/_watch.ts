@@ -107,7 +107,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
   const started = clock.now();
   let version = fromVersion ?? "";
   let initial: InitialEvents<T> | undefined = fromVersion === undefined
-    ? new InitialEvents<T>((obj) => cache.admits(obj))
+    ? new InitialEvents<T>(cache)
     : undefined;
   let markerDue: Deadline | undefined;
   // What a failure is reported as: until the watch answers, it did not start.

@@ -2,14 +2,42 @@
  * List and watch functions for a {@link Reflector} built on any
  * {@link RestClient}, for code without generated API classes.
  *
+ * ## Metadata-only lists and watches
+ *
+ * With `{ metadataOnly: true }` the lister and watcher ask the server for
+ * `PartialObjectMetadataList` and `PartialObjectMetadata` (client-go's
+ * metadata informers, kube-rs's `metadata_watcher`): each object arrives as
+ * `{ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata }`
+ * — name, namespace, uid, resourceVersion, labels, annotations, owners,
+ * finalizers, managedFields — and nothing of `spec`, `data` or `status`,
+ * a fraction of the bytes to send, parse and cache.
+ *
+ * The `Accept` header names plain `application/json` as the second choice,
+ * so a server that cannot serve the partial form answers with full objects
+ * instead of 406; those (and anything a transport that sends no `Accept`
+ * header, such as `kubectl get --raw`, gets) are cut down to the same
+ * shape, so a caller never sees the difference. A server that answers 406
+ * all the same is asked once more with plain JSON, and every later request
+ * of that lister and watcher asks for plain JSON. kube-apiserver 1.20.2
+ * serves the partial forms for built-in kinds, custom resources and the
+ * aggregator's APIServices alike; an aggregated API server not built on
+ * `k8s.io/apiserver` may answer either way.
+ *
  * @module
  */
 
 import type { JSONObject, RestClient, WatchEvent } from "../contract.ts";
-import type { ListOf, ListOpts, WatchOpts } from "./mod.ts";
+import type { ListOf, ListOpts, WatchOpts } from "./types.ts";
 import { WatchEventTransformer } from "./stream_transformers.ts";
 import { WatchListSupport } from "./watch_list_support.ts";
 import { attachWatchListSupport } from "./_attached_support.ts";
+import {
+  listToMetadataOnly,
+  METADATA_LIST_ACCEPT,
+  METADATA_WATCH_ACCEPT,
+  toMetadataOnly,
+} from "./_metadata_only.ts";
+import { KubernetesApiError } from "../errors/mod.ts";
 
 /** A lister and a watcher for one collection. */
 export interface ListWatch<T, S> {
@@ -48,6 +76,10 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
  *
  * @param client Any transport.
  * @param path The collection's API path.
+ * @param options `metadataOnly`: ask for `PartialObjectMetadata` instead
+ *   of whole objects (see the module doc); objects are `{ kind,
+ *   apiVersion, metadata }` only. Default false: whole objects, as the
+ *   server stores them.
  * @returns The lister and watcher.
  *
  * @example
@@ -64,18 +96,43 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
 export function listWatch<T = JSONObject, S = JSONObject>(
   client: RestClient,
   path: string,
+  options: { metadataOnly?: boolean } = {},
 ): ListWatch<T, S> {
+  // Metadata-only: cleared once the server answers 406 to the partial form.
+  let partial = options.metadataOnly === true;
+  /** Asks with the partial form's Accept header, and once more with plain JSON after a 406. */
+  const negotiated = async <R>(
+    accept: string,
+    request: (accept: string | undefined) => Promise<R>,
+  ): Promise<R> => {
+    if (!partial) return await request(undefined);
+    try {
+      return await request(accept);
+    } catch (err) {
+      if (!(err instanceof KubernetesApiError) || err.code !== 406) throw err;
+      partial = false;
+      return await request(undefined);
+    }
+  };
+  const asObject = options.metadataOnly
+    ? (o: JSONObject) => toMetadataOnly(o) as T
+    : (o: JSONObject) => o as T;
   const watcher: ListWatch<T, S>["watcher"] = async (opts) => {
-    const stream = await client.performRequest({
-      method: "GET",
-      path,
-      querystring: query(opts, true),
-      abortSignal: opts.abortSignal,
-      expectStream: true,
-      expectJson: true,
-    });
+    const stream = await negotiated(
+      METADATA_WATCH_ACCEPT,
+      (accept) =>
+        client.performRequest({
+          method: "GET",
+          path,
+          querystring: query(opts, true),
+          abortSignal: opts.abortSignal,
+          expectStream: true,
+          expectJson: true,
+          ...(accept ? { accept } : {}),
+        }),
+    );
     return stream.pipeThrough(
-      new WatchEventTransformer<T, S>((o) => o as T, (o) => o as S),
+      new WatchEventTransformer<T, S>(asObject, (o) => o as S),
     );
   };
   // This watcher passes the WatchList options on: a Reflector's default
@@ -83,13 +140,22 @@ export function listWatch<T = JSONObject, S = JSONObject>(
   attachWatchListSupport(watcher, WatchListSupport.for(client));
   return {
     watcher,
-    lister: async (opts) =>
-      await client.performRequest({
-        method: "GET",
-        path,
-        querystring: query(opts, false),
-        abortSignal: opts.abortSignal,
-        expectJson: true,
-      }) as unknown as ListOf<T>,
+    lister: async (opts) => {
+      const list = await negotiated(
+        METADATA_LIST_ACCEPT,
+        (accept) =>
+          client.performRequest({
+            method: "GET",
+            path,
+            querystring: query(opts, false),
+            abortSignal: opts.abortSignal,
+            expectJson: true,
+            ...(accept ? { accept } : {}),
+          }),
+      );
+      return (options.metadataOnly
+        ? listToMetadataOnly(list as JSONObject)
+        : list) as unknown as ListOf<T>;
+    },
   };
 }

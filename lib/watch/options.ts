@@ -16,8 +16,21 @@ export interface ReflectorOptions<T> {
   labelSelector?: string;
   /** Passed to the lister and the watcher. */
   fieldSelector?: string;
-  /** Only objects it accepts are cached; an object that stops matching is reported DELETED. */
+  /**
+   * Only objects it accepts are cached; an object that stops matching is
+   * reported DELETED. It sees the server's object, before any `transform`.
+   * @default {none: every object is cached}
+   */
   predicate?: (obj: T & KindIdsReq) => boolean;
+  /**
+   * Applied to each admitted object once, before it is stored and
+   * delivered (client-go's `SetTransform`), such as
+   * `dropManagedFields` (`transforms.ts`). MODIFIED's `previous` and a relist's
+   * difference are the transformed objects; it must keep name, namespace
+   * and resourceVersion (see `transforms.ts` for the whole contract).
+   * @default {none: objects are kept as the server sent them}
+   */
+  transform?: (obj: T & KindIdsReq) => T & KindIdsReq;
   /** The server-side watch timeout per request. @default {a random 300–600 s, like client-go} */
   watchTimeoutSeconds?: () => number;
   /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */

@@ -32,7 +32,7 @@ export interface ListPage<T, U extends { continue?: string | null }> {
  *
  * @example
  * ```ts
- * import { readAllPages } from "@denokube/transport/pagination";
+ * import { readAllPages } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function countPods(client: RestClient): Promise<number> {
@@ -69,7 +69,7 @@ export async function* readAllPages<
  *
  * @example
  * ```ts
- * import { readAllItems } from "@denokube/transport/pagination";
+ * import { readAllItems } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function podNames(client: RestClient): Promise<string[]> {

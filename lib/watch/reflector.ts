@@ -149,6 +149,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       options.store ?? new MapStore(),
       options.predicate,
       this.#fanOut,
+      options.transform,
     );
     this.#list = {
       lister,
@@ -299,7 +300,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       const fresh = new Map<string, T & KindIdsReq>();
       for (const item of items) {
         const obj = keyed(item);
-        if (this.#cache.admits(obj)) fresh.set(keyOf(obj), obj);
+        if (this.#cache.admits(obj)) {
+          fresh.set(keyOf(obj), this.#cache.kept(obj));
+        }
       }
       this.#cache.replace(fresh, resourceVersion);
       return { kind: "Watching", resourceVersion };
@@ -378,12 +381,16 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    * object, then SYNCED if the cache is synced. Replaying the events an
    * observer receives always rebuilds the cache exactly. Several observers may
    * run at once; see {@link ReflectorOptions.observerBufferSize} for one that
-   * falls behind. Finishes when the Reflector stops.
+   * falls behind. Finishes when the Reflector stops, or when `signal`
+   * aborts (a pending `next()` then resolves at once, done).
    *
+   * @param signal Ends this observer only.
    * @returns The events.
    */
-  observeAll(): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
-    return this.#fanOut.observe(this.#cache);
+  observeAll(
+    signal?: AbortSignal,
+  ): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
+    return this.#fanOut.observe(this.#cache, signal);
   }
 
   /**

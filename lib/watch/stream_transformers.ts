@@ -71,7 +71,13 @@ export class JsonLinesDecoder extends TransformStream<Uint8Array, JSONValue> {
   }
 }
 
-/** Parses one JSON object per string, 1:1 (kept from v0.7.3; use {@link JsonLinesDecoder} on bytes). */
+/**
+ * Parses one JSON object per string, 1:1 (kept from v0.7.3).
+ *
+ * @deprecated Use {@link JsonLinesDecoder}, which splits and parses a byte
+ * stream in one step (no text decoding and line splitting of your own), or
+ * `performRequest` with `expectStream` and `expectJson`, which applies it.
+ */
 export class JsonParsingTransformer
   extends TransformStream<string, JSONObject> {
   constructor() {

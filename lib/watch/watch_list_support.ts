@@ -23,9 +23,9 @@ const byClient = new WeakMap<RestClient, WatchListSupport>();
  *
  * @example
  * ```ts
- * import { Reflector, WatchListSupport } from "@denokube/transport";
+ * import { Reflector, WatchListSupport } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
- * import type { ListOf, ListOpts, WatchOpts } from "@denokube/transport/reflector";
+ * import type { ListOf, ListOpts, WatchOpts } from "@denokube/transport/watch";
  *
  * declare const client: RestClient;
  * declare function listPods(opts: ListOpts): Promise<ListOf<{ metadata: { name: string } }>>;

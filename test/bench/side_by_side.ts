@@ -15,10 +15,7 @@
 // which test/run.ts sets). Env: SIDE_BY_SIDE_ROUNDS (default 5),
 // SIDE_BY_SIDE_JOBS (comma-separated subset of job names).
 
-import {
-  type ControlPlaneInfo,
-  DESCRIPTOR_ENV,
-} from "../../lib/testing/mod.ts";
+import { type ControlPlaneInfo, DESCRIPTOR_ENV } from "@denokube/testing";
 import { adminHttpClient } from "../../lib/testing/descriptor.ts";
 import { createCa, issueCert } from "../../lib/testing/_pki.ts";
 import { fakePod } from "../_pods.ts";

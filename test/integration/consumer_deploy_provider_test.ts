@@ -8,16 +8,15 @@
 
 import assert from "node:assert/strict";
 import {
-  deleted,
   DynamicClient,
   KubeConfigRestClient,
   KubernetesApiError,
   type KubernetesObject,
-  podReady,
-  portForwardService,
   streamLogs,
   waitFor,
 } from "../../mod.ts";
+import { deleted, podReady } from "../../lib/objects/mod.ts";
+import { portForwardService } from "../../lib/tunnels/mod.ts";
 import { controlPlane } from "../harness.ts";
 import { nodeOf } from "../_node_pods.ts";
 import { rejection } from "../_helpers.ts";

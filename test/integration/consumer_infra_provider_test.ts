@@ -10,19 +10,21 @@
 import assert from "node:assert/strict";
 import {
   apply,
-  deleteApplied,
-  deploymentAvailable,
-  deploymentRolledOut,
   DynamicClient,
   execCommand,
   KubeConfigRestClient,
   KubernetesApiError,
   parseManifests,
-  restart,
-  scale,
   streamLogs,
   waitFor,
 } from "../../mod.ts";
+import {
+  deleteApplied,
+  deploymentAvailable,
+  deploymentRolledOut,
+  restart,
+  scale,
+} from "../../lib/objects/mod.ts";
 import { controlPlane } from "../harness.ts";
 import { nodeOf } from "../_node_pods.ts";
 import { rejection } from "../_helpers.ts";

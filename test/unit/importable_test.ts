@@ -2,7 +2,10 @@
 // directory (no deno.json, so no import map) imports every public module
 // of this repository by file URL, in a subprocess, and runs. js-yaml is
 // reached through its full npm specifier in lib/_internal/yaml.ts, so the bare
-// `js-yaml` alias is gone from deno.json.
+// `js-yaml` alias is gone from deno.json. That is the transport package
+// (the root deno.json's exports); the testing package in lib/testing/
+// imports it by name, so a project maps both (as `deno add` does), which
+// test/integration/testing/testing_module_test.ts covers.
 // Needs no cluster: it spawns `deno` in a temp directory.
 
 import assert from "node:assert/strict";

@@ -3,7 +3,7 @@
 // kubeconfig, a running `kubectl proxy`, and `kubectl` itself.
 
 import { errorText } from "../../lib/_internal/error_text.ts";
-import { KubeConfig } from "../../lib/config/mod.ts";
+import { KubeConfig } from "../../lib/config/kube_config.ts";
 import { credentialsFor } from "../../lib/auth/credentials.ts";
 import { join } from "../../lib/_internal/path.ts";
 import { maskUrl } from "../../lib/_internal/redact.ts";

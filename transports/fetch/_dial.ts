@@ -5,7 +5,7 @@
 // configured CA.
 
 import type { AuthState } from "../../lib/auth/credentials.ts";
-import type { KubeConfigContext } from "../../lib/config/mod.ts";
+import type { KubeConfigContext } from "../../lib/config/context.ts";
 import type { RequestTarget } from "../_request_base.ts";
 import { type ByteConn, dialStrictTls, NodeJsTlsConn } from "../_strict_tls.ts";
 import { type ConnectionPlan, strictTarget } from "./_plan.ts";

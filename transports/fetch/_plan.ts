@@ -7,13 +7,13 @@
 
 import type { AuthState } from "../../lib/auth/credentials.ts";
 import { KubeConfigError } from "../../lib/errors/mod.ts";
-import type { KubeConfigContext } from "../../lib/config/mod.ts";
+import type { KubeConfigContext } from "../../lib/config/context.ts";
 import { withScheme } from "../../lib/_internal/url.ts";
 import type { StrictTlsTarget } from "../_strict_tls.ts";
 import { proxyFromUrl } from "./_proxy.ts";
 
 /** The package version, sent in `User-Agent` (`deno task check` compares it with deno.json). */
-export const VERSION = "0.8.0";
+export const VERSION = "0.9.0";
 
 /** Where tunnels dial, and the name their TLS verifies. */
 export interface DialTarget {

@@ -8,9 +8,9 @@ import {
   KubeConfig,
   KubeConfigRestClient,
   listWatch,
-  MapStore,
   Reflector,
 } from "../../../mod.ts";
+import { MapStore } from "../../../lib/watch/mod.ts";
 import { type Figures, finish, startMeasuring } from "./_measure.ts";
 
 type Pod = {

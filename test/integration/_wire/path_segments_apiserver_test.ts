@@ -17,18 +17,17 @@
 import assert from "node:assert/strict";
 import {
   ApplyError,
-  deleteApplied,
   DynamicClient,
   InClusterRestClient,
   KubeConfigRestClient,
   KubectlProxyRestClient,
   KubectlRawRestClient,
   KubernetesApiError,
-  PathSegmentError,
   type RestClient,
-  scale,
   TransportError,
 } from "../../../mod.ts";
+import { PathSegmentError } from "../../../lib/errors/mod.ts";
+import { deleteApplied, scale } from "../../../lib/objects/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { rejection, withTempDir, writeScript } from "../../_helpers.ts";
 

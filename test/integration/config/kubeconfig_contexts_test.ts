@@ -11,14 +11,16 @@
 
 import assert from "node:assert/strict";
 import {
-  currentContext,
   KubeConfig,
   KubeConfigError,
   KubeConfigRestClient,
+} from "../../../mod.ts";
+import {
+  currentContext,
   listContexts,
   setContextNamespace,
   useContext,
-} from "../../../mod.ts";
+} from "../../../lib/config/mod.ts";
 import { parseYamlDocument } from "../../../lib/_internal/yaml.ts";
 import { controlPlane } from "../../harness.ts";
 import { withTempDir } from "../../_helpers.ts";

@@ -8,7 +8,6 @@ import {
   adminHeaders,
   adminHttpClient,
 } from "../../../lib/testing/descriptor.ts";
-import { compactEtcd } from "../../../lib/testing/_etcd.ts";
 import { controlPlane } from "../../harness.ts";
 
 const cp = await controlPlane();
@@ -188,7 +187,7 @@ Deno.test("real apiserver errors", async (t) => {
       assert.ok(token);
       // Move etcd past the token's revision, then compact it away.
       assert.ok((await call("POST", path, { body: configMap("page-d") })).ok);
-      await compactEtcd(cp);
+      await cp.compactEtcd();
       const err = await mustFail(
         "GET",
         `${path}?limit=1&continue=${encodeURIComponent(token)}`,

@@ -11,14 +11,14 @@
 // map to their resources, scopes, subresources and preferred versions.
 
 import assert from "node:assert/strict";
+import { KubeConfigRestClient } from "../../../mod.ts";
 import {
   Discovery,
   DiscoveryError,
-  KubeConfigRestClient,
   resourcePath,
   RestMapper,
   UnknownKindError,
-} from "../../../mod.ts";
+} from "../../../lib/objects/mod.ts";
 import { AGGREGATED_DISCOVERY_ACCEPT } from "../../../lib/objects/discovery.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
 import { rejection } from "../../_helpers.ts";

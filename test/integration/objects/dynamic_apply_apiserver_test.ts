@@ -11,10 +11,7 @@ import assert from "node:assert/strict";
 import {
   apply,
   ApplyError,
-  deleteApplied,
-  deleted,
   DynamicClient,
-  hasCondition,
   KubeConfigRestClient,
   KubernetesApiError,
   type KubernetesObject,
@@ -22,6 +19,11 @@ import {
   WaitError,
   waitFor,
 } from "../../../mod.ts";
+import {
+  deleteApplied,
+  deleted,
+  hasCondition,
+} from "../../../lib/objects/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { rejection } from "../../_helpers.ts";
 

@@ -14,12 +14,12 @@
 // coordination.k8s.io/v1 from 1.14.
 
 import assert from "node:assert/strict";
-import {
-  type JSONObject,
-  type KubeConfigRestClient,
-  PathSegmentError,
-  type RestClient,
+import type {
+  JSONObject,
+  KubeConfigRestClient,
+  RestClient,
 } from "../../../mod.ts";
+import { PathSegmentError } from "../../../lib/errors/mod.ts";
 import { LeaderElector } from "../../../lib/objects/leader_election.ts";
 import { controlPlane } from "../../harness.ts";
 import { until } from "../../_helpers.ts";

@@ -10,12 +10,14 @@ import assert from "node:assert/strict";
 import {
   type JSONObject,
   type KubeConfigRestClient,
-  podReady,
-  podRunning,
-  podSucceeded,
   WaitError,
   waitFor,
 } from "../../../mod.ts";
+import {
+  podReady,
+  podRunning,
+  podSucceeded,
+} from "../../../lib/objects/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { nodeOf, nodeSuite, podManifest } from "../../_node_pods.ts";
 import { rejection } from "../../_helpers.ts";

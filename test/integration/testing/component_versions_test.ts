@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { controlPlane } from "../../harness.ts";
 import { until, withTempDir, writeScript } from "../../_helpers.ts";
-import { startCluster, TestingError } from "../../../lib/testing/mod.ts";
+import { startCluster, TestingError } from "@denokube/testing";
 import {
   hostUsesCgroupV1,
   startKubelet,

@@ -9,7 +9,7 @@ import {
   type ControlPlaneInfo,
   DESCRIPTOR_ENV,
   findBinaries,
-} from "../../../lib/testing/mod.ts";
+} from "@denokube/testing";
 import {
   adminHeaders,
   adminHttpClient,
@@ -259,11 +259,7 @@ Deno.test({
       await Deno.writeTextFile(
         `${dir}/attached_test.ts`,
         `Deno.test("attached", async () => {
-  const { sharedCluster } = await import(${
-          JSON.stringify(
-            new URL("../../../lib/testing/mod.ts", import.meta.url).href,
-          )
-        });
+  const { sharedCluster } = await import("@denokube/testing");
   const cluster = await sharedCluster();
   if (cluster.server !== ${
           JSON.stringify(cp.server)

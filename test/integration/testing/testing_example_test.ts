@@ -1,12 +1,12 @@
-// The README's testing guide, as a test that runs: an operator's test with
-// the public testing module — a control plane of its own with a CRD
-// installed, a Reflector over the custom resources, and assertions on what
-// the watch delivers. It starts its own cluster on purpose (about 5 s), as
-// a user's test file would.
+// The testing guide (test/README.md, "The testing module"), as a test that
+// runs: an operator's test with the public testing module — a control plane
+// of its own with a CRD installed, a Reflector over the custom resources,
+// and assertions on what the watch delivers. It starts its own cluster on
+// purpose (about 5 s), as a user's test file would.
 
 import assert from "node:assert/strict";
 import { listWatch, Reflector } from "../../../mod.ts";
-import { startCluster } from "../../../lib/testing/mod.ts";
+import { startCluster } from "@denokube/testing";
 
 const crd = {
   apiVersion: "apiextensions.k8s.io/v1",

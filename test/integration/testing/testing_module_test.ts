@@ -1,5 +1,6 @@
-// The public testing module as a user meets it: importable by file URL from
-// a directory with no deno.json, with binaries from KUBEBUILDER_ASSETS
+// The public testing package as a user meets it: imported as
+// `@denokube/testing` from a project of its own (a deno.json that maps both
+// packages, as `deno add` would), with binaries from KUBEBUILDER_ASSETS
 // (envtest's layout); and its failures typed and actionable — binaries that
 // cannot be found (naming the variables to set and the command to run), an
 // apiserver that exits at once (with its log tail), an etcd too old for a
@@ -7,11 +8,12 @@
 
 import assert from "node:assert/strict";
 import { controlPlane } from "../../harness.ts";
-import { withTempDir } from "../../_helpers.ts";
-import { startCluster, TestingError } from "../../../lib/testing/mod.ts";
+import { withTempDir, workspaceImports } from "../../_helpers.ts";
+import { attachCluster, startCluster, TestingError } from "@denokube/testing";
+import { KubernetesApiError } from "@denokube/transport";
 
 const cp = await controlPlane();
-const testing = new URL("../../../lib/testing/mod.ts", import.meta.url).href;
+const testing = "@denokube/testing";
 
 async function runScript(
   dir: string,
@@ -19,6 +21,10 @@ async function runScript(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   await Deno.writeTextFile(`${dir}/script.ts`, source);
+  await Deno.writeTextFile(
+    `${dir}/deno.json`,
+    JSON.stringify({ imports: workspaceImports() }),
+  );
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-lock", `${dir}/script.ts`],
     cwd: dir,
@@ -37,7 +43,7 @@ async function runScript(
 
 Deno.test({
   name:
-    "a script in an unrelated directory imports the testing module and starts a control plane from KUBEBUILDER_ASSETS",
+    "a project of its own imports @denokube/testing and starts a control plane from KUBEBUILDER_ASSETS",
   ignore: cp.external,
   fn: () =>
     withTempDir(async (dir) => {
@@ -157,5 +163,69 @@ Deno.test({
       err.message,
       new RegExp(`is ${version![1].replaceAll(".", "\\.")}$`),
     );
+  },
+});
+
+Deno.test({
+  name:
+    "compactEtcd() expires every older resourceVersion (a continue token from before it gets 410 Expired), and is an EtcdUnavailable TestingError on a cluster without our etcd",
+  fn: async () => {
+    const described = attachCluster({ ...cp, etcdUrl: undefined });
+    await assert.rejects(
+      described.compactEtcd(),
+      (err: unknown) =>
+        err instanceof TestingError && err.reason === "EtcdUnavailable" &&
+        /expected a cluster whose etcd this module started/.test(err.message),
+    );
+    if (!cp.etcdUrl) return; // an external cluster: no etcd of ours to compact
+    using client = await cp.adminClient();
+    const ns = await cp.createNamespace("compact");
+    try {
+      const path = `/api/v1/namespaces/${ns}/configmaps`;
+      for (const name of ["a", "b"]) {
+        await client.performRequest({
+          method: "POST",
+          path,
+          bodyJson: { metadata: { name } },
+          expectJson: true,
+        });
+      }
+      // A continue token is read from etcd at its revision (the watch
+      // cache does not serve it), so compaction expires it.
+      const page = await client.performRequest({
+        method: "GET",
+        path,
+        querystring: new URLSearchParams({ limit: "1" }),
+        expectJson: true,
+      }) as { metadata: { continue?: string; resourceVersion: string } };
+      assert.ok(page.metadata.continue, "a first page of one of two");
+      // A write after the list: etcd keeps the compaction revision itself
+      // readable, so the token's revision must be older than it.
+      await client.performRequest({
+        method: "POST",
+        path,
+        bodyJson: { metadata: { name: "c" } },
+        expectJson: true,
+      });
+      const revision = await cp.compactEtcd();
+      assert.ok(
+        revision > Number(page.metadata.resourceVersion),
+        `compacted to ${revision}, listed at ${page.metadata.resourceVersion}`,
+      );
+      const err = await client.performRequest({
+        method: "GET",
+        path,
+        querystring: new URLSearchParams({
+          limit: "1",
+          continue: page.metadata.continue,
+        }),
+        expectJson: true,
+      }).then(() => undefined, (e) => e);
+      assert.ok(err instanceof KubernetesApiError, String(err));
+      assert.equal(err.httpCode, 410);
+      assert.ok(err.isExpired());
+    } finally {
+      await cp.deleteNamespace(ns);
+    }
   },
 });

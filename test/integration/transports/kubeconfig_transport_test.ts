@@ -10,7 +10,6 @@ import {
   StreamDecodeError,
   TransportError,
 } from "../../../mod.ts";
-import { compactEtcd } from "../../../lib/testing/_etcd.ts";
 import { controlPlane } from "../../harness.ts";
 import {
   adminUserFields,
@@ -191,7 +190,7 @@ Deno.test("every failure is a KubernetesApiError: 404 403 409 422 410, for JSON,
       path: base,
       bodyJson: cm("page-3"),
     });
-    await compactEtcd(cp);
+    await cp.compactEtcd();
     const gone = await fail(client.performRequest({
       method: "GET",
       path: base,

@@ -14,10 +14,10 @@ import {
   KubectlRawRestClient,
   KubernetesApiError,
   listWatch,
-  openExec,
   Reflector,
   type RequestOptions,
 } from "../../../mod.ts";
+import { openExec } from "../../../lib/tunnels/mod.ts";
 import { kubectlsUnderTest } from "../../_kubectls.ts";
 import { planExec, planKubectl } from "../../../transports/_kubectl_args.ts";
 import {

@@ -12,10 +12,9 @@ import assert from "node:assert/strict";
 import {
   execCommand,
   KubeConfigRestClient,
-  openAttach,
-  openExec,
   TunnelError,
 } from "../../../mod.ts";
+import { openAttach, openExec } from "../../../lib/tunnels/mod.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
 import {
   nodeOf,

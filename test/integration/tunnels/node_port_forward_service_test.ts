@@ -12,17 +12,19 @@
 import assert from "node:assert/strict";
 import {
   apply,
-  deploymentAvailable,
   DynamicClient,
   type JSONObject,
   type KubeConfigRestClient,
   KubernetesApiError,
   type KubernetesObject,
-  portForwardDeployment,
-  portForwardService,
   TunnelError,
   waitFor,
 } from "../../../mod.ts";
+import { deploymentAvailable } from "../../../lib/objects/mod.ts";
+import {
+  portForwardDeployment,
+  portForwardService,
+} from "../../../lib/tunnels/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import {
   deleteNamespace,

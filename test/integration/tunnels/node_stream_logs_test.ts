@@ -11,9 +11,9 @@ import assert from "node:assert/strict";
 import {
   type KubeConfigRestClient,
   KubernetesApiError,
-  LogError,
   streamLogs,
 } from "../../../mod.ts";
+import { LogError } from "../../../lib/tunnels/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import {
   deleteNamespace,

@@ -7,14 +7,13 @@
 import assert from "node:assert/strict";
 import {
   execCommand,
-  exitCodeOf,
   KubeConfig,
   KubeConfigRestClient,
   KubernetesApiError,
-  openExec,
   portForward,
   TunnelError,
 } from "../../../mod.ts";
+import { exitCodeOf, openExec } from "../../../lib/tunnels/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { kubeconfigFor } from "../../_helpers.ts";
 

@@ -11,16 +11,17 @@
 
 import assert from "node:assert/strict";
 import {
-  ExponentialBackoff,
   KubeConfigRestClient,
   listWatch,
   Reflector,
-  type ReflectorEvent,
   type WatchEvent,
+} from "../../../mod.ts";
+import {
+  ExponentialBackoff,
+  type ReflectorEvent,
   WatchListSupport,
   type WatchOpts,
-} from "../../../mod.ts";
-import { compactEtcd } from "../../../lib/testing/_etcd.ts";
+} from "../../../lib/watch/mod.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
 import {
   adminUserFields,
@@ -145,7 +146,7 @@ async function changeWhileHeld(
   await update(client, ns, "change", "2");
   await remove(client, ns, "drop");
   await create(client, ns, "new");
-  await compactEtcd(cp);
+  await cp.compactEtcd();
   release();
   const want = await freshList(client, ns);
   await until(
@@ -404,12 +405,12 @@ Deno.test({
             await new Promise((res) => setTimeout(res, 500 + rand() * 1000));
             // Writes went on while the reflector was cut off; compacting now
             // makes its resume version too old: a 410 and a relist.
-            await compactEtcd(cp);
+            await cp.compactEtcd();
             compactions++;
             await new Promise((res) => setTimeout(res, 500 + rand() * 500));
             proxy.setBlackout(false);
           } else if (roll < 0.2) {
-            await compactEtcd(cp);
+            await cp.compactEtcd();
             compactions++;
           } else {
             proxy.cutAll();

@@ -19,28 +19,32 @@ import assert from "node:assert/strict";
 import {
   apply,
   ApplyError,
-  deleteApplied,
   DynamicClient,
   execCommand,
   KubeConfig,
   KubeConfigRestClient,
   KubectlRawRestClient,
-  openAttach,
-  PathSegmentError,
   portForward,
-  portForwardDeployment,
-  portForwardService,
   type RequestOptions,
-  resourcePath,
-  restart,
   type RestClient,
-  RestMapper,
-  type RestMapping,
-  scale,
   streamLogs,
   TransportError,
   waitFor,
 } from "../../../mod.ts";
+import { PathSegmentError } from "../../../lib/errors/mod.ts";
+import {
+  deleteApplied,
+  resourcePath,
+  restart,
+  RestMapper,
+  type RestMapping,
+  scale,
+} from "../../../lib/objects/mod.ts";
+import {
+  openAttach,
+  portForwardDeployment,
+  portForwardService,
+} from "../../../lib/tunnels/mod.ts";
 import { apiPath, pathSegmentProblems } from "../../../lib/_wire/api_path.ts";
 import { checkPathSegments } from "../../../lib/_wire/request_head.ts";
 import { rejection, withTempDir, writeScript } from "../../_helpers.ts";

@@ -1,7 +1,9 @@
 // The import gate (.ci/check_imports.ts) fails on what it is there to catch:
 // its rule, run on small planted graphs, reports an upward import, a sideways
 // one between sibling layers (watch and tunnels), a cycle and a module in no
-// layer, and passes the imports the layers allow. And every module of the
+// layer, and passes the imports the layers allow; an import from the testing
+// package (a workspace member) into the transport package by a relative path
+// or into a file it does not export fails too. And every module of the
 // library on disk belongs to a layer, so `ls lib` shows the layers the gate
 // knows.
 // Needs no cluster: it reads lib/ and transports/.
@@ -12,7 +14,9 @@ import {
   type Layer,
   layerOf,
   LAYERS,
+  packageProblems,
   reachableLayers,
+  type WorkspacePackage,
 } from "../../../.ci/_layers.ts";
 import { plantedGraph } from "./_planted_graph.ts";
 
@@ -30,7 +34,7 @@ Deno.test("imports down the layers pass the gate", () => {
       ["transports/kubeconfig.ts", "lib/auth/credentials.ts"],
       ["transports/auto_detect.ts", "transports/kubeconfig.ts"],
       ["mod.ts", "transports/auto_detect.ts"],
-      ["lib/testing/cluster.ts", "transports/kubeconfig.ts"],
+      ["lib/testing/cluster.ts", "mod.ts"],
     ])),
     [],
   );
@@ -77,6 +81,77 @@ Deno.test("an import cycle inside one layer and a module in no layer fail the ga
     [
       "import cycle: lib/objects/a.ts → lib/objects/b.ts",
       "lib/stray.ts is in no layer: move it into a layer's folder or give it a rule in .ci/_layers.ts",
+    ],
+  );
+});
+
+const packages: WorkspacePackage[] = [
+  {
+    name: "@denokube/transport",
+    dir: "",
+    exports: { ".": "mod.ts", "./errors": "lib/errors/mod.ts" },
+  },
+  {
+    name: "@denokube/testing",
+    dir: "lib/testing/",
+    exports: { ".": "lib/testing/mod.ts" },
+  },
+];
+
+Deno.test("the testing package reaches the transport package by its name and exports only", () => {
+  const specs = (edges: [string, string, string][]) => {
+    const m = new Map<string, Map<string, string>>();
+    for (const [from, to, s] of edges) {
+      m.set(from, (m.get(from) ?? new Map()).set(to, s));
+    }
+    return m;
+  };
+  assert.deepEqual(
+    packageProblems(
+      specs([
+        ["lib/testing/cluster.ts", "mod.ts", "@denokube/transport"],
+        ["lib/testing/cluster.ts", "lib/testing/_etcd.ts", "./_etcd.ts"],
+        [
+          "lib/testing/testing_error.ts",
+          "lib/errors/mod.ts",
+          "@denokube/transport/errors",
+        ],
+        [
+          "transports/kubeconfig.ts",
+          "lib/errors/mod.ts",
+          "../lib/errors/mod.ts",
+        ],
+      ]),
+      packages,
+    ),
+    [],
+  );
+  assert.deepEqual(
+    packageProblems(
+      specs([
+        ["lib/testing/cluster.ts", "mod.ts", "../../mod.ts"],
+        [
+          "lib/testing/_processes.ts",
+          "lib/_internal/delay.ts",
+          "../_internal/delay.ts",
+        ],
+      ]),
+      packages,
+    ),
+    [
+      'cross-package import: lib/testing/cluster.ts (@denokube/testing) imports mod.ts as "../../mod.ts"; expected the package specifier "@denokube/transport"',
+      "cross-package import: lib/testing/_processes.ts (@denokube/testing) imports lib/_internal/delay.ts, which @denokube/transport does not export; import one of its exports by name",
+    ],
+  );
+});
+
+Deno.test("the transport package importing the testing package is an upward import", () => {
+  assert.deepEqual(
+    importProblems(
+      graph([["lib/config/kube_config.ts", "lib/testing/mod.ts"]]),
+    ),
+    [
+      "upward import: lib/config/kube_config.ts (config) imports lib/testing/mod.ts (testing), which config does not build on",
     ],
   );
 });

@@ -108,7 +108,7 @@ Deno.test("a test file outside both tier folders, and a bench suite outside test
 
 Deno.test({
   name:
-    "the gate reads a planted tree's real imports: a helper's value import and a dynamic import of the harness fail, a type-only import passes",
+    "the gate reads a planted tree's real imports: a helper's value import, a dynamic import of the harness and an import of the testing package by its name fail, a type-only import passes",
   fn: () =>
     withTempDir(async (root) => {
       const write = async (path: string, text: string) => {
@@ -143,10 +143,38 @@ Deno.test({
         'import { controlPlane } from "../../harness.ts";\nconsole.log(controlPlane);\n',
       );
       await write("test/stray_test.ts", "export {};\n");
+      // A workspace like this one: the testing package is a member, and a
+      // unit test imports it as users do, by name.
+      await write(
+        "deno.json",
+        JSON.stringify({
+          name: "@denokube/transport",
+          version: "0.0.0",
+          exports: "./mod.ts",
+          workspace: ["./lib/testing"],
+        }),
+      );
+      await write("mod.ts", "export const transport = 1;\n");
+      await write(
+        "lib/testing/deno.json",
+        JSON.stringify({
+          name: "@denokube/testing",
+          version: "0.0.0",
+          exports: "./mod.ts",
+        }),
+      );
+      await write(
+        "lib/testing/mod.ts",
+        'import { transport } from "@denokube/transport";\nexport const startCluster = transport;\n',
+      );
+      await write(
+        "test/unit/x/package_test.ts",
+        'import { startCluster } from "@denokube/testing";\nconsole.log(startCluster);\n',
+      );
 
       const { code, out } = await runGate(root);
       assert.equal(code, 1, out);
-      assert.match(out, /5 test files, 3 in the unit tier, 3 problem\(s\)/);
+      assert.match(out, /6 test files, 4 in the unit tier, 4 problem\(s\)/);
       assert.match(
         out,
         /test\/unit\/x\/helper_test\.ts: a unit-tier test may not reach the cluster harness, but it does: test\/unit\/x\/helper_test\.ts → test\/_helper\.ts → test\/harness\.ts/,
@@ -154,6 +182,10 @@ Deno.test({
       assert.match(
         out,
         /test\/unit\/x\/dynamic_test\.ts: a unit-tier test may not reach the cluster harness, but it does: test\/unit\/x\/dynamic_test\.ts → test\/harness\.ts/,
+      );
+      assert.match(
+        out,
+        /test\/unit\/x\/package_test\.ts: a unit-tier test may not reach the cluster harness, but it does: test\/unit\/x\/package_test\.ts → lib\/testing\/mod\.ts \(@denokube\/testing\)/,
       );
       assert.match(out, /test\/stray_test\.ts: a test file belongs under/);
       assert.doesNotMatch(out, /typed_test/);

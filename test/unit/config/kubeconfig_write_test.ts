@@ -17,11 +17,8 @@
 // Needs no cluster.
 
 import assert from "node:assert/strict";
-import {
-  KubeConfigError,
-  setContextNamespace,
-  useContext,
-} from "../../../mod.ts";
+import { KubeConfigError } from "../../../mod.ts";
+import { setContextNamespace, useContext } from "../../../lib/config/mod.ts";
 import { parseYamlDocument } from "../../../lib/_internal/yaml.ts";
 
 const USER = 1000;

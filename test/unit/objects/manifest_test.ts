@@ -10,13 +10,12 @@
 // back to the same objects, a `<<` key included.
 
 import assert from "node:assert/strict";
+import { type KubernetesObject, parseManifests } from "../../../mod.ts";
 import {
-  type KubernetesObject,
   ManifestError,
   manifestSource,
-  parseManifests,
   serializeManifests,
-} from "../../../mod.ts";
+} from "../../../lib/objects/mod.ts";
 import { applyOrder } from "../../../lib/objects/apply.ts";
 import { describeManifestSource } from "../../../lib/objects/manifest.ts";
 

@@ -13,11 +13,11 @@
 import assert from "node:assert/strict";
 import {
   KubernetesApiError,
-  LogError,
   type RequestOptions,
   type RestClient,
   streamLogs,
 } from "../../../mod.ts";
+import { LogError } from "../../../lib/tunnels/mod.ts";
 
 const enc = new TextEncoder();
 

@@ -17,22 +17,24 @@
 import assert from "node:assert/strict";
 import {
   DynamicClient,
-  ExponentialBackoff,
   type JSONValue,
   KubeConfigRestClient,
   KubernetesApiError,
-  type ListOpts,
   readAllPages,
   Reflector,
-  ReflectorError,
   type RequestOptions,
   type RestClient,
   TransportError,
   WaitError,
   waitFor,
   type WatchEvent,
-  type WatchOpts,
 } from "../../../mod.ts";
+import {
+  ExponentialBackoff,
+  type ListOpts,
+  ReflectorError,
+  type WatchOpts,
+} from "../../../lib/watch/mod.ts";
 import type { Status } from "../../../lib/errors/mod.ts";
 import {
   isTooLargeResourceVersion,

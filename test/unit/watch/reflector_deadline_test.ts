@@ -14,8 +14,8 @@ import {
   listWatch,
   Reflector,
   type WatchEvent,
-  WatchListSupport,
 } from "../../../mod.ts";
+import { WatchListSupport } from "../../../lib/watch/mod.ts";
 import { reflectorState } from "../../../lib/watch/_reflector_seam.ts";
 import { until } from "../../_helpers.ts";
 

@@ -11,12 +11,14 @@ import {
   KubernetesApiError,
   KubernetesClientError,
   Reflector,
-  ReflectorError,
-  type ReflectorErrorReason,
   type Status,
   TransportError,
   type WatchEvent,
 } from "../../../mod.ts";
+import {
+  ReflectorError,
+  type ReflectorErrorReason,
+} from "../../../lib/watch/mod.ts";
 import { until } from "../../_helpers.ts";
 import { FakeClock } from "../../_fake_clock.ts";
 

@@ -4,14 +4,16 @@
 
 import assert from "node:assert/strict";
 import {
-  ExponentialBackoff,
   KubernetesApiError,
-  type ListOpts,
   Reflector,
-  type ReflectorEvent,
   type WatchEvent,
-  type WatchOpts,
 } from "../../../mod.ts";
+import {
+  ExponentialBackoff,
+  type ListOpts,
+  type ReflectorEvent,
+  type WatchOpts,
+} from "../../../lib/watch/mod.ts";
 import {
   reflectorState,
   stepReflector,

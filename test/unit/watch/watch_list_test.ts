@@ -14,10 +14,12 @@ import {
   KubeConfigRestClient,
   listWatch,
   Reflector,
+} from "../../../mod.ts";
+import {
   type ReflectorEvent,
   type ReflectorOptions,
   WatchListSupport,
-} from "../../../mod.ts";
+} from "../../../lib/watch/mod.ts";
 import {
   reflectorState,
   stepReflector,

@@ -1,0 +1,245 @@
+/**
+ * A Reflector store that answers by namespace, by label and by any index
+ * function its user registers (client-go's `Indexer`), without scanning
+ * every object: each index maps a value to the keys of the objects that
+ * give it, kept current on every add, update, delete and replace.
+ *
+ * The objects themselves live in an inner {@link ReflectorStore} (a
+ * {@link MapStore} unless one is given), so the store interface stays the
+ * Reflector's one small interface and a store of one's own can be indexed
+ * too. Index functions see the objects the cache keeps — after a
+ * Reflector's `transform`: an index on a field the transform drops is
+ * empty.
+ *
+ * @example Pods by node, through a Reflector
+ * ```ts
+ * import { IndexedStore, listWatch, Reflector } from "@denokube/transport/watch";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * type Pod = { metadata: { name: string; namespace: string; uid: string; resourceVersion: string }; spec?: { nodeName?: string } };
+ *
+ * function podsOn(client: RestClient, node: string, signal: AbortSignal): Pod[] {
+ *   const store = new IndexedStore<Pod>({ node: (pod) => pod.spec?.nodeName ? [pod.spec.nodeName] : [] });
+ *   const { lister, watcher } = listWatch<Pod>(client, "/api/v1/pods");
+ *   void new Reflector<Pod>(lister, watcher, { store }).run(signal);
+ *   // … once synced:
+ *   return store.byIndex("node", node);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import type { KindIdsReq } from "./types.ts";
+import { MapStore, type ReflectorStore } from "./store.ts";
+import { keyOf } from "./_diff.ts";
+
+/** The values an object is found under in one index (none: it is not in that index). */
+export type IndexFunc<T> = (obj: T) => readonly string[];
+
+/** The built-in index of namespaces (empty for cluster-scoped objects). */
+export const NAMESPACE_INDEX = "namespace";
+/** The built-in index of labels, one value `key=value` per label. */
+export const LABEL_INDEX = "label";
+
+const namespaceOf: IndexFunc<KindIdsReq> = (obj) => [
+  obj.metadata.namespace ?? "",
+];
+const labelsOf: IndexFunc<KindIdsReq> = (obj) => {
+  const labels = (obj.metadata as { labels?: Record<string, string> | null })
+    .labels;
+  if (!labels) return [];
+  const out: string[] = [];
+  for (const key in labels) out.push(`${key}=${labels[key]}`);
+  return out;
+};
+
+/**
+ * A {@link ReflectorStore} with indexes: by namespace and by label built
+ * in, and any others registered with {@link IndexedStore.addIndexers}.
+ */
+export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
+  readonly #inner: ReflectorStore<T>;
+  readonly #indexers = new Map<string, IndexFunc<T>>();
+  /** index name → value → keys of the objects under that value. */
+  readonly #indexes = new Map<string, Map<string, Set<string>>>();
+
+  /**
+   * Builds an empty store with the built-in indexes and `indexers`.
+   *
+   * @param indexers More indexes, by name.
+   * @param inner Where the objects live. @default {a MapStore}
+   * @throws {TypeError} When a name is taken (`namespace` and `label` are built in).
+   */
+  constructor(
+    indexers: Record<string, IndexFunc<T>> = {},
+    inner: ReflectorStore<T> = new MapStore<T>(),
+  ) {
+    this.#inner = inner;
+    this.addIndexers({
+      [NAMESPACE_INDEX]: namespaceOf,
+      [LABEL_INDEX]: labelsOf,
+    });
+    this.addIndexers(indexers);
+  }
+
+  /**
+   * Registers indexes; objects already stored are indexed at once.
+   *
+   * @param indexers Index functions by name.
+   * @throws {TypeError} When a name is already registered (nothing is added then).
+   */
+  addIndexers(indexers: Record<string, IndexFunc<T>>): void {
+    for (const name of Object.keys(indexers)) {
+      if (this.#indexers.has(name)) {
+        throw new TypeError(
+          `IndexedStore: an index named "${name}" is already registered; expected a new name`,
+        );
+      }
+    }
+    for (const [name, fn] of Object.entries(indexers)) {
+      this.#indexers.set(name, fn);
+      const index = new Map<string, Set<string>>();
+      this.#indexes.set(name, index);
+      for (const obj of this.#inner.values()) {
+        addTo(index, fn(obj), keyOf(obj));
+      }
+    }
+  }
+
+  /**
+   * The objects an index finds under `value`.
+   *
+   * @param name The index (`namespace`, `label` or a registered one).
+   * @param value The value, such as a namespace or `app=web` for `label`.
+   * @returns A new array, in no particular order.
+   * @throws {TypeError} When no index has that name.
+   */
+  byIndex(name: string, value: string): T[] {
+    const keys = this.#index(name).get(value);
+    const out: T[] = [];
+    if (!keys) return out;
+    for (const key of keys) {
+      const obj = this.#inner.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  /**
+   * The values an index holds objects under.
+   *
+   * @param name The index.
+   * @returns A new array.
+   * @throws {TypeError} When no index has that name.
+   */
+  indexValues(name: string): string[] {
+    return [...this.#index(name).keys()];
+  }
+
+  /**
+   * The objects of one namespace (`""` for cluster-scoped ones).
+   *
+   * @param namespace The namespace.
+   * @returns A new array.
+   */
+  byNamespace(namespace: string): T[] {
+    return this.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  /**
+   * The objects with the label `key` set to `value`.
+   *
+   * @param key The label's key.
+   * @param value Its value.
+   * @returns A new array.
+   */
+  byLabel(key: string, value: string): T[] {
+    return this.byIndex(LABEL_INDEX, `${key}=${value}`);
+  }
+
+  /** The object under `key`. */
+  get(key: string): T | undefined {
+    return this.#inner.get(key);
+  }
+
+  /** Stores and indexes a new object. */
+  add(key: string, obj: T): void {
+    const old = this.#inner.get(key);
+    this.#inner.add(key, obj);
+    this.#reindex(key, old, obj);
+  }
+
+  /** Replaces a stored object; its index entries follow. */
+  update(key: string, obj: T): void {
+    const old = this.#inner.get(key);
+    this.#inner.update(key, obj);
+    this.#reindex(key, old, obj);
+  }
+
+  /** Forgets an object and its index entries. */
+  delete(key: string): void {
+    const old = this.#inner.get(key);
+    this.#inner.delete(key);
+    this.#reindex(key, old, undefined);
+  }
+
+  /** Replaces everything; the indexes are rebuilt from the new content. */
+  replace(entries: Map<string, T>): void {
+    this.#inner.replace(entries);
+    for (const [name, fn] of this.#indexers) {
+      const index = new Map<string, Set<string>>();
+      for (const [key, obj] of entries) addTo(index, fn(obj), key);
+      this.#indexes.set(name, index);
+    }
+  }
+
+  /** Every stored object. */
+  values(): Iterable<T> {
+    return this.#inner.values();
+  }
+
+  /** How many objects are stored. */
+  get size(): number {
+    return this.#inner.size;
+  }
+
+  #index(name: string): Map<string, Set<string>> {
+    const index = this.#indexes.get(name);
+    if (!index) {
+      throw new TypeError(
+        `IndexedStore: no index named "${name}"; expected one of ${
+          [...this.#indexes.keys()].join(", ")
+        }`,
+      );
+    }
+    return index;
+  }
+
+  #reindex(key: string, old: T | undefined, obj: T | undefined): void {
+    for (const [name, fn] of this.#indexers) {
+      const index = this.#indexes.get(name)!;
+      const before = old ? fn(old) : [];
+      const after = obj ? fn(obj) : [];
+      for (const value of before) {
+        if (after.includes(value)) continue;
+        const keys = index.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.delete(value);
+      }
+      addTo(index, after, key);
+    }
+  }
+}
+
+function addTo(
+  index: Map<string, Set<string>>,
+  values: readonly string[],
+  key: string,
+): void {
+  for (const value of values) {
+    let keys = index.get(value);
+    if (!keys) index.set(value, keys = new Set());
+    keys.add(key);
+  }
+}

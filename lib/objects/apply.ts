@@ -25,6 +25,7 @@ import { crdEstablished, waitFor } from "./wait.ts";
 import { type AppliedObject, ApplyError } from "./apply_error.ts";
 import { applyOrder, isCrd, isNamespace } from "./apply_order.ts";
 import { pathSegment } from "../_wire/api_path.ts";
+import { applyHint } from "./_apply_hint.ts";
 import {
   type AppliedSetOptions,
   beginAppliedSet,
@@ -96,6 +97,10 @@ const serverFields = [
  * @returns What was applied, in order.
  * @throws {ApplyError} Naming the object that failed, with the cause (a
  *   `PathSegmentError` for a name or namespace that cannot be a path segment).
+ *   A refusal whose server message does not say what to do names the field
+ *   and the fix first: on servers before 1.21 a Service port without
+ *   `protocol` fails with HTTP 500, and the error starts
+ *   `spec.ports[0].protocol: set protocol: TCP; servers before 1.21 require it for server-side apply`.
  * @throws {AppliedSetError} With `appliedSet`: a parent of another tool or
  *   another set, an object of another set (before anything is written), or
  *   a failed prune or parent update (after the apply).
@@ -264,7 +269,15 @@ async function applyOne(
     return { ref, object, ...(source ? { source } : {}) };
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new ApplyError(ref, errorText(err), source, err);
+    // A refusal whose message does not say what to do gets the field and
+    // the fix first (servers before 1.21 and a port without `protocol`).
+    const hint = applyHint(err);
+    throw new ApplyError(
+      ref,
+      hint ? `${hint} (${errorText(err)})` : errorText(err),
+      source,
+      err,
+    );
   }
 }
 

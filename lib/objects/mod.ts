@@ -192,16 +192,37 @@ export {
 } from "./applyset.ts";
 export { waitFor, type WaitForOptions } from "./wait.ts";
 export {
+  assertPodCanRun,
   crdEstablished,
+  daemonSetRolledOut,
   deleted,
   deploymentAvailable,
   deploymentRolledOut,
+  exists,
   hasCondition,
   podReady,
   podRunning,
   podSucceeded,
+  statefulSetRolledOut,
 } from "./conditions.ts";
 export { getScale, restart, type Scale, scale } from "./scale.ts";
+export {
+  rolloutCondition,
+  setImage,
+  type SetImageOptions,
+  waitForRollout,
+  type WaitForRolloutOptions,
+} from "./rollout.ts";
+export {
+  type ContainerUsage,
+  type MetricsOptions,
+  nodeMetrics,
+  type NodeUsage,
+  podMetrics,
+  type PodMetricsOptions,
+  type PodUsage,
+} from "./metrics.ts";
+export { parseQuantity } from "./quantity.ts";
 export {
   type LeaderElectionOptions,
   type LeaderElectionRecord,
@@ -217,6 +238,8 @@ export {
   ManifestError,
   type ManifestErrorReason,
   type ManifestSource,
+  MetricsError,
+  type MetricsErrorReason,
   UnknownKindError,
   type UnknownKindErrorReason,
   type WaitCondition,

@@ -210,6 +210,14 @@ export {
 } from "./port_forward_service.ts";
 export { type PodName, streamLogs, type StreamLogsOptions } from "./logs.ts";
 export {
+  execWorkload,
+  type WorkloadExecOptions,
+  type WorkloadKind,
+  workloadLogs,
+  type WorkloadLogsOptions,
+  type WorkloadRef,
+} from "./workload.ts";
+export {
   LogError,
   type LogErrorReason,
   type LogTarget,

@@ -19,7 +19,8 @@ export interface Layer {
 
 /**
  * Lowest first; a layer may only build on layers listed before it. watch and
- * tunnels work on the contract alone (no config, no auth, not each other);
+ * tunnels work on the contract alone (no config, no auth); tunnels use
+ * watch's Reflector to follow a workload's pods;
  * objects builds on watch (dynamic clients list and watch, wait watches).
  */
 export const LAYERS: readonly Layer[] = [
@@ -46,8 +47,10 @@ export const LAYERS: readonly Layer[] = [
   { name: "config", paths: ["lib/config/"], uses: ["errors"] },
   { name: "auth", paths: ["lib/auth/"], uses: ["config"] },
   { name: "watch", paths: ["lib/watch/"], uses: ["wire helpers"] },
-  // Tunnels build pod paths with the one path builder (lib/_wire/api_path.ts).
-  { name: "tunnels", paths: ["lib/tunnels/"], uses: ["wire helpers"] },
+  // Tunnels build pod paths with the one path builder (lib/_wire/api_path.ts);
+  // logs of a workload follow its pods with the one list/watch loop (the
+  // Reflector), so tunnels build on watch.
+  { name: "tunnels", paths: ["lib/tunnels/"], uses: ["watch"] },
   { name: "objects", paths: ["lib/objects/"], uses: ["watch"] },
   {
     name: "transports",

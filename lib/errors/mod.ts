@@ -85,6 +85,8 @@
  *   `PortForwardFailed`, `StdinCloseUnsupported`, …)
  * - `LogError` — a pod log request was refused or the log is gone (`reason`:
  *   `ContainerRequired`, `LogsUnavailable`, …)
+ * - `MetricsError` — `podMetrics`/`nodeMetrics`: the cluster serves no
+ *   `metrics.k8s.io` (no metrics-server; `reason` `MetricsUnavailable`)
  * - `ReflectorError` — what a Reflector's `onError` is given: the stage that
  *   failed in `reason`, the failure as `cause`
  * - `TestingError` — a test cluster could not be started (`reason`:
@@ -165,6 +167,7 @@ export {
   type TunnelTarget,
 } from "./tunnel_error.ts";
 export { LogError, type LogErrorReason, type LogTarget } from "./log_error.ts";
+export { MetricsError, type MetricsErrorReason } from "./metrics_error.ts";
 export {
   type WaitCondition,
   WaitError,
@@ -175,6 +178,11 @@ export {
   ApplyError,
   type ApplyErrorReason,
 } from "./apply_error.ts";
+export {
+  AppliedSetError,
+  type AppliedSetErrorReason,
+  type AppliedSetParentRef,
+} from "./applied_set_error.ts";
 export {
   ManifestError,
   type ManifestErrorReason,

@@ -27,7 +27,9 @@ export type WaitFailure =
   | "PodCompleted"
   | "ProgressDeadlineExceeded"
   | "ReplicaFailure"
-  | "NamesNotAccepted";
+  | "NamesNotAccepted"
+  /** A StatefulSet or DaemonSet with the `OnDelete` update strategy: its pods change only when deleted, so it has no rollout to wait for (kubectl refuses the same). */
+  | "RolloutUnsupported";
 
 /** The wait cannot succeed: a deadline passed, or the object can never meet the condition. */
 export class WaitError extends KubernetesClientError {

@@ -25,6 +25,12 @@ import { crdEstablished, waitFor } from "./wait.ts";
 import { type AppliedObject, ApplyError } from "./apply_error.ts";
 import { applyOrder, isCrd, isNamespace } from "./apply_order.ts";
 import { pathSegment } from "../_wire/api_path.ts";
+import { applyHint } from "./_apply_hint.ts";
+import {
+  type AppliedSetOptions,
+  beginAppliedSet,
+  finishAppliedSet,
+} from "./applyset.ts";
 
 export { type AppliedObject, ApplyError } from "./apply_error.ts";
 export { applyOrder } from "./apply_order.ts";
@@ -55,6 +61,13 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** How long to wait for each CRD to be Established. @default {60000} */
   crdTimeoutMs?: number;
+  /**
+   * Apply as an applied set (kubectl's `--prune --applyset=`): label every
+   * object as a member of the set the parent records, and after the apply
+   * delete the members that left the manifest. See `applyset.ts`.
+   * @default {no set: nothing labelled, nothing pruned}
+   */
+  appliedSet?: AppliedSetOptions;
   /** Cancels the apply between objects and during waits. */
   signal?: AbortSignal;
 }
@@ -84,6 +97,13 @@ const serverFields = [
  * @returns What was applied, in order.
  * @throws {ApplyError} Naming the object that failed, with the cause (a
  *   `PathSegmentError` for a name or namespace that cannot be a path segment).
+ *   A refusal whose server message does not say what to do names the field
+ *   and the fix first: on servers before 1.21 a Service port without
+ *   `protocol` fails with HTTP 500, and the error starts
+ *   `spec.ports[0].protocol: set protocol: TCP; servers before 1.21 require it for server-side apply`.
+ * @throws {AppliedSetError} With `appliedSet`: a parent of another tool or
+ *   another set, an object of another set (before anything is written), or
+ *   a failed prune or parent update (after the apply).
  * @throws {PathSegmentError} When the namespace to apply to (`options.namespace`, else the client's) cannot be a path segment.
  *
  * @example Apply a manifest file
@@ -139,13 +159,22 @@ export async function apply(
       );
     }
   }
+  const set = options.appliedSet &&
+    await beginAppliedSet(dyn, objects, defaultNs, options.appliedSet, options);
   const applied: AppliedObject[] = [];
   try {
-    await applyInOrder(dyn, objects, defaultNs, options, applied);
+    await applyInOrder(
+      dyn,
+      set?.objects ?? objects,
+      defaultNs,
+      options,
+      applied,
+    );
   } catch (err) {
     if (err instanceof ApplyError) err.applied = applied;
     throw err;
   }
+  if (set) await finishAppliedSet(dyn, set, applied, options);
   return applied;
 }
 
@@ -240,7 +269,15 @@ async function applyOne(
     return { ref, object, ...(source ? { source } : {}) };
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new ApplyError(ref, errorText(err), source, err);
+    // A refusal whose message does not say what to do gets the field and
+    // the fix first (servers before 1.21 and a port without `protocol`).
+    const hint = applyHint(err);
+    throw new ApplyError(
+      ref,
+      hint ? `${hint} (${errorText(err)})` : errorText(err),
+      source,
+      err,
+    );
   }
 }
 

@@ -5,7 +5,45 @@
  * with a {@link WaitError} naming the reason when the pod cannot make it:
  * an image that cannot be pulled, a container in CrashLoopBackOff (with its
  * last termination message), a pod the scheduler cannot place (with the
- * scheduler's message), a pod that failed or completed.
+ * scheduler's message), a pod that failed or completed. {@link exists}
+ * waits for an object to appear, such as the `default` ServiceAccount the
+ * controller manager creates in a new namespace.
+ *
+ * ## Evaluating a condition once
+ *
+ * A condition is a plain object: `test(obj, ref)` answers for one object
+ * with no request and no waiting, so a status report can call it on what
+ * it already fetched. It returns `true` when the condition holds, `false`
+ * while it may still come, and throws a {@link WaitError} naming the reason
+ * when it cannot (`ImagePullBackOff`, `CrashLoopBackOff`, `Unschedulable`,
+ * `ProgressDeadlineExceeded`, …). {@link assertPodCanRun} is that check on
+ * its own: it returns when a pod may still run and throws otherwise.
+ *
+ * @example A one-line status per pod, without waiting
+ * ```ts
+ * import { podRunning, WaitError } from "@denokube/transport/objects";
+ * import type { KubernetesObject } from "@denokube/transport/objects";
+ *
+ * function report(pod: KubernetesObject): string {
+ *   const ref = { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name ?? "?", namespace: pod.metadata?.namespace };
+ *   try {
+ *     return podRunning().test(pod, ref) ? "running" : "starting";
+ *   } catch (err) {
+ *     if (err instanceof WaitError) return `${err.reason}: ${err.message}`; // e.g. ImagePullBackOff
+ *     throw err;
+ *   }
+ * }
+ * ```
+ *
+ * @example Wait for a new namespace's default ServiceAccount
+ * ```ts
+ * import { exists, waitFor } from "@denokube/transport/objects";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function namespaceReady(client: RestClient, namespace: string): Promise<void> {
+ *   await waitFor(client, { apiVersion: "v1", kind: "ServiceAccount", name: "default", namespace }, exists(), { timeoutMs: 30_000 });
+ * }
+ * ```
  *
  * Permissions: none.
  *
@@ -59,6 +97,9 @@ const fatalWaiting = new Set<WaitFailure>([
  * Throws a {@link WaitError} when a pod cannot reach Running or Ready: a
  * container (init containers included) waiting for a reason that does not
  * pass, the scheduler unable to place it, or the pod already finished.
+ * Returns quietly while the pod may still run. Use it on a pod already
+ * fetched to report why it is stuck (imported from the `wait` module, which
+ * re-exports every condition).
  *
  * @param pod The pod, or `undefined` while it does not exist.
  * @param target The pod waited for.
@@ -199,9 +240,17 @@ function observed(obj: KubernetesObject | undefined): boolean {
 function assertProgressing(
   obj: KubernetesObject | undefined,
   target: ObjectRef,
+  before?: KubernetesObject,
 ): void {
   const p = conditionOf(obj, "Progressing");
-  if (p?.status === "False" && p.reason === "ProgressDeadlineExceeded") {
+  // The controller keeps a deadline verdict as it was (the same
+  // lastUpdateTime) while the new rollout has not moved yet, even once it
+  // observed the new generation: that is the replaced rollout's verdict.
+  const stale = conditionOf(before, "Progressing");
+  if (
+    p?.status === "False" && p.reason === "ProgressDeadlineExceeded" &&
+    !(stale?.reason === p.reason && stale.lastUpdateTime === p.lastUpdateTime)
+  ) {
     throw new WaitError(
       "ProgressDeadlineExceeded",
       target,
@@ -245,22 +294,111 @@ export function deploymentAvailable(): WaitCondition {
  * The Deployment's rollout is complete, as `kubectl rollout status` decides:
  * the latest spec observed, every replica updated, no old replica left, and
  * every updated replica available. Fails fast like
- * {@link deploymentAvailable}.
+ * {@link deploymentAvailable}, once the controller has observed the
+ * latest spec.
  *
+ * @param options `before`: the Deployment as it was before the change
+ *   waited for. A `ProgressDeadlineExceeded` it already carried (the same
+ *   `lastUpdateTime`) is the replaced rollout's verdict, which the
+ *   controller keeps until the new rollout moves; it does not fail this
+ *   one (`kubectl rollout status` does fail on it).
+ *   @default {none: every verdict of the observed generation fails}
  * @returns The condition.
  */
-export function deploymentRolledOut(): WaitCondition {
+export function deploymentRolledOut(
+  options: { before?: KubernetesObject } = {},
+): WaitCondition {
   return {
     description: "Deployment rolled out",
     test(d, target) {
       if (!d) return false;
-      assertProgressing(d, target);
+      // As kubectl: a Progressing condition speaks of the generation the
+      // controller observed, so a deadline exceeded by the previous spec
+      // (the bad image just replaced) does not fail the new rollout.
+      if (!observed(d)) return false;
+      assertProgressing(d, target, options.before);
       const s = status(d);
       const want = ((d.spec as Obj | undefined)?.replicas ?? 1) as number;
       const updated = (s.updatedReplicas as number | undefined) ?? 0;
       return observed(d) && updated >= want &&
         ((s.replicas as number | undefined) ?? 0) <= updated &&
         ((s.availableReplicas as number | undefined) ?? 0) >= updated;
+    },
+  };
+}
+
+function updateStrategyOf(obj: KubernetesObject): string {
+  const spec = (obj.spec ?? {}) as Obj;
+  return String(
+    (spec.updateStrategy as Obj | undefined)?.type ?? "RollingUpdate",
+  );
+}
+
+function assertRollingUpdate(obj: KubernetesObject, target: ObjectRef): void {
+  const type = updateStrategyOf(obj);
+  if (type !== "RollingUpdate") {
+    throw new WaitError(
+      "RolloutUnsupported",
+      target,
+      `the update strategy is ${type}: pods change only when deleted, so there is no rollout to wait for (expected RollingUpdate)`,
+    );
+  }
+}
+
+/**
+ * The StatefulSet's rollout is complete, as `kubectl rollout status`
+ * decides (kubectl's `StatefulSetStatusViewer`): the latest spec observed,
+ * every replica ready, and then either every replica at the update
+ * revision (`currentRevision == updateRevision`) or, with a
+ * `rollingUpdate.partition`, the replicas from the partition up updated.
+ * Fails fast with `RolloutUnsupported` for the `OnDelete` strategy.
+ *
+ * @returns The condition.
+ */
+export function statefulSetRolledOut(): WaitCondition {
+  return {
+    description: "StatefulSet rolled out",
+    test(sts, target) {
+      if (!sts) return false;
+      assertRollingUpdate(sts, target);
+      const s = status(sts);
+      const spec = (sts.spec ?? {}) as Obj;
+      if (!s.observedGeneration || !observed(sts)) return false;
+      const want = typeof spec.replicas === "number" ? spec.replicas : 1;
+      if (((s.readyReplicas as number | undefined) ?? 0) < want) return false;
+      const partition = ((spec.updateStrategy as Obj | undefined)
+        ?.rollingUpdate as Obj | undefined)?.partition;
+      if (typeof partition === "number" && partition > 0) {
+        return ((s.updatedReplicas as number | undefined) ?? 0) >=
+          want - partition;
+      }
+      return s.updateRevision === s.currentRevision;
+    },
+  };
+}
+
+/**
+ * The DaemonSet's rollout is complete, as `kubectl rollout status` decides
+ * (kubectl's `DaemonSetStatusViewer`): the latest spec observed, and the
+ * updated and the available pods each as many as the nodes that should
+ * run one (`desiredNumberScheduled`). Fails fast with `RolloutUnsupported`
+ * for the `OnDelete` strategy.
+ *
+ * @returns The condition.
+ */
+export function daemonSetRolledOut(): WaitCondition {
+  return {
+    description: "DaemonSet rolled out",
+    test(ds, target) {
+      if (!ds) return false;
+      assertRollingUpdate(ds, target);
+      const s = status(ds);
+      if (!observed(ds) || typeof s.observedGeneration !== "number") {
+        return false;
+      }
+      const want = (s.desiredNumberScheduled as number | undefined) ?? 0;
+      return ((s.updatedNumberScheduled as number | undefined) ?? 0) >= want &&
+        ((s.numberAvailable as number | undefined) ?? 0) >= want;
     },
   };
 }
@@ -286,6 +424,16 @@ export function crdEstablished(): WaitCondition {
       return conditionOf(crd, "Established")?.status === "True";
     },
   };
+}
+
+/**
+ * The object exists (in any state): for objects another component
+ * creates, such as the `default` ServiceAccount of a new namespace.
+ *
+ * @returns The condition.
+ */
+export function exists(): WaitCondition {
+  return { description: "exists", test: (obj) => obj !== undefined };
 }
 
 /**

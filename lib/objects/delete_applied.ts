@@ -57,7 +57,7 @@ export interface DeletedObject {
  *
  * @example
  * ```ts
- * import { apply, deleteApplied, type KubernetesObject } from "@denokube/transport";
+ * import { apply, deleteApplied, type KubernetesObject } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function roundTrip(client: RestClient, objects: KubernetesObject[]): Promise<void> {

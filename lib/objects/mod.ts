@@ -71,6 +71,33 @@
  *   `deleteApplied` deletes in reverse, ignores what is gone, waits if asked.
  *   Before Kubernetes 1.21 server-side apply needs `protocol` spelled out in
  *   ports; Deno flags: the transport's
+ * - applied sets (`apply`'s `appliedSet`), `listAppliedSet`,
+ *   `deleteAppliedSet` — kubectl's ApplySet (KEP-3659, `kubectl apply --prune
+ *   --applyset=configmap/NAME`): a Secret or ConfigMap parent carries the id
+ *   label kubectl computes (`appliedSetId`) and the `tooling`,
+ *   `contains-group-kinds` and `additional-namespaces` annotations; each
+ *   member is labelled `applyset.kubernetes.io/part-of`; after the apply,
+ *   members that left the manifest are deleted (`Background`) and the parent
+ *   shrinks to the new set. A set may span namespaces (kubectl's `-n` cannot).
+ *   Each tool refuses to change the other's parent (`AppliedSetError`
+ *   `ForeignTooling`; kubectl: "managed by tooling … instead of …"); reading
+ *   works either way:
+ *
+ * ```ts
+ * import { apply, deleteAppliedSet, listAppliedSet, type KubernetesObject } from "@denokube/transport/objects";
+ * import type { RestClient } from "@denokube/transport";
+ *
+ * declare const client: RestClient;
+ * declare const objects: KubernetesObject[];
+ *
+ * const parent = { kind: "ConfigMap", name: "shop", namespace: "shop" } as const;
+ * await apply(client, objects, { appliedSet: { parent } }); // prunes what left
+ * for (const m of await listAppliedSet(client, parent)) {
+ *   console.log(`${m.ref.kind} ${m.ref.name}: ${m.status}`);
+ * }
+ * await deleteAppliedSet(client, parent, { wait: true });
+ * ```
+ *
  * - `waitFor` and conditions  — list, then watch from
  *   the list's resourceVersion (the Reflector's policy: a 410 relists and a
  *   very short watch resumes after a backoff); `podRunning`, `podReady`,
@@ -153,18 +180,49 @@ export {
   type DeleteAppliedOptions,
   type DeletedObject,
 } from "./delete_applied.ts";
+export {
+  APPLIED_SET_TOOLING,
+  appliedSetId,
+  type AppliedSetMember,
+  type AppliedSetOptions,
+  type AppliedSetParentRef,
+  type AppliedSetReadOptions,
+  deleteAppliedSet,
+  listAppliedSet,
+} from "./applyset.ts";
 export { waitFor, type WaitForOptions } from "./wait.ts";
 export {
+  assertPodCanRun,
   crdEstablished,
+  daemonSetRolledOut,
   deleted,
   deploymentAvailable,
   deploymentRolledOut,
+  exists,
   hasCondition,
   podReady,
   podRunning,
   podSucceeded,
+  statefulSetRolledOut,
 } from "./conditions.ts";
 export { getScale, restart, type Scale, scale } from "./scale.ts";
+export {
+  rolloutCondition,
+  setImage,
+  type SetImageOptions,
+  waitForRollout,
+  type WaitForRolloutOptions,
+} from "./rollout.ts";
+export {
+  type ContainerUsage,
+  type MetricsOptions,
+  nodeMetrics,
+  type NodeUsage,
+  podMetrics,
+  type PodMetricsOptions,
+  type PodUsage,
+} from "./metrics.ts";
+export { parseQuantity } from "./quantity.ts";
 export {
   type LeaderElectionOptions,
   type LeaderElectionRecord,
@@ -172,12 +230,16 @@ export {
 } from "./leader_election.ts";
 export {
   type AppliedObject,
+  AppliedSetError,
+  type AppliedSetErrorReason,
   ApplyError,
   type ApplyErrorReason,
   DiscoveryError,
   ManifestError,
   type ManifestErrorReason,
   type ManifestSource,
+  MetricsError,
+  type MetricsErrorReason,
   UnknownKindError,
   type UnknownKindErrorReason,
   type WaitCondition,

@@ -3,7 +3,9 @@
  * subresource of any scalable kind (Deployments, StatefulSets, ReplicaSets,
  * custom resources that declare one), and a restart through the pod
  * template annotation `kubectl.kubernetes.io/restartedAt`, which rolls
- * every pod the way kubectl does.
+ * every pod the way kubectl does; `kubectl set image` and
+ * `kubectl rollout status` ({@link setImage}, {@link waitForRollout}, from
+ * `rollout.ts`).
  *
  * Permissions: whatever the transport needs; nothing more.
  *
@@ -17,6 +19,14 @@ import {
   type KubernetesObject,
   type ObjectRef,
 } from "./kubernetes_object.ts";
+
+export {
+  rolloutCondition,
+  setImage,
+  type SetImageOptions,
+  waitForRollout,
+  type WaitForRolloutOptions,
+} from "./rollout.ts";
 
 /** The `autoscaling/v1` `Scale` of an object. */
 export interface Scale {
@@ -70,7 +80,7 @@ export async function getScale(
  *
  * @example Scale to zero and back
  * ```ts
- * import { deploymentAvailable, scale, waitFor } from "@denokube/transport";
+ * import { deploymentAvailable, scale, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function bounce(client: RestClient): Promise<void> {
@@ -117,7 +127,7 @@ export async function scale(
  *
  * @example
  * ```ts
- * import { deploymentRolledOut, restart, waitFor } from "@denokube/transport";
+ * import { deploymentRolledOut, restart, waitFor } from "@denokube/transport/objects";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function restartWeb(client: RestClient): Promise<void> {

@@ -249,6 +249,14 @@ export {
   copyToPod,
 } from "./copy.ts";
 export {
+  execWorkload,
+  type WorkloadExecOptions,
+  type WorkloadKind,
+  workloadLogs,
+  type WorkloadLogsOptions,
+  type WorkloadRef,
+} from "./workload.ts";
+export {
   LogError,
   type LogErrorReason,
   type LogTarget,

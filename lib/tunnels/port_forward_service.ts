@@ -16,7 +16,7 @@
 
 import type { RestClient } from "../contract.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
-import { TunnelError, type TunnelTarget } from "./tunnel_error.ts";
+import type { TunnelTarget } from "./tunnel_error.ts";
 import type { PortForward } from "./port_forward.ts";
 import {
   type ForwardTarget,
@@ -24,18 +24,16 @@ import {
   openForwardTunnel,
   podPath,
 } from "./_forward_listener.ts";
-import { apiPath } from "../_wire/api_path.ts";
 import {
   asObj,
-  type LabelSelectorLike,
   pickPod,
   type PodLike,
   podPort,
   podUsable,
-  selectorString,
   servicePort,
   type ServicePortLike,
 } from "./_forward_resolve.ts";
+import { listPods, readWorkload } from "./_workload_pods.ts";
 
 /** What every forward to a workload takes. */
 export interface WorkloadForwardOptions {
@@ -156,42 +154,17 @@ export async function portForwardService(
   const via = `service/${opts.service}`;
   const where = { namespace, pod: "", via };
   checkPort(opts.port, where);
-  const path = apiPath({
-    version: "v1",
-    resource: "services",
-    namespace,
-    name: opts.service,
-  });
   return await forwardWorkload(client, namespace, opts, {
     via,
     read: async (signal) => {
-      const svc = asObj(
-        await client.performRequest({
-          method: "GET",
-          path,
-          expectJson: true,
-          abortSignal: signal,
-        }),
-      );
-      const spec = asObj(svc.spec);
-      if (spec.type === "ExternalName") {
-        throw new TunnelError(
-          "NoSelector",
-          where,
-          "an ExternalName service has no pods to forward to",
-        );
-      }
-      const selector = selectorString(
-        asObj(spec.selector) as Record<string, string>,
+      const { selector, object } = await readWorkload(
+        client,
+        namespace,
+        { kind: "Service", name: opts.service },
         where,
+        signal,
       );
-      if (!selector) {
-        throw new TunnelError(
-          "NoSelector",
-          where,
-          "the service has no selector, so no pods to forward to",
-        );
-      }
+      const spec = asObj(object.spec);
       const chosen = servicePort(
         (Array.isArray(spec.ports) ? spec.ports : []) as ServicePortLike[],
         opts.port,
@@ -239,30 +212,16 @@ export async function portForwardDeployment(
   const via = `deployment/${opts.deployment}`;
   const where = { namespace, pod: "", via };
   checkPort(opts.port, where);
-  const path = apiPath({
-    apiVersion: "apps/v1",
-    resource: "deployments",
-    namespace,
-    name: opts.deployment,
-  });
   return await forwardWorkload(client, namespace, opts, {
     via,
     read: async (signal) => {
-      const deploy = asObj(
-        await client.performRequest({
-          method: "GET",
-          path,
-          expectJson: true,
-          abortSignal: signal,
-        }),
-      );
-      const selector = selectorString(
-        asObj(asObj(deploy.spec).selector) as LabelSelectorLike,
+      const { selector } = await readWorkload(
+        client,
+        namespace,
+        { kind: "Deployment", name: opts.deployment },
         where,
+        signal,
       );
-      if (!selector) {
-        throw new TunnelError("NoSelector", where, "the selector is empty");
-      }
       return { selector, port: opts.port };
     },
   });
@@ -274,19 +233,9 @@ async function forwardWorkload(
   opts: WorkloadForwardOptions,
   workload: Workload,
 ): Promise<WorkloadPortForward> {
-  const podsPath = apiPath({ version: "v1", resource: "pods", namespace });
   const resolve = async (signal?: AbortSignal): Promise<ForwardTarget> => {
     const { selector, port } = await workload.read(signal);
-    const list = asObj(
-      await client.performRequest({
-        method: "GET",
-        path: podsPath,
-        querystring: new URLSearchParams({ labelSelector: selector }),
-        expectJson: true,
-        abortSignal: signal,
-      }),
-    );
-    const pods = (Array.isArray(list.items) ? list.items : []) as PodLike[];
+    const pods = await listPods(client, namespace, selector, signal);
     const where = { namespace, pod: "", via: workload.via };
     const pod = pickPod(pods, selector, where);
     const name = pod.metadata!.name!;

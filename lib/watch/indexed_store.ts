@@ -13,7 +13,7 @@
  *
  * @example Pods by node, through a Reflector
  * ```ts
- * import { IndexedStore, listWatch, Reflector } from "@denokube/transport/reflector";
+ * import { IndexedStore, listWatch, Reflector } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * type Pod = { metadata: { name: string; namespace: string; uid: string; resourceVersion: string }; spec?: { nodeName?: string } };

@@ -26,7 +26,7 @@
  *
  * @example Two consumers, one watch
  * ```ts
- * import { SharedWatches } from "@denokube/transport/reflector";
+ * import { SharedWatches } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * async function webPods(client: RestClient, signal: AbortSignal): Promise<void> {

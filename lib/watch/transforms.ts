@@ -42,7 +42,7 @@ export type ObjectTransform<T> = (obj: T) => T;
  *
  * @example A cache of Pods without managedFields
  * ```ts
- * import { dropManagedFields, listWatch, Reflector } from "@denokube/transport/reflector";
+ * import { dropManagedFields, listWatch, Reflector } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
  *
  * function pods(client: RestClient): Reflector<{ metadata?: { name?: string } }> {

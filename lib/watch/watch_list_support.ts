@@ -23,7 +23,7 @@ const byClient = new WeakMap<RestClient, WatchListSupport>();
  *
  * @example
  * ```ts
- * import { Reflector, WatchListSupport } from "@denokube/transport";
+ * import { Reflector, WatchListSupport } from "@denokube/transport/watch";
  * import type { RestClient } from "@denokube/transport/contract";
  * import type { ListOf, ListOpts, WatchOpts } from "@denokube/transport/watch";
  *

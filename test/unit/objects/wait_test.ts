@@ -183,3 +183,152 @@ Deno.test("waitFor ends at its deadline with a Timeout WaitError that says what 
     "ConfigMap n/c (v1): Timeout: v=done not reached within 300 ms; last seen: no status yet",
   );
 });
+
+Deno.test("exists() holds for any object and not for an absent one; a condition evaluated once throws the reason", async () => {
+  const { exists, podRunning } = await import("../../../lib/objects/wait.ts");
+  const ref = { apiVersion: "v1", kind: "Pod", name: "p", namespace: "n" };
+  assert.equal(exists().test(undefined, ref), false);
+  assert.equal(exists().test({ apiVersion: "v1", kind: "Pod" }, ref), true);
+  const stuck = {
+    apiVersion: "v1",
+    kind: "Pod",
+    status: {
+      phase: "Pending",
+      containerStatuses: [{
+        name: "main",
+        state: { waiting: { reason: "ImagePullBackOff", message: "no" } },
+      }],
+    },
+  };
+  assert.throws(
+    () => podRunning().test(stuck, ref),
+    (e: unknown) =>
+      e instanceof WaitError && e.reason === "ImagePullBackOff" &&
+      e.container === "main",
+  );
+});
+
+Deno.test("statefulSetRolledOut and daemonSetRolledOut follow kubectl's rollout status rules", async () => {
+  const { statefulSetRolledOut, daemonSetRolledOut, deploymentRolledOut } =
+    await import("../../../lib/objects/wait.ts");
+  const ref = { apiVersion: "apps/v1", kind: "StatefulSet", name: "s" };
+  const sts = (spec: object, status: object) => ({
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { generation: 2 },
+    spec: { replicas: 3, ...spec },
+    status: { observedGeneration: 2, readyReplicas: 3, ...status },
+  });
+  const at = { currentRevision: "a", updateRevision: "a" };
+  assert.equal(statefulSetRolledOut().test(sts({}, at), ref), true);
+  assert.equal(
+    statefulSetRolledOut().test(sts({}, { ...at, updateRevision: "b" }), ref),
+    false,
+  );
+  assert.equal(
+    statefulSetRolledOut().test(sts({}, { ...at, observedGeneration: 1 }), ref),
+    false,
+  );
+  // A partition of 2: only the replicas from ordinal 2 up must be updated.
+  const partitioned = {
+    updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } },
+  };
+  assert.equal(
+    statefulSetRolledOut().test(
+      sts(partitioned, {
+        currentRevision: "a",
+        updateRevision: "b",
+        updatedReplicas: 1,
+      }),
+      ref,
+    ),
+    true,
+  );
+  assert.throws(
+    () =>
+      statefulSetRolledOut().test(
+        sts({ updateStrategy: { type: "OnDelete" } }, at),
+        ref,
+      ),
+    (e: unknown) => e instanceof WaitError && e.reason === "RolloutUnsupported",
+  );
+  const ds = (status: object) => ({
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { generation: 1 },
+    spec: {},
+    status: { observedGeneration: 1, desiredNumberScheduled: 2, ...status },
+  });
+  assert.equal(
+    daemonSetRolledOut().test(
+      ds({ updatedNumberScheduled: 2, numberAvailable: 2 }),
+      ref,
+    ),
+    true,
+  );
+  assert.equal(
+    daemonSetRolledOut().test(
+      ds({ updatedNumberScheduled: 2, numberAvailable: 1 }),
+      ref,
+    ),
+    false,
+  );
+  // A deadline verdict of a generation the controller has not observed
+  // yet is not this spec's: kubectl checks it only once observed.
+  const stale = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { generation: 3 },
+    spec: { replicas: 1 },
+    status: {
+      observedGeneration: 2,
+      conditions: [{
+        type: "Progressing",
+        status: "False",
+        reason: "ProgressDeadlineExceeded",
+      }],
+    },
+  };
+  assert.equal(deploymentRolledOut().test(stale, ref), false);
+  assert.throws(
+    () =>
+      deploymentRolledOut().test({
+        ...stale,
+        status: { ...stale.status, observedGeneration: 3 },
+      }, ref),
+    (e: unknown) =>
+      e instanceof WaitError && e.reason === "ProgressDeadlineExceeded",
+  );
+});
+
+Deno.test("deploymentRolledOut({ before }) ignores the verdict the replaced rollout left, not a new one", async () => {
+  const { deploymentRolledOut } = await import("../../../lib/objects/wait.ts");
+  const ref = { apiVersion: "apps/v1", kind: "Deployment", name: "d" };
+  const verdict = (at: string) => ({
+    type: "Progressing",
+    status: "False",
+    reason: "ProgressDeadlineExceeded",
+    lastUpdateTime: at,
+  });
+  const dep = (gen: number, at: string) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { generation: gen },
+    spec: { replicas: 1 },
+    status: {
+      observedGeneration: gen,
+      replicas: 2,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+      conditions: [verdict(at)],
+    },
+  });
+  const before = dep(2, "2026-01-01T00:00:05Z");
+  const cond = deploymentRolledOut({ before });
+  assert.equal(cond.test(dep(3, "2026-01-01T00:00:05Z"), ref), false);
+  assert.throws(
+    () => cond.test(dep(3, "2026-01-01T00:01:00Z"), ref),
+    (e: unknown) =>
+      e instanceof WaitError && e.reason === "ProgressDeadlineExceeded",
+  );
+});

@@ -140,3 +140,83 @@ export {
   parseManifests,
   waitFor,
 } from "./lib/objects/mod.ts";
+
+// The types the root's signatures name, so its page is complete on its own
+// (`deno doc --lint mod.ts`); each is also exported by its area entry.
+export type {
+  AppliedObject,
+  AppliedSetParentRef,
+  ApplyErrorReason,
+  AutoDetectAttempt,
+  AutoDetectErrorReason,
+  AutoDetectSource,
+  FailedRequest,
+  KubeConfigErrorReason,
+  StatusCause,
+  StatusDetails,
+  StreamDecodeErrorReason,
+  TransportFailure,
+  TransportRequest,
+  TunnelErrorReason,
+  TunnelTarget,
+  WaitCondition,
+  WaitFailure,
+} from "./lib/errors/mod.ts";
+export type {
+  ClusterConfig,
+  ContextConfig,
+  CredentialsOptions,
+  KubeConfigContextSource,
+  NamedExtension,
+  RawKubeConfig,
+  UserAuthProviderConfig,
+  UserConfig,
+  UserExecConfig,
+} from "./lib/config/mod.ts";
+export type { AutoDetectOptions } from "./transports/mod.ts";
+export type {
+  ApiStatus,
+  KindIds,
+  KindIdsReq,
+  ListOf,
+  ListOpts,
+  ListPage,
+  ListWatch,
+  ReflectorEvent,
+  ReflectorModifiedEvent,
+  ReflectorObjectEvent,
+  WatchEventSynced,
+  WatchOpts,
+} from "./lib/watch/mod.ts";
+export type {
+  ExecOptions,
+  ExecResult,
+  ExecStatus,
+  PodName,
+  PortForward,
+  PortForwardOptions,
+  StreamLogsOptions,
+} from "./lib/tunnels/mod.ts";
+export type {
+  ApiGroup,
+  ApiResource,
+  ApiSubresource,
+  AppliedSetOptions,
+  ApplyObjectOptions,
+  ApplyOptions,
+  CollectionRef,
+  DeleteOptions,
+  Discovery,
+  ListOptions,
+  ObjectList,
+  ObjectMeta,
+  ObjectRef,
+  ParseManifestsOptions,
+  PatchOptions,
+  PatchType,
+  RestMapper,
+  RestMapping,
+  WaitForOptions,
+  WatchOptions,
+  WriteOptions,
+} from "./lib/objects/mod.ts";

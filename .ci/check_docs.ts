@@ -69,6 +69,9 @@ const manuals = [
 let failed = false;
 for (
   const [args, files] of [
+    // The root alone, as a user's first page: every type its signatures
+    // name must be on it too.
+    [["doc", "--lint"], ["mod.ts"]],
     [["doc", "--lint"], entries],
     [["check", "--doc", "--quiet"], modules],
     [["check", "--doc-only", "--quiet"], manuals],
@@ -83,7 +86,9 @@ for (
   if (!out.success) failed = true;
   console.log(
     `deno ${args.join(" ")} over ${files.length} ${
-      files === manuals
+      files.length === 1
+        ? files[0]
+        : files === manuals
         ? "manuals"
         : files === modules
         ? "library modules (every example)"

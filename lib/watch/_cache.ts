@@ -1,67 +1,43 @@
-// The cache and what observers hear of its changes: a watch event applied
+// The cache and what observers hear of its changes: an object event applied
 // to the store becomes exactly one observer event (or none), a relist
-// becomes the exact difference followed by SYNCED.
+// becomes the exact difference followed by SYNCED. It works on entries of
+// the Reflector's form (objects, or packed bytes under `compact`).
 
 import type { KindIds, KindIdsReq, ReflectorEvent } from "./types.ts";
 import type { ReflectorStore } from "./store.ts";
 import type { CacheView, FanOut } from "./_fan_out.ts";
-import { difference, keyed, keyOf } from "./_diff.ts";
-import type { ObjectTransform } from "./transforms.ts";
+import { difference } from "./_diff.ts";
+import type { EntryForm } from "./_entry_form.ts";
+import type { Arrival, Intake } from "./_arrival.ts";
 
-/** The store, the predicate that admits objects, and the fan-out of its changes. */
-export class Cache<T extends KindIds, S> implements CacheView<T> {
+/** The store, how it keeps objects, and the fan-out of its changes. */
+export class Cache<T extends KindIds, S, E = T & KindIdsReq>
+  implements CacheView<T & KindIdsReq, E> {
   /** Set between a SYNCED and the next DESYNCED: the version the cache is complete at. */
   syncedVersion: string | undefined;
+  /** How entries are read. */
+  readonly form: EntryForm<T & KindIdsReq, E>;
 
   constructor(
-    readonly store: ReflectorStore<T & KindIdsReq>,
-    readonly predicate: ((obj: T & KindIdsReq) => boolean) | undefined,
+    readonly store: ReflectorStore<E>,
+    readonly intake: Intake<T, E>,
     readonly fanOut: FanOut<T, S>,
-    readonly transform: ObjectTransform<T & KindIdsReq> | undefined = undefined,
-  ) {}
-
-  /**
-   * What the cache keeps of an admitted object: the transform's result,
-   * checked to keep the key and version (see `transforms.ts`).
-   */
-  kept(obj: T & KindIdsReq): T & KindIdsReq {
-    if (!this.transform) return obj;
-    const { name, namespace, resourceVersion } = obj.metadata;
-    const out = this.transform(obj);
-    const m = (out as KindIds | null | undefined)?.metadata;
-    if (
-      !m || m.name !== name || (m.namespace ?? undefined) !==
-        (namespace ?? undefined) ||
-      m.resourceVersion !== resourceVersion
-    ) {
-      throw new TypeError(
-        `Reflector: the transform must keep metadata.name, namespace and resourceVersion; for ${
-          namespace ?? ""
-        }/${name} at ${resourceVersion} it returned ${
-          m
-            ? `${m.namespace ?? ""}/${m.name} at ${m.resourceVersion}`
-            : "no metadata"
-        }`,
-      );
-    }
-    return out;
+  ) {
+    this.form = intake.form;
   }
 
-  /** Every cached object. */
-  values(): Iterable<T & KindIdsReq> {
+  /** Every cache entry. */
+  entries(): Iterable<E> {
     return this.store.values();
   }
 
-  /** Whether the predicate (if any) admits `obj`. */
-  admits(obj: T & KindIdsReq): boolean {
-    return !this.predicate || this.predicate(obj);
-  }
-
   /** Replaces the cache with a fresh state, emitting exactly the difference, then SYNCED. */
-  replace(fresh: Map<string, T & KindIdsReq>, version: string): void {
-    const current = new Map<string, T & KindIdsReq>();
-    for (const obj of this.store.values()) current.set(keyOf(obj), obj);
-    const batch = difference<T, S>(current, fresh);
+  replace(fresh: Map<string, E>, version: string): void {
+    const current = new Map<string, E>();
+    for (const entry of this.store.values()) {
+      current.set(this.form.key(entry), entry);
+    }
+    const batch = difference<T & KindIdsReq, S, E>(this.form, current, fresh);
     this.store.replace(fresh);
     this.syncedVersion = version;
     batch.push({
@@ -86,31 +62,25 @@ export class Cache<T extends KindIds, S> implements CacheView<T> {
   }
 
   /** Applies one object event to the cache; returns its resourceVersion. */
-  apply(
-    evt: { type: "ADDED" | "MODIFIED" | "DELETED"; object: T },
-  ): string | undefined {
-    const raw = keyed(evt.object);
-    const key = keyOf(raw);
-    const version = raw.metadata.resourceVersion;
+  apply(type: "ADDED" | "MODIFIED" | "DELETED", arrival: Arrival<E>): string {
+    const { key, version } = arrival;
     const known = this.store.get(key);
-    const matches = evt.type !== "DELETED" &&
-      (!this.predicate || this.predicate(raw));
+    const matches = type !== "DELETED" && arrival.admits();
     if (!matches) {
-      if (known) {
+      if (known !== undefined) {
         this.store.delete(key);
-        this.fanOut.emit({
-          type: "DELETED",
-          object: evt.type === "DELETED" ? this.kept(raw) : known,
-        });
+        this.fanOut.emit(
+          this.form.event("DELETED", type === "DELETED" ? arrival.kept() : known),
+        );
       }
-    } else if (known) {
-      const obj = this.kept(raw);
-      this.store.update(key, obj);
-      this.fanOut.emit({ type: "MODIFIED", object: obj, previous: known });
+    } else if (known !== undefined) {
+      const entry = arrival.kept();
+      this.store.update(key, entry);
+      this.fanOut.emit(this.form.modified(entry, known));
     } else {
-      const obj = this.kept(raw);
-      this.store.add(key, obj);
-      this.fanOut.emit({ type: "ADDED", object: obj });
+      const entry = arrival.kept();
+      this.store.add(key, entry);
+      this.fanOut.emit(this.form.event("ADDED", entry));
     }
     if (this.syncedVersion !== undefined) this.syncedVersion = version;
     return version;

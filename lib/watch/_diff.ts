@@ -2,22 +2,24 @@
 // that turn the old cache into the new one.
 
 import type { KindIds, KindIdsReq, ReflectorEvent } from "./types.ts";
+import type { EntryForm } from "./_entry_form.ts";
 
-/** The events that turn the state `from` into the state `to`. */
-export function difference<T, S>(
-  from: Map<string, T & KindIdsReq>,
-  to: Map<string, T & KindIdsReq>,
+/** The events that turn the state `from` into the state `to` (cache entries by key). */
+export function difference<T, S, E>(
+  form: EntryForm<T, E>,
+  from: Map<string, E>,
+  to: Map<string, E>,
 ): ReflectorEvent<T, S>[] {
   const events: ReflectorEvent<T, S>[] = [];
-  for (const [key, obj] of to) {
+  for (const [key, entry] of to) {
     const known = from.get(key);
-    if (!known) events.push({ type: "ADDED", object: obj });
-    else if (known.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-      events.push({ type: "MODIFIED", object: obj, previous: known });
+    if (known === undefined) events.push(form.event("ADDED", entry));
+    else if (form.version(known) !== form.version(entry)) {
+      events.push(form.modified(entry, known));
     }
   }
-  for (const [key, obj] of from) {
-    if (!to.has(key)) events.push({ type: "DELETED", object: obj });
+  for (const [key, entry] of from) {
+    if (!to.has(key)) events.push(form.event("DELETED", entry));
   }
   return events;
 }

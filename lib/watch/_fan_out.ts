@@ -4,12 +4,15 @@
 
 import type { KindIdsReq, ReflectorEvent } from "./types.ts";
 import { ObserverQueue } from "./_observer_queue.ts";
-import { difference, keyOf } from "./_diff.ts";
+import { difference } from "./_diff.ts";
+import type { EntryForm } from "./_entry_form.ts";
 
 /** What the fan-out reads of the cache to start and to catch up an observer. */
-export interface CacheView<T> {
-  /** Every cached object. */
-  values(): Iterable<T & KindIdsReq>;
+export interface CacheView<T, E> {
+  /** Every cache entry. */
+  entries(): Iterable<E>;
+  /** How entries are read, and the events they become. */
+  readonly form: EntryForm<T, E>;
   /** The version the cache is a complete picture at, if it is one. */
   readonly syncedVersion: string | undefined;
 }
@@ -44,8 +47,8 @@ export class FanOut<T, S> {
    * SYNCED if synced. Ends when the fan-out finishes, or at once when
    * `signal` aborts (what is still queued for this observer is dropped).
    */
-  async *observe(
-    cache: CacheView<T>,
+  async *observe<E>(
+    cache: CacheView<T & KindIdsReq, E>,
     signal?: AbortSignal,
   ): AsyncGenerator<ReflectorEvent<T, S>, void, undefined> {
     if (signal?.aborted) return;
@@ -56,12 +59,17 @@ export class FanOut<T, S> {
       queue.finish();
     };
     signal?.addEventListener("abort", stop, { once: true });
-    // What this observer has been told, to catch it up exactly after an overflow.
-    const told = new Map<string, T & KindIdsReq>();
+    // What this observer has been told, to catch it up exactly after an
+    // overflow: entries, so an event's object is not built to be tracked.
+    const { form } = cache;
+    const told = new Map<string, E>();
     const track = (evt: ReflectorEvent<T, S>) => {
       if (evt.type === "ADDED" || evt.type === "MODIFIED") {
-        told.set(keyOf(evt.object), evt.object);
-      } else if (evt.type === "DELETED") told.delete(keyOf(evt.object));
+        const entry = form.entryOf(evt);
+        told.set(form.key(entry), entry);
+      } else if (evt.type === "DELETED") {
+        told.delete(form.key(form.entryOf(evt)));
+      }
       return evt;
     };
     // Snapshot and registration in one synchronous step: no event falls between them.
@@ -78,9 +86,13 @@ export class FanOut<T, S> {
         if (queue.overflowed) {
           queue.overflowed = false;
           yield { type: "DESYNCED", object: { metadata: {} } };
-          const current = new Map<string, T & KindIdsReq>();
-          for (const obj of cache.values()) current.set(keyOf(obj), obj);
-          for (const evt of difference<T, S>(told, current)) yield track(evt);
+          const current = new Map<string, E>();
+          for (const entry of cache.entries()) {
+            current.set(form.key(entry), entry);
+          }
+          for (const evt of difference<T & KindIdsReq, S, E>(form, told, current)) {
+            yield track(evt as ReflectorEvent<T, S>);
+          }
           if (cache.syncedVersion !== undefined) {
             yield {
               type: "SYNCED",
@@ -111,10 +123,10 @@ export class FanOut<T, S> {
     }
   }
 
-  #snapshot(cache: CacheView<T>): ReflectorEvent<T, S>[] {
+  #snapshot<E>(cache: CacheView<T & KindIdsReq, E>): ReflectorEvent<T, S>[] {
     const events: ReflectorEvent<T, S>[] = [];
-    for (const obj of cache.values()) {
-      events.push({ type: "ADDED", object: obj });
+    for (const entry of cache.entries()) {
+      events.push(cache.form.event("ADDED", entry));
     }
     if (cache.syncedVersion !== undefined) {
       events.push({

@@ -3,10 +3,16 @@
 // annotated `k8s.io/initial-events-end: "true"`; what a server that refuses
 // or ignores the parameters answers instead.
 
-import type { WatchEvent } from "../contract.ts";
+import type { WatchEventBookmark, WatchEventError } from "../contract.ts";
 import { KubernetesApiError } from "../errors/mod.ts";
-import type { KindIds, KindIdsReq, WatchOpts } from "./types.ts";
-import { keyed, keyOf } from "./_diff.ts";
+import type { WatchOpts } from "./types.ts";
+import type { Arrival } from "./_arrival.ts";
+
+/** A watch event as the Reflector takes it: an object event's object is an arrival. */
+export type Incoming<E, S> =
+  | { type: "ADDED" | "MODIFIED" | "DELETED"; arrival: Arrival<E> }
+  | WatchEventBookmark
+  | WatchEventError<S>;
 
 /** The parameters that ask for a WatchList stream (no resourceVersion: a consistent read). */
 export const watchListParams: Pick<
@@ -24,30 +30,22 @@ export type InitialStep<S> =
   | "ignored" // a BOOKMARK without the annotation: the server ignored the parameters
   | { error: S }; // an ERROR before the state was complete
 
-/** The state being received; replaces the cache at the end marker. */
-export class InitialEvents<T extends KindIds> {
-  readonly fresh = new Map<string, T & KindIdsReq>();
-
-  constructor(
-    readonly cache: {
-      admits(obj: T & KindIdsReq): boolean;
-      kept(obj: T & KindIdsReq): T & KindIdsReq;
-    },
-  ) {}
+/** The state being received (cache entries by key); replaces the cache at the end marker. */
+export class InitialEvents<E> {
+  readonly fresh = new Map<string, E>();
 
   /** Takes one event of the initial phase. */
-  take<S>(evt: WatchEvent<T, S>): InitialStep<S> {
+  take<S>(evt: Incoming<E, S>): InitialStep<S> {
     switch (evt.type) {
       case "ADDED":
       case "MODIFIED": {
-        const obj = keyed(evt.object);
-        if (this.cache.admits(obj)) {
-          this.fresh.set(keyOf(obj), this.cache.kept(obj));
-        } else this.fresh.delete(keyOf(obj));
+        const { arrival } = evt;
+        if (arrival.admits()) this.fresh.set(arrival.key, arrival.kept());
+        else this.fresh.delete(arrival.key);
         return undefined;
       }
       case "DELETED":
-        this.fresh.delete(keyOf(keyed(evt.object)));
+        this.fresh.delete(evt.arrival.key);
         return undefined;
       case "BOOKMARK":
         return evt.object.metadata.annotations?.[INITIAL_EVENTS_END] === "true"

@@ -1,6 +1,8 @@
 // One watch request, from a resourceVersion or as a WatchList stream, read
 // to its end: events go to the cache, and how the watch ended decides the
-// loop's next state.
+// loop's next state. The stream is the watcher's parsed events, one per
+// read, or — for a compact Reflector over `listWatch()` — its raw bytes,
+// every line of a read handled in turn (`_raw.ts`).
 
 import type { WatchEvent } from "../contract.ts";
 import {
@@ -12,6 +14,7 @@ import type { ReflectorErrorReason } from "../errors/reflector_error.ts";
 import type { ApiStatus, KindIds, ReflectorState, WatchOpts } from "./types.ts";
 import type { ReflectorClock } from "./clock.ts";
 import type { Cache } from "./_cache.ts";
+import type { Intake } from "./_arrival.ts";
 import {
   type Deadline,
   type Liveness,
@@ -25,10 +28,12 @@ import {
   veryShortWatchError,
 } from "./_retry_policy.ts";
 import {
+  type Incoming,
   InitialEvents,
   isRefusal,
   watchListParams,
 } from "./_initial_events.ts";
+import { RawLines, type RawListWatch } from "./_raw.ts";
 
 /** How a WatchList attempt failed to deliver the initial state. */
 export type WatchListFailure =
@@ -38,16 +43,18 @@ export type WatchListFailure =
   | "unauthorized";
 
 /** What a watch needs of the Reflector: settings, the cache, and its reactions. */
-export interface WatchContext<T extends KindIds, S extends ApiStatus> {
+export interface WatchContext<T extends KindIds, S extends ApiStatus, E> {
   readonly watcher: (
     opts: WatchOpts,
   ) => Promise<ReadableStream<WatchEvent<T, S>>>;
+  /** The watcher's raw variant, read instead when given (a compact Reflector). */
+  readonly raw: RawListWatch["watch"] | undefined;
   readonly selectors: { labelSelector?: string; fieldSelector?: string };
   readonly clock: ReflectorClock;
   readonly requestTimeoutMs: number;
   readonly inactivityMs: number;
   readonly watchTimeout: () => number;
-  readonly cache: Cache<T, S>;
+  readonly cache: Cache<T, S, E>;
   /** A failure in `stage`: report it, then back off towards `next`. */
   failed(
     err: unknown,
@@ -67,6 +74,15 @@ export interface WatchContext<T extends KindIds, S extends ApiStatus> {
    * answered 401/403 (the user may list without being allowed to watch).
    */
   watchListFailed(how: WatchListFailure, err?: unknown): ReflectorState;
+}
+
+/** A parsed watch event as the cache takes it. */
+function incoming<T extends KindIds, S, E>(
+  evt: WatchEvent<T, S>,
+  intake: Intake<T, E>,
+): Incoming<E, S> {
+  if (evt.type === "BOOKMARK" || evt.type === "ERROR") return evt;
+  return { type: evt.type, arrival: intake.object(evt.object) };
 }
 
 /** Where the loop goes after a backoff. */
@@ -96,8 +112,8 @@ const isGoneStatus = (
  *
  * @returns The loop's next state.
  */
-export async function watchOnce<T extends KindIds, S extends ApiStatus>(
-  c: WatchContext<T, S>,
+export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
+  c: WatchContext<T, S, E>,
   fromVersion: string | undefined,
   outer: AbortSignal,
 ): Promise<ReflectorState> {
@@ -106,14 +122,17 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
   const signal = AbortSignal.any([outer, ctl.signal]);
   const started = clock.now();
   let version = fromVersion ?? "";
-  let initial: InitialEvents<T> | undefined = fromVersion === undefined
-    ? new InitialEvents<T>(cache)
+  let initial: InitialEvents<E> | undefined = fromVersion === undefined
+    ? new InitialEvents<E>()
     : undefined;
   let markerDue: Deadline | undefined;
   // What a failure is reported as: until the watch answers, it did not start.
   let stage: ReflectorErrorReason = "WatchStartFailed";
   let events = 0;
-  let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+  let reader:
+    | ReadableStreamDefaultReader<WatchEvent<T, S> | Uint8Array>
+    | undefined;
+  let lines: RawLines<T, E, S> | undefined;
   // A stream whose events are all there already (an in-process fake) never
   // waits: take a turn of the event loop now and then so timers still fire.
   const takeTurn = timerTurns();
@@ -129,19 +148,30 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
       ctl,
       signal,
     );
-    let stream: ReadableStream<WatchEvent<T, S>>;
+    let stream: ReadableStream<WatchEvent<T, S> | Uint8Array>;
     try {
-      stream = await abortable(
-        c.watcher({
-          abortSignal: signal,
-          ...(initial ? watchListParams : { resourceVersion: version }),
-          timeoutSeconds: c.watchTimeout(),
-          allowWatchBookmarks: true,
-          ...c.selectors,
-        }),
-        signal,
-        (late) => void late.cancel().catch(() => {}),
-      );
+      const opts: WatchOpts = {
+        abortSignal: signal,
+        ...(initial ? watchListParams : { resourceVersion: version }),
+        timeoutSeconds: c.watchTimeout(),
+        allowWatchBookmarks: true,
+        ...c.selectors,
+      };
+      if (c.raw) {
+        const raw = await abortable(
+          c.raw(opts),
+          signal,
+          (late) => void late.body.cancel().catch(() => {}),
+        );
+        lines = new RawLines(cache.intake, raw.partial);
+        stream = raw.body;
+      } else {
+        stream = await abortable(
+          c.watcher(opts),
+          signal,
+          (late) => void late.cancel().catch(() => {}),
+        );
+      }
     } finally {
       answered.cancel();
     }
@@ -164,22 +194,12 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
       () => void held.cancel(signal.reason).catch(() => {}),
       { once: true },
     );
-    for (;;) {
-      const result = await reader.read();
-      if (liveness.stalled) throw liveness.stalled;
-      if (result.done) {
-        // Cancelled by an abort (a stream that ignores its signal): not a clean end.
-        if (signal.aborted) throw signal.reason;
-        break;
-      }
-      liveness.lastEvent = clock.now();
-      const evt = result.value;
+    /** One event; a state ends the watch. */
+    const onEvent = (evt: Incoming<E, S>): ReflectorState | undefined => {
       events++;
-      const turn = takeTurn();
-      if (turn) await turn;
       if (initial) {
         const step = initial.take(evt);
-        if (step === undefined) continue;
+        if (step === undefined) return undefined;
         if (step === "ignored") return c.watchListFailed("ignored");
         if ("end" in step) {
           markerDue?.cancel();
@@ -187,7 +207,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
           cache.replace(initial.fresh, version);
           initial = undefined;
           c.watchListAccepted();
-          continue;
+          return undefined;
         }
         // An ERROR before the state is complete (a 410 included: the server
         // took the parameters, so this says nothing about its support):
@@ -209,9 +229,30 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus>(
       }
       if (evt.type === "BOOKMARK") {
         version = cache.bookmark(evt);
-        continue;
+        return undefined;
       }
-      version = cache.apply(evt) ?? version;
+      version = cache.apply(evt.type, evt.arrival);
+      return undefined;
+    };
+    const { intake } = cache;
+    for (;;) {
+      const result = await reader.read();
+      if (liveness.stalled) throw liveness.stalled;
+      if (result.done) {
+        // Cancelled by an abort (a stream that ignores its signal): not a clean end.
+        if (signal.aborted) throw signal.reason;
+        const next = lines?.flush(onEvent);
+        if (next) return next;
+        break;
+      }
+      liveness.lastEvent = clock.now();
+      const turn = takeTurn();
+      if (turn) await turn;
+      const value = result.value;
+      const next = lines
+        ? lines.push(value as Uint8Array, onEvent)
+        : onEvent(incoming(value as WatchEvent<T, S>, intake));
+      if (next) return next;
     }
   } catch (err) {
     if (outer.aborted) return { kind: "Stopped" };

@@ -11,6 +11,14 @@
  * Reflector's `transform`: an index on a field the transform drops is
  * empty.
  *
+ * Given to a Reflector with `compact: true`, the store holds the objects as
+ * bytes: the namespace index reads each object's key and the label index
+ * its labels, both read without parsing it; a registered index function is
+ * given the object built from its bytes (a parse per change, two for an
+ * update: the old object's values are computed again). `get`, `values` and
+ * `byIndex` then build a fresh object per call. Its inner store must be the
+ * default one.
+ *
  * @example Pods by node, through a Reflector
  * ```ts
  * import { IndexedStore, listWatch, Reflector } from "@denokube/transport/watch";
@@ -33,6 +41,8 @@
 import type { KindIdsReq } from "./types.ts";
 import { MapStore, type ReflectorStore } from "./store.ts";
 import { keyOf } from "./_diff.ts";
+import { namespaceOfKey, type Packed, packObject } from "./_packed.ts";
+import { openStoreSeam } from "./_store_seam.ts";
 
 /** The values an object is found under in one index (none: it is not in that index). */
 export type IndexFunc<T> = (obj: T) => readonly string[];
@@ -45,21 +55,27 @@ export const LABEL_INDEX = "label";
 const namespaceOf: IndexFunc<KindIdsReq> = (obj) => [
   obj.metadata.namespace ?? "",
 ];
-const labelsOf: IndexFunc<KindIdsReq> = (obj) => {
-  const labels = (obj.metadata as { labels?: Record<string, string> | null })
-    .labels;
+const labelValues = (labels: Record<string, string> | null | undefined) => {
   if (!labels) return [];
   const out: string[] = [];
   for (const key in labels) out.push(`${key}=${labels[key]}`);
   return out;
 };
+const labelsOf: IndexFunc<KindIdsReq> = (obj) =>
+  labelValues(
+    (obj.metadata as { labels?: Record<string, string> | null }).labels,
+  );
 
 /**
  * A {@link ReflectorStore} with indexes: by namespace and by label built
  * in, and any others registered with {@link IndexedStore.addIndexers}.
  */
 export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
+  // Entries are the objects, or — once a compact Reflector switched the
+  // store — Packed entries (`#packed`), typed as T inside.
   readonly #inner: ReflectorStore<T>;
+  readonly #ownInner: boolean;
+  #packed = false;
   readonly #indexers = new Map<string, IndexFunc<T>>();
   /** index name → value → keys of the objects under that value. */
   readonly #indexes = new Map<string, Map<string, Set<string>>>();
@@ -73,14 +89,19 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
    */
   constructor(
     indexers: Record<string, IndexFunc<T>> = {},
-    inner: ReflectorStore<T> = new MapStore<T>(),
+    inner?: ReflectorStore<T>,
   ) {
-    this.#inner = inner;
+    this.#inner = inner ?? new MapStore<T>();
+    this.#ownInner = inner !== undefined;
     this.addIndexers({
-      [NAMESPACE_INDEX]: namespaceOf,
-      [LABEL_INDEX]: labelsOf,
+      [NAMESPACE_INDEX]: namespaceOf as IndexFunc<T>,
+      [LABEL_INDEX]: labelsOf as IndexFunc<T>,
     });
     this.addIndexers(indexers);
+  }
+
+  static {
+    openStoreSeam((store) => (store as IndexedStore<KindIdsReq>).#packedFace());
   }
 
   /**
@@ -101,8 +122,8 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
       this.#indexers.set(name, fn);
       const index = new Map<string, Set<string>>();
       this.#indexes.set(name, index);
-      for (const obj of this.#inner.values()) {
-        addTo(index, fn(obj), keyOf(obj));
+      for (const entry of this.#inner.values()) {
+        addTo(index, this.#valuesOf(name, fn, entry), this.#keyOf(entry));
       }
     }
   }
@@ -120,8 +141,8 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
     const out: T[] = [];
     if (!keys) return out;
     for (const key of keys) {
-      const obj = this.#inner.get(key);
-      if (obj) out.push(obj);
+      const entry = this.#inner.get(key);
+      if (entry) out.push(this.#view(entry));
     }
     return out;
   }
@@ -158,23 +179,20 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
     return this.byIndex(LABEL_INDEX, `${key}=${value}`);
   }
 
-  /** The object under `key`. */
+  /** The object under `key` (under `compact`: built from its bytes, a new one each call). */
   get(key: string): T | undefined {
-    return this.#inner.get(key);
+    const entry = this.#inner.get(key);
+    return entry === undefined ? undefined : this.#view(entry);
   }
 
   /** Stores and indexes a new object. */
   add(key: string, obj: T): void {
-    const old = this.#inner.get(key);
-    this.#inner.add(key, obj);
-    this.#reindex(key, old, obj);
+    this.#add(key, this.#entry(key, obj));
   }
 
   /** Replaces a stored object; its index entries follow. */
   update(key: string, obj: T): void {
-    const old = this.#inner.get(key);
-    this.#inner.update(key, obj);
-    this.#reindex(key, old, obj);
+    this.#update(key, this.#entry(key, obj));
   }
 
   /** Forgets an object and its index entries. */
@@ -186,22 +204,102 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
 
   /** Replaces everything; the indexes are rebuilt from the new content. */
   replace(entries: Map<string, T>): void {
-    this.#inner.replace(entries);
-    for (const [name, fn] of this.#indexers) {
-      const index = new Map<string, Set<string>>();
-      for (const [key, obj] of entries) addTo(index, fn(obj), key);
-      this.#indexes.set(name, index);
-    }
+    if (!this.#packed) return this.#replace(entries);
+    const packed = new Map<string, T>();
+    for (const [key, obj] of entries) packed.set(key, this.#entry(key, obj));
+    this.#replace(packed);
   }
 
-  /** Every stored object. */
+  /** Every stored object (under `compact`: each built from its bytes). */
   values(): Iterable<T> {
-    return this.#inner.values();
+    if (!this.#packed) return this.#inner.values();
+    return this.#views();
   }
 
   /** How many objects are stored. */
   get size(): number {
     return this.#inner.size;
+  }
+
+  *#views(): Generator<T> {
+    for (const entry of this.#inner.values()) yield this.#view(entry);
+  }
+
+  #view(entry: T): T {
+    return this.#packed ? (entry as unknown as Packed).unpack<T>() : entry;
+  }
+
+  /** An object given to a public method, as an entry. */
+  #entry(key: string, obj: T): T {
+    return this.#packed ? packObject(obj, key) as unknown as T : obj;
+  }
+
+  #keyOf(entry: T): string {
+    return this.#packed ? (entry as unknown as Packed).key : keyOf(entry);
+  }
+
+  /** The values `fn` gives an entry: built-in indexes read a packed entry's fields. */
+  #valuesOf(name: string, fn: IndexFunc<T>, entry: T): readonly string[] {
+    if (!this.#packed) return fn(entry);
+    const p = entry as unknown as Packed;
+    if (fn === (namespaceOf as IndexFunc<T>) && name === NAMESPACE_INDEX) {
+      return [namespaceOfKey(p.key)];
+    }
+    if (fn === (labelsOf as IndexFunc<T>) && name === LABEL_INDEX) {
+      return labelValues(p.labels);
+    }
+    return fn(p.unpack<T>());
+  }
+
+  #add(key: string, entry: T): void {
+    const old = this.#inner.get(key);
+    this.#inner.add(key, entry);
+    this.#reindex(key, old, entry);
+  }
+
+  #update(key: string, entry: T): void {
+    const old = this.#inner.get(key);
+    this.#inner.update(key, entry);
+    this.#reindex(key, old, entry);
+  }
+
+  #replace(entries: Map<string, T>): void {
+    this.#inner.replace(entries);
+    for (const [name, fn] of this.#indexers) {
+      const index = new Map<string, Set<string>>();
+      for (const [key, entry] of entries) {
+        addTo(index, this.#valuesOf(name, fn, entry), key);
+      }
+      this.#indexes.set(name, index);
+    }
+  }
+
+  /** Switches to packed entries; the face a compact Reflector's cache uses. */
+  #packedFace(): ReflectorStore<Packed> {
+    if (this.#ownInner) {
+      throw new TypeError(
+        "IndexedStore: a compact Reflector keeps bytes in the store's default inner store; expected no inner store of your own",
+      );
+    }
+    if (this.#inner.size > 0 && !this.#packed) {
+      throw new TypeError(
+        `IndexedStore: a compact Reflector needs an empty store; this one holds ${this.#inner.size} objects`,
+      );
+    }
+    this.#packed = true;
+    const inner = this.#inner as unknown as ReflectorStore<Packed>;
+    return {
+      get: (key) => inner.get(key),
+      add: (key, entry) => this.#add(key, entry as unknown as T),
+      update: (key, entry) => this.#update(key, entry as unknown as T),
+      delete: (key) => this.delete(key),
+      replace: (entries) =>
+        this.#replace(entries as unknown as Map<string, T>),
+      values: () => inner.values(),
+      get size() {
+        return inner.size;
+      },
+    };
   }
 
   #index(name: string): Map<string, Set<string>> {
@@ -216,11 +314,11 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
     return index;
   }
 
-  #reindex(key: string, old: T | undefined, obj: T | undefined): void {
+  #reindex(key: string, old: T | undefined, entry: T | undefined): void {
     for (const [name, fn] of this.#indexers) {
       const index = this.#indexes.get(name)!;
-      const before = old ? fn(old) : [];
-      const after = obj ? fn(obj) : [];
+      const before = old ? this.#valuesOf(name, fn, old) : [];
+      const after = entry ? this.#valuesOf(name, fn, entry) : [];
       for (const value of before) {
         if (after.includes(value)) continue;
         const keys = index.get(value);

@@ -31,6 +31,7 @@ import type { ListOf, ListOpts, WatchOpts } from "./types.ts";
 import { WatchEventTransformer } from "./stream_transformers.ts";
 import { WatchListSupport } from "./watch_list_support.ts";
 import { attachWatchListSupport } from "./_attached_support.ts";
+import { attachRaw } from "./_raw.ts";
 import {
   listToMetadataOnly,
   METADATA_LIST_ACCEPT,
@@ -117,45 +118,72 @@ export function listWatch<T = JSONObject, S = JSONObject>(
   const asObject = options.metadataOnly
     ? (o: JSONObject) => toMetadataOnly(o) as T
     : (o: JSONObject) => o as T;
+  /** The request of a list (`watch` false) or a watch; `parsed`: as JSON. */
+  const request = (
+    opts: ListOpts & WatchOpts,
+    watch: boolean,
+    parsed: boolean,
+    accept: string | undefined,
+  ) => ({
+    method: "GET" as const,
+    path,
+    querystring: query(opts, watch),
+    abortSignal: opts.abortSignal,
+    ...(watch ? { expectStream: true as const } : {}),
+    ...(parsed ? { expectJson: true as const } : {}),
+    ...(accept ? { accept } : {}),
+  });
   const watcher: ListWatch<T, S>["watcher"] = async (opts) => {
     const stream = await negotiated(
       METADATA_WATCH_ACCEPT,
       (accept) =>
         client.performRequest({
-          method: "GET",
-          path,
-          querystring: query(opts, true),
-          abortSignal: opts.abortSignal,
+          ...request(opts, true, true, accept),
           expectStream: true,
           expectJson: true,
-          ...(accept ? { accept } : {}),
         }),
     );
     return stream.pipeThrough(
       new WatchEventTransformer<T, S>(asObject, (o) => o as S),
     );
   };
+  const lister: ListWatch<T, S>["lister"] = async (opts) => {
+    const list = await negotiated(
+      METADATA_LIST_ACCEPT,
+      (accept) =>
+        client.performRequest({
+          ...request(opts, false, true, accept),
+          expectJson: true,
+        }),
+    );
+    return (options.metadataOnly
+      ? listToMetadataOnly(list as JSONObject)
+      : list) as unknown as ListOf<T>;
+  };
   // This watcher passes the WatchList options on: a Reflector's default
   // `initialList: "auto"` may use WatchList, remembering the answer per client.
   attachWatchListSupport(watcher, WatchListSupport.for(client));
-  return {
-    watcher,
-    lister: async (opts) => {
-      const list = await negotiated(
+  // The same requests, answered as bytes: what a compact Reflector reads.
+  const cutDown = options.metadataOnly === true;
+  attachRaw(lister, watcher, {
+    list: async (opts) => ({
+      body: await negotiated(
         METADATA_LIST_ACCEPT,
+        (accept) => client.performRequest(request(opts, false, false, accept)),
+      ),
+      partial: cutDown,
+    }),
+    watch: async (opts) => ({
+      body: await negotiated(
+        METADATA_WATCH_ACCEPT,
         (accept) =>
           client.performRequest({
-            method: "GET",
-            path,
-            querystring: query(opts, false),
-            abortSignal: opts.abortSignal,
-            expectJson: true,
-            ...(accept ? { accept } : {}),
+            ...request(opts, true, false, accept),
+            expectStream: true,
           }),
-      );
-      return (options.metadataOnly
-        ? listToMetadataOnly(list as JSONObject)
-        : list) as unknown as ListOf<T>;
-    },
-  };
+      ),
+      partial: cutDown,
+    }),
+  });
+  return { watcher, lister };
 }

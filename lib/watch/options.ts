@@ -31,6 +31,42 @@ export interface ReflectorOptions<T> {
    * @default {none: objects are kept as the server sent them}
    */
   transform?: (obj: T & KindIdsReq) => T & KindIdsReq;
+  /**
+   * Keep each object as the bytes the server sent (plus its key,
+   * resourceVersion, and labels for an `IndexedStore`'s label index) and
+   * build it on access, instead of keeping parsed objects.
+   *
+   * Pick it for large caches and busy collections: a cached object costs
+   * about its JSON size instead of several times that in parsed objects,
+   * and an event costs a scan of its bytes instead of a full `JSON.parse`
+   * (with the watcher and lister of `listWatch()`, metadata-only included,
+   * which hand the Reflector their raw bytes; a lister and watcher of your
+   * own give parsed objects, which are serialized again to be packed —
+   * slower than not compacting, and what you read back is their JSON form).
+   *
+   * What it costs on access, and what changes:
+   * - `getCached`, `listCached` and an `IndexedStore`'s lookups build a
+   *   fresh object from the bytes on every call (a `JSON.parse`): it is
+   *   yours to mutate, and reading the same object twice parses twice.
+   * - An observer's ADDED/MODIFIED/DELETED event builds its `object` and
+   *   `previous` on first read and keeps them for that event (every
+   *   observer of the event reads the same object); an observer that
+   *   reads only `type` costs no parse. They are getters: read them, do
+   *   not spread the event (`JSON.stringify` gives the plain event).
+   * - A `predicate`, or a `transform` other than `dropManagedFields`,
+   *   parses each object the server sends (a transform's result is
+   *   serialized again); `dropManagedFields` is done on the bytes.
+   * - A registered `IndexedStore` index function parses each changed
+   *   object; the namespace and label indexes do not.
+   * - `store` must be left out or be an empty `IndexedStore` over its
+   *   default inner store (a store of your own would be handed bytes): a
+   *   `TypeError` at construction otherwise.
+   *
+   * Events, SYNCED/DESYNCED, relists, WatchList, bookmarks and errors are
+   * exactly those of a Reflector without it.
+   * @default {false: objects are kept parsed, as a store of your own needs them, and reads cost nothing}
+   */
+  compact?: boolean;
   /** The server-side watch timeout per request. @default {a random 300–600 s, like client-go} */
   watchTimeoutSeconds?: () => number;
   /** A watch with no event for this long is considered stalled and reconnected. @default {180000} */

@@ -55,7 +55,12 @@ import { realClock, type ReflectorClock } from "./clock.ts";
 import { Cache } from "./_cache.ts";
 import { FanOut } from "./_fan_out.ts";
 import { listAll, type ListSettings } from "./_list.ts";
-import { keyed, keyOf } from "./_diff.ts";
+import { type EntryForm, packedForm, plainForm } from "./_entry_form.ts";
+import { type Arrival, Intake } from "./_arrival.ts";
+import { rawOf, rawPage } from "./_raw.ts";
+import { IndexedStore } from "./indexed_store.ts";
+import { packedFaceOf } from "./_store_seam.ts";
+import type { ReflectorStore } from "./store.ts";
 import { yieldToTimers } from "../_internal/delay.ts";
 import { openReflectorSeam } from "./_reflector_seam.ts";
 import {
@@ -103,13 +108,15 @@ export type { ReflectorOptions } from "./options.ts";
  * ```
  */
 export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
-  readonly #list: ListSettings<T>;
-  readonly #watch: WatchContext<T, S>;
+  // Cache entries are the objects, or Packed bytes under `compact`: typed
+  // `unknown` here, read through the cache's form.
+  readonly #list: ListSettings<Arrival<unknown>>;
+  readonly #watch: WatchContext<T, S, unknown>;
   readonly #backoff: Backoff;
   readonly #onError: ((err: ReflectorError) => void) | undefined;
   readonly #clock: ReflectorClock;
   readonly #fanOut: FanOut<T, S>;
-  readonly #cache: Cache<T, S>;
+  readonly #cache: Cache<T, S, unknown>;
   readonly #stopper = new AbortController();
   /** Where WatchList answers are recorded; none: the watcher may not pass the options on. */
   readonly #support: WatchListSupport | undefined;
@@ -145,14 +152,28 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     this.#backoff = options.backoff ?? new ExponentialBackoff();
     this.#onError = options.onError;
     this.#fanOut = new FanOut(options.observerBufferSize ?? 10_000);
-    this.#cache = new Cache(
-      options.store ?? new MapStore(),
+    const compact = options.compact === true;
+    const store = storeFor(options.store, compact);
+    const intake = new Intake<T, unknown>(
+      (compact ? packedForm : plainForm) as EntryForm<T & KindIdsReq, unknown>,
       options.predicate,
-      this.#fanOut,
       options.transform,
+      options.store instanceof IndexedStore,
     );
+    this.#cache = new Cache(store, intake, this.#fanOut);
+    // A compact Reflector reads bytes where listWatch() attached them; a
+    // lister and watcher of one's own give parsed objects, packed here.
+    const raw = compact ? rawOf(lister, watcher) : undefined;
     this.#list = {
-      lister,
+      lister: raw
+        ? async (opts) => rawPage(await raw.list(opts), intake)
+        : async (opts) => {
+          const page = await lister(opts);
+          return {
+            metadata: page.metadata,
+            items: (page.items ?? []).map((item) => intake.object(item)),
+          };
+        },
       pageSize: options.pageSize ?? 500,
       selectors,
       clock,
@@ -160,6 +181,7 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     };
     this.#watch = {
       watcher,
+      raw: raw?.watch,
       selectors,
       clock,
       requestTimeoutMs,
@@ -200,7 +222,8 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
     namespace: string | null | undefined,
     name: string,
   ): (T & KindIdsReq) | undefined {
-    return this.#cache.store.get(`${namespace ?? ""}/${name}`);
+    const entry = this.#cache.store.get(`${namespace ?? ""}/${name}`);
+    return entry === undefined ? undefined : this.#cache.form.view(entry);
   }
 
   /**
@@ -210,7 +233,10 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
    *   mapped and filtered and stays as it is while the cache changes.
    */
   listCached(): (T & KindIdsReq)[] {
-    return [...this.#cache.store.values()];
+    const { form } = this.#cache;
+    const out: (T & KindIdsReq)[] = [];
+    for (const entry of this.#cache.store.values()) out.push(form.view(entry));
+    return out;
   }
 
   /**
@@ -297,12 +323,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
       if (!resourceVersion) {
         throw new Error("the list response has no metadata.resourceVersion");
       }
-      const fresh = new Map<string, T & KindIdsReq>();
-      for (const item of items) {
-        const obj = keyed(item);
-        if (this.#cache.admits(obj)) {
-          fresh.set(keyOf(obj), this.#cache.kept(obj));
-        }
+      const fresh = new Map<string, unknown>();
+      for (const arrival of items) {
+        if (arrival.admits()) fresh.set(arrival.key, arrival.kept());
       }
       this.#cache.replace(fresh, resourceVersion);
       return { kind: "Watching", resourceVersion };
@@ -403,4 +426,20 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   ): Promise<U> {
     return cb(this.observeAll());
   }
+}
+
+/**
+ * Where a Reflector keeps its entries: the store given (or a MapStore), or
+ * for a compact one the packed face of an IndexedStore (or a MapStore).
+ */
+function storeFor<T>(
+  store: ReflectorStore<T> | undefined,
+  compact: boolean,
+): ReflectorStore<unknown> {
+  if (!compact) return (store ?? new MapStore<T>()) as ReflectorStore<unknown>;
+  if (store === undefined) return new MapStore<unknown>();
+  if (store instanceof IndexedStore) return packedFaceOf(store);
+  throw new TypeError(
+    "Reflector: compact keeps objects as bytes in its own store or an IndexedStore; expected no store of your own (or compact: false)",
+  );
 }

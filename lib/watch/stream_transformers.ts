@@ -8,8 +8,8 @@
 
 import type { JSONObject, JSONValue, WatchEvent } from "../contract.ts";
 import { StreamDecodeError } from "../errors/mod.ts";
-import { showValue } from "../_internal/redact.ts";
 import { LineBuffer, parseJsonLine } from "../_wire/line_buffer.ts";
+import { watchEventOf } from "./_watch_event.ts";
 
 /**
  * The byte-level line splitting shared by {@link LineSplitter} and
@@ -116,56 +116,9 @@ export class WatchEventTransformer<T, U>
     let eventNo = 0;
     super({
       transform(raw, controller) {
-        eventNo++;
-        const bad = (detail: string) =>
-          new StreamDecodeError(
-            detail,
-            eventNo,
-            JSON.stringify(raw) ?? String(raw),
-          );
-        if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-          throw bad("watch event is not an object");
-        }
-        const { type, object } = raw as JSONObject;
-        if (
-          object === null || typeof object !== "object" || Array.isArray(object)
-        ) {
-          throw bad("watch event has no object");
-        }
-        switch (type) {
-          case "ADDED":
-          case "MODIFIED":
-          case "DELETED":
-            controller.enqueue({ type, object: objValidator(object) });
-            return;
-          case "ERROR":
-            controller.enqueue({ type, object: errValidator(object) });
-            return;
-          case "BOOKMARK": {
-            const meta = object.metadata as JSONObject | undefined;
-            const rv = meta && typeof meta === "object"
-              ? meta.resourceVersion
-              : undefined;
-            if (typeof rv !== "string") {
-              throw bad("BOOKMARK event without metadata.resourceVersion");
-            }
-            const annotations = meta!.annotations;
-            controller.enqueue({
-              type,
-              object: {
-                metadata: annotations && typeof annotations === "object"
-                  ? {
-                    resourceVersion: rv,
-                    annotations: annotations as Record<string, string>,
-                  }
-                  : { resourceVersion: rv },
-              },
-            });
-            return;
-          }
-          default:
-            throw bad(`unknown watch event type ${showValue(type)}`);
-        }
+        controller.enqueue(
+          watchEventOf(raw, ++eventNo, objValidator, errValidator),
+        );
       },
     });
   }

@@ -17,8 +17,11 @@
  * starts a fresh one.
  *
  * What is shared is decided by the key: the path, `labelSelector`,
- * `fieldSelector`, `metadataOnly` and the `transform` function's identity
- * (pass the same function, such as `dropManagedFields`, to share). The
+ * `fieldSelector`, `metadataOnly`, `compact` and the `transform` function's
+ * identity (pass the same function, such as `dropManagedFields`, to share).
+ * With `compact: true` the shared cache holds bytes (see the Reflector's
+ * `compact` option): `getCached`, `listCached` and the store's lookups
+ * build a fresh object per call. The
  * other Reflector options (timeouts, page size, backoff, clock,
  * `initialList`, buffer size) are the first consumer's; `onError` is told
  * to every consumer's hook. There is no per-consumer `predicate` or
@@ -117,7 +120,7 @@ export class SharedWatches {
    * if none runs for that key.
    *
    * @param path The collection's API path, such as `/api/v1/pods`.
-   * @param options Selectors, `metadataOnly`, `transform` (the key), the
+   * @param options Selectors, `metadataOnly`, `compact`, `transform` (the key), the
    *   first consumer's Reflector options, and a `signal` that releases
    *   this handle.
    * @returns The handle; release it when done.
@@ -153,6 +156,7 @@ export class SharedWatches {
       labelSelector?: string;
       fieldSelector?: string;
       metadataOnly?: boolean;
+      compact?: boolean;
       transform?: object;
     },
   ): string {
@@ -168,6 +172,7 @@ export class SharedWatches {
       o.labelSelector ?? "",
       o.fieldSelector ?? "",
       o.metadataOnly === true,
+      o.compact === true,
       transform,
     ]);
   }

@@ -4,7 +4,8 @@
 // the failure as `cause` — 5xx, TLS failures and unanswered requests
 // included — and `listCached()` is an array. Unit tier: a fake clock and
 // scripted list/watch functions (the shapes generated code passes), no
-// cluster.
+// cluster. Each test runs with the default cache and with `compact: true`
+// (./_both_modes.ts).
 
 import assert from "node:assert/strict";
 import {
@@ -21,6 +22,7 @@ import {
 } from "../../../lib/watch/mod.ts";
 import { until } from "../../_helpers.ts";
 import { FakeClock } from "../../_fake_clock.ts";
+import { bothModes, mode, withRawVariants } from "./_both_modes.ts";
 
 type Obj = {
   apiVersion: string;
@@ -71,10 +73,15 @@ async function firstError(
   const clock = new FakeClock();
   const errors: ReflectorError[] = [];
   let watches = 0;
+  const listFn = lister(list);
+  const watchFn = () =>
+    watches++ === 0 ? watch() : new Promise<never>(() => {});
+  withRawVariants(listFn, watchFn);
   const reflector = new Reflector<Obj, Status>(
-    lister(list),
-    () => watches++ === 0 ? watch() : new Promise<never>(() => {}),
+    listFn,
+    watchFn,
     {
+      compact: mode.compact,
       clock,
       initialList: "list",
       requestTimeoutMs: 10_000,
@@ -113,7 +120,7 @@ function assertStage(
   assert.match(err.message, /^Reflector: /);
 }
 
-Deno.test("a 5xx to the list reaches onError as InitialListFailed", async () => {
+bothModes("a 5xx to the list reaches onError as InitialListFailed", async () => {
   const err = await firstError(
     () => Promise.reject(api503),
     () => new Promise(() => {}),
@@ -125,7 +132,7 @@ Deno.test("a 5xx to the list reaches onError as InitialListFailed", async () => 
   );
 });
 
-Deno.test("a TLS failure on the list reaches onError as InitialListFailed", async () => {
+bothModes("a TLS failure on the list reaches onError as InitialListFailed", async () => {
   const err = await firstError(
     () => Promise.reject(tls),
     () => new Promise(() => {}),
@@ -133,7 +140,7 @@ Deno.test("a TLS failure on the list reaches onError as InitialListFailed", asyn
   assertStage(err, "InitialListFailed", tls);
 });
 
-Deno.test("a 5xx or a TLS failure to the watch request reaches onError as WatchStartFailed", async () => {
+bothModes("a 5xx or a TLS failure to the watch request reaches onError as WatchStartFailed", async () => {
   assertStage(
     await firstError(listed, () => Promise.reject(api503)),
     "WatchStartFailed",
@@ -146,7 +153,7 @@ Deno.test("a 5xx or a TLS failure to the watch request reaches onError as WatchS
   );
 });
 
-Deno.test("a watch request with no answer within requestTimeoutMs reaches onError as WatchStartFailed, a timeout", async () => {
+bothModes("a watch request with no answer within requestTimeoutMs reaches onError as WatchStartFailed, a timeout", async () => {
   const err = await firstError(
     listed,
     () => new Promise(() => {}),
@@ -157,7 +164,7 @@ Deno.test("a watch request with no answer within requestTimeoutMs reaches onErro
   assert.equal(err.cause.reason, "timeout");
 });
 
-Deno.test("a watch cut after it started reaches onError as WatchFailed", async () => {
+bothModes("a watch cut after it started reaches onError as WatchFailed", async () => {
   const err = await firstError(listed, () =>
     Promise.resolve(
       new ReadableStream<WatchEvent<Obj, Status>>({
@@ -170,7 +177,7 @@ Deno.test("a watch cut after it started reaches onError as WatchFailed", async (
   assertStage(err, "WatchFailed", reset);
 });
 
-Deno.test("an ERROR event other than a 410 reaches onError as WatchEventError", async () => {
+bothModes("an ERROR event other than a 410 reaches onError as WatchEventError", async () => {
   const err = await firstError(listed, () =>
     Promise.resolve(
       new ReadableStream<WatchEvent<Obj, Status>>({
@@ -194,12 +201,15 @@ Deno.test("an ERROR event other than a 410 reaches onError as WatchEventError", 
   assert.equal(err.cause.code, 500);
 });
 
-Deno.test("listCached() is an array users can map", async () => {
+bothModes("listCached() is an array users can map", async () => {
   const clock = new FakeClock();
+  const listFn = lister(listed);
+  const watchFn = () => new Promise<never>(() => {});
+  withRawVariants(listFn, watchFn);
   const reflector = new Reflector<Obj, Status>(
-    lister(listed),
-    () => new Promise<never>(() => {}),
-    { clock, initialList: "list" },
+    listFn,
+    watchFn,
+    { clock, initialList: "list", compact: mode.compact },
   );
   const running = reflector.run();
   try {

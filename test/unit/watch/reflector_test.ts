@@ -1,5 +1,7 @@
 // The Reflector's state machine with injected list and watch functions and a
 // fake clock: every transition, the events observers see, and cleanup.
+// Each test runs twice (./_both_modes.ts): with the default cache and with
+// `compact: true` reading the same scripted pages and events as bytes.
 // Needs no cluster: everything runs in process.
 
 import assert from "node:assert/strict";
@@ -21,6 +23,7 @@ import {
 import { until } from "../../_helpers.ts";
 import { FakeClock } from "../../_fake_clock.ts";
 import { ObserverQueue } from "../../../lib/watch/_observer_queue.ts";
+import { bothModes, mode, withRawVariants } from "./_both_modes.ts";
 
 type Obj = {
   metadata: {
@@ -95,6 +98,9 @@ class FakeApi {
     for (const wake of this.#waiters.splice(0)) wake();
     return Promise.resolve(w.stream);
   };
+  constructor() {
+    withRawVariants(this.lister, this.watcher);
+  }
   async nextWatch(count: number): Promise<FakeWatch> {
     while (this.watches.length < count) {
       await new Promise<void>((r) => this.#waiters.push(r));
@@ -102,6 +108,17 @@ class FakeApi {
     return this.watches[count - 1];
   }
 }
+
+/** A Reflector in the running test's mode. */
+const newReflector = (
+  lister: ConstructorParameters<typeof Reflector<Obj, Status>>[0],
+  watcher: ConstructorParameters<typeof Reflector<Obj, Status>>[1],
+  options: ConstructorParameters<typeof Reflector<Obj, Status>>[2] = {},
+) =>
+  new Reflector<Obj, Status>(lister, watcher, {
+    ...options,
+    compact: mode.compact,
+  });
 
 const gone = (reason = "Expired") =>
   new KubernetesApiError(410, { reason, message: "too old resource version" }, {
@@ -146,13 +163,13 @@ const summary = (events: ReflectorEvent<Obj, Status>[]) =>
       : e.type
   );
 
-Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED, → Watching at the list's version", async () => {
+bothModes("Empty → lists every page (limit, continue), emits ADDED then SYNCED, → Watching at the list's version", async () => {
   const api = new FakeApi();
   api.pages.push(
     () => ({ items: [obj("a", "1"), obj("b", "2")], rv: "10", cont: "t1" }),
     () => ({ items: [obj("c", "3")], rv: "10" }),
   );
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     pageSize: 2,
     labelSelector: "app=x",
   });
@@ -185,14 +202,14 @@ Deno.test("Empty → lists every page (limit, continue), emits ADDED then SYNCED
   r.stop();
 });
 
-Deno.test("a 410 on a continue token falls back to one full list (client-go's pager: no limit, no continue)", async () => {
+bothModes("a 410 on a continue token falls back to one full list (client-go's pager: no limit, no continue)", async () => {
   const api = new FakeApi();
   api.pages.push(
     () => ({ items: [obj("a", "1")], rv: "10", cont: "old" }),
     () => gone(),
     () => ({ items: [obj("a", "1"), obj("b", "11")], rv: "12" }),
   );
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     pageSize: 1,
   });
   const next = await stepReflector(
@@ -209,11 +226,11 @@ Deno.test("a 410 on a continue token falls back to one full list (client-go's pa
   assert.deepEqual([...r.listCached()].map((o) => o.metadata.name), ["a", "b"]);
 });
 
-Deno.test("Watching applies events in order, MODIFIED carries the previous object, bookmarks move the version", async () => {
+bothModes("Watching applies events in order, MODIFIED carries the previous object, bookmarks move the version", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [obj("a", "1")], rv: "5" }));
   const clock = new FakeClock();
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock,
     watchTimeoutSeconds: () => 321,
   });
@@ -253,7 +270,7 @@ Deno.test("Watching applies events in order, MODIFIED carries the previous objec
   assert.equal(reflectorState(r).kind, "Stopped");
 });
 
-Deno.test("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the difference, then SYNCED", async () => {
+bothModes("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the difference, then SYNCED", async () => {
   const api = new FakeApi();
   api.pages.push(
     () => ({
@@ -266,7 +283,7 @@ Deno.test("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the d
     }),
   );
   const clock = new FakeClock();
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock,
     backoff: new ExponentialBackoff({ random: () => 0 }),
   });
@@ -314,14 +331,14 @@ Deno.test("410 as an ERROR event: DESYNCED, then, after a backoff, exactly the d
   );
 });
 
-Deno.test("410 as an HTTP status from the watch request relists too", async () => {
+bothModes("410 as an HTTP status from the watch request relists too", async () => {
   const api = new FakeApi();
   api.pages.push(
     () => ({ items: [], rv: "10" }),
     () => ({ items: [obj("x", "30")], rv: "31" }),
   );
   api.watchErrors.push(gone("Gone"));
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock: new FakeClock(),
   });
   const signal = new AbortController().signal;
@@ -343,12 +360,12 @@ Deno.test("410 as an HTTP status from the watch request relists too", async () =
   });
 });
 
-Deno.test("any other failure backs off (client-go's numbers) and resumes from the last version", async () => {
+bothModes("any other failure backs off (client-go's numbers) and resumes from the last version", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [], rv: "10" }));
   const clock = new FakeClock();
   const backoff = new ExponentialBackoff({ random: () => 0 });
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock,
     backoff,
   });
@@ -419,7 +436,7 @@ Deno.test("any other failure backs off (client-go's numbers) and resumes from th
   assert.deepEqual(await waiting, { kind: "Empty" });
 });
 
-Deno.test("401 and 403 reach observers as ERROR events, and the loop keeps retrying", async () => {
+bothModes("401 and 403 reach observers as ERROR events, and the loop keeps retrying", async () => {
   const api = new FakeApi();
   const forbidden = () =>
     new KubernetesApiError(403, {
@@ -432,7 +449,7 @@ Deno.test("401 and 403 reach observers as ERROR events, and the loop keeps retry
     () => ({ items: [obj("a", "1")], rv: "2" }),
   );
   const clock = new FakeClock();
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock,
     backoff: new ExponentialBackoff({ random: () => 0 }),
   });
@@ -459,10 +476,10 @@ Deno.test("401 and 403 reach observers as ERROR events, and the loop keeps retry
   assert.equal(err.object.message, "configmaps is forbidden");
 });
 
-Deno.test("a non-410 ERROR event is passed on, then the watch backs off and resumes", async () => {
+bothModes("a non-410 ERROR event is passed on, then the watch backs off and resumes", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [], rv: "10" }));
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock: new FakeClock(),
   });
   const signal = new AbortController().signal;
@@ -491,11 +508,11 @@ Deno.test("a non-410 ERROR event is passed on, then the watch backs off and resu
   r.stop();
 });
 
-Deno.test("a stalled watch (no event within the inactivity timeout) is aborted and retried", async () => {
+bothModes("a stalled watch (no event within the inactivity timeout) is aborted and retried", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [], rv: "10" }));
   const clock = new FakeClock();
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock,
     inactivityTimeoutMs: 60_000,
   });
@@ -526,10 +543,10 @@ Deno.test("a stalled watch (no event within the inactivity timeout) is aborted a
   assert.ok(w.opts.abortSignal?.aborted, "the stalled request was aborted");
 });
 
-Deno.test("a watch that ends at once with nothing backs off instead of spinning", async () => {
+bothModes("a watch that ends at once with nothing backs off instead of spinning", async () => {
   const api = new FakeApi();
   const clock = new FakeClock();
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, { clock });
+  const r = newReflector(api.lister, api.watcher, { clock });
   const stepping = stepReflector(
     r,
     { kind: "Watching", resourceVersion: "10" },
@@ -540,10 +557,10 @@ Deno.test("a watch that ends at once with nothing backs off instead of spinning"
   assert.equal(next.kind, "Backoff");
 });
 
-Deno.test("observers: a consistent snapshot, then live events; several at once", async () => {
+bothModes("observers: a consistent snapshot, then live events; several at once", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [obj("a", "1"), obj("b", "2")], rv: "3" }));
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock: new FakeClock(),
   });
   const ctl = new AbortController();
@@ -577,10 +594,10 @@ Deno.test("observers: a consistent snapshot, then live events; several at once",
   }
 });
 
-Deno.test("a slow observer is bounded: past its buffer it gets DESYNCED and the exact difference", async () => {
+bothModes("a slow observer is bounded: past its buffer it gets DESYNCED and the exact difference", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [obj("a", "1"), obj("b", "2")], rv: "3" }));
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock: new FakeClock(),
     observerBufferSize: 3,
   });
@@ -630,13 +647,13 @@ Deno.test("a slow observer is bounded: past its buffer it gets DESYNCED and the 
   );
 });
 
-Deno.test("a predicate filters the cache; an object that stops matching is DELETED", async () => {
+bothModes("a predicate filters the cache; an object that stops matching is DELETED", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({
     items: [obj("a", "1", "keep"), obj("b", "2", "skip")],
     rv: "3",
   }));
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock: new FakeClock(),
     predicate: (o) => o.data === "keep",
   });
@@ -658,10 +675,10 @@ Deno.test("a predicate filters the cache; an object that stops matching is DELET
   ]);
 });
 
-Deno.test("run: aborting returns promptly with everything closed; stop twice is harmless; run twice throws", async () => {
+bothModes("run: aborting returns promptly with everything closed; stop twice is harmless; run twice throws", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [], rv: "1" }));
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher);
+  const r = newReflector(api.lister, api.watcher);
   const running = r.run();
   const w = await api.nextWatch(1);
   const { done } = collect(r);
@@ -677,7 +694,7 @@ Deno.test("run: aborting returns promptly with everything closed; stop twice is 
   assert.deepEqual(summary(after.events), ["SYNCED 1"]);
 });
 
-Deno.test("a watch whose events are all there at once (an in-process fake) cannot starve timers: a stop() from a timer returns promptly", async () => {
+bothModes("a watch whose events are all there at once (an in-process fake) cannot starve timers: a stop() from a timer returns promptly", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [], rv: "1" }));
   let sent = 0;
@@ -691,7 +708,7 @@ Deno.test("a watch whose events are all there at once (an in-process fake) canno
           }),
       }),
     );
-  const r = new Reflector<Obj, Status>(api.lister, flood, {
+  const r = newReflector(api.lister, flood, {
     clock: new FakeClock(),
   });
   const started = performance.now();
@@ -703,7 +720,7 @@ Deno.test("a watch whose events are all there at once (an in-process fake) canno
   assert.ok(sent < 300_000, "the stream was not read to its end first");
 });
 
-Deno.test("ExponentialBackoff: 800 ms doubling to 30 s, jitter up to +100%, reset after two quiet minutes", () => {
+bothModes("ExponentialBackoff: 800 ms doubling to 30 s, jitter up to +100%, reset after two quiet minutes", () => {
   const b = new ExponentialBackoff({ random: () => 0 });
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((t) => b.next(t)), [
     800,
@@ -722,12 +739,12 @@ Deno.test("ExponentialBackoff: 800 ms doubling to 30 s, jitter up to +100%, rese
   assert.equal(b.next(0), 800);
 });
 
-Deno.test("an observer attached before a first sync of exactly 10,000 objects gets them and SYNCED, never DESYNCED", async () => {
+bothModes("an observer attached before a first sync of exactly 10,000 objects gets them and SYNCED, never DESYNCED", async () => {
   const api = new FakeApi();
   const items = Array.from({ length: 10_000 }, (_, i) => obj(`o${i}`, "5"));
   api.pages.push(() => ({ items, rv: "7" }));
   // The default buffer (10,000 events) used to overflow on 10,000 ADDED + SYNCED.
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock: new FakeClock(),
   });
   const iter = r.observeAll();
@@ -748,13 +765,13 @@ Deno.test("an observer attached before a first sync of exactly 10,000 objects ge
   });
 });
 
-Deno.test("a relist far larger than the observer buffer reaches a slow observer whole, as one batch", async () => {
+bothModes("a relist far larger than the observer buffer reaches a slow observer whole, as one batch", async () => {
   const api = new FakeApi();
   api.pages.push(() => ({ items: [obj("a", "1")], rv: "2" }));
   const many = Array.from({ length: 50 }, (_, i) => obj(`n${i}`, "9"));
   api.pages.push(() => ({ items: many, rv: "10" }));
   const clock = new FakeClock();
-  const r = new Reflector<Obj, Status>(api.lister, api.watcher, {
+  const r = newReflector(api.lister, api.watcher, {
     clock,
     observerBufferSize: 3,
   });
@@ -779,7 +796,7 @@ Deno.test("a relist far larger than the observer buffer reaches a slow observer 
   assert.deepEqual(summary(seen).slice(-2), ["DELETED a@1", "SYNCED 10"]);
 });
 
-Deno.test("an observer's queue hands events back in order across its compactions, and its limit counts only events still waiting", () => {
+bothModes("an observer's queue hands events back in order across its compactions, and its limit counts only events still waiting", () => {
   const q = new ObserverQueue<Obj, Status>(4000);
   const evt = (i: number): ReflectorEvent<Obj, Status> => ({
     type: "ADDED",

@@ -4,7 +4,9 @@
 // `previous` and a relist's difference are the transformed objects, and a
 // transform that changes an object's key or version fails that list with a
 // TypeError told to onError. Needs no cluster: scripted lister and watcher,
-// the Reflector stepped one transition at a time.
+// the Reflector stepped one transition at a time. Each Reflector test runs
+// with the default cache and with `compact: true` (./_both_modes.ts), where
+// dropManagedFields is done on the bytes and other transforms on a parse.
 
 import assert from "node:assert/strict";
 import {
@@ -17,6 +19,7 @@ import {
 } from "../../../lib/watch/mod.ts";
 import type { WatchEvent } from "../../../lib/contract.ts";
 import { stepReflector } from "../../../lib/watch/_reflector_seam.ts";
+import { bothModes, mode, withRawVariants } from "./_both_modes.ts";
 
 type Obj = {
   metadata: {
@@ -45,7 +48,7 @@ const obj = (name: string, rv: string, data = "x"): Obj => ({
 function scripted(lists: Obj[][], watches: WatchEvent<Obj, ApiStatus>[][]) {
   let version = 10;
   const listed: ListOpts[] = [];
-  return {
+  const api = {
     listed,
     lister: (opts: ListOpts) => {
       listed.push(opts);
@@ -60,6 +63,8 @@ function scripted(lists: Obj[][], watches: WatchEvent<Obj, ApiStatus>[][]) {
         ReadableStream.from(structuredClone(watches.shift() ?? [])),
       ),
   };
+  withRawVariants(api.lister, api.watcher);
+  return api;
 }
 
 function observe(r: Reflector<Obj>) {
@@ -72,7 +77,7 @@ function observe(r: Reflector<Obj>) {
 
 const signal = new AbortController().signal;
 
-Deno.test("a transform is applied to list items and watch objects before they are stored and delivered", async () => {
+bothModes("a transform is applied to list items and watch objects before they are stored and delivered", async () => {
   const seen: string[] = [];
   const api = scripted([[obj("a", "1")]], [[
     { type: "ADDED", object: obj("b", "2") },
@@ -80,6 +85,7 @@ Deno.test("a transform is applied to list items and watch objects before they ar
     { type: "DELETED", object: obj("b", "4") },
   ]]);
   const r = new Reflector<Obj>(api.lister, api.watcher, {
+    compact: mode.compact,
     initialList: "list",
     // The predicate sees the server's object, managedFields included.
     predicate: (o) => {
@@ -129,13 +135,14 @@ Deno.test("a transform is applied to list items and watch objects before they ar
   ]);
 });
 
-Deno.test("a relist under a transform compares transformed objects by resourceVersion", async () => {
+bothModes("a relist under a transform compares transformed objects by resourceVersion", async () => {
   let calls = 0;
   const api = scripted(
     [[obj("a", "1"), obj("b", "1")], [obj("a", "1"), obj("b", "2", "z")]],
     [],
   );
   const r = new Reflector<Obj>(api.lister, api.watcher, {
+    compact: mode.compact,
     initialList: "list",
     // Not pure on purpose: what it gives for an unchanged version is not compared.
     transform: (o) => ({ ...o, data: `${o.data}#${++calls}` }),
@@ -155,10 +162,11 @@ Deno.test("a relist under a transform compares transformed objects by resourceVe
   assert.equal(r.getCached("ns", "a")?.data, "x#3");
 });
 
-Deno.test("a transform that changes an object's name fails the list with a TypeError naming it, told to onError", async () => {
+bothModes("a transform that changes an object's name fails the list with a TypeError naming it, told to onError", async () => {
   const errors: ReflectorError[] = [];
   const api = scripted([[obj("a", "1")]], []);
   const r = new Reflector<Obj>(api.lister, api.watcher, {
+    compact: mode.compact,
     initialList: "list",
     transform: (o) => ({ ...o, metadata: { ...o.metadata, name: "other" } }),
     onError: (err) => errors.push(err),

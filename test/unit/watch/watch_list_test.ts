@@ -7,6 +7,8 @@
 // exactly. The default, initialList "auto", asks a server once per client:
 // the answer — supported or not — is remembered, so Reflectors on the same
 // client use WatchList from the start, or never ask an old server again.
+// Each test runs with the default cache and with `compact: true`
+// (./_both_modes.ts), which reads listWatch()'s raw bytes from the peer.
 
 import assert from "node:assert/strict";
 import {
@@ -25,6 +27,7 @@ import {
   stepReflector,
 } from "../../../lib/watch/_reflector_seam.ts";
 import { type PeerMode, WatchListPeer } from "../../_watch_list_peer.ts";
+import { bothModes, mode as cache } from "./_both_modes.ts";
 
 type Cm = {
   metadata: {
@@ -66,7 +69,7 @@ async function withReflector(
   const reflector = new Reflector<Cm>(
     lister,
     wrapWatcher ? (o) => watcher(o) : watcher,
-    { backoff: fastBackoff, ...options },
+    { backoff: fastBackoff, ...options, compact: cache.compact },
   );
   const ctl = new AbortController();
   const seen: ReflectorEvent<Cm>[] = [];
@@ -146,7 +149,7 @@ async function relistAfterCompaction(
   ]);
 }
 
-Deno.test("WatchList: the initial state arrives as events, replaces the cache once at the annotated BOOKMARK, and no list is made", async () => {
+bothModes("WatchList: the initial state arrives as events, replaces the cache once at the annotated BOOKMARK, and no list is made", async () => {
   await withReflector("watchlist", async ({ peer, reflector, next, seen }) => {
     await next(synced);
     assert.deepEqual(summary(seen), [
@@ -174,7 +177,7 @@ Deno.test("WatchList: the initial state arrives as events, replaces the cache on
 });
 
 for (const [mode, server] of oldServers) {
-  Deno.test(`WatchList falls back to list+watch, for good, on ${server}`, async () => {
+  bothModes(`WatchList falls back to list+watch, for good, on ${server}`, async () => {
     await withReflector(mode, async ({ peer, reflector, next, seen }) => {
       await next(synced);
       assert.deepEqual(summary(seen), ["ADDED a@101", "SYNCED 101"]);
@@ -190,7 +193,7 @@ for (const [mode, server] of oldServers) {
   });
 }
 
-Deno.test("WatchList: a cut during the initial events starts over without touching the cache; a 410 later relists exactly", async () => {
+bothModes("WatchList: a cut during the initial events starts over without touching the cache; a 410 later relists exactly", async () => {
   await withReflector("watchlist", async ({ peer, reflector, next, seen }) => {
     await next(synced);
     // The first stream was cut after one initial event: nothing was emitted for it.
@@ -229,6 +232,7 @@ async function syncAnother(
   const r = new Reflector<Cm>(lister, watcher, {
     backoff: fastBackoff,
     ...options,
+    compact: cache.compact,
   });
   const usedWatchList = r.usesWatchList;
   const ctl = new AbortController();
@@ -245,7 +249,7 @@ async function syncAnother(
 const names = (r: Reflector<Cm>) =>
   [...r.listCached()].map((o) => o.metadata.name).sort();
 
-Deno.test("auto (the default) on a WatchList server: the first Reflector asks, and every Reflector on the same client then uses WatchList, no list at all", async () => {
+bothModes("auto (the default) on a WatchList server: the first Reflector asks, and every Reflector on the same client then uses WatchList, no list at all", async () => {
   await withReflector("watchlist", async (ctx) => {
     const { peer, client, reflector, next, seen } = ctx;
     await next(synced);
@@ -283,7 +287,7 @@ Deno.test("auto (the default) on a WatchList server: the first Reflector asks, a
 });
 
 for (const [mode, server] of oldServers) {
-  Deno.test(`auto on ${server}: one WatchList request per client, then lists only — through a 410 and for other Reflectors on the client`, async () => {
+  bothModes(`auto on ${server}: one WatchList request per client, then lists only — through a 410 and for other Reflectors on the client`, async () => {
     await withReflector(
       mode,
       async (ctx) => {
@@ -319,7 +323,7 @@ for (const [mode, server] of oldServers) {
   });
 }
 
-Deno.test("auto with a watcher not known to pass the WatchList options on lists; given a support record, it uses WatchList", async () => {
+bothModes("auto with a watcher not known to pass the WatchList options on lists; given a support record, it uses WatchList", async () => {
   await withReflector(
     "watchlist",
     async ({ peer, client, next }) => {
@@ -351,7 +355,7 @@ Deno.test("auto with a watcher not known to pass the WatchList options on lists;
   );
 });
 
-Deno.test("a 410 in the middle of a WatchList relist: the cache stays as it was, observers hear nothing of it, and the next attempt syncs exactly", async () => {
+bothModes("a 410 in the middle of a WatchList relist: the cache stays as it was, observers hear nothing of it, and the next attempt syncs exactly", async () => {
   await withReflector("watchlist", async (ctx) => {
     const { peer, client, reflector, next, seen } = ctx;
     await next(synced);
@@ -378,7 +382,7 @@ Deno.test("a 410 in the middle of a WatchList relist: the cache stays as it was,
   }, {});
 });
 
-Deno.test("aborting during the initial events returns promptly, emits nothing, and concludes nothing about the server", async () => {
+bothModes("aborting during the initial events returns promptly, emits nothing, and concludes nothing about the server", async () => {
   await withReflector("watchlist", async (ctx) => {
     const { peer, client, reflector, seen, running, ctl } = ctx;
     while (peer.watchListRequests === 0) {
@@ -401,7 +405,7 @@ Deno.test("aborting during the initial events returns promptly, emits nothing, a
   }, {});
 });
 
-Deno.test("no end marker within requestTimeoutMs: a server not known to support WatchList is taken as ignoring it; one known to support it is asked again", async () => {
+bothModes("no end marker within requestTimeoutMs: a server not known to support WatchList is taken as ignoring it; one known to support it is asked again", async () => {
   await withReflector("watchlist", async ({ peer, client, next }) => {
     await next(synced);
     assert.equal(WatchListSupport.for(client).verdict, "unsupported");
@@ -424,7 +428,7 @@ Deno.test("no end marker within requestTimeoutMs: a server not known to support 
   }, { requestTimeoutMs: 200 });
 });
 
-Deno.test("WatchListSupport: one record per client; unsupported is final", async () => {
+bothModes("WatchListSupport: one record per client; unsupported is final", async () => {
   const a = await KubeConfigRestClient.forKubeConfig(
     KubeConfig.getSimpleUrlConfig({ baseUrl: "http://127.0.0.1:1" }),
   );
@@ -447,7 +451,7 @@ Deno.test("WatchListSupport: one record per client; unsupported is final", async
   }
 });
 
-Deno.test("a 410 or another ERROR before the end marker backs off before asking again, so a server that keeps failing cannot make the loop spin", async () => {
+bothModes("a 410 or another ERROR before the end marker backs off before asking again, so a server that keeps failing cannot make the loop spin", async () => {
   for (
     const [status, heard] of [
       [{ code: 410, reason: "Expired" }, []],
@@ -490,7 +494,7 @@ Deno.test("a 410 or another ERROR before the end marker backs off before asking 
   }
 });
 
-Deno.test("a 403 to the WatchList request (a user who may list but not watch) is reported, and the initial state is listed, as list+watch would", async () => {
+bothModes("a 403 to the WatchList request (a user who may list but not watch) is reported, and the initial state is listed, as list+watch would", async () => {
   await withReflector("watchlist", async ({ peer, client, next, seen }) => {
     await next(synced);
     assert.deepEqual(summary(seen), ["ERROR", "ADDED a@101", "SYNCED 101"]);

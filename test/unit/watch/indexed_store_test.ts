@@ -2,7 +2,10 @@
 // and by registered index functions, kept exact through add, update,
 // delete and replace, without reading every object (its inner store is
 // never iterated for a lookup); and as a Reflector's store, through a
-// relist. Needs no cluster.
+// relist, with the default cache and with `compact: true` (packed
+// entries: the namespace and label indexes read the key and the scanned
+// labels, an index function the object built from the bytes). Needs no
+// cluster.
 
 import assert from "node:assert/strict";
 import {
@@ -12,6 +15,7 @@ import {
   type ReflectorStore,
 } from "../../../lib/watch/mod.ts";
 import { stepReflector } from "../../../lib/watch/_reflector_seam.ts";
+import { bothModes, mode, withRawVariants } from "./_both_modes.ts";
 
 type Pod = {
   metadata: {
@@ -118,26 +122,38 @@ Deno.test("IndexedStore refuses a taken index name and an unknown one, naming th
   });
 });
 
-Deno.test("an IndexedStore as a Reflector's store follows a relist", async () => {
-  const lists = [
-    [pod("a", "p1", { app: "web" }), pod("a", "p2", { app: "web" })],
-    [pod("a", "p2", { app: "db" }, undefined, "5")],
-  ];
-  let rv = 1;
-  const store = new IndexedStore<Pod>();
-  const r = new Reflector<Pod>(
-    () =>
+bothModes(
+  "an IndexedStore as a Reflector's store follows a relist",
+  async () => {
+    const lists = [
+      [pod("a", "p1", { app: "web" }, "n1"), pod("a", "p2", { app: "web" })],
+      [pod("a", "p2", { app: "db" }, "n1", "5")],
+    ];
+    let rv = 1;
+    const store = new IndexedStore<Pod>({ node: byNode });
+    const lister = () =>
       Promise.resolve({
         metadata: { resourceVersion: String(rv++) },
         items: lists.shift() ?? [],
-      }),
-    () => Promise.reject(new Error("no watch here")),
-    { initialList: "list", store },
-  );
-  const signal = new AbortController().signal;
-  await stepReflector(r, { kind: "Empty" }, signal);
-  assert.deepEqual(names(store.byLabel("app", "web")), ["p1", "p2"]);
-  await stepReflector(r, { kind: "Empty" }, signal);
-  assert.deepEqual(store.byLabel("app", "web"), []);
-  assert.deepEqual(names(store.byLabel("app", "db")), ["p2"]);
-});
+      });
+    const watcher = () => Promise.reject(new Error("no watch here"));
+    withRawVariants(lister, watcher);
+    const r = new Reflector<Pod>(lister, watcher, {
+      initialList: "list",
+      store,
+      compact: mode.compact,
+    });
+    const signal = new AbortController().signal;
+    await stepReflector(r, { kind: "Empty" }, signal);
+    assert.deepEqual(names(store.byLabel("app", "web")), ["p1", "p2"]);
+    assert.deepEqual(names(store.byIndex("node", "n1")), ["p1"]);
+    await stepReflector(r, { kind: "Empty" }, signal);
+    assert.deepEqual(store.byLabel("app", "web"), []);
+    assert.deepEqual(names(store.byLabel("app", "db")), ["p2"]);
+    assert.deepEqual(names(store.byIndex("node", "n1")), ["p2"]);
+    assert.deepEqual(store.byNamespace("a"), [
+      pod("a", "p2", { app: "db" }, "n1", "5"),
+    ]);
+    assert.deepEqual(store.indexValues("label"), ["app=db"]);
+  },
+);

@@ -120,86 +120,104 @@ function assertStage(
   assert.match(err.message, /^Reflector: /);
 }
 
-bothModes("a 5xx to the list reaches onError as InitialListFailed", async () => {
-  const err = await firstError(
-    () => Promise.reject(api503),
-    () => new Promise(() => {}),
-  );
-  assertStage(err, "InitialListFailed", api503);
-  assert.match(
-    err.message,
-    /the list failed: GET \/api\/v1\/configmaps: HTTP 503/,
-  );
-});
+bothModes(
+  "a 5xx to the list reaches onError as InitialListFailed",
+  async () => {
+    const err = await firstError(
+      () => Promise.reject(api503),
+      () => new Promise(() => {}),
+    );
+    assertStage(err, "InitialListFailed", api503);
+    assert.match(
+      err.message,
+      /the list failed: GET \/api\/v1\/configmaps: HTTP 503/,
+    );
+  },
+);
 
-bothModes("a TLS failure on the list reaches onError as InitialListFailed", async () => {
-  const err = await firstError(
-    () => Promise.reject(tls),
-    () => new Promise(() => {}),
-  );
-  assertStage(err, "InitialListFailed", tls);
-});
+bothModes(
+  "a TLS failure on the list reaches onError as InitialListFailed",
+  async () => {
+    const err = await firstError(
+      () => Promise.reject(tls),
+      () => new Promise(() => {}),
+    );
+    assertStage(err, "InitialListFailed", tls);
+  },
+);
 
-bothModes("a 5xx or a TLS failure to the watch request reaches onError as WatchStartFailed", async () => {
-  assertStage(
-    await firstError(listed, () => Promise.reject(api503)),
-    "WatchStartFailed",
-    api503,
-  );
-  assertStage(
-    await firstError(listed, () => Promise.reject(tls)),
-    "WatchStartFailed",
-    tls,
-  );
-});
+bothModes(
+  "a 5xx or a TLS failure to the watch request reaches onError as WatchStartFailed",
+  async () => {
+    assertStage(
+      await firstError(listed, () => Promise.reject(api503)),
+      "WatchStartFailed",
+      api503,
+    );
+    assertStage(
+      await firstError(listed, () => Promise.reject(tls)),
+      "WatchStartFailed",
+      tls,
+    );
+  },
+);
 
-bothModes("a watch request with no answer within requestTimeoutMs reaches onError as WatchStartFailed, a timeout", async () => {
-  const err = await firstError(
-    listed,
-    () => new Promise(() => {}),
-    (clock) => clock.advance(10_000),
-  );
-  assert.equal(err.reason, "WatchStartFailed");
-  assert.ok(err.cause instanceof TransportError, String(err.cause));
-  assert.equal(err.cause.reason, "timeout");
-});
+bothModes(
+  "a watch request with no answer within requestTimeoutMs reaches onError as WatchStartFailed, a timeout",
+  async () => {
+    const err = await firstError(
+      listed,
+      () => new Promise(() => {}),
+      (clock) => clock.advance(10_000),
+    );
+    assert.equal(err.reason, "WatchStartFailed");
+    assert.ok(err.cause instanceof TransportError, String(err.cause));
+    assert.equal(err.cause.reason, "timeout");
+  },
+);
 
-bothModes("a watch cut after it started reaches onError as WatchFailed", async () => {
-  const err = await firstError(listed, () =>
-    Promise.resolve(
-      new ReadableStream<WatchEvent<Obj, Status>>({
-        start(c) {
-          c.enqueue({ type: "MODIFIED", object: cm("a", "6") });
-          c.error(reset);
-        },
-      }),
-    ));
-  assertStage(err, "WatchFailed", reset);
-});
+bothModes(
+  "a watch cut after it started reaches onError as WatchFailed",
+  async () => {
+    const err = await firstError(listed, () =>
+      Promise.resolve(
+        new ReadableStream<WatchEvent<Obj, Status>>({
+          start(c) {
+            c.enqueue({ type: "MODIFIED", object: cm("a", "6") });
+            c.error(reset);
+          },
+        }),
+      ));
+    assertStage(err, "WatchFailed", reset);
+  },
+);
 
-bothModes("an ERROR event other than a 410 reaches onError as WatchEventError", async () => {
-  const err = await firstError(listed, () =>
-    Promise.resolve(
-      new ReadableStream<WatchEvent<Obj, Status>>({
-        start(c) {
-          c.enqueue({
-            type: "ERROR",
-            object: {
-              kind: "Status",
-              apiVersion: "v1",
-              status: "Failure",
-              code: 500,
-              reason: "InternalError",
-              message: "etcd is down",
-            } as Status,
-          });
-        },
-      }),
-    ));
-  assert.equal(err.reason, "WatchEventError");
-  assert.ok(err.cause instanceof KubernetesApiError);
-  assert.equal(err.cause.code, 500);
-});
+bothModes(
+  "an ERROR event other than a 410 reaches onError as WatchEventError",
+  async () => {
+    const err = await firstError(listed, () =>
+      Promise.resolve(
+        new ReadableStream<WatchEvent<Obj, Status>>({
+          start(c) {
+            c.enqueue({
+              type: "ERROR",
+              object: {
+                kind: "Status",
+                apiVersion: "v1",
+                status: "Failure",
+                code: 500,
+                reason: "InternalError",
+                message: "etcd is down",
+              } as Status,
+            });
+          },
+        }),
+      ));
+    assert.equal(err.reason, "WatchEventError");
+    assert.ok(err.cause instanceof KubernetesApiError);
+    assert.equal(err.cause.code, 500);
+  },
+);
 
 bothModes("listCached() is an array users can map", async () => {
   const clock = new FakeClock();

@@ -1,13 +1,14 @@
 // Shared watches' keys and handles without a cluster (a stand-in client
 // whose list answers at once and whose watch stays open until aborted):
-// what is shared (same path, selectors, metadataOnly and transform
-// function) and what is not, a released handle's pending next() ends at
+// what is shared (same path, selectors, metadataOnly, compact and
+// transform function) and what is not, a released handle's pending next() ends at
 // once (Reflector.observeAll's signal), onError reaches every holder, and
 // the last release stops the Reflector with its watch cancelled. The real
 // apiserver's request counts are in
 // test/integration/watch/shared_watches_apiserver_test.ts.
 
 import assert from "node:assert/strict";
+import { until } from "../../_helpers.ts";
 import type {
   JSONValue,
   KubernetesTunnel,
@@ -43,7 +44,8 @@ class StandIn implements RestClient {
     this.requests.push(opts);
     if (opts.expectStream) {
       this.openWatches++;
-      return new ReadableStream<JSONValue>({
+      // Parsed events, or bytes for a compact Reflector's raw watch (none come).
+      return new ReadableStream<JSONValue | Uint8Array>({
         start: (c) => {
           opts.abortSignal?.addEventListener("abort", () => {
             this.openWatches--;
@@ -53,7 +55,7 @@ class StandIn implements RestClient {
       });
     }
     if (this.failLists) throw new Error("list refused by the stand-in");
-    return {
+    const list = {
       metadata: { resourceVersion: "5" },
       items: [{
         metadata: {
@@ -64,12 +66,15 @@ class StandIn implements RestClient {
         },
       }],
     };
+    return opts.expectJson
+      ? list
+      : new TextEncoder().encode(JSON.stringify(list));
   }
 }
 
 const opts = { initialList: "list" as const };
 
-Deno.test("shared watches are keyed by path, selectors, metadataOnly and the transform function", async () => {
+Deno.test("shared watches are keyed by path, selectors, metadataOnly, compact and the transform function", async () => {
   const client = new StandIn();
   const shared = SharedWatches.for(client);
   const other = <T>(o: T): T => o;
@@ -89,8 +94,14 @@ Deno.test("shared watches are keyed by path, selectors, metadataOnly and the tra
     }),
     shared.reflector("/api/v1/configmaps", { ...opts, transform: other }),
     shared.reflector("/api/v1/secrets", opts),
+    shared.reflector("/api/v1/configmaps", { ...opts, compact: true }),
+    shared.reflector("/api/v1/configmaps", { ...opts, compact: true }),
   ];
-  assert.equal(shared.size, 7);
+  assert.equal(shared.size, 8);
+  assert.equal(handles[9].store, handles[10].store);
+  assert.notEqual(handles[0].store, handles[9].store);
+  await until(() => handles[9].isSynced(), 5_000, "the compact one's sync", 0);
+  assert.equal(handles[9].getCached("ns", "a")?.metadata.uid, "u");
   assert.equal(handles[0].store, handles[1].store);
   assert.equal(handles[5].store, handles[6].store);
   assert.notEqual(handles[5].store, handles[7].store);

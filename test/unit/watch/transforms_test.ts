@@ -77,111 +77,120 @@ function observe(r: Reflector<Obj>) {
 
 const signal = new AbortController().signal;
 
-bothModes("a transform is applied to list items and watch objects before they are stored and delivered", async () => {
-  const seen: string[] = [];
-  const api = scripted([[obj("a", "1")]], [[
-    { type: "ADDED", object: obj("b", "2") },
-    { type: "MODIFIED", object: obj("a", "3", "y") },
-    { type: "DELETED", object: obj("b", "4") },
-  ]]);
-  const r = new Reflector<Obj>(api.lister, api.watcher, {
-    compact: mode.compact,
-    initialList: "list",
-    // The predicate sees the server's object, managedFields included.
-    predicate: (o) => {
-      seen.push(`${o.metadata.name}:${o.metadata.managedFields?.length}`);
-      return true;
-    },
-    transform: dropManagedFields,
-  });
-  const { events, done } = observe(r);
-  let state = await stepReflector(r, { kind: "Empty" }, signal);
-  state = await stepReflector(r, state, signal);
-  assert.deepEqual(state, { kind: "Watching", resourceVersion: "4" });
-  r.stop();
-  await r.run();
-  await done;
-  assert.deepEqual(seen, ["a:1", "b:1", "a:1"]);
-  for (const e of events) {
-    if ("object" in e && e.type !== "SYNCED" && e.type !== "DESYNCED") {
-      assert.equal(
-        "managedFields" in (e.object as Obj).metadata,
-        false,
-        e.type,
-      );
+bothModes(
+  "a transform is applied to list items and watch objects before they are stored and delivered",
+  async () => {
+    const seen: string[] = [];
+    const api = scripted([[obj("a", "1")]], [[
+      { type: "ADDED", object: obj("b", "2") },
+      { type: "MODIFIED", object: obj("a", "3", "y") },
+      { type: "DELETED", object: obj("b", "4") },
+    ]]);
+    const r = new Reflector<Obj>(api.lister, api.watcher, {
+      compact: mode.compact,
+      initialList: "list",
+      // The predicate sees the server's object, managedFields included.
+      predicate: (o) => {
+        seen.push(`${o.metadata.name}:${o.metadata.managedFields?.length}`);
+        return true;
+      },
+      transform: dropManagedFields,
+    });
+    const { events, done } = observe(r);
+    let state = await stepReflector(r, { kind: "Empty" }, signal);
+    state = await stepReflector(r, state, signal);
+    assert.deepEqual(state, { kind: "Watching", resourceVersion: "4" });
+    r.stop();
+    await r.run();
+    await done;
+    assert.deepEqual(seen, ["a:1", "b:1", "a:1"]);
+    for (const e of events) {
+      if ("object" in e && e.type !== "SYNCED" && e.type !== "DESYNCED") {
+        assert.equal(
+          "managedFields" in (e.object as Obj).metadata,
+          false,
+          e.type,
+        );
+      }
     }
-  }
-  const modified = events.find((e) => e.type === "MODIFIED");
-  assert.ok(modified?.type === "MODIFIED");
-  // MODIFIED's previous is what the cache held: the transformed object.
-  assert.deepEqual(modified.previous, {
-    metadata: {
-      name: "a",
-      namespace: "ns",
-      uid: "uid-a",
-      resourceVersion: "1",
-    },
-    data: "x",
-  });
-  assert.deepEqual(events.map((e) => e.type), [
-    "ADDED",
-    "SYNCED",
-    "ADDED",
-    "MODIFIED",
-    "DELETED",
-  ]);
-  assert.deepEqual(r.listCached().map((o) => o.metadata), [
-    { name: "a", namespace: "ns", uid: "uid-a", resourceVersion: "3" },
-  ]);
-});
+    const modified = events.find((e) => e.type === "MODIFIED");
+    assert.ok(modified?.type === "MODIFIED");
+    // MODIFIED's previous is what the cache held: the transformed object.
+    assert.deepEqual(modified.previous, {
+      metadata: {
+        name: "a",
+        namespace: "ns",
+        uid: "uid-a",
+        resourceVersion: "1",
+      },
+      data: "x",
+    });
+    assert.deepEqual(events.map((e) => e.type), [
+      "ADDED",
+      "SYNCED",
+      "ADDED",
+      "MODIFIED",
+      "DELETED",
+    ]);
+    assert.deepEqual(r.listCached().map((o) => o.metadata), [
+      { name: "a", namespace: "ns", uid: "uid-a", resourceVersion: "3" },
+    ]);
+  },
+);
 
-bothModes("a relist under a transform compares transformed objects by resourceVersion", async () => {
-  let calls = 0;
-  const api = scripted(
-    [[obj("a", "1"), obj("b", "1")], [obj("a", "1"), obj("b", "2", "z")]],
-    [],
-  );
-  const r = new Reflector<Obj>(api.lister, api.watcher, {
-    compact: mode.compact,
-    initialList: "list",
-    // Not pure on purpose: what it gives for an unchanged version is not compared.
-    transform: (o) => ({ ...o, data: `${o.data}#${++calls}` }),
-  });
-  await stepReflector(r, { kind: "Empty" }, signal);
-  const { events, done } = observe(r);
-  await stepReflector(r, { kind: "Empty" }, signal);
-  r.stop();
-  await r.run();
-  await done;
-  const after = events.slice(3); // the snapshot: ADDED a, ADDED b, SYNCED
-  assert.deepEqual(after.map((e) => e.type), ["MODIFIED", "SYNCED"]);
-  assert.ok(after[0].type === "MODIFIED");
-  assert.equal(after[0].object.data, "z#4");
-  assert.equal(after[0].previous.data, "x#2");
-  // a's object is the newly transformed one (the relist replaced the cache).
-  assert.equal(r.getCached("ns", "a")?.data, "x#3");
-});
+bothModes(
+  "a relist under a transform compares transformed objects by resourceVersion",
+  async () => {
+    let calls = 0;
+    const api = scripted(
+      [[obj("a", "1"), obj("b", "1")], [obj("a", "1"), obj("b", "2", "z")]],
+      [],
+    );
+    const r = new Reflector<Obj>(api.lister, api.watcher, {
+      compact: mode.compact,
+      initialList: "list",
+      // Not pure on purpose: what it gives for an unchanged version is not compared.
+      transform: (o) => ({ ...o, data: `${o.data}#${++calls}` }),
+    });
+    await stepReflector(r, { kind: "Empty" }, signal);
+    const { events, done } = observe(r);
+    await stepReflector(r, { kind: "Empty" }, signal);
+    r.stop();
+    await r.run();
+    await done;
+    const after = events.slice(3); // the snapshot: ADDED a, ADDED b, SYNCED
+    assert.deepEqual(after.map((e) => e.type), ["MODIFIED", "SYNCED"]);
+    assert.ok(after[0].type === "MODIFIED");
+    assert.equal(after[0].object.data, "z#4");
+    assert.equal(after[0].previous.data, "x#2");
+    // a's object is the newly transformed one (the relist replaced the cache).
+    assert.equal(r.getCached("ns", "a")?.data, "x#3");
+  },
+);
 
-bothModes("a transform that changes an object's name fails the list with a TypeError naming it, told to onError", async () => {
-  const errors: ReflectorError[] = [];
-  const api = scripted([[obj("a", "1")]], []);
-  const r = new Reflector<Obj>(api.lister, api.watcher, {
-    compact: mode.compact,
-    initialList: "list",
-    transform: (o) => ({ ...o, metadata: { ...o.metadata, name: "other" } }),
-    onError: (err) => errors.push(err),
-  });
-  const state = await stepReflector(r, { kind: "Empty" }, signal);
-  assert.equal(state.kind, "Backoff");
-  assert.equal(errors.length, 1);
-  assert.equal(errors[0].reason, "InitialListFailed");
-  assert.ok(errors[0].cause instanceof TypeError);
-  assert.match(
-    (errors[0].cause as TypeError).message,
-    /transform must keep metadata\.name, namespace and resourceVersion; for ns\/a at 1 it returned ns\/other at 1/,
-  );
-  assert.equal(r.listCached().length, 0);
-});
+bothModes(
+  "a transform that changes an object's name fails the list with a TypeError naming it, told to onError",
+  async () => {
+    const errors: ReflectorError[] = [];
+    const api = scripted([[obj("a", "1")]], []);
+    const r = new Reflector<Obj>(api.lister, api.watcher, {
+      compact: mode.compact,
+      initialList: "list",
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, name: "other" } }),
+      onError: (err) => errors.push(err),
+    });
+    const state = await stepReflector(r, { kind: "Empty" }, signal);
+    assert.equal(state.kind, "Backoff");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].reason, "InitialListFailed");
+    assert.ok(errors[0].cause instanceof TypeError);
+    assert.match(
+      (errors[0].cause as TypeError).message,
+      /transform must keep metadata\.name, namespace and resourceVersion; for ns\/a at 1 it returned ns\/other at 1/,
+    );
+    assert.equal(r.listCached().length, 0);
+  },
+);
 
 Deno.test("dropManagedFields removes metadata.managedFields and nothing else", () => {
   const o = obj("a", "1");

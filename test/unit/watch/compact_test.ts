@@ -31,7 +31,7 @@ import { stepReflector } from "../../../lib/watch/_reflector_seam.ts";
 import { Packed } from "../../../lib/watch/_packed.ts";
 import { FakeClock } from "../../_fake_clock.ts";
 import { fakePod } from "../../_pods.ts";
-import { ScriptClient, type WatchScript } from "./_script_client.ts";
+import { ScriptClient } from "./_script_client.ts";
 
 type Obj = {
   kind?: string;
@@ -182,6 +182,8 @@ interface Outcome {
   cached: [string, unknown][];
   byKey: unknown[];
   indexes: unknown;
+  /** Whether every request asked for bytes (none for parsed JSON). */
+  bytes: boolean;
 }
 
 /**
@@ -245,7 +247,8 @@ async function outcome(
       ])
     )
     : undefined;
-  return { events, errors, cached, byKey, indexes };
+  const bytes = client.requests.every((q) => !q.expectJson);
+  return { events, errors, cached, byKey, indexes, bytes };
 }
 
 const variants: [string, ReflectorOptions<Obj> & { metadataOnly?: boolean }][] =
@@ -272,6 +275,8 @@ for (const [name, options] of variants) {
   Deno.test(`compact gives observers, onError and the cache exactly what the default Reflector gives: list+watch, 410 relist, ERROR, malformed line, hostile objects; ${name}`, async () => {
     const expected = await outcome(listScript, false, options);
     const got = await outcome(listScript, true, options);
+    assert.equal(got.bytes, true, "compact reads bytes");
+    assert.equal(expected.bytes, false);
     assert.ok(expected.events.length > 8, "the script ran");
     if (name === "no options") {
       const names = new Set(
@@ -306,6 +311,7 @@ Deno.test("compact gives exactly the default Reflector's events and cache throug
     const o = { ...options, initialList: "watch" as const };
     const expected = await outcome(watchListScript, false, o);
     const got = await outcome(watchListScript, true, o);
+    assert.equal(got.bytes, true, "compact reads bytes");
     assert.ok(
       expected.events.some((e) => (e as { type: string }).type === "SYNCED"),
     );
@@ -342,6 +348,7 @@ Deno.test("compact metadata-only keeps the server's PartialObjectMetadata bytes 
     const o = { ...options, metadataOnly: true };
     const expected = await outcome(script, false, o);
     const got = await outcome(script, true, o);
+    assert.equal(got.bytes, true, "compact reads bytes");
     assert.equal(expected.cached.length, 2);
     for (const [, obj] of expected.cached) {
       assert.deepEqual(Object.keys(obj as object), [

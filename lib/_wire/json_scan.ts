@@ -40,7 +40,11 @@ export interface ScannedEvent {
 export interface ScannedList {
   /** The list's `metadata` member, JSON.parse'd. */
   metadata:
-    | { resourceVersion?: string; continue?: string; remainingItemCount?: number }
+    | {
+      resourceVersion?: string;
+      continue?: string;
+      remainingItemCount?: number;
+    }
     | undefined;
   /** Each element of `items` when every element is an object. */
   items: ObjectSpan[] | undefined;
@@ -50,7 +54,8 @@ const decoder = new TextDecoder();
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN = 0x7b, CLOSE = 0x7d;
 const OPEN_SQ = 0x5b, CLOSE_SQ = 0x5d, COMMA = 0x2c, COLON = 0x3a;
 
-const isWs = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+const isWs = (b: number) =>
+  b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 function skipWs(buf: Uint8Array, i: number): number {
   while (i < buf.length && isWs(buf[i])) i++;
   return i;

@@ -9,7 +9,7 @@ import type { ObjectSpan } from "../_wire/json_scan.ts";
 import type { KindIds, KindIdsReq } from "./types.ts";
 import type { EntryForm } from "./_entry_form.ts";
 import { keyed, keyOf } from "./_diff.ts";
-import { type Packed, packBytes, packObject, packSpan } from "./_packed.ts";
+import { packBytes, type Packed, packObject, packSpan } from "./_packed.ts";
 import { dropManagedFields, type ObjectTransform } from "./transforms.ts";
 import { parseJson } from "../_internal/json.ts";
 import { StreamDecodeError } from "../errors/mod.ts";

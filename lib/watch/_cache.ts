@@ -70,7 +70,10 @@ export class Cache<T extends KindIds, S, E = T & KindIdsReq>
       if (known !== undefined) {
         this.store.delete(key);
         this.fanOut.emit(
-          this.form.event("DELETED", type === "DELETED" ? arrival.kept() : known),
+          this.form.event(
+            "DELETED",
+            type === "DELETED" ? arrival.kept() : known,
+          ),
         );
       }
     } else if (known !== undefined) {

@@ -90,7 +90,9 @@ export class FanOut<T, S> {
           for (const entry of cache.entries()) {
             current.set(form.key(entry), entry);
           }
-          for (const evt of difference<T & KindIdsReq, S, E>(form, told, current)) {
+          for (
+            const evt of difference<T & KindIdsReq, S, E>(form, told, current)
+          ) {
             yield track(evt as ReflectorEvent<T, S>);
           }
           if (cache.syncedVersion !== undefined) {

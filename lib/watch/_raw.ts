@@ -8,7 +8,11 @@
 
 import type { JSONObject } from "../contract.ts";
 import type { ListOf, ListOpts, WatchOpts } from "./types.ts";
-import { type ObjectSpan, scanList, scanWatchLine } from "../_wire/json_scan.ts";
+import {
+  type ObjectSpan,
+  scanList,
+  scanWatchLine,
+} from "../_wire/json_scan.ts";
 import { LineBuffer, parseJsonLine } from "../_wire/line_buffer.ts";
 import type { KindIds } from "./types.ts";
 import { type Arrival, type Intake, parseSpan } from "./_arrival.ts";

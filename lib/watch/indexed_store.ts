@@ -293,8 +293,7 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
       add: (key, entry) => this.#add(key, entry as unknown as T),
       update: (key, entry) => this.#update(key, entry as unknown as T),
       delete: (key) => this.delete(key),
-      replace: (entries) =>
-        this.#replace(entries as unknown as Map<string, T>),
+      replace: (entries) => this.#replace(entries as unknown as Map<string, T>),
       values: () => inner.values(),
       get size() {
         return inner.size;

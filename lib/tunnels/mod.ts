@@ -228,6 +228,17 @@ export {
   openExec,
 } from "./exec.ts";
 export {
+  attachInTerminal,
+  type AttachInTerminalOptions,
+  denoTerminal,
+  execInTerminal,
+  type ExecInTerminalOptions,
+  type Terminal,
+  type TerminalEnd,
+  type TerminalOptions,
+  type TerminalResult,
+} from "./terminal.ts";
+export {
   type PortForward,
   portForward,
   type PortForwardOptions,

@@ -126,6 +126,9 @@
  * embedders can replace. After the session `Deno.stdin.readable` is done
  * (cancelling it is what lets the process exit while a read waits for a key).
  *
+ * Deno's raw mode keeps output processing on (kubectl's turns it off): the
+ * remote's `\r\n` reaches the screen as `\r\r\n`, which looks the same.
+ *
  * Deno flags: the transport's only (`--allow-read` and `--allow-net` for a
  * kubeconfig client); raw mode, the console size and signal listeners need no
  * permission. Windows has no `SIGWINCH`: the size is sent once.

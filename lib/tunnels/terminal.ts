@@ -46,6 +46,11 @@
  * (`Deno.stdin.setRaw`, `Deno.consoleSize` and signal listeners need no
  * permission). On Windows only `SIGINT` is listened for; the size is sent once.
  *
+ * Deno's raw mode (`Deno.stdin.setRaw`) leaves output processing on, unlike
+ * kubectl's: the remote's `\r\n` arrives as `\r\r\n` (the same on screen), and
+ * a full-screen program that moves down with a bare line feed may draw from
+ * the first column.
+ *
  * After the session `Deno.stdin.readable` is done (its reader was cancelled so
  * that a read still waiting for a key does not keep the process alive);
  * `Deno.stdin.read()` still works, though the first bytes typed after the

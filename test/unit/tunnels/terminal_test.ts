@@ -216,6 +216,24 @@ function fakeTerminal(opts: {
   return t;
 }
 
+/** `p`, or a failure once `ms` passed: a session that does not end fails its test instead of hanging it. */
+async function settled<T>(p: Promise<T>, ms = 10_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) =>
+        timer = setTimeout(
+          () => reject(new Error(`the session did not end within ${ms} ms`)),
+          ms,
+        )
+      ),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function until(what: string, cond: () => boolean, ms = 5000) {
   const deadline = performance.now() + ms;
   while (!cond()) {
@@ -266,7 +284,7 @@ for (const protocol of ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const) {
       await until("the new size", () => peer.resizes.length === 2);
       assert.deepEqual(peer.resizes, ["80x24", "132x43"]);
       term.type("exit 3\n");
-      const r = await run;
+      const r = await settled(run);
       assert.equal(r.exitCode, 3);
       assert.equal(r.ended, "Remote");
       assert.equal(r.status.reason, "NonZeroExitCode");
@@ -293,7 +311,7 @@ Deno.test("v4: piped input that ends without `exit` ends the session after the i
     });
     term.type("echo one\nwarn\n");
     term.end();
-    const r = await run;
+    const r = await settled(run);
     const took = performance.now() - started;
     assert.equal(r.ended, "InputEndUnsent");
     assert.equal(r.exitCode, -1);
@@ -326,7 +344,7 @@ Deno.test("v4: output after the input ended keeps the session until the remote i
     });
     term.type("chatty\n"); // five ticks, 150 ms apart: 750 ms in all
     term.end();
-    const r = await run;
+    const r = await settled(run);
     assert.equal(r.ended, "InputEndUnsent");
     assert.equal(
       term.out.join(""),
@@ -350,7 +368,7 @@ Deno.test("v4: piped input that says `exit 4` gives the exit code, no warning", 
     });
     term.type("echo a\nexit 4\n");
     term.end();
-    const r = await run;
+    const r = await settled(run);
     assert.equal(r.ended, "Remote");
     assert.equal(r.exitCode, 4);
     assert.deepEqual(warnings, []);
@@ -372,7 +390,7 @@ Deno.test("v5: the end of piped input is passed on and the remote's exit ends th
     });
     term.type("echo x\n");
     term.end();
-    const r = await run;
+    const r = await settled(run);
     assert.ok(peer.stdinClosed, "[255][0] sent");
     assert.equal(r.ended, "Remote");
     assert.equal(r.exitCode, 0);
@@ -393,7 +411,7 @@ Deno.test("the default warning for the v4 end of input goes to the terminal's er
       inputEndIdleMs: 0,
     });
     term.end();
-    assert.equal((await run).ended, "InputEndUnsent");
+    assert.equal((await settled(run)).ended, "InputEndUnsent");
     assert.match(term.err.join(""), /^warning: the input ended, and v4/);
   } finally {
     await peer.close();
@@ -411,7 +429,7 @@ Deno.test("SIGINT ends the session with ended: Signal and the terminal restored"
     });
     await until("the session", () => peer.resizes.length === 1);
     term.emit("SIGINT");
-    const r = await run;
+    const r = await settled(run);
     assert.equal(r.ended, "Signal");
     assert.equal(r.signal, "SIGINT");
     assert.equal(r.exitCode, -1);
@@ -435,7 +453,7 @@ Deno.test("an abort rejects with its reason, the terminal restored and the sessi
     await until("the session", () => peer.resizes.length === 1);
     const reason = new Error("user gave up");
     abort.abort(reason);
-    assert.equal(await rejection(run), reason);
+    assert.equal(await rejection(settled(run)), reason);
     await peer.closed;
     assertRestored(term);
   } finally {
@@ -454,7 +472,7 @@ Deno.test("an error writing our output rejects with it, the terminal restored", 
       terminal: term,
     });
     term.type("echo boom\n");
-    assert.equal(await rejection(run), broken);
+    assert.equal(await rejection(settled(run)), broken);
     await peer.closed;
     assertRestored(term);
   } finally {

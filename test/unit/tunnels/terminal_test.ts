@@ -18,6 +18,7 @@ import type { RequestOptions, RestClient } from "../../../mod.ts";
 import {
   attachInTerminal,
   execInTerminal,
+  type ExecInTerminalOptions,
   type Terminal,
 } from "../../../lib/tunnels/mod.ts";
 import { tunnelOn } from "../../../transports/_websocket_tunnel.ts";
@@ -254,10 +255,36 @@ function assertRestored(t: FakeTerminal) {
 
 const pod = { namespace: "ns", pod: "web" };
 
+/** Runs `fn` with a stand-in speaking `protocol`, shut down after. */
+async function withPeer(
+  protocol: "v4.channel.k8s.io" | "v5.channel.k8s.io",
+  fn: (peer: Peer) => Promise<void>,
+): Promise<void> {
+  const peer = startPeer(protocol);
+  try {
+    await fn(peer);
+  } finally {
+    await peer.close();
+  }
+}
+
+/** `sh` in the stand-in's pod on `term`. */
+function shell(
+  peer: Peer,
+  term: Terminal,
+  extra: Omit<ExecInTerminalOptions, "namespace" | "pod" | "command"> = {},
+) {
+  return execInTerminal(clientFor(peer), {
+    ...pod,
+    command: ["sh"],
+    terminal: term,
+    ...extra,
+  });
+}
+
 for (const protocol of ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const) {
-  Deno.test(`${protocol}: a TTY session goes raw, sends the size at the start and on SIGWINCH, pipes both ways and returns the exit code`, async () => {
-    const peer = startPeer(protocol);
-    try {
+  Deno.test(`${protocol}: a TTY session goes raw, sends the size at the start and on SIGWINCH, pipes both ways and returns the exit code`, () =>
+    withPeer(protocol, async (peer) => {
       const client = clientFor(peer);
       const term = fakeTerminal({ isTerminal: true });
       const run = execInTerminal(client, {
@@ -290,22 +317,15 @@ for (const protocol of ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const) {
       assert.equal(r.status.reason, "NonZeroExitCode");
       assert.equal(r.protocol, protocol);
       assertRestored(term);
-    } finally {
-      await peer.close();
-    }
-  });
+    }));
 }
 
-Deno.test("v4: piped input that ends without `exit` ends the session after the idle time, with a warning, instead of hanging", async () => {
-  const peer = startPeer("v4.channel.k8s.io");
-  try {
+Deno.test("v4: piped input that ends without `exit` ends the session after the idle time, with a warning, instead of hanging", () =>
+  withPeer("v4.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: false });
     const warnings: string[] = [];
     const started = performance.now();
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
+    const run = shell(peer, term, {
       inputEndIdleMs: 300,
       onWarning: (m) => warnings.push(m),
     });
@@ -326,22 +346,12 @@ Deno.test("v4: piped input that ends without `exit` ends the session after the i
     assert.deepEqual(peer.resizes, [], "no TTY, no size");
     await peer.closed; // the session was stopped
     assertRestored(term);
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("v4: output after the input ended keeps the session until the remote is silent for the idle time", async () => {
-  const peer = startPeer("v4.channel.k8s.io");
-  try {
+Deno.test("v4: output after the input ended keeps the session until the remote is silent for the idle time", () =>
+  withPeer("v4.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: false });
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
-      inputEndIdleMs: 400,
-      onWarning: () => {},
-    });
+    const run = shell(peer, term, { inputEndIdleMs: 400, onWarning: () => {} });
     term.type("chatty\n"); // five ticks, 150 ms apart: 750 ms in all
     term.end();
     const r = await settled(run);
@@ -350,22 +360,13 @@ Deno.test("v4: output after the input ended keeps the session until the remote i
       term.out.join(""),
       "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n",
     );
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("v4: piped input that says `exit 4` gives the exit code, no warning", async () => {
-  const peer = startPeer("v4.channel.k8s.io");
-  try {
+Deno.test("v4: piped input that says `exit 4` gives the exit code, no warning", () =>
+  withPeer("v4.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: false });
     const warnings: string[] = [];
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
-      onWarning: (m) => warnings.push(m),
-    });
+    const run = shell(peer, term, { onWarning: (m) => warnings.push(m) });
     term.type("echo a\nexit 4\n");
     term.end();
     const r = await settled(run);
@@ -373,21 +374,12 @@ Deno.test("v4: piped input that says `exit 4` gives the exit code, no warning", 
     assert.equal(r.exitCode, 4);
     assert.deepEqual(warnings, []);
     assertRestored(term);
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("v5: the end of piped input is passed on and the remote's exit ends the session", async () => {
-  const peer = startPeer("v5.channel.k8s.io");
-  try {
+Deno.test("v5: the end of piped input is passed on and the remote's exit ends the session", () =>
+  withPeer("v5.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: false });
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
-      inputEndIdleMs: 60_000,
-    });
+    const run = shell(peer, term, { inputEndIdleMs: 60_000 });
     term.type("echo x\n");
     term.end();
     const r = await settled(run);
@@ -395,38 +387,21 @@ Deno.test("v5: the end of piped input is passed on and the remote's exit ends th
     assert.equal(r.ended, "Remote");
     assert.equal(r.exitCode, 0);
     assert.equal(term.out.join(""), "x\n");
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("the default warning for the v4 end of input goes to the terminal's error output", async () => {
-  const peer = startPeer("v4.channel.k8s.io");
-  try {
+Deno.test("the default warning for the v4 end of input goes to the terminal's error output", () =>
+  withPeer("v4.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: false });
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
-      inputEndIdleMs: 0,
-    });
+    const run = shell(peer, term, { inputEndIdleMs: 0 });
     term.end();
     assert.equal((await settled(run)).ended, "InputEndUnsent");
     assert.match(term.err.join(""), /^warning: the input ended, and v4/);
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("SIGINT ends the session with ended: Signal and the terminal restored", async () => {
-  const peer = startPeer("v5.channel.k8s.io");
-  try {
+Deno.test("SIGINT ends the session with ended: Signal and the terminal restored", () =>
+  withPeer("v5.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: true });
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
-    });
+    const run = shell(peer, term);
     await until("the session", () => peer.resizes.length === 1);
     term.emit("SIGINT");
     const r = await settled(run);
@@ -435,14 +410,10 @@ Deno.test("SIGINT ends the session with ended: Signal and the terminal restored"
     assert.equal(r.exitCode, -1);
     await peer.closed;
     assertRestored(term);
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("an abort rejects with its reason, the terminal restored and the session stopped", async () => {
-  const peer = startPeer("v4.channel.k8s.io");
-  try {
+Deno.test("an abort rejects with its reason, the terminal restored and the session stopped", () =>
+  withPeer("v4.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: true });
     const abort = new AbortController();
     const run = attachInTerminal(clientFor(peer), {
@@ -456,33 +427,21 @@ Deno.test("an abort rejects with its reason, the terminal restored and the sessi
     assert.equal(await rejection(settled(run)), reason);
     await peer.closed;
     assertRestored(term);
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("an error writing our output rejects with it, the terminal restored", async () => {
-  const peer = startPeer("v5.channel.k8s.io");
-  try {
+Deno.test("an error writing our output rejects with it, the terminal restored", () =>
+  withPeer("v5.channel.k8s.io", async (peer) => {
     const broken = new Error("stdout is gone");
     const term = fakeTerminal({ isTerminal: true, failWrite: broken });
-    const run = execInTerminal(clientFor(peer), {
-      ...pod,
-      command: ["sh"],
-      terminal: term,
-    });
+    const run = shell(peer, term);
     term.type("echo boom\n");
     assert.equal(await rejection(settled(run)), broken);
     await peer.closed;
     assertRestored(term);
-  } finally {
-    await peer.close();
-  }
-});
+  }));
 
-Deno.test("a refused session throws before the terminal is touched; a bad idle time fails before any request", async () => {
-  const peer = startPeer("v5.channel.k8s.io");
-  try {
+Deno.test("a refused session throws before the terminal is touched; a bad idle time fails before any request", () =>
+  withPeer("v5.channel.k8s.io", async (peer) => {
     const term = fakeTerminal({ isTerminal: true });
     const client = clientFor(peer);
     // This stand-in speaks only v5; attach offers v5 then v4, so force a refusal with a v4-only exec offer.
@@ -509,7 +468,4 @@ Deno.test("a refused session throws before the terminal is touched; a bad idle t
     );
     assert.match(bad.message, /inputEndIdleMs: expected .* found -1/);
     assert.equal(client.requests.length, 1);
-  } finally {
-    await peer.close();
-  }
-});
+  }));

@@ -115,7 +115,7 @@
  *
  * Piped input that ends: on v5 (Kubernetes ≥ 1.30) the end is passed on and
  * the remote sees it, as with kubectl. A v4 server cannot be told, and a shell
- * would wait for ever; kubectl never meets this (client-go's WebSocket
+ * would wait forever; kubectl never meets this (client-go's WebSocket
  * executor offers only v5 and falls back to SPDY, which half-closes) and the
  * old client-node closed the socket at once, losing the rest of the output and
  * the exit code. Here the session lasts while the remote writes and ends once

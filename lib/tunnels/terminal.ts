@@ -17,7 +17,7 @@
  * (Kubernetes ≥ 1.30) the end is passed on, as kubectl does, and the remote
  * command sees it. A `v4.channel.k8s.io` server cannot be told (the protocol
  * has no way to close one channel), so a shell waiting for more input would
- * wait for ever. kubectl never meets this: client-go's WebSocket executor
+ * wait forever. kubectl never meets this: client-go's WebSocket executor
  * offers only v5 and falls back to SPDY, whose streams half-close; the old
  * `@kubernetes/client-node` closed the whole socket at once, losing the
  * output still on its way and the exit code. This helper keeps the session
@@ -187,6 +187,7 @@ export interface TerminalResult extends ExecStatus {
  * @param opts What to run, and how the terminal is used.
  * @returns How the session ended, with the remote exit code.
  * @throws {KubernetesApiError} When the server refuses (404 pod, 403, 400 no node).
+ * @throws {RangeError} When `inputEndIdleMs` is negative or not a number.
  * @throws {unknown} The abort reason when `signal` aborts; an error writing to the terminal.
  *
  * @example
@@ -209,6 +210,7 @@ export function execInTerminal(
   opts: ExecInTerminalOptions,
 ): Promise<TerminalResult> {
   return runInTerminal(
+    `exec in ${opts.namespace}/${opts.pod}`,
     (tty) =>
       openExec(client, {
         ...opts,
@@ -229,6 +231,7 @@ export function execInTerminal(
  * @param opts The container, and how the terminal is used.
  * @returns How the session ended, with the process's exit code when it ended.
  * @throws {KubernetesApiError} When the server refuses (404 pod, 403, 400 no node or no stdin).
+ * @throws {RangeError} When `inputEndIdleMs` is negative or not a number.
  * @throws {unknown} The abort reason when `signal` aborts; an error writing to the terminal.
  *
  * @example
@@ -246,6 +249,7 @@ export function attachInTerminal(
   opts: AttachInTerminalOptions,
 ): Promise<TerminalResult> {
   return runInTerminal(
+    `attach to ${opts.namespace}/${opts.pod}`,
     (tty) =>
       openAttach(client, {
         ...opts,
@@ -286,6 +290,7 @@ type LocalEnd =
   | { ended: "InputEndUnsent"; idleMs: number };
 
 async function runInTerminal(
+  where: string,
   open: (tty: boolean) => Promise<ExecSession>,
   opts: TerminalOptions,
 ): Promise<TerminalResult> {
@@ -293,7 +298,7 @@ async function runInTerminal(
   const idleMs = opts.inputEndIdleMs ?? 3000;
   if (!(idleMs >= 0)) {
     throw new RangeError(
-      `inputEndIdleMs: expected a number of milliseconds ≥ 0, found ${idleMs}`,
+      `${where}: inputEndIdleMs must be a number of milliseconds ≥ 0 (or Infinity), got ${idleMs}`,
     );
   }
   opts.signal?.throwIfAborted();

@@ -61,7 +61,9 @@ function exitStatus(code: number): string {
 
 /**
  * A shell behind an exec/attach endpoint speaking `protocol`: `echo X`
- * writes X, `chatty` writes `tick N` five times 150 ms apart, `exit N` ends.
+ * writes X, `warn` writes to stderr, `chatty` writes `tick N` five times
+ * 150 ms apart, `exit N` ends, `drop` closes the connection without a
+ * status; the command `no-such` fails to start.
  */
 function startPeer(protocol: "v4.channel.k8s.io" | "v5.channel.k8s.io") {
   const closed = Promise.withResolvers<void>();
@@ -91,6 +93,24 @@ function startPeer(protocol: "v4.channel.k8s.io" | "v5.channel.k8s.io") {
         socket.close(1000);
       };
       socket.onclose = () => closed.resolve();
+      // A command the runtime cannot start: the kubelet's 500 Status, at once.
+      if (new URL(req.url).searchParams.get("command") === "no-such") {
+        socket.onopen = () => {
+          done = true;
+          socket.send(frame(
+            3,
+            JSON.stringify({
+              metadata: {},
+              status: "Failure",
+              message:
+                'OCI runtime exec failed: exec: "no-such": executable file not found in $PATH',
+              reason: "InternalError",
+              code: 500,
+            }),
+          ));
+          socket.close(1000);
+        };
+      }
       socket.onmessage = (e) => {
         const data = new Uint8Array(e.data as ArrayBuffer);
         if (data[0] === 4) {
@@ -110,6 +130,7 @@ function startPeer(protocol: "v4.channel.k8s.io" | "v5.channel.k8s.io") {
             if (cmd.startsWith("echo ")) {
               socket.send(frame(1, `${cmd.slice(5)}\n`));
             } else if (cmd === "warn") socket.send(frame(2, "on stderr\n"));
+            else if (cmd === "drop") return socket.close(1011); // no status
             else if (cmd === "chatty") {
               for (let i = 1; i <= 5; i++) {
                 setTimeout(() => {
@@ -466,6 +487,36 @@ Deno.test("a refused session throws before the terminal is touched; a bad idle t
       }),
       RangeError,
     );
-    assert.match(bad.message, /inputEndIdleMs: expected .* found -1/);
+    assert.equal(
+      bad.message,
+      "exec in ns/web: inputEndIdleMs must be a number of milliseconds ≥ 0 (or Infinity), got -1",
+    );
     assert.equal(client.requests.length, 1);
+  }));
+
+Deno.test("a command that cannot start and a dropped connection end as Remote with exit code -1 and the status saying why", () =>
+  withPeer("v5.channel.k8s.io", async (peer) => {
+    const term = fakeTerminal({ isTerminal: true });
+    const failed = await settled(
+      execInTerminal(clientFor(peer), {
+        ...pod,
+        command: ["no-such"],
+        terminal: term,
+      }),
+    );
+    assert.equal(failed.ended, "Remote");
+    assert.equal(failed.exitCode, -1);
+    assert.equal(failed.status.reason, "InternalError");
+    assert.match(String(failed.status.message), /executable file not found/);
+    assertRestored(term);
+
+    const term2 = fakeTerminal({ isTerminal: true });
+    const run = shell(peer, term2);
+    term2.type("echo before\ndrop\n");
+    const dropped = await settled(run);
+    assert.equal(dropped.ended, "Remote");
+    assert.equal(dropped.exitCode, -1);
+    assert.match(String(dropped.status.message), /ended without a status/);
+    assert.equal(term2.out.join(""), "before\n");
+    assertRestored(term2);
   }));

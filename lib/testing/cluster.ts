@@ -141,9 +141,10 @@ export function attachCluster(
     ) as { status: { token: string } };
     return answer.status.token;
   };
+  const { node, ...rest } = info;
   return {
-    ...info,
-    ...(info.node ? { node: attachNode(info.node) } : {}),
+    ...rest,
+    ...(node ? { node: attachNode(node) } : {}),
     adminClient,
     createNamespace: async (prefix = "test") => {
       const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;

@@ -56,7 +56,9 @@ export function ctr(
         ) || "no message";
         return failure(message) ?? new TestingError(
           "NodeUnavailable",
-          `the node's containerd refused "ctr ${args.slice(0, 2).join(" ")}": ${message}`,
+          `the node's containerd refused "ctr ${
+            args.slice(0, 2).join(" ")
+          }": ${message}`,
         );
       },
     },
@@ -145,11 +147,25 @@ export async function removeStored(
   await ctr(store, ["images", "rm", "--sync", ...refs], signal);
 }
 
-/** Removes a namespace (empty by then); a namespace that lingers is the node's to clean up. */
+/**
+ * Removes a namespace of our own, emptied first: a failed import may have
+ * stored blobs (a tar's other files) with no image to own them, which
+ * containerd's GC would only collect after some later deletion. What still
+ * lingers is the node's to clean up when it stops.
+ */
 export async function removeNamespace(
   store: Store,
   signal?: AbortSignal,
 ): Promise<void> {
+  const blobs =
+    (await ctr(store, ["content", "ls", "-q"], signal).catch(() => "")).split(
+      "\n",
+    ).filter((d) => d.startsWith("sha256:"));
+  if (blobs.length) {
+    await ctr(store, ["content", "rm", ...blobs], signal).catch(() =>
+      undefined
+    );
+  }
   await ctr(
     { ...store, namespace: CRI_NAMESPACE },
     ["namespaces", "rm", store.namespace],

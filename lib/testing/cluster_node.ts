@@ -79,7 +79,7 @@ import {
   type Store,
   tagStored,
 } from "./_image_store.ts";
-import { spoolArchive, type ImageArchive } from "./_image_archive.ts";
+import { type ImageArchive, spoolArchive } from "./_image_archive.ts";
 import type { NodeInfo } from "./descriptor.ts";
 import { TestingError } from "./testing_error.ts";
 
@@ -232,7 +232,9 @@ export function attachNode(info: NodeInfo): ClusterNode {
       if (!found) {
         throw new TestingError(
           "ImageNotFound",
-          `tagImage: expected image ${JSON.stringify(source)} (${src.full}) on node ${info.name}, found only ${
+          `tagImage: expected image ${
+            JSON.stringify(source)
+          } (${src.full}) on node ${info.name}, found only ${
             images.map((i) => i.ref).join(", ") || "no images"
           }`,
         );
@@ -352,9 +354,24 @@ function added(
 ): NodeImages {
   let removed = false;
   const remove = async () => {
-    if (removed) return;
+    if (removed || created.length === 0) return;
     removed = true;
-    await removeStored(cri, created, AbortSignal.timeout(30_000));
+    const signal = AbortSignal.timeout(30_000);
+    const images = await listStored(cri, signal);
+    const ours = images.filter((i) => created.includes(i.ref));
+    await removeStored(cri, ours.map((i) => i.ref), signal);
+    // The CRI plugin names each image it has run by its ID as well
+    // (`sha256:<config digest>`); once no other name points at the image,
+    // that name goes too, or the image would stay on the node.
+    const rest = images.filter((i) => !created.includes(i.ref));
+    const named = new Set(
+      rest.filter((i) => !isImageId(i.ref)).map((i) => i.digest),
+    );
+    const orphans = rest.filter((i) =>
+      isImageId(i.ref) && ours.some((o) => o.digest === i.digest) &&
+      !named.has(i.digest)
+    );
+    await removeStored(cri, orphans.map((i) => i.ref), signal);
   };
   return {
     refs,
@@ -362,6 +379,10 @@ function added(
     remove,
     [Symbol.asyncDispose]: remove,
   };
+}
+
+function isImageId(ref: string): boolean {
+  return /^sha256:[0-9a-f]{64}$/.test(ref);
 }
 
 /** What ctr says about an archive it cannot read, as `ImageArchiveInvalid`. */

@@ -66,7 +66,10 @@ Deno.test("a string outside the reference grammar is an InvalidOption that quote
       (err: unknown) => {
         assert.ok(err instanceof TestingError, given);
         assert.equal(err.reason, "InvalidOption");
-        assert.match(err.message, /^tagImage target: expected an image reference/);
+        assert.match(
+          err.message,
+          /^tagImage target: expected an image reference/,
+        );
         assert.ok(err.message.includes(JSON.stringify(given)), err.message);
         assert.match(err.message, why);
         return true;
@@ -100,7 +103,10 @@ async function rejectsArchive(
   await assert.rejects(() => spoolArchive(input), (err: unknown) => {
     assert.ok(err instanceof TestingError);
     assert.equal(err.reason, "ImageArchiveInvalid");
-    assert.match(err.message, /^importImage .*: expected a docker-archive or OCI-layout tar/);
+    assert.match(
+      err.message,
+      /^importImage .*: expected a docker-archive or OCI-layout tar/,
+    );
     assert.match(err.message, found);
     return true;
   });
@@ -118,12 +124,18 @@ async function tempImageFiles(): Promise<string[]> {
 Deno.test("an archive that is missing, a directory, empty or broken gzip is ImageArchiveInvalid before ctr runs, and leaves no temp file", async () => {
   await withTempDir(async (dir) => {
     const before = await tempImageFiles();
-    await rejectsArchive(`${dir}/none.tar`, /"[^"]*none\.tar": .*found no such file/);
+    await rejectsArchive(
+      `${dir}/none.tar`,
+      /"[^"]*none\.tar": .*found no such file/,
+    );
     await rejectsArchive(dir, /found a directory \(tar an OCI layout first/);
     await Deno.writeFile(`${dir}/empty.tar`, new Uint8Array());
     await rejectsArchive(`${dir}/empty.tar`, /found an empty file/);
     await rejectsArchive(new Uint8Array(), /\(0 bytes\): .*found empty input/);
-    await rejectsArchive(ReadableStream.from([]), /\(a stream\): .*found empty input/);
+    await rejectsArchive(
+      ReadableStream.from([]),
+      /\(a stream\): .*found empty input/,
+    );
     await rejectsArchive(
       new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]),
       /found a broken gzip stream/,
@@ -150,7 +162,9 @@ Deno.test("a tar path is used as it is; bytes, streams and gzip are spooled to a
     );
     await Deno.writeFile(`${dir}/packed.tar.gz`, gz);
     // Chunks of one byte: the gzip magic spans two reads.
-    const oneByteChunks = ReadableStream.from(Array.from(gz, (b) => Uint8Array.of(b)));
+    const oneByteChunks = ReadableStream.from(
+      Array.from(gz, (b) => Uint8Array.of(b)),
+    );
     for (const input of [`${dir}/packed.tar.gz`, gz, tar, oneByteChunks]) {
       let path: string;
       {

@@ -98,8 +98,9 @@ export interface NodeImages extends AsyncDisposable {
   /** The names among `refs` that this call created or replaced: what {@link NodeImages.remove} removes. */
   readonly added: readonly string[];
   /**
-   * Removes the names this call added (their content goes with the last
-   * name); the rest of `refs` was there before and stays. Safe to call twice.
+   * Removes the names this call added, and the CRI's image-ID name
+   * (`sha256:…`) of an image no other name keeps, so its content goes; the
+   * rest of `refs` was there before and stays. Safe to call twice.
    *
    * @throws {TestingError} `NodeUnavailable` when containerd refuses.
    */
@@ -166,8 +167,9 @@ export interface ClusterNode extends NodeInfo {
     opts?: TagImageOptions,
   ): Promise<NodeImages>;
   /**
-   * The names in the node's image store (the harness's own busybox and
-   * pause images among them).
+   * The names in the node's image store: the harness's own busybox and
+   * pause images among them, and the image IDs (`sha256:…`) the CRI plugin
+   * adds for each image it has run.
    *
    * @param opts A signal that ends the call early.
    * @returns Each name and the digest it points at.

@@ -237,7 +237,7 @@ export function attachNode(info: NodeInfo): ClusterNode {
           `tagImage: expected image ${
             JSON.stringify(source)
           } (${src.full}) on node ${info.name}, found only ${
-            images.map((i) => i.ref).join(", ") || "no images"
+            listed(images.map((i) => i.ref))
           }`,
         );
       }
@@ -381,6 +381,13 @@ function added(
     remove,
     [Symbol.asyncDispose]: remove,
   };
+}
+
+/** Names for a message: the first 20, then how many more. */
+function listed(refs: string[]): string {
+  if (refs.length === 0) return "no images";
+  const more = refs.length > 20 ? ` and ${refs.length - 20} more` : "";
+  return refs.slice(0, 20).join(", ") + more;
 }
 
 function isImageId(ref: string): boolean {

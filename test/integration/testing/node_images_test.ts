@@ -147,7 +147,7 @@ Deno.test({
           assert.deepEqual(fromDocker.added, [dockerName]);
           const gz = (await Deno.open(oci)).readable.pipeThrough(
             new CompressionStream("gzip"),
-          ) as unknown as ReadableStream<Uint8Array>;
+          );
           await using fromOci = await node!.importImage(gz);
           assert.deepEqual(fromOci.refs, [ociName]);
           // A short name: the pod's `greeter-…:v2` is docker.io/library/greeter-…:v2.

@@ -77,11 +77,16 @@ import {
   removeNamespace,
   removeStored,
   type Store,
+  type StoredImage,
   tagStored,
 } from "./_image_store.ts";
+import { sleep } from "./_leaf_helpers.ts";
 import { type ImageArchive, spoolArchive } from "./_image_archive.ts";
 import type { NodeInfo } from "./descriptor.ts";
 import { TestingError } from "./testing_error.ts";
+
+/** How long an import waits for the CRI plugin to take its images in (milliseconds). */
+const CRI_SETTLE_MS = 2_000;
 
 /** A name in the node's image store. */
 export interface NodeImage {
@@ -255,7 +260,10 @@ export function attachNode(info: NodeInfo): ClusterNode {
         existing !== undefined,
         opts.signal,
       );
-      return added(cri, [tgt.full], [tgt.full]);
+      return added(cri, [tgt.full], [{
+        ref: tgt.full,
+        digest: found.digest,
+      }]);
     },
     listImages: async (opts = {}) =>
       (await listStored(store("listImages"), opts.signal)).map((i) => ({
@@ -318,9 +326,7 @@ async function importInto(
     before.has(p.ref) && before.get(p.ref) !== p.digest
   ).map((p) => p.ref);
   if (taken.length && !opts.replace) throw exists("importImage", node, taken);
-  const created = plan.filter((p) => before.get(p.ref) !== p.digest).map((p) =>
-    p.ref
-  );
+  const created = plan.filter((p) => before.get(p.ref) !== p.digest);
   try {
     await importArchive(cri, archive.path, {
       baseName: opts.baseName,
@@ -339,20 +345,20 @@ async function importInto(
     // A half-done import leaves nothing this call named.
     await removeStored(
       cri,
-      [...new Set([...created, ...plan.map((p) => p.stored)])].filter((r) =>
-        !before.has(r)
-      ),
+      [...new Set([...created, ...plan].flatMap((p) => [p.ref, p.stored]))]
+        .filter((r) => !before.has(r)),
       AbortSignal.timeout(30_000),
     ).catch(() => undefined);
     throw err;
   }
+  await criHasSeen(cri, plan.map((p) => p.digest), opts.signal);
   return added(cri, plan.map((p) => p.ref), created);
 }
 
 function added(
   cri: Store,
   refs: string[],
-  created: string[],
+  created: StoredImage[],
 ): NodeImages {
   let removed = false;
   const remove = async () => {
@@ -360,27 +366,55 @@ function added(
     removed = true;
     const signal = AbortSignal.timeout(30_000);
     const images = await listStored(cri, signal);
-    const ours = images.filter((i) => created.includes(i.ref));
+    // A name someone has since pointed elsewhere (replace: true) is theirs now.
+    const ours = images.filter((i) =>
+      created.some((c) => c.ref === i.ref && c.digest === i.digest)
+    );
     await removeStored(cri, ours.map((i) => i.ref), signal);
-    // The CRI plugin names each image it has run by its ID as well
-    // (`sha256:<config digest>`); once no other name points at the image,
+    // The CRI plugin also names each image by its ID (`sha256:<config
+    // digest>`); once no other name points at an image this call named,
     // that name goes too, or the image would stay on the node.
-    const rest = images.filter((i) => !created.includes(i.ref));
+    const rest = images.filter((i) => !ours.includes(i));
     const named = new Set(
       rest.filter((i) => !isImageId(i.ref)).map((i) => i.digest),
     );
     const orphans = rest.filter((i) =>
-      isImageId(i.ref) && ours.some((o) => o.digest === i.digest) &&
+      isImageId(i.ref) && created.some((c) => c.digest === i.digest) &&
       !named.has(i.digest)
     );
     await removeStored(cri, orphans.map((i) => i.ref), signal);
   };
   return {
     refs,
-    added: created,
+    added: created.map((c) => c.ref),
     remove,
     [Symbol.asyncDispose]: remove,
   };
+}
+
+/**
+ * Waits (briefly) until the CRI plugin has taken in each digest — it names
+ * every image in its namespace by its ID once it has handled the image's
+ * create event — so a pod created right after the import finds the image,
+ * and disposal finds the ID name to remove. A containerd whose CRI plugin
+ * adds no such names costs the wait once per import.
+ */
+async function criHasSeen(
+  cri: Store,
+  digests: string[],
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = performance.now() + CRI_SETTLE_MS;
+  for (let pause = 20;; pause = Math.min(pause * 2, 400)) {
+    const ids = new Set(
+      (await listStored(cri, signal)).filter((i) => isImageId(i.ref)).map((
+        i,
+      ) => i.digest),
+    );
+    if (digests.every((d) => ids.has(d))) return;
+    if (performance.now() > deadline) return;
+    await sleep(pause);
+  }
 }
 
 /** Names for a message: the first 20, then how many more. */

@@ -165,6 +165,17 @@ Deno.test({
           const digest = (ref: string) =>
             listed.find((i) => i.ref === ref)?.digest;
           assert.ok(digest(dockerName)?.startsWith("sha256:"));
+          // importImage returned after the CRI plugin took both images in:
+          // containerd 1.6's names each by its ID (`sha256:<config digest>`).
+          for (const name of [dockerName, ociName]) {
+            assert.ok(
+              listed.some((i) =>
+                /^sha256:[0-9a-f]{64}$/.test(i.ref) &&
+                i.digest === digest(name)
+              ),
+              `no image ID for ${name}: ${listed.map((i) => i.ref).join(", ")}`,
+            );
+          }
           assert.equal(
             digest(`docker.io/library/greeter-${id}:v2`),
             digest(dockerName),

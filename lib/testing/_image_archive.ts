@@ -28,6 +28,7 @@ export async function spoolArchive(
   input: string | Uint8Array | ReadableStream<Uint8Array>,
   signal?: AbortSignal,
 ): Promise<ImageArchive> {
+  signal?.throwIfAborted();
   if (typeof input === "string") return await fromPath(input, signal);
   if (input instanceof Uint8Array) {
     const label = `(${input.byteLength} bytes)`;
@@ -95,7 +96,7 @@ async function spool(
   });
   const dispose = () => Deno.remove(path).catch(() => undefined);
   try {
-    const { gzipped, stream } = await peekGzip(input);
+    const { gzipped, stream } = await peekGzip(input, signal);
     const tar = gzipped
       ? stream.pipeThrough(
         // Typed as taking any BufferSource; it is given Uint8Arrays only.
@@ -129,16 +130,26 @@ async function spool(
 /** Reads until the first two bytes are known, then gives the whole stream back. */
 async function peekGzip(
   input: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<{ gzipped: boolean; stream: ReadableStream<Uint8Array> }> {
   const reader = input.getReader();
+  // A stream that never yields must not outlive the caller's deadline:
+  // cancelling ends the pending read.
+  const stop = () => reader.cancel(signal?.reason).catch(() => undefined);
+  signal?.addEventListener("abort", stop, { once: true });
   const head: Uint8Array[] = [];
   let seen = 0;
-  while (seen < 2) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    head.push(value);
-    seen += value.byteLength;
+  try {
+    while (seen < 2) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      head.push(value);
+      seen += value.byteLength;
+    }
+  } finally {
+    signal?.removeEventListener("abort", stop);
   }
+  signal?.throwIfAborted();
   const first = head.flatMap((c) => Array.from(c.subarray(0, 2))).slice(0, 2);
   const gzipped = first[0] === GZIP[0] && first[1] === GZIP[1];
   const stream = new ReadableStream<Uint8Array>({

@@ -87,6 +87,8 @@ import { TestingError } from "./testing_error.ts";
 
 /** How long an import waits for the CRI plugin to take its images in (milliseconds). */
 const CRI_SETTLE_MS = 2_000;
+/** How long a tag or a listing may take: ctr answers in milliseconds, so this means containerd is stuck. */
+const CTR_TIMEOUT_MS = 30_000;
 
 /** A name in the node's image store. */
 export interface NodeImage {
@@ -205,21 +207,22 @@ export function attachNode(info: NodeInfo): ClusterNode {
     ...info,
     importImage: async (tarball, opts = {}) => {
       const cri = store("importImage");
-      const timeoutMs = opts.timeoutMs ?? 120_000;
-      const signal = deadline(timeoutMs, opts.signal);
       const baseName = opts.baseName === undefined
         ? undefined
         : repositoryOnly(opts.baseName, "importImage baseName");
-      try {
-        await using archive = await spoolArchive(tarball, signal);
-        return await importInto(cri, info.name, archive, {
-          baseName,
-          replace: opts.replace ?? false,
-          signal,
-        });
-      } catch (err) {
-        throw timedOut(err, signal, opts.signal, timeoutMs);
-      }
+      return await bounded(
+        "importImage",
+        opts.timeoutMs ?? 120_000,
+        opts.signal,
+        async (signal) => {
+          await using archive = await spoolArchive(tarball, signal);
+          return await importInto(cri, info.name, archive, {
+            baseName,
+            replace: opts.replace ?? false,
+            signal,
+          });
+        },
+      );
     },
     tagImage: async (source, target, opts = {}) => {
       const cri = store("tagImage");
@@ -233,44 +236,67 @@ export function attachNode(info: NodeInfo): ClusterNode {
           }`,
         );
       }
-      const images = await listStored(cri, opts.signal);
-      const found = images.find((i) => i.ref === src.full) ??
-        images.find((i) => i.ref === source);
-      if (!found) {
-        throw new TestingError(
-          "ImageNotFound",
-          `tagImage: expected image ${
-            JSON.stringify(source)
-          } (${src.full}) on node ${info.name}, found only ${
-            listed(images.map((i) => i.ref))
-          }`,
-        );
-      }
-      const existing = images.find((i) => i.ref === tgt.full);
-      if (existing?.digest === found.digest) {
-        return added(cri, [tgt.full], []);
-      }
-      if (existing && !opts.replace) {
-        throw exists("tagImage", info.name, [tgt.full]);
-      }
-      await tagStored(
-        cri,
-        found.ref,
-        tgt.full,
-        existing !== undefined,
+      return await bounded(
+        "tagImage",
+        CTR_TIMEOUT_MS,
         opts.signal,
+        (signal) =>
+          tag(cri, info.name, source, src.full, tgt.full, opts.replace, signal),
       );
-      return added(cri, [tgt.full], [{
-        ref: tgt.full,
-        digest: found.digest,
-      }]);
     },
-    listImages: async (opts = {}) =>
-      (await listStored(store("listImages"), opts.signal)).map((i) => ({
-        ref: i.ref,
-        digest: i.digest,
-      })),
+    listImages: async (opts = {}) => {
+      const cri = store("listImages");
+      return (await bounded(
+        "listImages",
+        CTR_TIMEOUT_MS,
+        opts.signal,
+        (signal) => listStored(cri, signal),
+      )).map((i) => ({ ref: i.ref, digest: i.digest }));
+    },
   };
+}
+
+/** Points `target` at `source`'s image, unless it already names it or (without `replace`) another. */
+async function tag(
+  cri: Store,
+  node: string,
+  source: string,
+  sourceRef: string,
+  target: string,
+  replace: boolean | undefined,
+  signal: AbortSignal,
+): Promise<NodeImages> {
+  const images = await listStored(cri, signal);
+  const found = images.find((i) => i.ref === sourceRef) ??
+    images.find((i) => i.ref === source);
+  if (!found) {
+    throw new TestingError(
+      "ImageNotFound",
+      `tagImage: expected image ${
+        JSON.stringify(source)
+      } (${sourceRef}) on node ${node}, found only ${
+        listed(images.map((i) => i.ref))
+      }`,
+    );
+  }
+  const existing = images.find((i) => i.ref === target);
+  if (existing?.digest === found.digest) {
+    return added(cri, [target], []);
+  }
+  if (existing && !replace) {
+    throw exists("tagImage", node, [target]);
+  }
+  await tagStored(
+    cri,
+    found.ref,
+    target,
+    existing !== undefined,
+    signal,
+  );
+  return added(cri, [target], [{
+    ref: target,
+    digest: found.digest,
+  }]);
 }
 
 /**
@@ -465,24 +491,28 @@ function repositoryOnly(name: string, what: string): string {
   return ref.repository;
 }
 
-function deadline(ms: number, signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-
-/** The caller's own abort is thrown as it is; our deadline becomes `NotReady`. */
-function timedOut(
-  err: unknown,
-  signal: AbortSignal,
-  callers: AbortSignal | undefined,
+/**
+ * Runs `fn` under a deadline: the caller's own abort is thrown as it is,
+ * our deadline becomes `NotReady`.
+ */
+async function bounded<T>(
+  what: string,
   ms: number,
-): unknown {
-  if (!signal.aborted || callers?.aborted || err instanceof TestingError) {
-    return err;
+  callers: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(ms);
+  const signal = callers ? AbortSignal.any([callers, timeout]) : timeout;
+  try {
+    return await fn(signal);
+  } catch (err) {
+    if (!timeout.aborted || callers?.aborted || err instanceof TestingError) {
+      throw err;
+    }
+    throw new TestingError(
+      "NotReady",
+      `${what}: expected the node's containerd to finish within ${ms} ms, it did not`,
+      err,
+    );
   }
-  return new TestingError(
-    "NotReady",
-    `importImage: expected the import to finish within ${ms} ms (timeoutMs), it did not`,
-    err,
-  );
 }

@@ -322,12 +322,18 @@ Deno.test({
       );
       await one.remove();
 
-      // An import aborted before it starts leaves no staging namespace.
+      // An import aborted by its caller leaves no staging namespace…
       const aborted = new AbortController();
       aborted.abort(new Error("test aborted"));
       await assert.rejects(
         () => node!.importImage(first, { signal: aborted.signal }),
         /test aborted/,
+      );
+      // So does one that outlasts its deadline, which is NotReady.
+      await rejectsWith(
+        () => node!.importImage(first, { timeoutMs: 1 }),
+        "NotReady",
+        /^importImage: expected the node's containerd to finish within 1 ms, it did not$/,
       );
       const namespaces = new TextDecoder().decode(
         (await new Deno.Command("ctr", {

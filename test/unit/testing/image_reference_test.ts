@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { parseImageReference } from "../../../lib/testing/_image_reference.ts";
 import { parseImageList } from "../../../lib/testing/_image_store.ts";
 import { spoolArchive } from "../../../lib/testing/_image_archive.ts";
+import { attachNode } from "../../../lib/testing/cluster_node.ts";
 import { TestingError } from "../../../lib/testing/testing_error.ts";
 import { withTempDir } from "../../_helpers.ts";
 
@@ -176,4 +177,73 @@ Deno.test("a tar path is used as it is; bytes, streams and gzip are spooled to a
       await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
     }
   });
+});
+
+Deno.test("a stream that never yields ends at the import's deadline as NotReady, promptly, leaving no temp file", async () => {
+  const before = await tempImageFiles();
+  const node = attachNode({
+    name: "unit",
+    dir: "/nonexistent-node-dir",
+    images: { busybox: "busybox:1" },
+    imagePullPolicy: "Never",
+  });
+  const started = performance.now();
+  let cancelled = false;
+  const silent = new ReadableStream<Uint8Array>({
+    cancel() {
+      cancelled = true;
+    },
+  });
+  await assert.rejects(
+    () => node.importImage(silent, { timeoutMs: 200 }),
+    (err: unknown) => {
+      assert.ok(err instanceof TestingError);
+      assert.equal(err.reason, "NotReady");
+      assert.equal(
+        err.message,
+        "importImage: expected the node's containerd to finish within 200 ms, it did not",
+      );
+      return true;
+    },
+  );
+  const took = performance.now() - started;
+  assert.ok(took < 2_000, `took ${took} ms`);
+  assert.ok(cancelled, "the caller's stream is cancelled");
+  assert.deepEqual(await tempImageFiles(), before);
+
+  // The caller's own abort is its own reason, not NotReady.
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(new Error("caller gave up")), 50);
+  await assert.rejects(
+    () =>
+      node.importImage(new ReadableStream<Uint8Array>(), {
+        signal: abort.signal,
+      }),
+    /caller gave up/,
+  );
+});
+
+Deno.test("a node without a directory of this package's (an external cluster's) refuses image calls as NodeUnavailable, before running anything", async () => {
+  const node = attachNode({
+    name: "elsewhere",
+    images: { busybox: "busybox:1" },
+    imagePullPolicy: "IfNotPresent",
+  });
+  for (
+    const [what, call] of [
+      ["importImage", () => node.importImage("x.tar")],
+      ["tagImage", () => node.tagImage("a:1", "b:1")],
+      ["listImages", () => node.listImages()],
+    ] as const
+  ) {
+    await assert.rejects(call, (err: unknown) => {
+      assert.ok(err instanceof TestingError);
+      assert.equal(err.reason, "NodeUnavailable");
+      assert.match(
+        err.message,
+        new RegExp(`^${what}: node elsewhere belongs to an external cluster`),
+      );
+      return true;
+    });
+  }
 });

@@ -18,14 +18,18 @@
  * `org.opencontainers.image.ref.name` annotations (`"1.0"` under
  * `baseName: "my/app"` becomes `docker.io/my/app:1.0`). Every name is stored
  * normalised as the kubelet looks it up (`app:1` is
- * `docker.io/library/app:1`), so a pod's `image: app:1` finds it.
+ * `docker.io/library/app:1`), so a pod's `image: app:1` finds it; an
+ * import returns once the CRI plugin has taken its images in. `docker save`,
+ * `podman save` and `skopeo copy … docker-archive:`/`oci-archive:` write
+ * such archives.
  *
  * ## Tests sharing one node
  *
  * One node serves every test file of a run (and every process attached
  * through the descriptor), so a name one test adds is visible to the next.
  * Each call returns the names it added as an `AsyncDisposable`: `await
- * using` removes them when the test ends, and only those — a name that
+ * using` removes them when the test ends (with the image IDs the CRI plugin
+ * added for them, so the content goes), and only those — a name that
  * already pointed at the same image belongs to whoever put it there and
  * stays. A name that points at a *different* image is a
  * {@link TestingError} `ImageExists` unless `replace: true` (then the
@@ -40,7 +44,8 @@
  * `ImageNotFound` (the source of a tag is not on the node, the message
  * lists what is), `ImageExists`, `InvalidOption` (not an image reference),
  * `NodeUnavailable` (the node is an external cluster's, or its containerd
- * refused), `NotReady` (an import outlasted `timeoutMs`).
+ * refused), `NotReady` (an import outlasted `timeoutMs`, a tag or listing
+ * 30 s: containerd is stuck).
  *
  * Deno permissions: `--allow-run=ctr`, `--allow-read` (the archive),
  * `--allow-write` (a temp file for bytes, streams and gzip); root, as the
@@ -166,7 +171,7 @@ export interface ClusterNode extends NodeInfo {
    * @param target The new name (a tag, not a digest).
    * @param opts Replacing, signal.
    * @returns The new name; `await using` removes it (unless it was there before).
-   * @throws {TestingError} `ImageNotFound`, `ImageExists`, `InvalidOption`, `NodeUnavailable`.
+   * @throws {TestingError} `ImageNotFound`, `ImageExists`, `InvalidOption`, `NodeUnavailable`, `NotReady` (no answer within 30 s).
    */
   tagImage(
     source: string,
@@ -180,7 +185,7 @@ export interface ClusterNode extends NodeInfo {
    *
    * @param opts A signal that ends the call early.
    * @returns Each name and the digest it points at.
-   * @throws {TestingError} `NodeUnavailable`.
+   * @throws {TestingError} `NodeUnavailable`, `NotReady` (no answer within 30 s).
    */
   listImages(opts?: { signal?: AbortSignal }): Promise<NodeImage[]>;
 }

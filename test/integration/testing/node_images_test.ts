@@ -329,7 +329,7 @@ Deno.test({
         () => node!.importImage(first, { signal: aborted.signal }),
         /test aborted/,
       );
-      // So does one that outlasts its deadline, which is NotReady.
+      // …and neither does one that outlasts its deadline (NotReady).
       await rejectsWith(
         () => node!.importImage(first, { timeoutMs: 1 }),
         "NotReady",

@@ -19,9 +19,8 @@
  * `baseName: "my/app"` becomes `docker.io/my/app:1.0`). Every name is stored
  * normalised as the kubelet looks it up (`app:1` is
  * `docker.io/library/app:1`), so a pod's `image: app:1` finds it; an
- * import returns once the CRI plugin has taken its images in. `docker save`,
- * `podman save` and `skopeo copy … docker-archive:`/`oci-archive:` write
- * such archives.
+ * import returns once the CRI plugin has taken its images in. `docker save`
+ * and `podman save` write such archives.
  *
  * ## Tests sharing one node
  *
@@ -482,7 +481,11 @@ function exists(what: string, node: string, refs: string[]): TestingError {
   );
 }
 
-/** `my/app` → `docker.io/my/app`; a tag or digest is refused. */
+/**
+ * A repository name, checked, as given: ctr keeps an archive's full names
+ * only when they start with it (`app` keeps `app:1`, which
+ * `docker.io/library/app` would not), and what it keeps is normalised after.
+ */
 function repositoryOnly(name: string, what: string): string {
   const ref = parseImageReference(name, what);
   if (ref.digest || name.slice(name.lastIndexOf("/") + 1).includes(":")) {
@@ -493,7 +496,7 @@ function repositoryOnly(name: string, what: string): string {
       }`,
     );
   }
-  return ref.repository;
+  return name;
 }
 
 /**

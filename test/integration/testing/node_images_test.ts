@@ -358,6 +358,74 @@ Deno.test({
   },
 });
 
+/** Runs tar; fails the test when it fails. */
+async function tar(...args: string[]): Promise<void> {
+  const out = await new Deno.Command("tar", { args, stderr: "piped" })
+    .output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+}
+
+Deno.test({
+  name:
+    "an OCI layout that names its image by tag alone, or by a short name, gets a normalised name under baseName",
+  ignore: !node,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const oci = await greeter(dir, `unused-${id}:1`, "tag only\n", "oci");
+      await Deno.mkdir(`${dir}/layout`);
+      await tar("-C", `${dir}/layout`, "-xf", oci);
+      const relabel = async (refName: string, to: string) => {
+        const index = JSON.parse(
+          await Deno.readTextFile(`${dir}/layout/index.json`),
+        );
+        index.manifests[0].annotations = {
+          "org.opencontainers.image.ref.name": refName,
+        };
+        await Deno.writeTextFile(
+          `${dir}/layout/index.json`,
+          JSON.stringify(index),
+        );
+        await tar(
+          "-C",
+          `${dir}/layout`,
+          "-cf",
+          to,
+          "oci-layout",
+          "index.json",
+          "blobs",
+        );
+      };
+      await relabel("1.0", `${dir}/tag-only.tar`);
+      {
+        await using tagOnly = await node!.importImage(`${dir}/tag-only.tar`, {
+          baseName: `tag-only-${id}/app`,
+        });
+        assert.deepEqual(tagOnly.refs, [`docker.io/tag-only-${id}/app:1.0`]);
+      }
+      await relabel(`short-${id}:2`, `${dir}/short.tar`);
+      {
+        await using short = await node!.importImage(`${dir}/short.tar`, {
+          baseName: `short-${id}`,
+        });
+        assert.deepEqual(short.refs, [`docker.io/library/short-${id}:2`]);
+      }
+      await rejectsWith(
+        () =>
+          node!.importImage(`${dir}/short.tar`, { baseName: `other-${id}` }),
+        "ImageArchiveInvalid",
+        /short\.tar": expected an image with a name .*found none that containerd keeps$/,
+      );
+      await rejectsWith(
+        () => node!.importImage(`${dir}/short.tar`, { baseName: "my/app:1" }),
+        "InvalidOption",
+        /^importImage baseName: expected a repository without a tag or digest/,
+      );
+      const left = (await node!.listImages()).filter((i) => i.ref.includes(id));
+      assert.deepEqual(left, []);
+    });
+  },
+});
+
 Deno.test({
   name: "the node of an external cluster says its image store is out of reach",
   fn: async () => {

@@ -108,6 +108,9 @@ const CLOSE_BRACKET = 0x5d;
 /** The scan failed: JSON.parse decides (and names) the fault. */
 const FAULT = -1;
 
+/** Where the document being scanned has its last `"` (-1 when none): strings end at or before it. */
+let lastQuote = -1;
+
 const decoder = new TextDecoder();
 
 /**
@@ -129,6 +132,7 @@ export function scanWatchLine(
   wantLabels: boolean,
 ): ScannedEvent {
   const result: ScannedEvent = { type: undefined, object: undefined };
+  lastQuote = line.lastIndexOf(QUOTE);
   if (scanEvent(line, wantLabels, result)) return result;
   const text = decoder.decode(line);
   parseJson(
@@ -155,6 +159,7 @@ export function scanWatchLine(
  */
 export function scanList(body: Uint8Array, wantLabels: boolean): ScannedList {
   const result: ScannedList = { metadata: undefined, items: undefined };
+  lastQuote = body.lastIndexOf(QUOTE);
   if (scanListBody(body, wantLabels, result)) return result;
   parseJson(body, ({ cause, chars, position }) =>
     new TransportError(
@@ -186,7 +191,7 @@ function scanEvent(
   out: ScannedEvent,
 ): boolean {
   let i = skipWs(b, bomEnd(b));
-  if (b[i] !== OPEN_BRACE) return documentEnd(b, valueEnd(b, i));
+  if (byteAt(b, i) !== OPEN_BRACE) return documentEnd(b, valueEnd(b, i));
   i = firstMember(b, i);
   while (!closed) {
     const k = i;
@@ -224,7 +229,7 @@ function scanListBody(
   out: ScannedList,
 ): boolean {
   let i = skipWs(b, bomEnd(b));
-  if (b[i] !== OPEN_BRACE) return documentEnd(b, valueEnd(b, i));
+  if (byteAt(b, i) !== OPEN_BRACE) return documentEnd(b, valueEnd(b, i));
   i = firstMember(b, i);
   while (!closed) {
     const k = i;
@@ -266,12 +271,12 @@ function scanItems(
 ): ObjectSpan[] | null | undefined {
   let items: ObjectSpan[] | null = [];
   i = skipWs(b, i + 1);
-  if (b[i] === CLOSE_BRACKET) {
+  if (byteAt(b, i) === CLOSE_BRACKET) {
     itemsEnd = i + 1;
     return items;
   }
   for (;;) {
-    if (b[i] === OPEN_BRACE) {
+    if (byteAt(b, i) === OPEN_BRACE) {
       const span = scanObject(b, i, wantLabels);
       if (span === undefined) return undefined;
       items?.push(span);
@@ -282,11 +287,12 @@ function scanItems(
       if (i === FAULT) return undefined;
     }
     i = skipWs(b, i);
-    if (b[i] === CLOSE_BRACKET) {
+    const c = byteAt(b, i);
+    if (c === CLOSE_BRACKET) {
       itemsEnd = i + 1;
       return items;
     }
-    if (b[i] !== COMMA) return undefined;
+    if (c !== COMMA) return undefined;
     i = skipWs(b, i + 1);
   }
 }
@@ -332,7 +338,7 @@ function scanObject(
         span.resourceVersion =
           undefined;
       span.labels = undefined;
-      span.managedFields = [];
+      if (span.managedFields.length > 0) span.managedFields = [];
       if (b[i] === OPEN_BRACE) {
         bad = 0;
         i = scanMetadata(b, i, wantLabels, span);
@@ -447,46 +453,47 @@ let labelsEnd = 0;
 
 /**
  * Builds the labels object at `b[i]` (`{`) as JSON.parse would; null when
- * a value is not a string, undefined when it is not JSON.
+ * a value is not a string (after duplicates: the last of a key wins),
+ * undefined when it is not JSON.
  */
 function scanLabels(
   b: Uint8Array,
   i: number,
 ): Record<string, string> | null | undefined {
-  let labels: Record<string, string> | null = {};
+  const labels: Record<string, string | null> = {};
+  /** Whether some value was not a string (recorded as null until a later duplicate replaces it). */
+  let odd = false;
   i = firstMember(b, i);
   while (!closed) {
     const k = i;
     i = memberValue(b, k);
     if (i === FAULT) return undefined;
+    const key = keyText ?? asciiString(b, k + 1, keyEnd - 1);
+    let value: string | null = null;
     if (b[i] === QUOTE) {
-      const key = keyText ?? asciiString(b, k + 1, keyEnd - 1);
       const s = i;
       i = stringEnd(b, s);
       if (i === FAULT) return undefined;
-      if (labels !== null) {
-        const value = plain
-          ? asciiString(b, s + 1, i - 1)
-          : jsonString(b, s, i);
-        // JSON.parse makes "__proto__" an own property; `=` would set the prototype.
-        if (key === "__proto__") {
-          Object.defineProperty(labels, key, {
-            value,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
-        } else labels[key] = value;
-      }
+      value = plain ? asciiString(b, s + 1, i - 1) : jsonString(b, s, i);
     } else {
-      labels = null;
+      odd = true;
       i = valueEnd(b, i);
     }
+    // JSON.parse makes "__proto__" an own property; `=` may set the prototype.
+    if (key === "__proto__") {
+      Object.defineProperty(labels, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else labels[key] = value;
     i = memberEnd(b, i);
     if (i === FAULT) return undefined;
   }
   labelsEnd = i;
-  return labels;
+  if (odd && Object.values(labels).includes(null)) return null;
+  return labels as Record<string, string>;
 }
 
 /**
@@ -495,7 +502,7 @@ function scanLabels(
  */
 function firstMember(b: Uint8Array, i: number): number {
   i = skipWs(b, i + 1);
-  closed = b[i] === CLOSE_BRACE;
+  closed = byteAt(b, i) === CLOSE_BRACE;
   return closed ? i + 1 : i;
 }
 
@@ -516,7 +523,10 @@ function memberValue(b: Uint8Array, k: number): number {
   keyEnd = i;
   keyText = plain ? undefined : jsonString(b, k, i);
   i = skipWs(b, i);
-  return b[i] === COLON ? skipWs(b, i + 1) : FAULT;
+  if (byteAt(b, i) !== COLON) return FAULT;
+  i = skipWs(b, i + 1);
+  // A value must follow: callers read b[i] without a bounds check.
+  return i < b.length ? i : FAULT;
 }
 
 /**
@@ -528,7 +538,7 @@ function memberValue(b: Uint8Array, k: number): number {
 function memberEnd(b: Uint8Array, i: number): number {
   if (i === FAULT) return FAULT;
   i = skipWs(b, i);
-  const c = b[i];
+  const c = byteAt(b, i);
   closed = c === CLOSE_BRACE;
   if (closed) return i + 1;
   return c === COMMA ? skipWs(b, i + 1) : FAULT;
@@ -539,7 +549,19 @@ function memberEnd(b: Uint8Array, i: number): number {
 
 /** Past a UTF-8 byte order mark at the start, which TextDecoder drops. */
 function bomEnd(b: Uint8Array): number {
-  return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf
+    ? 3
+    : 0;
+}
+
+/**
+ * `b[i]`, or -1 past the end. Every read that may fall past the end goes
+ * through here (or checks first): V8 makes a function that once read a
+ * typed array out of bounds several times slower for good, and a truncated
+ * line must not slow down every line after it.
+ */
+function byteAt(b: Uint8Array, i: number): number {
+  return i < b.length ? b[i] : -1;
 }
 
 /** Past JSON whitespace from `i`. */
@@ -567,7 +589,7 @@ let plain = true;
  * @returns One past its closing quote, or FAULT.
  */
 function stringEnd(b: Uint8Array, q: number): number {
-  if (b[q] !== QUOTE) return FAULT;
+  if (byteAt(b, q) !== QUOTE) return FAULT;
   const n = b.length;
   let i = q + 1;
   let high = 0;
@@ -593,7 +615,7 @@ function stringEnd(b: Uint8Array, q: number): number {
 
 /** Past the escape whose backslash is at `b[i]`, or FAULT. */
 function escapeEnd(b: Uint8Array, i: number): number {
-  switch (b[i + 1]) {
+  switch (byteAt(b, i + 1)) {
     case 0x22: // "
     case 0x5c: // \
     case 0x2f: // /
@@ -604,8 +626,8 @@ function escapeEnd(b: Uint8Array, i: number): number {
     case 0x74: // t
       return i + 2;
     case 0x75: // u
-      return isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) &&
-          isHex(b[i + 5])
+      return i + 5 < b.length && isHex(b[i + 2]) && isHex(b[i + 3]) &&
+          isHex(b[i + 4]) && isHex(b[i + 5])
         ? i + 6
         : FAULT;
     default:
@@ -613,41 +635,45 @@ function escapeEnd(b: Uint8Array, i: number): number {
   }
 }
 
-function isHex(c: number | undefined): boolean {
-  return c !== undefined &&
-    ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66));
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 }
 
 /** Past the number starting at `b[i]` (JSON's grammar), or FAULT. */
 function numberEnd(b: Uint8Array, i: number): number {
-  const n = b.length;
-  if (b[i] === 0x2d) i++;
-  let c = b[i];
+  if (byteAt(b, i) === 0x2d) i++;
+  let c = byteAt(b, i);
   if (c === 0x30) i++;
-  else if (c >= 0x31 && c <= 0x39) {
-    i++;
-    while (i < n && (c = b[i]) >= 0x30 && c <= 0x39) i++;
-  } else return FAULT;
-  if (b[i] === 0x2e) {
-    i++;
-    if (!(i < n && (c = b[i]) >= 0x30 && c <= 0x39)) return FAULT;
-    i++;
-    while (i < n && (c = b[i]) >= 0x30 && c <= 0x39) i++;
+  else if (c >= 0x31 && c <= 0x39) i = digitsEnd(b, i + 1);
+  else return FAULT;
+  if (byteAt(b, i) === 0x2e) {
+    if (!isDigit(byteAt(b, i + 1))) return FAULT;
+    i = digitsEnd(b, i + 2);
   }
-  c = b[i];
+  c = byteAt(b, i);
   if (c === 0x65 || c === 0x45) {
-    i++;
-    c = b[i];
-    if (c === 0x2b || c === 0x2d) i++;
-    if (!(i < n && (c = b[i]) >= 0x30 && c <= 0x39)) return FAULT;
-    i++;
-    while (i < n && (c = b[i]) >= 0x30 && c <= 0x39) i++;
+    c = byteAt(b, ++i);
+    if (c === 0x2b || c === 0x2d) c = byteAt(b, ++i);
+    if (!isDigit(c)) return FAULT;
+    i = digitsEnd(b, i + 1);
   }
+  return i;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Past the decimal digits from `i`. */
+function digitsEnd(b: Uint8Array, i: number): number {
+  const n = b.length;
+  while (i < n && isDigit(b[i])) i++;
   return i;
 }
 
 /** Past the literal `word` at `b[i]`, or FAULT. */
 function literalEnd(b: Uint8Array, i: number, word: string): number {
+  if (i + word.length > b.length) return FAULT;
   for (let k = 1; k < word.length; k++) {
     if (b[i + k] !== word.charCodeAt(k)) return FAULT;
   }
@@ -684,17 +710,24 @@ function valueEnd(b: Uint8Array, i: number): number {
       c = b[i];
     }
     if (c === QUOTE) {
+      // A quote follows (the document's last one, at least), so the loop
+      // stops before the end without a bounds check per byte (10 % of the
+      // scan); only an escape can jump past that quote.
+      if (i >= lastQuote) return FAULT;
       i++;
       for (;;) {
         c = b[i];
+        // Most bytes of a string are lower-case letters: one test for them.
+        if (c > BACKSLASH) {
+          i++;
+          continue;
+        }
         if (c === QUOTE) break;
         if (c === BACKSLASH) {
           i = escapeEnd(b, i);
-          if (i === FAULT) return FAULT;
+          if (i === FAULT || i > lastQuote) return FAULT;
         } else if (c >= 0x20) i++;
-        // A control character, or past the end (b[i] is undefined): one
-        // test per byte for both, where a bounds check costs 10 % of the scan.
-        else return FAULT;
+        else return FAULT; // a raw control character
       }
       i++;
       if (key) {

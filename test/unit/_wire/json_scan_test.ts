@@ -297,6 +297,14 @@ const HOSTILE: Array<[string, string | Uint8Array]> = [
   ],
   ["labels null", `{"type":"ADDED","object":{"metadata":{"labels":null}}}`],
   [
+    "a label's number replaced by a string",
+    `{"type":"ADDED","object":{"metadata":{"labels":{"a":1,"b":"2","a":"x"}}}}`,
+  ],
+  [
+    "a label's string replaced by a number",
+    `{"type":"ADDED","object":{"metadata":{"labels":{"a":"x","a":1}}}}`,
+  ],
+  [
     "labels of a number",
     `{"type":"ADDED","object":{"metadata":{"labels":{"a":1}}}}`,
   ],

@@ -113,6 +113,13 @@ let lastQuote = -1;
 
 const decoder = new TextDecoder();
 
+/** Prepares the scan of the document `b`. */
+function start(b: Uint8Array): void {
+  lastQuote = b.lastIndexOf(QUOTE);
+  // A stack grown for one deeply nested document is not kept for good.
+  if (stack.length > 65536) stack = new Uint8Array(256);
+}
+
 /**
  * Reads one watch line: the event's type and where its object is, with the
  * object's key fields, labels (when wanted) and managedFields ranges.
@@ -132,7 +139,7 @@ export function scanWatchLine(
   wantLabels: boolean,
 ): ScannedEvent {
   const result: ScannedEvent = { type: undefined, object: undefined };
-  lastQuote = line.lastIndexOf(QUOTE);
+  start(line);
   if (scanEvent(line, wantLabels, result)) return result;
   const text = decoder.decode(line);
   parseJson(
@@ -159,7 +166,7 @@ export function scanWatchLine(
  */
 export function scanList(body: Uint8Array, wantLabels: boolean): ScannedList {
   const result: ScannedList = { metadata: undefined, items: undefined };
-  lastQuote = body.lastIndexOf(QUOTE);
+  start(body);
   if (scanListBody(body, wantLabels, result)) return result;
   parseJson(body, ({ cause, chars, position }) =>
     new TransportError(

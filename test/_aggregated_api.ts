@@ -34,6 +34,14 @@ export interface StandInResource {
   namespaced: boolean;
   /** The objects (each with metadata.name, and metadata.namespace when namespaced). */
   items: Record<string, unknown>[];
+  /**
+   * The group and resource a 404 for a missing object names, and whether
+   * it names it `namespace/name`. metrics-server answers a pod it has no
+   * pod for with its pod lister's error: `pods "ns/name" not found`, group
+   * "" (pkg/api/pod.go `Get`).
+   * @default {this group and plural, the bare name}
+   */
+  notFound?: { group: string; resource: string; qualified: boolean };
 }
 
 /** What a request to the stand-in carried. */
@@ -240,11 +248,21 @@ export class AggregatedApi {
     };
     if (name) {
       const found = r.items.find(match);
-      return found ? this.#json(200, found) : this.#status(
+      if (found) return this.#json(200, found);
+      const nf = r.notFound ??
+        { group: this.group, resource: r.plural, qualified: false };
+      const named = nf.qualified && namespace ? `${namespace}/${name}` : name;
+      return this.#status(
         404,
         "NotFound",
-        `${r.plural}.${this.group} "${name}" not found`,
-        { name, group: this.group, kind: r.plural },
+        `${
+          nf.group ? `${nf.resource}.${nf.group}` : nf.resource
+        } "${named}" not found`,
+        {
+          name: named,
+          ...(nf.group ? { group: nf.group } : {}),
+          kind: nf.resource,
+        },
       );
     }
     if (url.searchParams.get("watch") === "true") {

@@ -39,6 +39,12 @@
  *   `client()`), `serviceAccountToken(ns, name)`, `deleteNamespace(name)`,
  *   `compactEtcd()` (every older resourceVersion expires: the next watch from
  *   one gets 410 Gone), and `node` when one runs.
+ * - The aggregation layer is configured as kubeadm configures it (a front
+ *   proxy CA of its own, `front-proxy-client`, the `X-Remote-*` headers,
+ *   published in `kube-system/extension-apiserver-authentication`), so an
+ *   APIService works: with no kube-proxy, point it at an ExternalName
+ *   Service (`externalName: localhost`, the APIService's `port` your
+ *   server's, a `caBundle` for a certificate naming `<service>.<namespace>.svc`).
  *
  * ## The node
  *

@@ -14,6 +14,7 @@ import {
   scanWatchLine,
 } from "../_wire/json_scan.ts";
 import { LineBuffer, parseJsonLine } from "../_wire/line_buffer.ts";
+import { TransportError } from "../errors/mod.ts";
 import type { KindIds } from "./types.ts";
 import { type Arrival, type Intake, parseSpan } from "./_arrival.ts";
 import type { Incoming } from "./_initial_events.ts";
@@ -22,6 +23,8 @@ import { listToMetadataOnly, toMetadataOnly } from "./_metadata_only.ts";
 
 /** A list page as bytes. */
 export interface RawPage {
+  /** The request's path, for an error. */
+  path: string;
   /** The response body. */
   body: Uint8Array;
   /** Objects are to be cut down to PartialObjectMetadata (`metadataOnly`). */
@@ -101,14 +104,26 @@ function arrive<T extends KindIds, E>(
  * One raw page as a list of arrivals, each admitted and kept at once (its
  * bytes copied), so the page's body is let go of before the next one.
  *
- * @throws {StreamDecodeError} When the body is not JSON.
+ * @throws {TransportError} When the body is not JSON (`bad-response`, naming the request).
  * @throws {TypeError} When an object has no metadata.name or resourceVersion.
  */
 export function rawPage<T extends KindIds, E>(
   page: RawPage,
   intake: Intake<T, E>,
 ): ListOf<Arrival<E>> {
-  const scanned = scanList(page.body, intake.wantLabels);
+  let scanned;
+  try {
+    scanned = scanList(page.body, intake.wantLabels);
+  } catch (err) {
+    // The scan names no request: the transport's error for a body that is
+    // not JSON names it, so does this one.
+    if (!(err instanceof TransportError)) throw err;
+    throw new TransportError(`GET ${page.path}: ${err.message}`, {
+      request: { method: "GET", path: page.path },
+      reason: err.reason,
+      cause: err.cause,
+    });
+  }
   const items: Arrival<E>[] = [];
   const keep = (a: Arrival<E>) => {
     if (a.admits()) items.push(settled(a));

@@ -168,6 +168,7 @@ export function listWatch<T = JSONObject, S = JSONObject>(
   const cutDown = options.metadataOnly === true;
   attachRaw(lister, watcher, {
     list: async (opts) => ({
+      path,
       body: await negotiated(
         METADATA_LIST_ACCEPT,
         (accept) => client.performRequest(request(opts, false, false, accept)),

@@ -48,6 +48,7 @@ export function withRawVariants<T, S>(
 ): void {
   attachRaw(lister, watcher, {
     list: async (opts) => ({
+      path: "/scripted",
       body: encoder.encode(JSON.stringify(await lister(opts))),
       partial: false,
     }),

@@ -25,7 +25,7 @@ import {
   type ReflectorOptions,
   SharedWatches,
 } from "../../../lib/watch/mod.ts";
-import { StreamDecodeError } from "../../../lib/errors/mod.ts";
+import { StreamDecodeError, TransportError } from "../../../lib/errors/mod.ts";
 import type { ReflectorState } from "../../../lib/watch/types.ts";
 import { stepReflector } from "../../../lib/watch/_reflector_seam.ts";
 import { Packed } from "../../../lib/watch/_packed.ts";
@@ -632,4 +632,36 @@ Deno.test("a compact shared watch: consumers share one watch and one packed stor
     1,
     "one watch for both",
   );
+});
+
+Deno.test("a list body that is not JSON fails a compact Reflector's list with a TransportError naming the request, never the body", async () => {
+  const client = new ScriptClient();
+  client.lists.push(`{"kind":"SecretList","items":[{"data":Zq7SecretMARK}]}`);
+  const errors: ReflectorError[] = [];
+  const { lister, watcher } = listWatch<Obj>(client, PATH);
+  const r = new Reflector<Obj>(lister, watcher, {
+    compact: true,
+    initialList: "list",
+    clock: new FakeClock(),
+    onError: (err) => errors.push(err),
+  });
+  const next = await stepReflector(
+    r,
+    { kind: "Empty" },
+    new AbortController().signal,
+  );
+  assert.equal(next.kind, "Backoff");
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].reason, "InitialListFailed");
+  const cause = errors[0].cause;
+  assert.ok(cause instanceof TransportError, String(cause));
+  assert.equal(cause.reason, "bad-response");
+  assert.deepEqual(cause.request, { method: "GET", path: PATH });
+  assert.match(cause.message, /^GET \/api\/v1\/pods: a list body is not JSON/);
+  for (
+    const text of [
+      Deno.inspect(errors[0], { depth: 10 }),
+      String(errors[0].stack),
+    ]
+  ) assert.ok(!text.includes("Zq7"), text);
 });

@@ -24,6 +24,17 @@
  * `k8s.io/apiserver` may answer either way, and the aggregator passes its
  * answer on unchanged: both end in the same metadata-only objects.
  *
+ * ## Compact Reflectors
+ *
+ * The lister and watcher carry raw variants — the same requests, answered
+ * as bytes (no `expectJson`) — which a Reflector with `compact: true`
+ * reads instead, scanning each object rather than parsing it. A server's
+ * own PartialObjectMetadata (as kube-apiserver writes it: `kind`,
+ * `apiVersion`, then `metadata`) is kept as sent; anything else is cut
+ * down as above. A lister or watcher wrapped in a function of one's own
+ * has no raw variant: a compact Reflector then packs the parsed objects
+ * (slower).
+ *
  * @module
  */
 

@@ -29,9 +29,17 @@
  * also serves `DynamicClient.list` and `readAllPages`, `_retry_policy.ts`
  * holds client-go's rules, and `waitFor` runs a Reflector.
  *
+ * With `compact: true` (see `options.ts`) the cache keeps each object as
+ * its JSON text and builds it on access; with `listWatch()`'s lister and
+ * watcher it reads their answers as bytes and scans each object instead of
+ * parsing it. Everything above is the same in both modes.
+ *
  * The pieces: `_list.ts` (the paged list), `_watch.ts` (one watch request),
  * `_initial_events.ts` (WatchList's initial state), `_cache.ts` (the store
- * and the events its changes become), `_fan_out.ts` (observers),
+ * and the events its changes become), `_arrival.ts` (an object from the
+ * server taken in: key, predicate, transform), `_entry_form.ts` (objects
+ * kept as they are, or packed: `_packed.ts`), `_raw.ts` (the raw list and
+ * watch of a compact Reflector), `_fan_out.ts` (observers),
  * `_deadline.ts` (answer deadlines and stall detection).
  *
  * @module

@@ -17,6 +17,10 @@
  *   by `metadata.resourceVersion`: an object whose version did not change
  *   is not reported, even if the transform would now give another result.
  *
+ * In a compact Reflector (`compact: true`) `dropManagedFields` is done on
+ * the object's bytes, without parsing it; any other transform parses the
+ * object, and its result is serialized again to be kept.
+ *
  * So a transform must keep `metadata.name`, `metadata.namespace` and
  * `metadata.resourceVersion` (the cache's key and version; a transform that
  * changes them fails that list or watch with a `TypeError` naming the

@@ -136,7 +136,10 @@ Deno.test({
         manifest(node!.images.busybox, node!.imagePullPolicy),
         { source: "env.yaml" },
       );
-      applied = await apply(client, objects, { fieldManager: "envp" });
+      applied = await apply(client, objects, {
+        fieldManager: "envp",
+        namespace: ns,
+      });
       await waitFor(client, workspace, deploymentAvailable(), {
         timeoutMs: 120_000,
       });

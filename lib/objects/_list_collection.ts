@@ -46,22 +46,10 @@ export async function listCollection<T = KubernetesObject>(
     },
     clock: realClock,
   }, options.signal ?? new AbortController().signal);
-  const list = options.metadataOnly
-    ? { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadataList" }
-    : { apiVersion: ref.apiVersion, kind: `${ref.kind}List` };
-  // The apiserver leaves apiVersion and kind out of a typed list's items;
-  // client-go's dynamic client sets them from the list (unstructured
-  // helpers.go decodeToList), so an item can be used as a reference
-  // (`refOf`, `waitFor`, `delete`) as it is.
-  const itemKind = list.kind.slice(0, -"List".length);
-  for (const item of items as { apiVersion?: unknown; kind?: unknown }[]) {
-    if (item && item.apiVersion === undefined && item.kind === undefined) {
-      item.apiVersion = list.apiVersion;
-      item.kind = itemKind;
-    }
-  }
   return {
-    ...list,
+    ...(options.metadataOnly
+      ? { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadataList" }
+      : { apiVersion: ref.apiVersion, kind: `${ref.kind}List` }),
     metadata: resourceVersion === undefined ? {} : { resourceVersion },
     items,
   };

@@ -22,7 +22,7 @@
 // test's own verification — excluded); where issue #23 measured the
 // hand-written version, that count follows:
 //   the namespace and its default ServiceAccount (exists())     16
-//   apply the gateway as an applied set, wait for the rollout  11  (74 by hand with a tracking ConfigMap)
+//   apply the gateway as an applied set, wait for the rollout  11  (74 by hand across apply, status, delete)
 //   watch sandboxes: both Ready, one deleted                   24
 //   sync a binary and a directory into the pod, copy back       4  (25 for one direction, `head -c` framing)
 //   logs of every gateway pod, prefixed                          7  (plus a pods-by-selector helper)

@@ -21,7 +21,7 @@
 // the next (blank lines, comments, asserts and `// Check:` statements — the
 // test's own verification — excluded):
 //   deploy: apply and wait until available                      11
-//   connect: pick a ready pod, a shell, two commands, exit code 25  (+16: readUntil below)
+//   connect: pick a ready pod, a shell, two commands, exit code 25  (+15: readUntil below)
 //   a one-shot command with input (v5) or its typed refusal (v4) 10
 //   stop: scale to 0, wait until every pod is gone               7
 //   start: scale to 1, wait until available                      4

@@ -17,7 +17,7 @@
 //
 // Usage: deno run -A test/bench/side_by_side.ts (needs KUBE_TEST_CONTROL_PLANE,
 // which test/run.ts sets). Env: SIDE_BY_SIDE_ROUNDS (default 5),
-// SIDE_BY_SIDE_HEAVY_ROUNDS (rounds of the 100k-object job, default 3),
+// SIDE_BY_SIDE_HEAVY_ROUNDS (rounds of the 100k-object job, default 2),
 // SIDE_BY_SIDE_JOBS (comma-separated subset of job names).
 
 import { type ControlPlaneInfo, DESCRIPTOR_ENV } from "@denokube/testing";
@@ -34,7 +34,7 @@ const CLIENT_NODE = "@kubernetes/client-node@1.4.0";
 const ROUNDS = Number(Deno.env.get("SIDE_BY_SIDE_ROUNDS") ?? 5);
 const HEAVY_ROUNDS = Math.min(
   ROUNDS,
-  Number(Deno.env.get("SIDE_BY_SIDE_HEAVY_ROUNDS") ?? 3),
+  Number(Deno.env.get("SIDE_BY_SIDE_HEAVY_ROUNDS") ?? 2),
 );
 const EVENTS = 40_000;
 const PODS = 10_000;

@@ -19,6 +19,7 @@ import { TransportError } from "../../../lib/errors/mod.ts";
 import { openExec } from "../../../lib/tunnels/exec.ts";
 import { KubeConfigRestClient } from "../../../transports/kubeconfig.ts";
 import { createCa, issueCert } from "../../../lib/testing/_pki.ts";
+import { within } from "../../_helpers.ts";
 
 const enc = new TextEncoder();
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -156,22 +157,8 @@ async function clientFor(peer: Peer): Promise<KubeConfigRestClient> {
 }
 
 /** `p`, or a failure naming `what` once BOUND_MS has passed. */
-async function within<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) =>
-        timer = setTimeout(
-          () =>
-            reject(new Error(`${what} did not settle within ${BOUND_MS} ms`)),
-          BOUND_MS,
-        )
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function bounded<T>(p: Promise<T>, what: string): Promise<T> {
+  return within(p, BOUND_MS, what);
 }
 
 /** Writes stdin until a write fails (it never finishes: far more than any buffer holds). */
@@ -206,11 +193,11 @@ for (const tls of [true, false]) {
       protocols: ["v4.channel.k8s.io"],
     });
     const feed = upload(session.stdin!);
-    const status = await within(session.status, "the status");
+    const status = await bounded(session.status, "the status");
     assert.equal(status.exitCode, 0);
     assert.equal(status.status.status, "Success");
-    await within(session.stop(), "stop()");
-    const fed = await within(feed.done, "the blocked write");
+    await bounded(session.stop(), "stop()");
+    const fed = await bounded(feed.done, "the blocked write");
     assert.ok(
       fed instanceof TransportError ||
         (fed instanceof DOMException && fed.name === "AbortError"),
@@ -230,17 +217,17 @@ for (const tls of [true, false]) {
       protocols: ["v4.channel.k8s.io"],
     });
     const feed = upload(session.stdin!);
-    const [status, stdout] = await within(
+    const [status, stdout] = await bounded(
       Promise.all([session.status, new Response(session.stdout).text()]),
       "the status and the end of stdout",
     );
     assert.equal(status.exitCode, 0);
     assert.equal(stdout, "");
-    const fed = await within(feed.done, "the blocked write");
+    const fed = await bounded(feed.done, "the blocked write");
     assert.ok(fed instanceof TransportError, `got ${fed}`);
     assert.equal(fed.reason, "connection-reset");
     assert.doesNotMatch(fed.message, /command=/, "no query in the message");
-    await within(session.stop(), "stop()");
+    await bounded(session.stop(), "stop()");
   });
 
   Deno.test(`${kind}: stop() returns promptly while a write waits on a server that stopped reading`, async () => {
@@ -261,17 +248,17 @@ for (const tls of [true, false]) {
       await new Promise((r) => setTimeout(r, 300));
     }
     const started = performance.now();
-    await within(session.stop(), "stop()");
+    await bounded(session.stop(), "stop()");
     assert.ok(
       performance.now() - started < 3_000,
       "stop() took the grace, not more",
     );
-    const fed = await within(feed.done, "the blocked write");
+    const fed = await bounded(feed.done, "the blocked write");
     assert.ok(
       fed instanceof DOMException && fed.name === "AbortError",
       `expected the tunnel's AbortError, got ${fed}`,
     );
-    const status = await within(session.status, "the status");
+    const status = await bounded(session.status, "the status");
     assert.equal(status.exitCode, -1);
     assert.match(status.status.message ?? "", /without a status/);
   });

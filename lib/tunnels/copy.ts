@@ -301,11 +301,12 @@ function markerIn(
 ): { seen: Promise<boolean>; done: Promise<void> } {
   const { promise: seen, resolve } = Promise.withResolvers<boolean>();
   const done = (async () => {
+    const utf8 = new TextDecoder();
     let text = "";
     try {
       for await (const chunk of stdout) {
         // Only the first line matters; keep no more than the marker's length.
-        text = (text + dec.decode(chunk, { stream: true })).slice(0, 64);
+        text = (text + utf8.decode(chunk, { stream: true })).slice(0, 64);
         if (text.includes(marker)) resolve(true);
       }
     } catch {

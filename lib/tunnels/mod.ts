@@ -92,6 +92,55 @@
  * plus a client certificate (Deno's `startTls` cannot present one); both fail with
  * a clear error.
  *
+ * ## A terminal for exec and attach
+ *
+ * ```ts
+ * import { execInTerminal } from "@denokube/transport/tunnels";
+ * import type { RestClient } from "@denokube/transport";
+ *
+ * declare const client: RestClient;
+ *
+ * const r = await execInTerminal(client, {
+ *   namespace: "dev",
+ *   pod: "app-0",
+ *   command: ["sh"],
+ * });
+ * Deno.exit(r.ended === "Signal" ? 130 : r.exitCode);
+ * ```
+ *
+ * `execInTerminal` and `attachInTerminal` do what `kubectl exec -it` and
+ * `kubectl attach -it` do with this process's terminal: a TTY when stdin is a
+ * terminal (kubectl's rule; `tty` overrides), stdin in raw mode (Ctrl-C goes
+ * to the remote as a byte), the size sent at the start and on every
+ * `SIGWINCH`, input and output piped both ways. The result is typed:
+ * `ended` is `Remote` (with the remote `exitCode` and `status`),
+ * `InputEndUnsent` or `Signal` (`SIGINT`, `SIGTERM` or `SIGHUP` reached this
+ * process: the caller decides to exit). On every way out — the remote's exit,
+ * a dropped connection, an error thrown writing the output, an abort
+ * (`signal`: the call rejects with its reason), a signal, `Deno.exit()`
+ * elsewhere — raw mode is off, every listener removed, stdin's reader
+ * cancelled and the session stopped before the call settles.
+ *
+ * Piped input that ends: on v5 (Kubernetes ≥ 1.30) the end is passed on and
+ * the remote sees it, as with kubectl. A v4 server cannot be told, and a shell
+ * would wait forever; kubectl never meets this (client-go's WebSocket
+ * executor offers only v5 and falls back to SPDY, which half-closes) and the
+ * old client-node closed the socket at once, losing the rest of the output and
+ * the exit code. Here the session lasts while the remote writes and ends once
+ * it was silent for `inputEndIdleMs` (default 3000; `0` at once, `Infinity`
+ * never) after the input ended, with a warning on stderr (`onWarning`) and
+ * `ended: "InputEndUnsent"`; input that says `exit N` still gives `N`. The
+ * user's side is a `Terminal` (`denoTerminal()` by default) that tests and
+ * embedders can replace. After the session `Deno.stdin.readable` is done
+ * (cancelling it is what lets the process exit while a read waits for a key).
+ *
+ * Deno's raw mode keeps output processing on (kubectl's turns it off): the
+ * remote's `\r\n` reaches the screen as `\r\r\n`, which looks the same.
+ *
+ * Deno flags: the transport's only (`--allow-read` and `--allow-net` for a
+ * kubeconfig client); raw mode, the console size and signal listeners need no
+ * permission. Windows has no `SIGWINCH`: the size is sent once.
+ *
  * ## Port-forward to a Service or Deployment
  *
  * ```ts
@@ -239,6 +288,17 @@ export {
   openAttach,
   openExec,
 } from "./exec.ts";
+export {
+  attachInTerminal,
+  type AttachInTerminalOptions,
+  denoTerminal,
+  execInTerminal,
+  type ExecInTerminalOptions,
+  type Terminal,
+  type TerminalEnd,
+  type TerminalOptions,
+  type TerminalResult,
+} from "./terminal.ts";
 export {
   type PortForward,
   portForward,

@@ -12,7 +12,11 @@ import { KubernetesClientError } from "./kubernetes_client_error.ts";
  *   "Tooling should refuse to mutate ApplySets belonging to other tools").
  * - `InvalidParent`: the parent exists but is not this set's parent (no
  *   tooling annotation, no or another `applyset.kubernetes.io/id` label, an
- *   unreadable `contains-group-kinds`), or is not a Secret or ConfigMap.
+ *   unreadable `contains-group-kinds`), or cannot be a parent: not a
+ *   Secret or ConfigMap, nor a custom resource whose CRD carries the label
+ *   `applyset.kubernetes.io/is-parent-type`; a namespaced parent without a
+ *   namespace, a cluster-scoped one with one; a custom resource parent
+ *   that does not exist (it is not created for you, as kubectl does not).
  * - `ForeignMember`: an object to apply carries an
  *   `applyset.kubernetes.io/part-of` label naming another set.
  * - `PruneFailed`: an object that left the set could not be listed or deleted.
@@ -25,14 +29,34 @@ export type AppliedSetErrorReason =
   | "PruneFailed"
   | "ParentUpdateFailed";
 
-/** The parent of an applied set, as named to {@link AppliedSetError}. */
+/**
+ * The parent of an applied set: a Secret or ConfigMap (core `v1`), or a
+ * custom resource whose CustomResourceDefinition carries the label
+ * `applyset.kubernetes.io/is-parent-type` (KEP-3659), namespaced or
+ * cluster-scoped.
+ */
 export interface AppliedSetParentRef {
-  /** `Secret` or `ConfigMap` (core `v1`). */
-  kind: "Secret" | "ConfigMap";
+  /**
+   * `group/version` of a custom resource parent, such as
+   * `example.com/v1`; the version is only for reading and writing it (the
+   * set's id names the group, not the version).
+   * @default {"v1": a Secret or ConfigMap}
+   */
+  apiVersion?: string;
+  /** `Secret`, `ConfigMap`, or a custom resource's kind. */
+  kind: string;
   /** Its name. */
   name: string;
-  /** Its namespace. */
-  namespace: string;
+  /** Its namespace; none for a cluster-scoped custom resource. */
+  namespace?: string;
+}
+
+/** `Kind ns/name`, `Kind.group name` for a custom resource: the parent as messages name it. */
+function describeParent(parent: AppliedSetParentRef): string {
+  const slash = parent.apiVersion?.indexOf("/") ?? -1;
+  const group = slash > 0 ? `.${parent.apiVersion!.slice(0, slash)}` : "";
+  const where = parent.namespace ? `${parent.namespace}/` : "";
+  return `${parent.kind}${group} ${where}${parent.name}`;
 }
 
 /** An applied set cannot be used as asked; `reason` says why. */
@@ -57,7 +81,7 @@ export class AppliedSetError extends KubernetesClientError {
     cause?: unknown,
   ) {
     super(
-      `applied set ${parent.kind} ${parent.namespace}/${parent.name}: ${detail}`,
+      `applied set ${describeParent(parent)}: ${detail}`,
       cause === undefined ? undefined : { cause },
     );
     this.name = "AppliedSetError";

@@ -1,7 +1,8 @@
 /**
  * Applied sets: kubectl's ApplySet (KEP-3659) for `apply`. A parent object
- * (a Secret or ConfigMap) records which group-kinds and namespaces the set
- * spans; every member carries the label `applyset.kubernetes.io/part-of`
+ * (a Secret or ConfigMap, or a custom resource whose CRD carries the label
+ * `applyset.kubernetes.io/is-parent-type`) records which group-kinds and
+ * namespaces the set spans; every member carries the label `applyset.kubernetes.io/part-of`
  * with the parent's id. After an apply, members that left the manifest are
  * pruned. {@link listAppliedSet} reads the set back with a status line per
  * object, {@link deleteAppliedSet} deletes it in reverse apply order and
@@ -13,6 +14,14 @@
  * before anything is applied (so an interrupted apply leaks nothing), the
  * objects are applied, what left the set is deleted (propagation
  * `Background`), and the parent shrinks to the new set.
+ *
+ * A custom resource parent is checked as kubectl checks it (`Validate`):
+ * its kind must be served, its CRD (`<plural>.<group>`) must carry the
+ * label `applyset.kubernetes.io/is-parent-type` (any value: kubectl
+ * selects on the key), a namespaced one needs a namespace, and it must
+ * exist already ("custom resource ApplySet parents cannot be created
+ * automatically"). A cluster-scoped parent records every namespace of the
+ * set in `additional-namespaces`; its id hashes an empty namespace.
  *
  * Permissions: whatever the transport needs; nothing more.
  *
@@ -47,6 +56,7 @@ const PART_OF_LABEL = "applyset.kubernetes.io/part-of";
 const TOOLING = "applyset.kubernetes.io/tooling";
 const GROUP_KINDS = "applyset.kubernetes.io/contains-group-kinds";
 const NAMESPACES = "applyset.kubernetes.io/additional-namespaces";
+const IS_PARENT_TYPE = "applyset.kubernetes.io/is-parent-type";
 
 /**
  * The tooling this library writes: `name/version`, as the specification
@@ -74,9 +84,10 @@ export interface AppliedSetOptions {
  * The id of a set with this parent, as kubectl computes it:
  * `applyset-` + base64url(sha256(`<name>.<namespace>.<kind>.<group>`)) +
  * `-v1`, no padding (applyset.go `ApplySet.ID`). The group of Secret and
- * ConfigMap is core, `""`.
+ * ConfigMap is core, `""`; a custom resource's is its `apiVersion`'s; a
+ * cluster-scoped parent's namespace is `""`.
  *
- * @param parent The parent.
+ * @param parent The parent, or its group given outright.
  * @returns The value of the parent's `applyset.kubernetes.io/id` label and of each member's `part-of` label.
  */
 export async function appliedSetId(
@@ -87,14 +98,23 @@ export async function appliedSetId(
     group: string;
   },
 ): Promise<string> {
-  const group = "group" in parent ? parent.group : "";
-  const text = [parent.name, parent.namespace, parent.kind, group].join(".");
+  const group = "group" in parent
+    ? parent.group
+    : groupOf(parent.apiVersion ?? "v1");
+  const text = [parent.name, parent.namespace ?? "", parent.kind, group].join(
+    ".",
+  );
   const hash = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
   );
   const b64 = btoa(String.fromCharCode(...hash)).replaceAll("+", "-")
     .replaceAll("/", "_").replace(/=+$/, "");
   return `applyset-${b64}-v1`;
+}
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
 /** A group-kind as the annotation writes it: `Kind.group`, `Kind` for core. */
@@ -113,56 +133,147 @@ function toolName(tooling: string): string {
   return i < 0 ? tooling : tooling.slice(0, i);
 }
 
-function parentRef(parent: AppliedSetParentRef): ObjectRef {
-  return {
-    apiVersion: "v1",
-    kind: parent.kind,
-    name: parent.name,
-    namespace: parent.namespace,
-  };
+/** A parent checked and resolved: what its id, reads and writes need. */
+interface Parent {
+  /** As the caller named it (errors name it so). */
+  ref: AppliedSetParentRef;
+  /** The parent as an object reference (`v1` for a Secret or ConfigMap). */
+  object: ObjectRef;
+  /** A Secret or ConfigMap: created when missing. A custom resource is not. */
+  builtin: boolean;
 }
 
 /** What the parent records. */
 interface Recorded {
   groupKinds: Set<string>;
-  /** Including the parent's own namespace. */
+  /** Including the parent's own namespace, when it has one. */
   namespaces: Set<string>;
 }
 
+/** The checks that need no request: names, and the namespace of a Secret or ConfigMap. */
 function checkParentRef(parent: AppliedSetParentRef): void {
-  if (parent.kind !== "Secret" && parent.kind !== "ConfigMap") {
-    throw new AppliedSetError(
-      "InvalidParent",
-      parent,
-      `expected a parent of kind Secret or ConfigMap, found ${
-        JSON.stringify(parent.kind)
+  const invalid = (detail: string, cause?: unknown) =>
+    new AppliedSetError("InvalidParent", parent, detail, cause);
+  try {
+    pathSegment("name", parent.name);
+    if (parent.namespace !== undefined) {
+      pathSegment("namespace", parent.namespace);
+    }
+  } catch (err) {
+    throw invalid(errorText(err), err);
+  }
+  const apiVersion = parent.apiVersion ?? "v1";
+  if (!/^([^/]+\/)?[^/]+$/.test(apiVersion)) {
+    throw invalid(
+      `expected apiVersion as group/version, found ${
+        JSON.stringify(apiVersion)
       }`,
     );
   }
-  try {
-    pathSegment("name", parent.name);
-    pathSegment("namespace", parent.namespace);
-  } catch (err) {
-    throw new AppliedSetError("InvalidParent", parent, errorText(err), err);
+  if (groupOf(apiVersion) !== "") return;
+  if (parent.kind !== "Secret" && parent.kind !== "ConfigMap") {
+    throw invalid(
+      `expected a Secret, a ConfigMap or a custom resource (apiVersion group/version) whose CustomResourceDefinition carries the label ${IS_PARENT_TYPE}, found ${
+        JSON.stringify(parent.kind)
+      } of ${JSON.stringify(apiVersion)}`,
+    );
+  }
+  if (!parent.namespace) {
+    // kubectl: "namespace is required to use namespace-scoped ApplySet".
+    throw invalid(
+      `expected a namespace for a ${parent.kind} parent, found none`,
+    );
   }
 }
 
 /**
- * Reads the parent and what it records; `undefined` when it does not exist.
- * Checks the id label and, when `tooling` is given, that it is ours.
+ * Checks the parent as kubectl's `ApplySet.Validate` does and resolves it:
+ * a Secret or ConfigMap as it is; a custom resource's kind must be served,
+ * its scope must match the namespace given, and its CRD must carry the
+ * label `applyset.kubernetes.io/is-parent-type` (kubectl lists CRDs with
+ * that key and compares `<plural>.<group>`).
+ */
+async function resolveParent(
+  dyn: DynamicClient,
+  parent: AppliedSetParentRef,
+  signal: AbortSignal | undefined,
+): Promise<Parent> {
+  checkParentRef(parent);
+  const apiVersion = parent.apiVersion ?? "v1";
+  const object: ObjectRef = {
+    apiVersion,
+    kind: parent.kind,
+    name: parent.name,
+    ...(parent.namespace ? { namespace: parent.namespace } : {}),
+  };
+  if (groupOf(apiVersion) === "") return { ref: parent, object, builtin: true };
+  const invalid = (detail: string, cause?: unknown) =>
+    new AppliedSetError("InvalidParent", parent, detail, cause);
+  let mapping;
+  let permitted: Set<string>;
+  try {
+    mapping = await dyn.mapping(apiVersion, parent.kind);
+    const crds = await dyn.list({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+    }, { labelSelector: IS_PARENT_TYPE, metadataOnly: true, signal });
+    permitted = new Set(crds.items.map((c) => c.metadata?.name ?? ""));
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    if (err instanceof UnknownKindError) {
+      throw invalid(
+        `the server serves no ${parent.kind} in ${apiVersion}`,
+        err,
+      );
+    }
+    throw new AppliedSetError(
+      "ParentUpdateFailed",
+      parent,
+      `checking the parent's type failed: ${errorText(err)}`,
+      err,
+    );
+  }
+  if (mapping.namespaced && !parent.namespace) {
+    throw invalid(
+      `expected a namespace for the namespaced ${parent.kind}, found none`,
+    );
+  }
+  if (!mapping.namespaced && parent.namespace) {
+    throw invalid(
+      `expected no namespace for the cluster-scoped ${parent.kind}, found ${
+        JSON.stringify(parent.namespace)
+      }`,
+    );
+  }
+  const crd = `${mapping.resource}.${mapping.group}`;
+  if (!permitted.has(crd)) {
+    throw invalid(
+      `expected the CustomResourceDefinition ${crd} to carry the label ${IS_PARENT_TYPE}, found none (kubectl: not permitted as an ApplySet parent)`,
+    );
+  }
+  return { ref: parent, object, builtin: false };
+}
+
+/**
+ * Reads the parent and what it records: `"missing"` when it does not
+ * exist, `"unused"` (only with `adopt`) for a custom resource no set has
+ * used yet. Checks the
+ * id label and, when `tooling` is given, that it is ours.
  */
 async function readParent(
   dyn: DynamicClient,
-  parent: AppliedSetParentRef,
+  resolved: Parent,
   id: string,
   tooling: string | undefined,
   signal: AbortSignal | undefined,
-): Promise<Recorded | undefined> {
+  adopt = false,
+): Promise<Recorded | "missing" | "unused"> {
+  const parent = resolved.ref;
   let live: KubernetesObject;
   try {
-    live = await dyn.get(parentRef(parent), { signal });
+    live = await dyn.get(resolved.object, { signal });
   } catch (err) {
-    if (err instanceof KubernetesApiError && err.isNotFound()) return undefined;
+    if (err instanceof KubernetesApiError && err.isNotFound()) return "missing";
     if (signal?.aborted) throw signal.reason;
     throw new AppliedSetError(
       "ParentUpdateFailed",
@@ -174,6 +285,17 @@ async function readParent(
   const annotations = live.metadata?.annotations ?? {};
   const labels = live.metadata?.labels ?? {};
   const tool = annotations[TOOLING];
+  if (
+    adopt && !resolved.builtin && tool === undefined &&
+    labels[ID_LABEL] === undefined && annotations[GROUP_KINDS] === undefined
+  ) {
+    // A custom resource of a parent type that no set has used yet: being a
+    // parent is what it is for, so it becomes this set's (as a Secret or
+    // ConfigMap is created). kubectl 1.27-1.36 refuses it instead until
+    // someone writes the id label, the tooling and contains-group-kinds on
+    // it by hand (kubernetes/kubernetes#125474).
+    return "unused";
+  }
   if (tool === undefined) {
     throw new AppliedSetError(
       "InvalidParent",
@@ -213,7 +335,7 @@ async function readParent(
   return {
     groupKinds: new Set(splitList(annotations[GROUP_KINDS])),
     namespaces: new Set([
-      parent.namespace,
+      ...(parent.namespace ? [parent.namespace] : []),
       ...splitList(annotations[NAMESPACES]),
     ]),
   };
@@ -222,18 +344,19 @@ async function readParent(
 /** Server-side applies the parent's label and annotations, as kubectl's `updateParent`. */
 async function writeParent(
   dyn: DynamicClient,
-  parent: AppliedSetParentRef,
+  resolved: Parent,
   id: string,
   tooling: string,
   recorded: Recorded,
   options: { dryRun?: boolean; signal?: AbortSignal },
 ): Promise<void> {
+  const parent = resolved.ref;
   const patch: KubernetesObject = {
-    apiVersion: "v1",
+    apiVersion: resolved.object.apiVersion,
     kind: parent.kind,
     metadata: {
       name: parent.name,
-      namespace: parent.namespace,
+      ...(parent.namespace ? { namespace: parent.namespace } : {}),
       labels: { [ID_LABEL]: id },
       annotations: {
         [TOOLING]: tooling,
@@ -275,6 +398,8 @@ export interface AppliedSetRun {
   previous: Recorded;
   /** The option as given. */
   options: AppliedSetOptions;
+  /** The parent, checked. */
+  parent: Parent;
 }
 
 /**
@@ -322,11 +447,29 @@ export async function beginAppliedSet(
       );
     }
   }
-  const previous = await readParent(dyn, parent, id, tooling, options.signal) ??
-    { groupKinds: new Set<string>(), namespaces: new Set([parent.namespace]) };
+  const resolved = await resolveParent(dyn, parent, options.signal);
+  const previous = await readParent(
+    dyn,
+    resolved,
+    id,
+    tooling,
+    options.signal,
+    true,
+  );
+  if (previous === "missing" && !resolved.builtin) {
+    throw new AppliedSetError(
+      "InvalidParent",
+      parent,
+      "expected the custom resource parent to exist, found none (it is not created for you, as kubectl does not: create it first)",
+    );
+  }
+  const recorded = typeof previous === "object" ? previous : {
+    groupKinds: new Set<string>(),
+    namespaces: new Set(parent.namespace ? [parent.namespace] : []),
+  };
   const union: Recorded = {
-    groupKinds: new Set(previous.groupKinds),
-    namespaces: new Set(previous.namespaces),
+    groupKinds: new Set(recorded.groupKinds),
+    namespaces: new Set(recorded.namespaces),
   };
   // Names per collection, to find live objects that belong to another set.
   const collections = new Map<
@@ -368,7 +511,7 @@ export async function beginAppliedSet(
     [...collections.values()],
     options.signal,
   );
-  await writeParent(dyn, parent, id, tooling, union, options);
+  await writeParent(dyn, resolved, id, tooling, union, options);
   const labelled = objects.map((obj) => ({
     ...obj,
     metadata: {
@@ -376,7 +519,13 @@ export async function beginAppliedSet(
       labels: { ...obj.metadata?.labels, [PART_OF_LABEL]: id },
     },
   }));
-  return { id, objects: labelled, previous, options: set };
+  return {
+    id,
+    objects: labelled,
+    previous: recorded,
+    options: set,
+    parent: resolved,
+  };
 }
 
 /**
@@ -542,13 +691,13 @@ export async function finishAppliedSet(
       applied.map((a) => groupKind(a.ref.apiVersion, a.ref.kind)),
     ),
     namespaces: new Set([
-      parent.namespace,
+      ...(parent.namespace ? [parent.namespace] : []),
       ...applied.flatMap((a) => a.ref.namespace ? [a.ref.namespace] : []),
     ]),
   };
   await writeParent(
     dyn,
-    parent,
+    run.parent,
     run.id,
     run.options.tooling ?? APPLIED_SET_TOOLING,
     latest,
@@ -604,16 +753,16 @@ export async function listAppliedSet(
   options: AppliedSetReadOptions = {},
 ): Promise<AppliedSetMember[]> {
   const dyn = DynamicClient.for(client);
-  checkParentRef(parent);
+  const resolved = await resolveParent(dyn, parent, options.signal);
   const id = await appliedSetId(parent);
   const recorded = await readParent(
     dyn,
-    parent,
+    resolved,
     id,
     undefined,
     options.signal,
   );
-  if (!recorded) {
+  if (typeof recorded !== "object") {
     throw new AppliedSetError(
       "InvalidParent",
       parent,
@@ -665,16 +814,16 @@ export async function deleteAppliedSet(
   options: DeleteAppliedOptions & { tooling?: string } = {},
 ): Promise<DeletedObject[]> {
   const dyn = DynamicClient.for(client);
-  checkParentRef(parent);
+  const resolved = await resolveParent(dyn, parent, options.signal);
   const id = await appliedSetId(parent);
   const recorded = await readParent(
     dyn,
-    parent,
+    resolved,
     id,
     options.tooling ?? APPLIED_SET_TOOLING,
     options.signal,
   );
-  if (!recorded) {
+  if (typeof recorded !== "object") {
     throw new AppliedSetError(
       "InvalidParent",
       parent,
@@ -687,7 +836,7 @@ export async function deleteAppliedSet(
     propagationPolicy: "Background",
     ...rest,
   });
-  const ref = parentRef(parent);
+  const ref = resolved.object;
   try {
     await dyn.delete(ref, { signal: options.signal });
     out.push({ ref, existed: true });

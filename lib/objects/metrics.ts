@@ -137,10 +137,14 @@ async function read(
       abortSignal: options.signal,
     });
   } catch (err) {
+    // A 404 that names an object is metrics-server's: the pod or node does
+    // not exist (group "", `pods "ns/name" not found`) or has no sample yet
+    // (group metrics.k8s.io). The apiserver's own 404 for a group it does
+    // not serve names none.
     if (
       err instanceof KubernetesApiError &&
-      (err.httpCode === 404 && !options.name || err.httpCode === 503 ||
-        err.httpCode === 404 && err.status.details?.group !== "metrics.k8s.io")
+      (err.httpCode === 503 ||
+        err.httpCode === 404 && err.status.details?.name === undefined)
     ) {
       throw new MetricsError(
         "MetricsUnavailable",
@@ -162,7 +166,7 @@ async function read(
  * @param options Namespace (or all), one pod by name, a label selector, a signal.
  * @returns Each pod's usage, per container.
  * @throws {MetricsError} `MetricsUnavailable` when the cluster serves no `metrics.k8s.io`.
- * @throws {KubernetesApiError} When the named pod has no metrics (404 from metrics-server) or access is refused (403).
+ * @throws {KubernetesApiError} When metrics-server answers 404 for the named pod (no such pod, or no sample of it yet) or access is refused (403).
  * @throws {RangeError} When the server wrote a usage that is not a quantity.
  */
 export async function podMetrics(
@@ -206,7 +210,7 @@ export async function podMetrics(
  * @param options One node by name, a label selector, a signal.
  * @returns Each node's usage.
  * @throws {MetricsError} `MetricsUnavailable` when the cluster serves no `metrics.k8s.io`.
- * @throws {KubernetesApiError} When the named node has no metrics (404 from metrics-server) or access is refused (403).
+ * @throws {KubernetesApiError} When metrics-server answers 404 for the named node (no such node, or no sample of it yet) or access is refused (403).
  * @throws {RangeError} When the server wrote a usage that is not a quantity.
  */
 export async function nodeMetrics(

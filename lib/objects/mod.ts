@@ -73,12 +73,16 @@
  *   ports; Deno flags: the transport's
  * - applied sets (`apply`'s `appliedSet`), `listAppliedSet`,
  *   `deleteAppliedSet` — kubectl's ApplySet (KEP-3659, `kubectl apply --prune
- *   --applyset=configmap/NAME`): a Secret or ConfigMap parent carries the id
+ *   --applyset=configmap/NAME`): a Secret or ConfigMap parent (created when
+ *   missing), or a custom resource whose CRD is labelled
+ *   `applyset.kubernetes.io/is-parent-type` (cluster-scoped or namespaced;
+ *   it must exist, as kubectl requires) carries the id
  *   label kubectl computes (`appliedSetId`) and the `tooling`,
  *   `contains-group-kinds` and `additional-namespaces` annotations; each
  *   member is labelled `applyset.kubernetes.io/part-of`; after the apply,
  *   members that left the manifest are deleted (`Background`) and the parent
- *   shrinks to the new set. A set may span namespaces (kubectl's `-n` cannot).
+ *   shrinks to the new set. A set may span namespaces (kubectl's `-n` cannot;
+ *   kubectl with a cluster-scoped custom resource parent can).
  *   Each tool refuses to change the other's parent (`AppliedSetError`
  *   `ForeignTooling`; kubectl: "managed by tooling … instead of …"); reading
  *   works either way:

@@ -21,9 +21,26 @@
 // | 1.31    | kubelet                 | `failCgroupV1` in KubeletConfiguration, default false (#126031, KEP-4569) |
 // | 1.35    | kubelet                 | `failCgroupV1` defaults to true (KEP-5573): a cgroup v1 host is refused   |
 // |         |                         | unless it is set false (kubernetes/minikube#22319)                        |
+//
+// Unchanged in every release we plan for (1.20 to 1.36): the aggregation
+// layer's flags, `--proxy-client-cert-file`/`--proxy-client-key-file` and
+// `--requestheader-{client-ca-file,allowed-names,username-headers,
+// group-headers,extra-headers-prefix}` (since 1.7; "Configure the
+// Aggregation Layer" in the Kubernetes docs names the same set). With them
+// the aggregator shows an aggregated API server (metrics-server, or a
+// test's own) the front proxy's client certificate, and publishes the
+// front proxy CA in kube-system/extension-apiserver-authentication, where
+// a server built on k8s.io/apiserver reads it. `--enable-aggregator-routing`
+// is not passed: Endpoints refuse loopback addresses, so a test's
+// APIService names an ExternalName Service instead, which the default
+// (cluster-IP) resolver routes to (k8s.io/apiserver util/proxy
+// ResolveCluster) and the endpoint resolver refuses.
 
 import type { IssuedCert } from "./_pki.ts";
-import type { ControlPlaneCredentials } from "./_control_plane_pki.ts";
+import {
+  type ControlPlaneCredentials,
+  FRONT_PROXY_CLIENT,
+} from "./_control_plane_pki.ts";
 import { TestingError } from "./testing_error.ts";
 
 /** A Kubernetes release as a binary's `--version` reports it (`Kubernetes v1.20.2`). */
@@ -148,13 +165,15 @@ export interface ApiserverPlan {
 }
 
 /**
- * kube-apiserver's arguments: loopback, our PKI, Node+RBAC, no watch cache
- * for ConfigMaps, no insecure port where the release still has the flag.
+ * kube-apiserver's arguments: loopback, our PKI, Node+RBAC, the
+ * aggregation layer's front proxy, no watch cache for ConfigMaps, no
+ * insecure port where the release still has the flag.
  *
  * @throws {TestingError} `InvalidOption` for malformed `flags`.
  */
 export function apiserverArgs(p: ApiserverPlan): string[] {
-  const { ca, serving, sa, kubeletClient } = p.creds;
+  const { ca, serving, sa, kubeletClient, frontProxyCa, frontProxyClient } =
+    p.creds;
   const gates = Object.entries(p.featureGates ?? {});
   return applyFlags(
     [
@@ -181,6 +200,15 @@ export function apiserverArgs(p: ApiserverPlan): string[] {
       `--kubelet-certificate-authority=${ca.certFile}`,
       "--kubelet-preferred-address-types=InternalIP",
       "--service-cluster-ip-range=10.96.0.0/24",
+      // The aggregation layer: who the aggregator is to the servers it
+      // proxies to, and the headers that carry the user it authenticated.
+      `--proxy-client-cert-file=${frontProxyClient.certFile}`,
+      `--proxy-client-key-file=${frontProxyClient.keyFile}`,
+      `--requestheader-client-ca-file=${frontProxyCa.certFile}`,
+      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+      "--requestheader-username-headers=X-Remote-User",
+      "--requestheader-group-headers=X-Remote-Group",
+      "--requestheader-extra-headers-prefix=X-Remote-Extra-",
       // Watches of ConfigMaps go to etcd directly, so etcd compaction reaches them (410 tests).
       "--watch-cache-sizes=configmaps#0",
       "--enable-priority-and-fairness=false",

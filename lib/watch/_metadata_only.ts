@@ -12,9 +12,13 @@
 // asked with the item form sends PartialObjectMetadata objects; a media
 // type it cannot serve is 406 NotAcceptable unless the Accept header lists
 // a plain `application/json` after it, which it then answers with full
-// objects. An aggregated API server that is not built on k8s.io/apiserver
-// may do either; kubectl's `get --raw` sends no Accept header of ours at
-// all and gets full objects.
+// objects. An aggregated API server built on k8s.io/apiserver
+// (metrics-server) serves the partial forms as kube-apiserver does; one
+// that is not may ignore the `as=` parameter (full objects) or answer 406,
+// and the aggregator (1.20.2) hands either answer on as it was — status,
+// `Content-Type` and body — with our Accept header forwarded unchanged
+// (test/integration/watch/metadata_only_aggregated_test.ts). kubectl's
+// `get --raw` sends no Accept header of ours at all and gets full objects.
 
 import type { JSONObject } from "../contract.ts";
 

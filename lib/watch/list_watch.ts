@@ -21,7 +21,8 @@
  * of that lister and watcher asks for plain JSON. kube-apiserver 1.20.2
  * serves the partial forms for built-in kinds, custom resources and the
  * aggregator's APIServices alike; an aggregated API server not built on
- * `k8s.io/apiserver` may answer either way.
+ * `k8s.io/apiserver` may answer either way, and the aggregator passes its
+ * answer on unchanged: both end in the same metadata-only objects.
  *
  * @module
  */

@@ -380,3 +380,40 @@ Deno.test("KUBEBUILDER_ASSETS (envtest's layout) supplies etcd, kube-apiserver a
     await Deno.remove(assets, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "the control plane runs the aggregation layer's front proxy: its CA, allowed name and headers are published for aggregated API servers",
+  // Another cluster's front proxy is configured by whoever runs it.
+  ignore: cp.external,
+  fn: async () => {
+    const client = adminHttpClient(cp);
+    try {
+      const got = await getJson(
+        "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication",
+        { client },
+      );
+      assert.equal(got.status, 200);
+      const data = got.body.data as Record<string, string>;
+      // What a server built on k8s.io/apiserver (metrics-server) reads to
+      // trust the aggregator's client certificate and its X-Remote-* headers.
+      assert.match(
+        data["requestheader-client-ca-file"] ?? "",
+        /^-----BEGIN CERTIFICATE-----/,
+      );
+      assert.notEqual(data["requestheader-client-ca-file"], cp.caPem);
+      assert.equal(
+        data["requestheader-allowed-names"],
+        '["front-proxy-client"]',
+      );
+      assert.equal(data["requestheader-username-headers"], '["X-Remote-User"]');
+      assert.equal(data["requestheader-group-headers"], '["X-Remote-Group"]');
+      assert.equal(
+        data["requestheader-extra-headers-prefix"],
+        '["X-Remote-Extra-"]',
+      );
+    } finally {
+      client.close();
+    }
+  },
+});

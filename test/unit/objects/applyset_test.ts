@@ -45,6 +45,8 @@ Deno.test("appliedSetId hashes name.namespace.kind.group with base64url and no p
     const p of [
       { kind: "ConfigMap", name: "web", namespace: "prod", group: "" },
       { kind: "Widget", name: "w", namespace: "ns", group: "example.com" },
+      // A cluster-scoped parent hashes an empty namespace.
+      { kind: "Widget", name: "w", namespace: "", group: "example.com" },
     ]
   ) {
     const b64 = createHash("sha256").update(
@@ -55,6 +57,16 @@ Deno.test("appliedSetId hashes name.namespace.kind.group with base64url and no p
     assert.doesNotMatch(id, /[=+/]/);
     // A label value: at most 63 characters, alphanumeric at both ends.
     assert.ok(id.length <= 63, id);
+    // The same parent named by its apiVersion: the group, not the version.
+    assert.equal(
+      await appliedSetId({
+        apiVersion: p.group ? `${p.group}/v1beta2` : "v1",
+        kind: p.kind,
+        name: p.name,
+        ...(p.namespace ? { namespace: p.namespace } : {}),
+      }),
+      id,
+    );
   }
 });
 
@@ -85,21 +97,35 @@ Deno.test("apply refuses an object labelled as a member of another set before an
   assert.deepEqual(client.calls, []);
 });
 
-Deno.test("a parent that is not a Secret or ConfigMap, or a tooling without a version, is refused before any request", async () => {
+Deno.test("a core parent that is not a Secret or ConfigMap, one without a namespace, a bad apiVersion, or a tooling without a version, is refused before any request", async () => {
   const client = silent();
-  const bad = await rejection(
-    listAppliedSet(client, {
-      kind: "Deployment" as "Secret",
-      name: "s",
-      namespace: "d",
-    }),
-    AppliedSetError,
-  );
-  assert.equal(bad.reason, "InvalidParent");
-  assert.match(
-    bad.message,
-    /expected a parent of kind Secret or ConfigMap, found "Deployment"/,
-  );
+  for (
+    const [parent, message] of [
+      [
+        { kind: "Deployment", name: "s", namespace: "d" },
+        /^applied set Deployment d\/s: expected a Secret, a ConfigMap or a custom resource \(apiVersion group\/version\) whose CustomResourceDefinition carries the label applyset.kubernetes.io\/is-parent-type, found "Deployment" of "v1"$/,
+      ],
+      [
+        { kind: "Service", apiVersion: "v1", name: "s", namespace: "d" },
+        /found "Service" of "v1"/,
+      ],
+      [
+        { kind: "Secret", name: "s" },
+        /^applied set Secret s: expected a namespace for a Secret parent, found none$/,
+      ],
+      [
+        { kind: "Widget", apiVersion: "a/b/c", name: "s" },
+        /expected apiVersion as group\/version, found "a\/b\/c"/,
+      ],
+    ] as const
+  ) {
+    const bad = await rejection(
+      listAppliedSet(client, parent),
+      AppliedSetError,
+    );
+    assert.equal(bad.reason, "InvalidParent");
+    assert.match(bad.message, message);
+  }
   const dots = await rejection(
     listAppliedSet(client, { kind: "Secret", name: "..", namespace: "d" }),
     AppliedSetError,

@@ -15,7 +15,10 @@ import {
   parseQuantity,
   podMetrics,
 } from "../../../lib/objects/metrics.ts";
-import { apiErrorFromStatus } from "../../../lib/errors/mod.ts";
+import {
+  apiErrorFromStatus,
+  KubernetesApiError,
+} from "../../../lib/errors/mod.ts";
 
 function standIn(
   answer: (opts: RequestOptions) => unknown,
@@ -88,7 +91,7 @@ Deno.test("nodeMetrics reads one NodeMetrics by name, and podMetrics every names
   assert.equal(client.seen[1], "/apis/metrics.k8s.io/v1beta1/pods?");
 });
 
-Deno.test("a 404 or 503 for the metrics API is MetricsUnavailable; a pod metrics-server has no sample for stays a 404", async () => {
+Deno.test("a 404 or 503 for the metrics API is MetricsUnavailable; metrics-server's 404 for a pod it has no sample of, or that does not exist, stays a 404", async () => {
   const refuse = (code: number, details?: object) => () => {
     throw apiErrorFromStatus({
       kind: "Status",
@@ -107,15 +110,20 @@ Deno.test("a 404 or 503 for the metrics API is MetricsUnavailable; a pod metrics
         /serves no metrics\.k8s\.io/.test(e.message),
     );
   }
-  await assert.rejects(
-    podMetrics(
-      standIn(
-        refuse(404, { name: "web-1", group: "metrics.k8s.io", kind: "pods" }),
-      ),
-      { name: "web-1" },
-    ),
-    (e: unknown) => !(e instanceof MetricsError),
-  );
+  // metrics-server's 404s name the object: no sample yet (its own group),
+  // or no such pod (the core group's, from its pod lister: pods "ns/name").
+  for (
+    const details of [
+      { name: "shop/web-1", group: "metrics.k8s.io", kind: "pods" },
+      { name: "shop/web-1", kind: "pods" },
+    ]
+  ) {
+    await assert.rejects(
+      podMetrics(standIn(refuse(404, details)), { name: "web-1" }),
+      (e: unknown) => e instanceof KubernetesApiError && e.httpCode === 404,
+      JSON.stringify(details),
+    );
+  }
 });
 
 Deno.test("parseQuantity reads resource.Quantity's suffixes and exponents, and names the field of a bad one", () => {

@@ -43,6 +43,8 @@ const apiserverPlan = (minor: number): ApiserverPlan => ({
     limited: cert("limited"),
     sa: { privateKeyFile: "/pki/sa.key", publicKeyFile: "/pki/sa.pub" },
     kubeletClient: cert("kubelet-client"),
+    frontProxyCa: cert("front-proxy-ca"),
+    frontProxyClient: cert("front-proxy-client"),
     tokens: { admin: "a", limited: "l" },
     tokensFile: "/pki/tokens.csv",
   },
@@ -117,6 +119,14 @@ for (const e of EXPECTED) {
         "--authorization-mode=Node,RBAC",
         "--watch-cache-sizes=configmaps#0",
         "--token-auth-file=/pki/tokens.csv",
+        // The aggregation layer's, unchanged from 1.7 on.
+        "--proxy-client-cert-file=/pki/front-proxy-client.crt",
+        "--proxy-client-key-file=/pki/front-proxy-client.key",
+        "--requestheader-client-ca-file=/pki/front-proxy-ca.crt",
+        "--requestheader-allowed-names=front-proxy-client",
+        "--requestheader-username-headers=X-Remote-User",
+        "--requestheader-group-headers=X-Remote-Group",
+        "--requestheader-extra-headers-prefix=X-Remote-Extra-",
       ]
     ) assert.ok(args.includes(flag), `${flag} in ${args.join(" ")}`);
     assert.equal(new Set(flagNames(args)).size, args.length, "no repeats");

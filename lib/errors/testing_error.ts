@@ -27,7 +27,13 @@ export type TestingErrorReason =
   /** An option or argument is invalid. */
   | "InvalidOption"
   /** The cluster's etcd is not this module's to reach (an external cluster), or it refused a request. */
-  | "EtcdUnavailable";
+  | "EtcdUnavailable"
+  /** An image archive given to the node is missing, not a tar, not an image archive, or names no image. */
+  | "ImageArchiveInvalid"
+  /** An image asked for (the source of a tag) is not on the node. */
+  | "ImageNotFound"
+  /** An image name on the node already points at other content (another test's image?). */
+  | "ImageExists";
 
 /**
  * A test cluster's failure.

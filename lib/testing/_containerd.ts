@@ -2,9 +2,22 @@
 // root, state and socket under the node's directory; the CNI bridge config
 // its CRI plugin uses; and the images pods run, imported (no registry).
 
+import { CRI_NAMESPACE, importArchive } from "./_image_store.ts";
 import { buildBusyboxImage, buildPauseImage, IMAGES } from "./_node_images.ts";
 import { BRIDGE, CNI_DIR, SUBNET } from "./_node_host.ts";
 import { runCommand, spawnServer, waitFor } from "./_processes.ts";
+
+/**
+ * The node's containerd socket: the one place its path is made (the node
+ * starts containerd on it, the image store reaches it from the node's
+ * description).
+ *
+ * @param dir The node's directory.
+ * @returns The socket's path.
+ */
+export function containerdSocket(dir: string): string {
+  return `${dir}/run/containerd.sock`;
+}
 
 /**
  * Writes the CNI config (a bridge with host-local IPAM in the node's /24,
@@ -79,16 +92,7 @@ export async function importImages(
       await buildBusyboxImage(images),
     ]
   ) {
-    await runCommand("ctr", [
-      "--address",
-      sock,
-      "--namespace",
-      "k8s.io",
-      "images",
-      "import",
-      "--no-unpack=false",
-      tarball,
-    ]);
+    await importArchive({ sock, namespace: CRI_NAMESPACE }, tarball);
   }
 }
 

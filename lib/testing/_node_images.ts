@@ -2,8 +2,8 @@
 // image from Debian's busybox-static (one static binary plus its applet
 // links: sh, httpd, nc, sleep, cat, ...) and a pause image from the static
 // `pause` binary built from the Kubernetes source tree. Each is written as a
-// docker-archive tarball (manifest.json + config + one layer), the format
-// `ctr images import` reads.
+// docker-archive tarball (manifest.json + config + one layer), a format
+// `ctr images import` reads; the node's image tests write OCI layouts too.
 
 import { runCommand } from "./_processes.ts";
 
@@ -23,12 +23,25 @@ async function sha256(bytes: Uint8Array): Promise<string> {
     .join("");
 }
 
-/** Writes a one-layer docker-archive of `rootfs` to `tarball`. */
-async function writeArchive(
+/**
+ * Writes a one-layer image of `rootfs` to `tarball`: a docker-archive
+ * (manifest.json with RepoTags, as `docker save` writes) or an OCI image
+ * layout (oci-layout, index.json naming the image through the
+ * `io.containerd.image.name` annotation, blobs/sha256/…), the two formats
+ * `ctr images import` reads.
+ *
+ * @param rootfs The layer's files.
+ * @param tarball Where the archive goes.
+ * @param tag The image's name.
+ * @param config The image config's `config` (Env, Cmd, Entrypoint, …).
+ * @param format Which archive.
+ */
+export async function writeImageArchive(
   rootfs: string,
   tarball: string,
   tag: string,
   config: Record<string, unknown>,
+  format: "docker" | "oci" = "docker",
 ): Promise<void> {
   const work = `${tarball}.d`;
   await Deno.mkdir(work, { recursive: true });
@@ -44,35 +57,72 @@ async function writeArchive(
     `${work}/layer.tar`,
     ".",
   ]);
-  const diffId = await sha256(await Deno.readFile(`${work}/layer.tar`));
-  const configJson = JSON.stringify({
+  const layer = await Deno.readFile(`${work}/layer.tar`);
+  const diffId = await sha256(layer);
+  const configBytes = new TextEncoder().encode(JSON.stringify({
     architecture: "amd64",
     os: "linux",
     created: "1970-01-01T00:00:00Z",
     config,
     rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
     history: [{ created: "1970-01-01T00:00:00Z", created_by: "kube-test" }],
-  });
-  const configBytes = new TextEncoder().encode(configJson);
-  const configName = `${await sha256(configBytes)}.json`;
-  await Deno.writeFile(`${work}/${configName}`, configBytes);
-  await Deno.writeTextFile(
-    `${work}/manifest.json`,
-    JSON.stringify([{
-      Config: configName,
-      RepoTags: [tag],
-      Layers: ["layer.tar"],
-    }]),
-  );
-  await runCommand("tar", [
-    "-C",
-    work,
-    "-cf",
-    tarball,
-    "manifest.json",
-    configName,
-    "layer.tar",
-  ]);
+  }));
+  const configDigest = await sha256(configBytes);
+  let members: string[];
+  if (format === "docker") {
+    const configName = `${configDigest}.json`;
+    await Deno.writeFile(`${work}/${configName}`, configBytes);
+    await Deno.writeTextFile(
+      `${work}/manifest.json`,
+      JSON.stringify([{
+        Config: configName,
+        RepoTags: [tag],
+        Layers: ["layer.tar"],
+      }]),
+    );
+    members = ["manifest.json", configName, "layer.tar"];
+  } else {
+    const blobs = `${work}/blobs/sha256`;
+    await Deno.mkdir(blobs, { recursive: true });
+    await Deno.rename(`${work}/layer.tar`, `${blobs}/${diffId}`);
+    await Deno.writeFile(`${blobs}/${configDigest}`, configBytes);
+    const manifest = new TextEncoder().encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: `sha256:${configDigest}`,
+        size: configBytes.byteLength,
+      },
+      layers: [{
+        mediaType: "application/vnd.oci.image.layer.v1.tar",
+        digest: `sha256:${diffId}`,
+        size: layer.byteLength,
+      }],
+    }));
+    const manifestDigest = await sha256(manifest);
+    await Deno.writeFile(`${blobs}/${manifestDigest}`, manifest);
+    await Deno.writeTextFile(
+      `${work}/oci-layout`,
+      JSON.stringify({ imageLayoutVersion: "1.0.0" }),
+    );
+    await Deno.writeTextFile(
+      `${work}/index.json`,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: [{
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: `sha256:${manifestDigest}`,
+          size: manifest.byteLength,
+          platform: { architecture: "amd64", os: "linux" },
+          annotations: { "io.containerd.image.name": tag },
+        }],
+      }),
+    );
+    members = ["oci-layout", "index.json", "blobs"];
+  }
+  await runCommand("tar", ["-C", work, "-cf", tarball, ...members]);
   await Deno.remove(work, { recursive: true });
 }
 
@@ -107,7 +157,7 @@ export async function buildBusyboxImage(
   await Deno.writeTextFile(`${root}/www/index.html`, "kube-test busybox\n");
   await Deno.chmod(`${root}/tmp`, 0o1777);
   const tarball = `${dir}/busybox.tar`;
-  await writeArchive(root, tarball, IMAGES.busybox, {
+  await writeImageArchive(root, tarball, IMAGES.busybox, {
     Env: ["PATH=/bin"],
     Cmd: ["sh"],
     WorkingDir: "/",
@@ -126,7 +176,7 @@ export async function buildPauseImage(
   await Deno.copyFile(pause, `${root}/pause`);
   await Deno.chmod(`${root}/pause`, 0o755);
   const tarball = `${dir}/pause.tar`;
-  await writeArchive(root, tarball, IMAGES.pause, {
+  await writeImageArchive(root, tarball, IMAGES.pause, {
     Entrypoint: ["/pause"],
     User: "65535:65535",
   });

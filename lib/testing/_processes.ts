@@ -141,30 +141,35 @@ export function freePort(): number {
 /**
  * Runs a command to completion and returns its stdout; throws naming the
  * command (its first argument only: later ones may carry paths or secrets)
- * with its stderr when it fails.
+ * with its stderr when it fails. A `signal` that aborts kills it (SIGTERM)
+ * and throws `signal.reason`.
  */
 export async function runCommand(
   cmd: string,
   args: string[],
   opts: {
     cwd?: string;
-    /** The message when it fails, from its stderr (trimmed); by default names `cmd`, its first argument and the exit code. */
-    failure?: (stderr: string) => string;
+    /** The error when it fails, from its stderr (trimmed); by default names `cmd`, its first argument and the exit code. */
+    failure?: (stderr: string) => string | Error;
+    /** Ends it early. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<string> {
+  opts.signal?.throwIfAborted();
   const out = await new Deno.Command(cmd, {
     args,
     cwd: opts.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    signal: opts.signal,
   }).output();
+  opts.signal?.throwIfAborted();
   if (!out.success) {
     const stderr = new TextDecoder().decode(out.stderr).trim();
-    throw new Error(
-      opts.failure?.(stderr) ??
-        `${cmd} ${args[0] ?? ""} failed (code ${out.code}): ${stderr}`,
-    );
+    const failed = opts.failure?.(stderr) ??
+      `${cmd} ${args[0] ?? ""} failed (code ${out.code}): ${stderr}`;
+    throw failed instanceof Error ? failed : new Error(failed);
   }
   return new TextDecoder().decode(out.stdout);
 }

@@ -7,6 +7,7 @@ import { type JSONValue, KubeConfigRestClient } from "@denokube/transport";
 import { sleep } from "./_leaf_helpers.ts";
 import { compactEtcd } from "./_etcd.ts";
 import { kubeconfigYaml } from "./_kubeconfigs.ts";
+import { attachNode, type ClusterNode } from "./cluster_node.ts";
 import type { ControlPlaneInfo } from "./descriptor.ts";
 import { TestingError } from "./testing_error.ts";
 
@@ -52,6 +53,8 @@ export interface UserOptions {
 
 /** A test cluster: its description plus what tests do with it. */
 export interface Cluster extends ControlPlaneInfo, AsyncDisposable {
+  /** The node pods run on, with its image store ({@link ClusterNode.importImage}), when there is one. */
+  node?: ClusterNode;
   /** A client authenticated as the admin (`system:masters`). Close it when done. */
   adminClient(): Promise<KubeConfigRestClient>;
   /**
@@ -138,8 +141,10 @@ export function attachCluster(
     ) as { status: { token: string } };
     return answer.status.token;
   };
+  const { node, ...rest } = info;
   return {
-    ...info,
+    ...rest,
+    ...(node ? { node: attachNode(node) } : {}),
     adminClient,
     createNamespace: async (prefix = "test") => {
       const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;

@@ -52,7 +52,10 @@
  * machine, held by a lock: a second concurrent run gets none), and
  * `node: "if-possible"` starts one where it can and says why not in
  * `nodeSkipReason`. Pods then really run (busybox and a static `pause`
- * image are imported locally; nothing is pulled).
+ * image are imported locally; nothing is pulled). `cluster.node` (a
+ * {@link ClusterNode}) imports a test's own image tarballs
+ * (`importImage`), tags images (`tagImage`) and lists them, each call's
+ * names removed again by `await using`.
  *
  * ## Binaries: KUBEBUILDER_ASSETS and envtest
  *
@@ -94,7 +97,8 @@
  * `BinariesMissing`, `InstallFailed`, `ServerExited` (with the last lines of
  * the server's log), `NotReady`, `UnknownVersion`, `EtcdTooOld`
  * (`featureGates: { WatchList: true }` needs etcd ≥ 3.4.31 / 3.5.13),
- * `NodeUnavailable`, `InvalidOption`, `EtcdUnavailable`.
+ * `NodeUnavailable`, `InvalidOption`, `EtcdUnavailable`, and for the node's
+ * images `ImageArchiveInvalid`, `ImageNotFound`, `ImageExists`.
  *
  * @example Testing an operator's watch against a real API server
  * ```ts
@@ -142,6 +146,13 @@ export {
   type TestUser,
   type UserOptions,
 } from "./cluster.ts";
+export {
+  type ClusterNode,
+  type ImportImageOptions,
+  type NodeImage,
+  type NodeImages,
+  type TagImageOptions,
+} from "./cluster_node.ts";
 export { type ClusterOptions, startCluster } from "./start_cluster.ts";
 export type { ComponentFlags } from "./_component_args.ts";
 export { sharedCluster } from "./shared_cluster.ts";

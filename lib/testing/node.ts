@@ -10,7 +10,11 @@
 // sysctls and host paths, on stop() and — through a detached janitor that
 // watches this process — when the runner is killed.
 
-import { importImages, startContainerd } from "./_containerd.ts";
+import {
+  containerdSocket,
+  importImages,
+  startContainerd,
+} from "./_containerd.ts";
 import {
   issueKubeletCredentials,
   NODE_NAME,
@@ -113,7 +117,7 @@ export async function startNode(
 
   try {
     await takeLock(dir, cleanupScript);
-    const sock = `${dir}/run/containerd.sock`;
+    const sock = containerdSocket(dir);
     const runcRoot = `${dir}/runc`;
     await recordHostState(state, sock, runcRoot);
     await ensureNetnsMountPoint(state);

@@ -53,7 +53,15 @@
  *   `StdinCloseUnsupported` instead of dropping the EOF. The status channel
  *   becomes an exit code (`exitCodeOf`: `NonZeroExitCode` →
  *   `details.causes[ExitCode]`); a command that does not exist is a 500
- *   `InternalError` Status (exit code -1).
+ *   `InternalError` Status (exit code -1). A command that exits without
+ *   reading what was already sent on stdin (a few hundred KiB or more) gets
+ *   no Status from kubelet 1.20 with containerd: the session stays open, as
+ *   `kubectl exec -i` does there; `stop()` or the signal ends it at once
+ *   (within 1 s even while a stdin write waits on the unread data: that
+ *   write then fails with an `AbortError`).
+ * - `openExecWorkload`, `execWorkload` — the same in the Running and Ready
+ *   pod of a workload (or label selector) Ready the longest; the result
+ *   names the pod.
  * - `execCommand` with `stdin` — subprotocols offered: `v5.channel.k8s.io`
  *   only; notes: the input must end, so a v4-only server refuses the handshake
  *   (a bare 403) and the call fails at once with `TunnelError`
@@ -83,6 +91,55 @@
  * Not supported: tunnels through `proxy-url`, and tunnels with `tls-server-name`
  * plus a client certificate (Deno's `startTls` cannot present one); both fail with
  * a clear error.
+ *
+ * ## A terminal for exec and attach
+ *
+ * ```ts
+ * import { execInTerminal } from "@denokube/transport/tunnels";
+ * import type { RestClient } from "@denokube/transport";
+ *
+ * declare const client: RestClient;
+ *
+ * const r = await execInTerminal(client, {
+ *   namespace: "dev",
+ *   pod: "app-0",
+ *   command: ["sh"],
+ * });
+ * Deno.exit(r.ended === "Signal" ? 130 : r.exitCode);
+ * ```
+ *
+ * `execInTerminal` and `attachInTerminal` do what `kubectl exec -it` and
+ * `kubectl attach -it` do with this process's terminal: a TTY when stdin is a
+ * terminal (kubectl's rule; `tty` overrides), stdin in raw mode (Ctrl-C goes
+ * to the remote as a byte), the size sent at the start and on every
+ * `SIGWINCH`, input and output piped both ways. The result is typed:
+ * `ended` is `Remote` (with the remote `exitCode` and `status`),
+ * `InputEndUnsent` or `Signal` (`SIGINT`, `SIGTERM` or `SIGHUP` reached this
+ * process: the caller decides to exit). On every way out — the remote's exit,
+ * a dropped connection, an error thrown writing the output, an abort
+ * (`signal`: the call rejects with its reason), a signal, `Deno.exit()`
+ * elsewhere — raw mode is off, every listener removed, stdin's reader
+ * cancelled and the session stopped before the call settles.
+ *
+ * Piped input that ends: on v5 (Kubernetes ≥ 1.30) the end is passed on and
+ * the remote sees it, as with kubectl. A v4 server cannot be told, and a shell
+ * would wait forever; kubectl never meets this (client-go's WebSocket
+ * executor offers only v5 and falls back to SPDY, which half-closes) and the
+ * old client-node closed the socket at once, losing the rest of the output and
+ * the exit code. Here the session lasts while the remote writes and ends once
+ * it was silent for `inputEndIdleMs` (default 3000; `0` at once, `Infinity`
+ * never) after the input ended, with a warning on stderr (`onWarning`) and
+ * `ended: "InputEndUnsent"`; input that says `exit N` still gives `N`. The
+ * user's side is a `Terminal` (`denoTerminal()` by default) that tests and
+ * embedders can replace. After the session `Deno.stdin.readable` is done
+ * (cancelling it is what lets the process exit while a read waits for a key).
+ *
+ * Deno's raw mode keeps output processing on (kubectl's turns it off): the
+ * remote's `\r\n` reaches the screen as `\r\r\n`, which looks the same.
+ *
+ * Deno flags: the transport's only (`--allow-read` and `--allow-net` for a
+ * kubeconfig client); raw mode, the console size and signal listeners need no
+ * permission. Windows has no `SIGWINCH`: the size is sent once.
  *
  * ## Port-forward to a Service or Deployment
  *
@@ -186,11 +243,15 @@
  * does, with `tar` in the container (the image must have it: `TunnelError`
  * `TarMissing` otherwise) and a tar writer and reader of this library's own:
  * files, directories (empty ones too), symlinks, modes, long names.
- * `onProgress` reports bytes per file and in all. Into the pod, a v5 server
- * gets `tar xmf - -C DIR` and the end of stdin; a v4 server (before 1.30)
- * cannot end stdin, so the archive's length is sent first as
- * `sh -c 'head -c LENGTH | tar xmf - -C DIR'` (the image needs `sh` and
- * `head`: `HeadMissing` otherwise). Out of the pod, `tar cf - -C DIR BASE`
+ * `onProgress` reports bytes per file and in all. Into the pod, a short
+ * `sh` script checks for `tar`, `head` and the directory, says it is ready,
+ * and only then gets the archive, reading exactly its length
+ * (`head -c LENGTH | tar xmf - -C DIR`, the rest drained if tar stops
+ * early): a command that ends with an upload unread leaves the session
+ * without a Status for good on the kubelet (see below), and a v4 server
+ * (before 1.30) cannot end stdin anyway. Without `sh` or `head`: on a
+ * session that can end stdin (v5, the kubectl transport) `tar xmf - -C DIR`
+ * alone, as kubectl cp runs it; on v4 `HeadMissing`. Out of the pod, `tar cf - -C DIR BASE`
  * needs no stdin; the archive is not trusted: absolute names, `..`, names
  * outside the copied path, symlinks leading out and writes through symlinks
  * stop the copy with `UnsafeArchivePath` (kubectl's CVE-2018-1002100,
@@ -228,6 +289,17 @@ export {
   openExec,
 } from "./exec.ts";
 export {
+  attachInTerminal,
+  type AttachInTerminalOptions,
+  denoTerminal,
+  execInTerminal,
+  type ExecInTerminalOptions,
+  type Terminal,
+  type TerminalEnd,
+  type TerminalOptions,
+  type TerminalResult,
+} from "./terminal.ts";
+export {
   type PortForward,
   portForward,
   type PortForwardOptions,
@@ -250,10 +322,12 @@ export {
 } from "./copy.ts";
 export {
   execWorkload,
+  openExecWorkload,
   type WorkloadExecOptions,
   type WorkloadKind,
   workloadLogs,
   type WorkloadLogsOptions,
+  type WorkloadOpenExecOptions,
   type WorkloadRef,
 } from "./workload.ts";
 export {

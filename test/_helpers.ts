@@ -144,6 +144,34 @@ export async function until(
   assert.fail(`${what}: not reached within ${timeoutMs} ms`);
 }
 
+/**
+ * Awaits `p`, failing naming `what` when it has not settled after
+ * `timeoutMs` (the promise is left to settle on its own; no timer remains).
+ */
+export async function within<T>(
+  p: Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) =>
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`${what}: did not settle within ${timeoutMs} ms`),
+            ),
+          timeoutMs,
+        )
+      ),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** True while process `pid` runs (Linux /proc); a zombie has exited and is not alive. */
 export function alive(pid: number): boolean {
   try {

@@ -140,6 +140,8 @@ export class NodeJsTlsConn implements ByteConn {
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
+  /** Settles each write still in progress (see write()). */
+  readonly #pending = new Set<(err: Error) => void>();
 
   constructor(socket: TLSSocket) {
     this.#socket = socket;
@@ -206,23 +208,36 @@ export class NodeJsTlsConn implements ByteConn {
       return Promise.reject(new Error("the connection is closed"));
     }
     // node:tls keeps a reference to what it is given: pass a copy. Deno's
-    // node:tls may never call back for a socket the peer closed meanwhile:
-    // a close settles the write too, and a timer holds the event loop.
+    // node:tls may never call back for a socket the peer closed meanwhile,
+    // nor for one destroyed while the write waits for room (a peer that
+    // stopped reading): a close event or close() settles the write too, and
+    // a timer holds the event loop until then.
     return new Promise((resolve, reject) => {
       const keepAlive = setInterval(() => {}, 3_600_000);
+      let settled = false;
       const settle = (err?: Error | null) => {
+        if (settled) return;
+        settled = true;
         clearInterval(keepAlive);
         this.#socket.off("close", onClose);
+        this.#pending.delete(settle);
         if (err) reject(err);
         else resolve(p.length);
       };
       const onClose = () => settle(new Error("the connection is closed"));
+      this.#pending.add(settle);
       this.#socket.once("close", onClose);
       this.#socket.write(p.slice(), (err?: Error | null) => settle(err));
     });
   }
 
+  /** Closes the socket; a write in progress fails and a waiting read ends, at once. */
   close(): void {
+    this.#ended = true;
     this.#socket.destroy();
+    for (const settle of [...this.#pending]) {
+      settle(new Error("the connection is closed"));
+    }
+    this.#notify();
   }
 }

@@ -124,5 +124,5 @@ export async function openWebSocket(h: WsHandshake): Promise<WsConnection> {
         })`,
     );
   }
-  return new WsConnection(h.conn, reader, protocol);
+  return new WsConnection(h.conn, reader, protocol, h.request);
 }

@@ -97,7 +97,13 @@ export class WebSocketTunnel implements KubernetesTunnel {
             const frame = new Uint8Array(part.length + 1);
             frame[0] = index;
             frame.set(part, 1);
-            await this.#ws.send(frame);
+            try {
+              await this.#ws.send(frame);
+            } catch (err) {
+              // Said as the channels' readables say it, once stop() was called.
+              if (this.#stopped) throw stoppedError();
+              throw err;
+            }
             if (chunk.length === 0) break;
           }
         },
@@ -170,11 +176,7 @@ export class WebSocketTunnel implements KubernetesTunnel {
     } catch (err) {
       for (const c of this.#channels.values()) {
         try {
-          c.readable?.error(
-            this.#stopped
-              ? new DOMException("the tunnel was stopped", "AbortError")
-              : err,
-          );
+          c.readable?.error(this.#stopped ? stoppedError() : err);
         } catch {
           // already closed
         }
@@ -192,6 +194,11 @@ export class WebSocketTunnel implements KubernetesTunnel {
   #endAll(): void {
     for (const c of this.#channels.values()) this.#close(c);
   }
+}
+
+/** What a channel's stream fails with once the tunnel was stopped. */
+function stoppedError(): DOMException {
+  return new DOMException("the tunnel was stopped", "AbortError");
 }
 
 /**

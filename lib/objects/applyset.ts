@@ -600,9 +600,7 @@ async function listMembers(
           labelSelector,
           signal,
         });
-        for (const item of list.items) {
-          out.push({ ...item, apiVersion, kind });
-        }
+        out.push(...list.items); // each carries apiVersion and kind
       }
     } catch (err) {
       if (err instanceof UnknownKindError) continue;

@@ -49,7 +49,9 @@
  *   subresources; `preferredVersion(group)`; `resourcePath()`; Deno flags: the
  *   transport's
  * - `DynamicClient` — `get`, `list` (every
- *   page, label/field selectors, one full list on an expired continue token),
+ *   page, label/field selectors, one full list on an expired continue token;
+ *   each item carries `apiVersion` and `kind`, set from the list as client-go
+ *   does, so `refOf(item)` works),
  *   `create`, `replace`, `patch` (`merge`, `json`, `strategic`, `apply` with
  *   `fieldManager`/`force`), `apply`, `delete` (`propagationPolicy`,
  *   `gracePeriodSeconds`, `dryRun`), `watch` — by

@@ -61,14 +61,20 @@ interface Outcome {
 }
 
 const dec = new TextDecoder();
-/** The marker a framing script writes when a tool is missing (v4 uploads only). */
+/** The marker the framing script writes when a tool is missing. */
 const MISSING = "denokube-missing: ";
-/**
- * What a framing script says when the target directory is missing: it checks
- * before reading stdin, since a v4 session whose command ended unread leaves
- * the upload blocked (the server stops reading stdin).
- */
+/** What a framing script says when the target directory is missing. */
 const NO_DIR = "denokube: No such file or directory";
+/**
+ * What a framing script prints on stdout once its checks passed; the archive
+ * is sent only after it. On a v4 session a command that ends with stdin
+ * unread never ends the session: the kubelet (containerd's CRI streaming,
+ * Kubernetes 1.20 here; kubectl exec -i hangs the same way) sends no Status
+ * while the upload it already took cannot be delivered. So nothing is sent
+ * before the script is ready to read all of it, and once it is, every byte
+ * is read even when tar fails half-way.
+ */
+const READY = "denokube-ready";
 
 /** `/a/b/` → `["/a", "b"]`; the remote side is always POSIX. */
 function splitRemote(
@@ -285,10 +291,37 @@ function archiveStream(
   return ReadableStream.from(parts);
 }
 
+/**
+ * Reads stdout to its end, saying whether `marker` came (the framing
+ * script's go-ahead); a stream that fails counts as its end.
+ */
+function markerIn(
+  stdout: ReadableStream<Uint8Array>,
+  marker: string,
+): { seen: Promise<boolean>; done: Promise<void> } {
+  const { promise: seen, resolve } = Promise.withResolvers<boolean>();
+  const done = (async () => {
+    const utf8 = new TextDecoder();
+    let text = "";
+    try {
+      for await (const chunk of stdout) {
+        // Only the first line matters; keep no more than the marker's length.
+        text = (text + utf8.decode(chunk, { stream: true })).slice(0, 64);
+        if (text.includes(marker)) resolve(true);
+      }
+    } catch {
+      // the session ended; its status says how
+    }
+    resolve(false);
+  })();
+  return { seen, done };
+}
+
 /** Runs a session to its end while `feed` writes stdin; the status decides, not a write that failed after the command ended. */
 async function finish(
   session: ExecSession,
   feed: (stdin: WritableStream<Uint8Array>) => Promise<void>,
+  stdoutDone: Promise<unknown> = textOf(session.stdout),
 ): Promise<Outcome & { feedError?: unknown }> {
   let feedError: unknown;
   const feeding = feed(session.stdin!).catch((err) => {
@@ -297,16 +330,13 @@ async function finish(
     void session.stop();
   });
   const [, stderr, status] = await Promise.all([
-    textOf(session.stdout),
+    stdoutDone,
     textOf(session.stderr),
     session.status,
   ]);
-  // TODO(#23): on v4 WebSocket sessions an upload larger than the buffers
-  // to a command that ended unread still blocks here (the blocked stdin
-  // write holds the socket); the framing script checks the directory
-  // before reading to keep the common case (a missing directory) out of it.
-  // The command has ended: what is still being written has no reader, and
-  // would wait on backpressure forever (tar that failed early, a v4 stdin).
+  // The command has ended: what is still being written has no reader
+  // (tar that failed early on a v5 session); stopping fails that write at
+  // once instead of leaving it to wait on backpressure.
   await session.stop();
   await feeding;
   return { status, stderr, feedError };
@@ -319,11 +349,17 @@ async function finish(
  * parent must exist. Modes are kept; symlinks are copied as symlinks;
  * modification times are the time of the copy (`tar xm`, as kubectl does).
  *
- * On a server that speaks `v5.channel.k8s.io` (Kubernetes ≥ 1.30) the
- * container runs `tar xmf - -C DIR` and stdin is closed after the archive.
- * A v4 server cannot close stdin, so the archive's exact length is computed
- * first and the container runs `sh -c 'head -c LENGTH | tar xmf - -C DIR'`:
- * the image then needs `sh` and `head` too (busybox has both).
+ * The container runs a short `sh` script that checks for `tar` and `head`
+ * and the target directory, says it is ready, and reads exactly the
+ * archive's length (`head -c LENGTH | tar xmf - -C DIR`, the rest drained
+ * if tar stops early): a command that ended with part of the upload unread
+ * would keep the kubelet from ever ending the session (no Status comes;
+ * `kubectl cp` hangs there too), so nothing is sent before the script is
+ * ready to read all of it. That needs no end of stdin, so it works on
+ * servers without `v5.channel.k8s.io` (Kubernetes < 1.30) too. On a
+ * session that can close stdin (v5, or the kubectl transport), an image
+ * without `sh` or `head` gets `tar xmf - -C DIR` alone instead, as
+ * `kubectl cp` runs it.
  *
  * Deno flags: `--allow-read` on `localPath`, and the transport's.
  *
@@ -333,7 +369,7 @@ async function finish(
  * @param remotePath Where it goes in the container.
  * @param options Progress and cancellation.
  * @returns When the container's tar has finished.
- * @throws {TunnelError} `LocalPathNotFound`; `TarMissing`; `HeadMissing` (v4 only);
+ * @throws {TunnelError} `LocalPathNotFound`; `TarMissing`; `HeadMissing` (without v5 only);
  *   `RemotePathNotFound` when the parent directory does not exist; `CopyFailed` when tar fails otherwise.
  * @throws {KubernetesApiError} When the server refuses the exec (404 pod, 403).
  *
@@ -366,12 +402,14 @@ export async function copyToPod(
     stdin: true,
     signal: options.signal,
   };
+  const length = archiveSize(entries.map((e) => e.header));
+  const framed = ["sh", "-c", framingScript(length), dir];
   let session: ExecSession;
-  let framed = false;
+  let canClose = true;
   try {
     session = await openExec(client, {
       ...common,
-      command: ["tar", "xmf", "-", "-C", dir],
+      command: framed,
       protocols: ["v5.channel.k8s.io"],
     });
   } catch (err) {
@@ -380,32 +418,73 @@ export async function copyToPod(
     ) {
       throw err;
     }
-    framed = true;
-    const length = archiveSize(entries.map((e) => e.header));
-    // A file on PATH, not `command -v`: busybox's sh runs its own applets
-    // even when the image lacks the tool, and the direct exec of the v5 path
-    // would not. The directory comes as $0, so user paths need no quoting.
-    const script =
-      `for c in head tar; do ( IFS=:; for d in $PATH; do [ -x "$d/$c" ] && exit 0; done; exit 1 ) || { echo "${MISSING}$c" >&2; exit 127; }; done; [ -d "$0" ] || { echo "${NO_DIR}" >&2; exit 1; }; head -c ${length} | tar xmf - -C "$0"`;
+    canClose = false;
     session = await openExec(client, {
       ...common,
-      command: ["sh", "-c", script, dir],
+      command: framed,
       protocols: ["v4.channel.k8s.io"],
     });
   }
-  try {
-    const outcome = await finish(session, async (stdin) => {
-      await archiveStream(entries, options.onProgress).pipeTo(stdin, {
-        preventClose: framed,
-      });
+  // Exit 0 means tar read a whole archive, so a write that failed after it
+  // (the session was stopped) lost nothing; otherwise it is the cause.
+  const judge = (o: Outcome & { feedError?: unknown }) => {
+    const failure = failureOf(o, where, remotePath);
+    if (failure && o.feedError !== undefined) failure.cause ??= o.feedError;
+    return failure;
+  };
+  let failure = judge(
+    await upload(session, entries, options, canClose, true),
+  );
+  if (failure?.reason === "HeadMissing" && canClose) {
+    // An image without sh or head, on a session that can end stdin: tar
+    // alone, kubectl cp's own command. A tar that fails before reading
+    // its input can then leave the session waiting (see READY).
+    session = await openExec(client, {
+      ...common,
+      command: ["tar", "xmf", "-", "-C", dir],
+      protocols: ["v5.channel.k8s.io"],
     });
-    // Exit 0 means tar read a whole archive, so a write that failed after
-    // it (the session was stopped) lost nothing.
-    const failure = failureOf(outcome, where, remotePath);
-    if (failure) {
-      if (outcome.feedError !== undefined) failure.cause ??= outcome.feedError;
-      throw failure;
-    }
+    failure = judge(await upload(session, entries, options, true, false));
+  }
+  if (failure) throw failure;
+}
+
+/**
+ * The script that receives an upload of `length` bytes into the directory
+ * given as `$0` (so user paths need no quoting): it checks `head` and `tar`
+ * as files on PATH, not with `command -v` (busybox's sh runs its own
+ * applets even when the image lacks the tool, and a direct exec would not),
+ * and the directory, all before reading; then prints the go-ahead
+ * ({@link READY}) and reads exactly `length` bytes, a second head draining
+ * what tar leaves should it stop early. Needs no end of stdin, so it serves
+ * v4 sessions as well.
+ */
+function framingScript(length: number): string {
+  return `for c in head tar; do ( IFS=:; for d in $PATH; do [ -x "$d/$c" ] && exit 0; done; exit 1 ) || { echo "${MISSING}$c" >&2; exit 127; }; done; [ -d "$0" ] || { echo "${NO_DIR}" >&2; exit 1; }; echo ${READY}; head -c ${length} | { tar xmf - -C "$0"; s=$?; head -c ${length} >/dev/null; exit $s; }`;
+}
+
+/**
+ * Sends the archive on `session` and waits for its end; with `gated`, only
+ * once the framing script said {@link READY}. Stops the session whatever
+ * happens.
+ */
+async function upload(
+  session: ExecSession,
+  entries: LocalEntry[],
+  options: CopyOptions,
+  closeStdin: boolean,
+  gated: boolean,
+): Promise<Outcome & { feedError?: unknown }> {
+  try {
+    const stdout = gated ? markerIn(session.stdout, READY) : undefined;
+    const outcome = await finish(session, async (stdin) => {
+      // A framing script that failed its checks gets nothing to leave unread.
+      if (stdout && !await stdout.seen) return;
+      await archiveStream(entries, options.onProgress).pipeTo(stdin, {
+        preventClose: !closeStdin,
+      });
+    }, stdout?.done);
+    return outcome;
   } finally {
     await session.stop();
   }

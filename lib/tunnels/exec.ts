@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concatBytes } from "../_internal/bytes.ts";
 import { errorText } from "../_internal/error_text.ts";
 import { parseJsonOrUndefined } from "../_internal/json.ts";
 import type { KubernetesTunnel, RestClient } from "../contract.ts";
@@ -91,6 +92,12 @@ export function exitCodeOf(status: Status): number {
     : undefined;
   const code = cause?.message !== undefined ? Number(cause.message) : NaN;
   return Number.isInteger(code) ? code : -1;
+}
+
+/** Whether `v` is a Status object (one whose `status` says Success or Failure). */
+function isStatusObject(v: unknown): v is Status {
+  return v !== null && typeof v === "object" && !Array.isArray(v) &&
+    ((v as Status).status === "Success" || (v as Status).status === "Failure");
 }
 
 /**
@@ -291,10 +298,20 @@ async function openSession(
   await tunnel.ready();
   // Never rejects: a session stopped before the command ended says so in its status.
   const status = (async (): Promise<ExecStatus> => {
-    let text: string;
+    const parts: Uint8Array[] = [];
     try {
-      text = await new Response(statusChannel.readable).text();
+      for await (const part of statusChannel.readable) parts.push(part);
     } catch (err) {
+      // A server ends the connection right after the Status, and with an
+      // upload still unread that end can be a reset which fails the tunnel
+      // (or our stop() can come first): a whole Status received before it
+      // still says how the command ended.
+      const received = parseJsonOrUndefined(
+        new TextDecoder().decode(concatBytes(...parts)),
+      );
+      if (isStatusObject(received)) {
+        return { exitCode: exitCodeOf(received), status: received };
+      }
       const why = errorText(err);
       return {
         exitCode: -1,
@@ -304,6 +321,7 @@ async function openSession(
         },
       };
     }
+    const text = new TextDecoder().decode(concatBytes(...parts));
     if (!text) {
       return {
         exitCode: -1,

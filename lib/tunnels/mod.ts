@@ -53,7 +53,15 @@
  *   `StdinCloseUnsupported` instead of dropping the EOF. The status channel
  *   becomes an exit code (`exitCodeOf`: `NonZeroExitCode` →
  *   `details.causes[ExitCode]`); a command that does not exist is a 500
- *   `InternalError` Status (exit code -1).
+ *   `InternalError` Status (exit code -1). A command that exits without
+ *   reading what was already sent on stdin (a few hundred KiB or more) gets
+ *   no Status from kubelet 1.20 with containerd: the session stays open, as
+ *   `kubectl exec -i` does there; `stop()` or the signal ends it at once
+ *   (within 1 s even while a stdin write waits on the unread data: that
+ *   write then fails with an `AbortError`).
+ * - `openExecWorkload`, `execWorkload` — the same in the Running and Ready
+ *   pod of a workload (or label selector) Ready the longest; the result
+ *   names the pod.
  * - `execCommand` with `stdin` — subprotocols offered: `v5.channel.k8s.io`
  *   only; notes: the input must end, so a v4-only server refuses the handshake
  *   (a bare 403) and the call fails at once with `TunnelError`
@@ -235,11 +243,15 @@
  * does, with `tar` in the container (the image must have it: `TunnelError`
  * `TarMissing` otherwise) and a tar writer and reader of this library's own:
  * files, directories (empty ones too), symlinks, modes, long names.
- * `onProgress` reports bytes per file and in all. Into the pod, a v5 server
- * gets `tar xmf - -C DIR` and the end of stdin; a v4 server (before 1.30)
- * cannot end stdin, so the archive's length is sent first as
- * `sh -c 'head -c LENGTH | tar xmf - -C DIR'` (the image needs `sh` and
- * `head`: `HeadMissing` otherwise). Out of the pod, `tar cf - -C DIR BASE`
+ * `onProgress` reports bytes per file and in all. Into the pod, a short
+ * `sh` script checks for `tar`, `head` and the directory, says it is ready,
+ * and only then gets the archive, reading exactly its length
+ * (`head -c LENGTH | tar xmf - -C DIR`, the rest drained if tar stops
+ * early): a command that ends with an upload unread leaves the session
+ * without a Status for good on the kubelet (see below), and a v4 server
+ * (before 1.30) cannot end stdin anyway. Without `sh` or `head`: on a
+ * session that can end stdin (v5, the kubectl transport) `tar xmf - -C DIR`
+ * alone, as kubectl cp runs it; on v4 `HeadMissing`. Out of the pod, `tar cf - -C DIR BASE`
  * needs no stdin; the archive is not trusted: absolute names, `..`, names
  * outside the copied path, symlinks leading out and writes through symlinks
  * stop the copy with `UnsafeArchivePath` (kubectl's CVE-2018-1002100,
@@ -310,10 +322,12 @@ export {
 } from "./copy.ts";
 export {
   execWorkload,
+  openExecWorkload,
   type WorkloadExecOptions,
   type WorkloadKind,
   workloadLogs,
   type WorkloadLogsOptions,
+  type WorkloadOpenExecOptions,
   type WorkloadRef,
 } from "./workload.ts";
 export {

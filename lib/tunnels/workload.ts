@@ -38,7 +38,13 @@ import { errorText } from "../_internal/error_text.ts";
 import { apiPath } from "../_wire/api_path.ts";
 import { listWatch } from "../watch/list_watch.ts";
 import { Reflector } from "../watch/reflector.ts";
-import { execCommand, type ExecOptions, type ExecResult } from "./exec.ts";
+import {
+  execCommand,
+  type ExecOptions,
+  type ExecResult,
+  type ExecSession,
+  openExec,
+} from "./exec.ts";
 import { streamLogs, type StreamLogsOptions } from "./logs.ts";
 import type { TunnelTarget } from "./tunnel_error.ts";
 import { pickPod, type PodLike, podUsable } from "./_forward_resolve.ts";
@@ -176,10 +182,26 @@ function mergedLogs(
   const pumps = new Set<Promise<void>>();
   let out!: ReadableStreamDefaultController<string>;
   let closed = false;
+  /** Resolved by the consumer's next pull (or the end): the pumps wait on it while the queue is full. */
+  let room: PromiseWithResolvers<void> | undefined;
+  const freeRoom = () => {
+    room?.resolve();
+    room = undefined;
+  };
+  // A slow consumer holds every pod's log where it is (each log's own
+  // stream, and its connection, stop being read): memory stays bounded by
+  // the queue plus one line per pod, as with one pod's log.
+  const roomForALine = async () => {
+    while (!closed && (out.desiredSize ?? 1) <= 0) {
+      room ??= Promise.withResolvers<void>();
+      await room.promise;
+    }
+  };
   const finish = (err?: unknown) => {
     if (closed) return;
     closed = true;
     stop.abort();
+    freeRoom();
     if (err !== undefined) out.error(err);
     else out.close();
   };
@@ -190,6 +212,7 @@ function mergedLogs(
     const pump = (async () => {
       try {
         for await (const line of await open(pod, signal)) {
+          await roomForALine();
           if (closed) return;
           out.enqueue(line);
         }
@@ -242,12 +265,17 @@ function mergedLogs(
       out = controller;
       run().catch((err) => finish(signal.aborted ? undefined : err));
     },
+    pull: freeRoom,
     cancel() {
       closed = true;
       stop.abort();
+      freeRoom();
     },
-  });
+  }, new CountQueuingStrategy({ highWaterMark: MERGED_LINES_QUEUED }));
 }
+
+/** Lines a merged log holds for a consumer that is behind (then every pod's log waits). */
+const MERGED_LINES_QUEUED = 256;
 
 /** What to run in a workload's pod. */
 export interface WorkloadExecOptions
@@ -285,9 +313,74 @@ export async function execWorkload(
   workload: WorkloadRef,
   opts: WorkloadExecOptions,
 ): Promise<ExecResult & { pod: string }> {
+  const { namespace, pod } = await readyPodOf(client, workload, opts);
+  const { namespace: _n, ...rest } = opts;
+  return { ...(await execCommand(client, { ...rest, namespace, pod })), pod };
+}
+
+/** What to start in a workload's pod, streams and all. */
+export interface WorkloadOpenExecOptions
+  extends Omit<ExecOptions, "pod" | "namespace"> {
+  /** The namespace. @default {the client's `defaultNamespace`, then `"default"`} */
+  namespace?: string;
+}
+
+/**
+ * Starts a command in a Running and Ready pod of a workload (the one Ready
+ * the longest, as {@link execWorkload} picks) and returns its streams, as
+ * {@link openExec} does for a pod by name: `kubectl exec -it deploy/NAME`
+ * for code (interactive shells, TTYs, piping data in and out).
+ *
+ * @param client Any transport that supports tunnels.
+ * @param workload A workload by kind and name, or `{ selector: "app=web" }`.
+ * @param opts The command, container, namespace, stdin, tty, protocols, signal.
+ * @returns The session, and the pod it runs in.
+ * @throws {TunnelError} `NoReadyPod` naming the pods seen, `NoSelector`; `StdinCloseUnsupported` when only v5 is offered to a v4 server.
+ * @throws {KubernetesApiError} When the workload is missing or the server refuses the exec.
+ *
+ * @example
+ * ```ts
+ * import { openExecWorkload } from "@denokube/transport/tunnels";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function shell(client: RestClient): Promise<number> {
+ *   const session = await openExecWorkload(client, { kind: "StatefulSet", name: "db" }, {
+ *     namespace: "shop",
+ *     command: ["sh"],
+ *     stdin: true,
+ *     tty: true,
+ *   });
+ *   console.log(`connected to ${session.pod}`);
+ *   const w = session.stdin!.getWriter();
+ *   await w.write(new TextEncoder().encode("exit 3\n"));
+ *   const { exitCode } = await session.status;
+ *   await session.stop();
+ *   return exitCode;
+ * }
+ * ```
+ */
+export async function openExecWorkload(
+  client: RestClient,
+  workload: WorkloadRef,
+  opts: WorkloadOpenExecOptions,
+): Promise<ExecSession & { pod: string }> {
+  const { namespace, pod } = await readyPodOf(client, workload, opts);
+  const { namespace: _n, ...rest } = opts;
+  return { ...(await openExec(client, { ...rest, namespace, pod })), pod };
+}
+
+/** The workload's Running and Ready pod Ready the longest, for exec. */
+async function readyPodOf(
+  client: RestClient,
+  workload: WorkloadRef,
+  opts: { namespace?: string; signal?: AbortSignal },
+): Promise<{ namespace: string; pod: string }> {
   const namespace = opts.namespace ?? client.defaultNamespace ?? "default";
-  const via = workloadVia(workload);
-  const where: TunnelTarget = { namespace, pod: "", via };
+  const where: TunnelTarget = {
+    namespace,
+    pod: "",
+    via: workloadVia(workload),
+  };
   const { selector } = await readWorkload(
     client,
     namespace,
@@ -296,7 +389,5 @@ export async function execWorkload(
     opts.signal,
   );
   const pods = await listPods(client, namespace, selector, opts.signal);
-  const pod = pickPod(pods, selector, where).metadata!.name!;
-  const { namespace: _n, ...rest } = opts;
-  return { ...(await execCommand(client, { ...rest, namespace, pod })), pod };
+  return { namespace, pod: pickPod(pods, selector, where).metadata!.name! };
 }

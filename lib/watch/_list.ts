@@ -116,9 +116,31 @@ async function collect<T>(
     )
   ) {
     resourceVersion ??= page.metadata.resourceVersion || undefined;
-    for (const item of page.items ?? []) items.push(item);
+    for (const item of page.items ?? []) items.push(withKind(item, page));
   }
   return { items, resourceVersion };
+}
+
+/**
+ * The apiserver leaves `apiVersion` and `kind` out of a typed list's items
+ * (a PodList's pods); client-go's unstructured decoding sets them from the
+ * list (apimachinery unstructured/helpers.go `decodeToList`: `kind` without
+ * `List`, the list's `apiVersion`), so a listed object reads as a watched
+ * one does (watch events carry both). An item with either field keeps its
+ * own.
+ */
+function withKind<T>(item: T, page: unknown): T {
+  const obj = item as { apiVersion?: unknown; kind?: unknown } | null;
+  const list = page as { apiVersion?: unknown; kind?: unknown };
+  if (
+    obj === null || typeof obj !== "object" ||
+    obj.apiVersion !== undefined || obj.kind !== undefined ||
+    typeof list.apiVersion !== "string" || typeof list.kind !== "string" ||
+    !list.kind.endsWith("List")
+  ) return item;
+  obj.apiVersion = list.apiVersion;
+  obj.kind = list.kind.slice(0, -"List".length);
+  return item;
 }
 
 /** One page, under its deadline; a lister that ignores the signal cannot hold the list. */

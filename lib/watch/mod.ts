@@ -41,6 +41,10 @@
  * `observeAll()` and `goObserveAll()`. It is an explicit state machine (`Empty`,
  * `Watching`, `Backoff`; see `lib/watch/`):
  *
+ * - Listed items get the list's `apiVersion` and `kind` when they carry
+ *   neither (the apiserver leaves them out of a typed list's items;
+ *   client-go's unstructured decoding sets them), so the initial state reads
+ *   like watch events.
  * - The list is paginated (`pageSize`, default 500, following `continue`); a 410
  *   on a continue token falls back once to a full list without `limit`
  *   (client-go's pager), a second one fails the list (backed off, then listed

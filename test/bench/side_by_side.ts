@@ -9,10 +9,15 @@
 // events, one chunk per event (the apiserver's framing) or 64 KiB chunks,
 // over HTTP and HTTPS, decoded, and fed into a cache (Reflector vs
 // informer); (b) the real apiserver of the test harness: GETs, 500-item
-// lists, a 10,000-Pod paginated list, and a 10,000-Pod sync.
+// lists, a 10,000-Pod paginated list, and a 10,000-Pod sync; (c) how cost
+// grows (issue #22), on synthetic collections of the replay server: RSS per
+// cached object at 10k and 100k Pods, 100 concurrent watches on one client,
+// 10 observers of one shared watch against 10 separate Reflectors. "ours"
+// is today's default Reflector; "ours-compact" asks for the compact store.
 //
 // Usage: deno run -A test/bench/side_by_side.ts (needs KUBE_TEST_CONTROL_PLANE,
 // which test/run.ts sets). Env: SIDE_BY_SIDE_ROUNDS (default 5),
+// SIDE_BY_SIDE_HEAVY_ROUNDS (rounds of the 100k-object job, default 2),
 // SIDE_BY_SIDE_JOBS (comma-separated subset of job names).
 
 import { type ControlPlaneInfo, DESCRIPTOR_ENV } from "@denokube/testing";
@@ -20,9 +25,17 @@ import { adminHttpClient } from "../../lib/testing/descriptor.ts";
 import { createCa, issueCert } from "../../lib/testing/_pki.ts";
 import { fakePod } from "../_pods.ts";
 import type { Figures } from "./side_by_side/_measure.ts";
+import {
+  type Synthetic,
+  syntheticNamespace,
+} from "./side_by_side/_synthetic.ts";
 
 const CLIENT_NODE = "@kubernetes/client-node@1.4.0";
 const ROUNDS = Number(Deno.env.get("SIDE_BY_SIDE_ROUNDS") ?? 5);
+const HEAVY_ROUNDS = Math.min(
+  ROUNDS,
+  Number(Deno.env.get("SIDE_BY_SIDE_HEAVY_ROUNDS") ?? 2),
+);
 const EVENTS = 40_000;
 const PODS = 10_000;
 const NAMESPACE = "bench-side-by-side";
@@ -47,10 +60,12 @@ async function main(): Promise<void> {
       return !only || only.split(",").includes(j.name);
     });
     if (jobs.some((j) => j.target === "apiserver")) await seedPods();
+    await warmSynthetic(jobs, replay);
     const results = new Map<string, Figures[]>();
     for (let round = 0; round < ROUNDS; round++) {
       log(`round ${round + 1} of ${ROUNDS}`);
       for (const job of jobs) {
+        if (round >= (job.rounds ?? ROUNDS)) continue;
         const order = rotate(job.contenders, round);
         for (const contender of order) {
           const figures = await runContender(
@@ -72,10 +87,19 @@ async function main(): Promise<void> {
 
 interface Job {
   name: string;
+  /** What the contender processes run (their first argument). */
+  kind: string;
   /** A replay server's kubeconfig key, or "apiserver". */
   target: string;
   what: string;
   contenders: string[];
+  /** The replay server's synthetic collection the job reads; without one,
+   *  the job reads NAMESPACE. */
+  synthetic?: Synthetic;
+  /** How many watches or observers (fan, shared). */
+  watches?: number;
+  /** Runs in the first this many rounds only (heavy jobs). */
+  rounds?: number;
 }
 
 function plan(withClientNode: boolean): Job[] {
@@ -85,6 +109,7 @@ function plan(withClientNode: boolean): Job[] {
     for (const framing of ["event", "64k"]) {
       jobs.push({
         name: `decode-${proto}-${framing}`,
+        kind: "decode",
         target: `${proto}-${framing}`,
         what: `watch decode, ${proto.toUpperCase()}, ${
           framing === "event" ? "one chunk per event" : "64 KiB chunks"
@@ -95,37 +120,98 @@ function plan(withClientNode: boolean): Job[] {
   }
   jobs.push({
     name: "cache",
+    kind: "cache",
     target: "http-event",
     what: "events into a cache (Reflector vs informer), HTTP, per-event chunks",
-    contenders: ["ours", ...cn],
+    contenders: ["ours", "ours-compact", ...cn],
   });
   jobs.push(
     {
       name: "get",
+      kind: "get",
       target: "apiserver",
       what: "300 GETs",
       contenders: ["ours", "ours-roots", "fetch", ...cn],
     },
     {
       name: "list",
+      kind: "list",
       target: "apiserver",
       what: "20 lists of 500 Pods",
       contenders: ["ours", "ours-roots", "fetch", ...cn],
     },
     {
       name: "paginate",
+      kind: "paginate",
       target: "apiserver",
       what: "2 × 10,000 Pods in pages of 500",
       contenders: ["ours", "ours-roots", "fetch", ...cn],
     },
     {
       name: "sync",
+      kind: "sync",
       target: "apiserver",
       what: "sync 10,000 Pods (Reflector vs informer)",
-      contenders: ["ours", ...cn],
+      contenders: ["ours", "ours-compact", "ours-compact-meta", ...cn],
     },
   );
+  for (const [n, label] of [[10_000, "10k"], [100_000, "100k"]] as const) {
+    jobs.push({
+      name: `objects-${label}`,
+      kind: "objects",
+      target: "http-64k",
+      what: `RSS per cached object, ${label} synthetic Pods (pages of 500)`,
+      synthetic: { list: n, events: 0 },
+      contenders: ["ours", "ours-compact", ...cn],
+      rounds: n > 10_000 ? HEAVY_ROUNDS : undefined,
+    });
+  }
+  jobs.push({
+    name: "fan-100",
+    kind: "fan",
+    target: "http-event",
+    what: "100 watches on one client (10 Pods listed + 100 events each)",
+    synthetic: { list: 10, events: 100 },
+    watches: 100,
+    contenders: ["ours", "ours-compact", ...cn],
+  });
+  jobs.push({
+    name: "shared-10",
+    kind: "shared",
+    target: "http-event",
+    what:
+      "10 observers of one collection (100 Pods listed + 4,000 events), per event delivered",
+    synthetic: { list: 100, events: 4_000 },
+    watches: 10,
+    contenders: ["separate", "shared", "shared-compact"],
+  });
   return jobs;
+}
+
+/**
+ * Builds the replay server's synthetic collections before the first round
+ * (a one-item page of each namespace a job reads), so no contender's
+ * figures include the server generating them.
+ */
+async function warmSynthetic(jobs: Job[], replay: Replay): Promise<void> {
+  for (const job of jobs) {
+    const spec = job.synthetic;
+    if (!spec) continue;
+    const namespaces = job.kind === "fan"
+      ? Array.from(
+        { length: job.watches! },
+        (_, i) => syntheticNamespace(spec, i),
+      )
+      : [syntheticNamespace(spec)];
+    for (const ns of namespaces) {
+      const r = await fetch(
+        `http://127.0.0.1:${
+          replay.ports[job.target]
+        }/api/v1/namespaces/${ns}/pods?limit=1`,
+      );
+      await r.body?.cancel();
+    }
+  }
 }
 
 function rotate<T>(items: T[], by: number): T[] {
@@ -166,6 +252,10 @@ async function installClientNode(): Promise<string | undefined> {
 
 interface Replay {
   kubeconfigs: Record<string, string>;
+  /** Each listener's port, by kubeconfig key. */
+  ports: Record<string, number>;
+  /** Connections each listener accepted so far, by kubeconfig key. */
+  accepted(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -205,7 +295,7 @@ async function startReplayServers(): Promise<Replay> {
     first += value;
   }
   reader.releaseLock();
-  const ports = JSON.parse(first) as Record<string, number>;
+  const { stats, ...ports } = JSON.parse(first) as Record<string, number>;
   const kubeconfigs: Record<string, string> = {};
   for (const [target, port] of Object.entries(ports)) {
     const proto = target.split("-")[0];
@@ -238,6 +328,8 @@ async function startReplayServers(): Promise<Replay> {
   log(`replay servers (own process): ${EVENTS} events, ports ${first.trim()}`);
   return {
     kubeconfigs,
+    ports,
+    accepted: () => fetch(`http://127.0.0.1:${stats}/`).then((r) => r.json()),
     close: async () => {
       child.kill("SIGKILL");
       await child.stdout.cancel().catch(() => {});
@@ -329,7 +421,10 @@ async function runContender(
   const kubeconfig = job.target === "apiserver"
     ? cp.kubeconfigs.admin
     : replay.kubeconfigs[job.target];
-  const kind = job.name.startsWith("decode") ? "decode" : job.name;
+  const namespace = job.synthetic
+    ? syntheticNamespace(job.synthetic)
+    : NAMESPACE;
+  const rest = [kubeconfig, namespace, String(job.watches ?? 1)];
   const [cmd, args] = contender === "client-node"
     ? [
       "node",
@@ -337,9 +432,8 @@ async function runContender(
         "--expose-gc",
         `${here}side_by_side/_nodejs_contender.mjs`,
         clientNode!,
-        kind,
-        kubeconfig,
-        NAMESPACE,
+        job.kind,
+        ...rest,
       ],
     ]
     : [
@@ -349,12 +443,14 @@ async function runContender(
         "-A",
         "--v8-flags=--expose-gc",
         `${here}side_by_side/_deno_contender.ts`,
-        kind,
+        job.kind,
         contender,
-        kubeconfig,
-        NAMESPACE,
+        ...rest,
       ],
     ];
+  const before = job.target === "apiserver"
+    ? undefined
+    : await replay.accepted();
   const out = await new Deno.Command(cmd, {
     args,
     stdin: "null",
@@ -369,7 +465,12 @@ async function runContender(
       }`,
     );
   }
-  return JSON.parse(stdout.split("\n").at(-1)!) as Figures;
+  const figures = JSON.parse(stdout.split("\n").at(-1)!) as Figures;
+  if (before) {
+    figures.connections = (await replay.accepted())[job.target] -
+      before[job.target];
+  }
+  return figures;
 }
 
 function median(xs: number[]): number {
@@ -394,42 +495,78 @@ function report(jobs: Job[], results: Map<string, Figures[]>): void {
   const rate = (x: Figures) => x.count / (x.ms / 1000);
   const cpuPer = (x: Figures) => x.cpuMs * 1000 / x.count;
   const mib = (x: Figures) => x.peakRss / 2 ** 20;
-  console.log(
-    `\n## Side by side (${ROUNDS} rounds, medians with min–max; ${CLIENT_NODE})\n`,
-  );
-  console.log(
-    "| workload | contender | items/s | wall ms | CPU µs/item | peak RSS MiB | heap B/object |",
-  );
-  console.log("|---|---|---|---|---|---|---|");
+  const spread = (
+    s: { med: number; min: number; max: number } | undefined,
+    digits = 0,
+  ) =>
+    s && !Number.isNaN(s.med)
+      ? s.min === s.max
+        ? fmt(s.med, digits)
+        : `${fmt(s.med, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+      : "";
+  // A compact contender whose Reflector did not know the option ran the
+  // default Reflector: say so wherever its figures appear.
+  const notCompact = new Set<string>();
   for (const job of jobs) {
     for (const c of job.contenders) {
-      const r = stat(job.name, c, rate)!;
-      const w = stat(job.name, c, (x) => x.ms)!;
-      const cpu = stat(job.name, c, cpuPer)!;
-      const rss = stat(job.name, c, mib)!;
-      const heap = stat(job.name, c, (x) => x.heapPerObject ?? NaN);
+      if (results.get(`${job.name}|${c}`)?.some((x) => x.compact === false)) {
+        notCompact.add(`${job.name}|${c}`);
+      }
+    }
+  }
+  const label = (job: string, c: string) =>
+    notCompact.has(`${job}|${c}`) ? `${c} (NOT compact: option unknown)` : c;
+  console.log(
+    `\n## Side by side (${ROUNDS} rounds, ${HEAVY_ROUNDS} for the 100k-object job; medians with min–max; ${CLIENT_NODE})\n`,
+  );
+  console.log(
+    "| workload | contender | items/s | wall ms | CPU µs/item | peak RSS MiB | RSS B/object | heap B/object | connections | sockets held |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const job of jobs) {
+    for (const c of job.contenders) {
+      const opt = (f: (x: Figures) => number | undefined) =>
+        stat(job.name, c, (x) => f(x) ?? NaN);
       console.log(
-        `| ${job.what} | ${c} | ${fmt(r.med)} (${fmt(r.min)}–${fmt(r.max)}) | ${
-          fmt(w.med)
-        } | ${fmt(cpu.med, 1)} (${fmt(cpu.min, 1)}–${fmt(cpu.max, 1)}) | ${
-          fmt(rss.med)
-        } (${fmt(rss.min)}–${fmt(rss.max)}) | ${
-          heap && !Number.isNaN(heap.med) ? fmt(heap.med) : ""
-        } |`,
+        `| ${job.what} | ${label(job.name, c)} | ${
+          spread(stat(job.name, c, rate))
+        } | ${fmt(stat(job.name, c, (x) => x.ms)!.med)} | ${
+          spread(stat(job.name, c, cpuPer), 1)
+        } | ${spread(stat(job.name, c, mib))} | ${
+          spread(opt((x) => x.rssPerObject))
+        } | ${spread(opt((x) => x.heapPerObject))} | ${
+          spread(opt((x) => x.connections))
+        } | ${spread(opt((x) => x.sockets))} |`,
       );
     }
   }
+  // A ratio of medians, and the spread of the per-round ratios (the
+  // contenders of one round ran back to back, so their ratio is the
+  // figure least disturbed by the machine's load drifting).
   const ratio = (
     job: string,
     a: string,
     b: string,
     f: (x: Figures) => number,
   ) => {
-    const x = stat(job, a, f);
-    const y = stat(job, b, f);
-    return x && y ? x.med / y.med : undefined;
+    const xs = results.get(`${job}|${a}`);
+    const ys = results.get(`${job}|${b}`);
+    if (!xs?.length || !ys?.length) return undefined;
+    const per = xs.slice(0, ys.length).map((x, i) => f(x) / f(ys[i]));
+    return {
+      med: median(xs.map(f)) / median(ys.map(f)),
+      min: Math.min(...per),
+      max: Math.max(...per),
+      stale: notCompact.has(`${job}|${a}`) || notCompact.has(`${job}|${b}`),
+    };
   };
-  const rows: [string, number | undefined, string][] = [];
+  const ms = (x: Figures) => x.ms;
+  const peak = (x: Figures) => x.peakRss;
+  const heap = (x: Figures) => x.heapPerObject ?? NaN;
+  const rssObj = (x: Figures) => x.rssPerObject ?? NaN;
+  const conns = (x: Figures) => x.connections ?? NaN;
+  type Row = [string, ReturnType<typeof ratio>, string];
+  const rows: Row[] = [];
   for (const proto of ["http", "https"]) {
     for (const framing of ["event", "64k"]) {
       const job = `decode-${proto}-${framing}`;
@@ -458,47 +595,159 @@ function report(jobs: Job[], results: Map<string, Figures[]>): void {
       "≤ 0.5",
     ],
     [
+      "events into cache: ours compact / informer events/s",
+      ratio("cache", "ours-compact", "client-node", rate),
+      "≥ 2.5",
+    ],
+    [
+      "events into cache: ours compact / informer CPU per event",
+      ratio("cache", "ours-compact", "client-node", cpuPer),
+      "≤ 0.4",
+    ],
+    [
+      "events into cache: ours compact / ours (previous edition) CPU per event",
+      ratio("cache", "ours-compact", "ours", cpuPer),
+      "",
+    ],
+    [
       "sync 10,000 Pods: ours / informer time",
-      ratio("sync", "ours", "client-node", (x) => x.ms),
+      ratio("sync", "ours", "client-node", ms),
       "≤ 0.7",
     ],
     [
       "sync 10,000 Pods: ours / informer peak RSS",
-      ratio("sync", "ours", "client-node", (x) => x.peakRss),
+      ratio("sync", "ours", "client-node", peak),
       "≤ 0.5",
     ],
     [
       "sync 10,000 Pods: ours / informer heap per object",
-      ratio(
-        "sync",
-        "ours",
-        "client-node",
-        (x) => x.heapPerObject ?? NaN,
-      ),
+      ratio("sync", "ours", "client-node", heap),
+      "",
+    ],
+    [
+      "sync 10,000 Pods: ours compact / informer time",
+      ratio("sync", "ours-compact", "client-node", ms),
+      "≤ 0.5",
+    ],
+    [
+      "sync 10,000 Pods: ours compact / informer peak RSS",
+      ratio("sync", "ours-compact", "client-node", peak),
+      "≤ 0.35",
+    ],
+    [
+      "sync 10,000 Pods: ours compact / informer heap per object",
+      ratio("sync", "ours-compact", "client-node", heap),
+      "",
+    ],
+    [
+      "sync 10,000 Pods: compact metadata-only / compact time",
+      ratio("sync", "ours-compact-meta", "ours-compact", ms),
+      "",
+    ],
+    [
+      "sync 10,000 Pods: compact metadata-only / compact peak RSS",
+      ratio("sync", "ours-compact-meta", "ours-compact", peak),
+      "",
+    ],
+    [
+      "sync 10,000 Pods: compact metadata-only / compact heap per object",
+      ratio("sync", "ours-compact-meta", "ours-compact", heap),
       "",
     ],
   );
   for (const job of ["get", "list", "paginate"]) {
     rows.push([
       `${job}: ours on Deno's TLS (as bare fetch) / bare fetch time`,
-      ratio(job, "ours-roots", "fetch", (x) => x.ms),
+      ratio(job, "ours-roots", "fetch", ms),
       "≤ 1.05",
     ]);
     rows.push([
       `${job}: ours trusting the CA alone (default) / bare fetch time`,
-      ratio(job, "ours", "fetch", (x) => x.ms),
+      ratio(job, "ours", "fetch", ms),
       "",
     ]);
     rows.push([
       `${job}: ours / client-node time`,
-      ratio(job, "ours", "client-node", (x) => x.ms),
+      ratio(job, "ours", "client-node", ms),
       "",
     ]);
   }
-  console.log("\n| ratio | median | target |\n|---|---|---|");
-  for (const [what, value, target] of rows) {
-    if (value === undefined || Number.isNaN(value)) continue;
-    console.log(`| ${what} | ${value.toFixed(2)} | ${target} |`);
+  for (const n of ["10k", "100k"]) {
+    const job = `objects-${n}`;
+    for (
+      const [a, b] of [
+        ["ours", "client-node"],
+        ["ours-compact", "client-node"],
+        ["ours-compact", "ours"],
+      ]
+    ) {
+      rows.push([
+        `${n} objects: ${a} / ${b} RSS per object`,
+        ratio(job, a, b, rssObj),
+        "",
+      ]);
+      rows.push([
+        `${n} objects: ${a} / ${b} heap per object`,
+        ratio(job, a, b, heap),
+        "",
+      ]);
+    }
+  }
+  for (const a of ["ours", "ours-compact"]) {
+    rows.push(
+      [
+        `100 watches: ${a} / client-node CPU per event`,
+        ratio("fan-100", a, "client-node", cpuPer),
+        "",
+      ],
+      [
+        `100 watches: ${a} / client-node peak RSS`,
+        ratio("fan-100", a, "client-node", peak),
+        "",
+      ],
+      [
+        `100 watches: ${a} / client-node connections`,
+        ratio("fan-100", a, "client-node", conns),
+        "",
+      ],
+    );
+  }
+  for (const a of ["shared", "shared-compact"]) {
+    rows.push(
+      [
+        `10 observers: ${a} / separate CPU per event`,
+        ratio("shared-10", a, "separate", cpuPer),
+        "",
+      ],
+      [
+        `10 observers: ${a} / separate peak RSS`,
+        ratio("shared-10", a, "separate", peak),
+        "",
+      ],
+      [
+        `10 observers: ${a} / separate connections`,
+        ratio("shared-10", a, "separate", conns),
+        "",
+      ],
+    );
+  }
+  console.log(
+    "\n| ratio | median | per round min–max | target |\n|---|---|---|---|",
+  );
+  for (const [what, r, target] of rows) {
+    if (!r || Number.isNaN(r.med)) continue;
+    console.log(
+      `| ${what}${r.stale ? " (NOT compact: option unknown)" : ""} | ${
+        r.med.toFixed(2)
+      } | ${r.min.toFixed(2)}–${r.max.toFixed(2)} | ${target} |`,
+    );
+  }
+  if (notCompact.size > 0) {
+    console.log(
+      `\nThe Reflector did not honour \`compact: true\` (${
+        [...notCompact].join(", ")
+      }): those rows are the default Reflector's figures.`,
+    );
   }
 }
 

@@ -2,13 +2,27 @@
 // in its own Node.js process. Prints one JSON line of figures (the same as
 // _measure.ts).
 //
-// Usage: node --expose-gc _nodejs_contender.mjs <client-node dir> <job> <kubeconfig> [namespace]
+// Jobs: decode, cache, get, list, paginate, sync (the seeded Pods, one
+// unpaged list, as the informer's examples do), objects (a synthetic
+// collection, listed in pages of 500 like our Reflector: the figure is
+// what the cache holds, not the list's transient), fan (one informer per
+// synthetic namespace `<namespace>-w<i>`, i < watches; see _synthetic.ts).
+//
+// Usage: node --expose-gc _nodejs_contender.mjs <client-node dir> <job> <kubeconfig> [namespace] [watches]
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 
-const [dir, job, kubeconfigPath, namespace = "default"] = process.argv.slice(2);
+const [dir, job, kubeconfigPath, namespace = "default", watches = "1"] = process
+  .argv.slice(2);
+
+// Nothing may hang (as in _deno_contender.ts).
+const DEADLINE_MS = 240_000;
+setTimeout(() => {
+  console.error(`${job}/client-node: not done after ${DEADLINE_MS} ms`);
+  process.exit(3);
+}, DEADLINE_MS).unref();
 const k8s = await import(
   pathToFileURL(`${dir}/node_modules/@kubernetes/client-node/dist/index.js`)
     .href
@@ -23,11 +37,77 @@ const LISTS = 20;
 const PAGINATIONS = 2;
 const EVENTS = 40_000;
 
-function peakRss() {
+function statusBytes(field) {
   const m = readFileSync("/proc/self/status", "utf8").match(
-    /VmHWM:\s+(\d+) kB/,
+    new RegExp(`${field}:\\s+(\\d+) kB`),
   );
   return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+}
+
+function openSockets() {
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith("socket:")) n++;
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}
+
+/** A synthetic namespace's list and event counts (see _synthetic.ts). */
+function synthetic(ns) {
+  const m = /^replay-l(\d+)-e(\d+)/.exec(ns);
+  if (!m) throw new Error(`${job}: expected a synthetic namespace, got ${ns}`);
+  return { list: Number(m[1]), events: Number(m[2]) };
+}
+
+/** Lists a namespace's Pods in pages of 500, as one list. */
+async function pagedList(ns) {
+  const items = [];
+  let token;
+  let page;
+  do {
+    page = await core.listNamespacedPod({
+      namespace: ns,
+      limit: 500,
+      _continue: token,
+    });
+    for (const item of page.items) items.push(item);
+    token = page.metadata?._continue || undefined;
+  } while (token);
+  return { ...page, items };
+}
+
+/** One informer per synthetic namespace; done when each saw every event. */
+function manyInformers(n) {
+  const spec = synthetic(namespace);
+  const per = spec.list + spec.events;
+  const before = openSockets();
+  const informers = [];
+  return new Promise((resolve, reject) => {
+    let pending = n;
+    for (let i = 0; i < n; i++) {
+      const ns = `${namespace}-w${i}`;
+      const informer = k8s.makeInformer(
+        kc,
+        `/api/v1/namespaces/${ns}/pods`,
+        () => core.listNamespacedPod({ namespace: ns }),
+      );
+      informers.push(informer);
+      let count = 0;
+      const seen = () => {
+        if (++count === per && --pending === 0) {
+          resolve({ count: n * per, sockets: openSockets() - before });
+        }
+      };
+      informer.on("add", seen);
+      informer.on("update", seen);
+      informer.on("error", reject);
+      informer.start().catch(reject);
+    }
+  });
 }
 
 function watchAll() {
@@ -90,7 +170,7 @@ const done = (count) => {
     count,
     ms: performance.now() - start,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    peakRss: peakRss(),
+    peakRss: statusBytes("VmHWM"),
   };
 };
 
@@ -123,20 +203,30 @@ switch (job) {
     figures = done(n);
     break;
   }
-  case "sync": {
+  case "sync":
+  case "objects": {
     globalThis.gc?.();
     const before = process.memoryUsage().heapUsed;
+    const rssBefore = statusBytes("VmRSS");
     const informer = k8s.makeInformer(
       kc,
       pods,
-      () => core.listNamespacedPod({ namespace }),
+      job === "objects"
+        ? () => pagedList(namespace)
+        : () => core.listNamespacedPod({ namespace }),
     );
     await informer.start();
     const count = informer.list().length;
     figures = done(count);
     globalThis.gc?.();
     figures.heapPerObject = (process.memoryUsage().heapUsed - before) / count;
+    figures.rssPerObject = (statusBytes("VmRSS") - rssBefore) / count;
     await informer.stop();
+    break;
+  }
+  case "fan": {
+    const { count, sockets } = await manyInformers(Number(watches));
+    figures = { ...done(count), sockets };
     break;
   }
   default:

@@ -23,6 +23,7 @@ import {
   deleteApplied,
   deleted,
   hasCondition,
+  refOf,
 } from "../../../lib/objects/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { rejection } from "../../_helpers.ts";
@@ -80,6 +81,23 @@ Deno.test("the dynamic client creates, reads, lists across pages, replaces, patc
     ]);
     assert.equal(list.kind, "ConfigMapList");
     assert.ok(list.metadata.resourceVersion);
+    // Items carry the list's apiVersion and kind (the server's JSON has
+    // neither), as client-go's dynamic client sets them, so each is a reference.
+    assert.deepEqual(refOf(list.items[0]), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      name: "c0",
+      namespace: ns,
+    });
+    const metaOnly = await dyn.list({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      namespace: ns,
+    }, { labelSelector: "suite=dyn", metadataOnly: true });
+    assert.deepEqual(
+      new Set(metaOnly.items.map((o) => `${o.apiVersion} ${o.kind}`)),
+      new Set(["meta.k8s.io/v1 PartialObjectMetadata"]),
+    );
     const byField = await dyn.list({
       apiVersion: "v1",
       kind: "ConfigMap",

@@ -1,15 +1,17 @@
 // copyToPod / copyFromPod on real pods: the harness's kubelet (1.20,
 // containerd's CRI streaming server, busybox image with busybox's own tar,
-// sh and head). What these tests pin, by what the transport speaks:
-// WebSocket transports before Kubernetes 1.30 speak only v4.channel.k8s.io
-// (stdin cannot be closed), so the upload goes through the
-// `head -c LENGTH | tar x` framing; the kubectl transport runs
-// `kubectl exec`, which closes stdin itself (presented as v5), so the
-// upload is a plain `tar xmf -` ended by the end of stdin. Both directions,
-// a 3 MiB file and a tree (empty directory, long names, a symlink, modes),
-// must come back byte- and mode-identical. A pod whose image lost its tar
+// sh and head). Uploads run a framing script (`head -c LENGTH | tar x`,
+// started only once the script's checks passed, the rest drained if tar
+// stops): on this kubelet a command that ends with an upload unread leaves
+// the session without a Status for good, whichever transport (WebSocket v4,
+// or kubectl's SPDY, which closes stdin itself). Both directions, a 3 MiB
+// file and a tree (empty directory, long names, a symlink, modes), must
+// come back byte- and mode-identical. A pod whose image lost its tar
 // (removed at start-up: a real image without tar) and one that lost head
-// give typed errors, as does a remote path that does not exist.
+// give typed errors (on a session that can close stdin, an image without
+// head gets tar alone, as kubectl cp runs it), as do a remote path that does
+// not exist and a tar that fails half-way, each with 3 MiB to send and
+// within a bound.
 
 import assert from "node:assert/strict";
 import { execCommand, TunnelError } from "../../../mod.ts";
@@ -19,6 +21,7 @@ import {
   copyToPod,
 } from "../../../lib/tunnels/mod.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
+import { within } from "../../_helpers.ts";
 import {
   nodeOf,
   nodeSuite,
@@ -94,8 +97,21 @@ async function describe(root: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** A 3 MiB file of zeros. */
+async function bigFile(path: string): Promise<void> {
+  await Deno.writeFile(path, new Uint8Array(MiB3));
+}
+
+/**
+ * What `p` rejected with, a TunnelError, within 30 s: every failure here
+ * must end the copy, whatever the remote side left unread.
+ */
 async function rejection(p: Promise<unknown>): Promise<TunnelError> {
-  const err = await p.then(() => undefined, (e) => e);
+  const err = await within(
+    p.then(() => undefined, (e) => e),
+    30_000,
+    "the failing copy",
+  );
   assert.ok(err instanceof TunnelError, `expected a TunnelError, got ${err}`);
   return err;
 }
@@ -198,8 +214,9 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
         );
         assert.equal(from.reason, "RemotePathNotFound");
         assert.match(from.message, /\/no\/such\/path/);
-        // Small: a v4 upload whose command ends unread still blocks (see the report / TODO in copy.ts).
-        await Deno.writeTextFile(`${tmp}/f`, "f");
+        // 3 MiB, more than the socket buffers take: on v4 an upload left
+        // unread would keep the kubelet from ever sending the Status.
+        await bigFile(`${tmp}/f`);
         const to = await rejection(
           copyToPod(client, pod, `${tmp}/f`, "/no/such/dir/f"),
         );
@@ -229,7 +246,7 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
         );
         assert.equal(from.reason, "TarMissing");
         assert.match(from.message, /no tar/);
-        await Deno.writeTextFile(`${tmp}/f`, "f");
+        await bigFile(`${tmp}/f`);
         const to = await rejection(
           copyToPod(client, pod, `${tmp}/f`, "/tmp/f"),
         );
@@ -241,6 +258,67 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
     },
   });
 
+  Deno.test({
+    name:
+      `${t.name}: a tar that fails half-way through 3 MiB (a read-only file system) is CopyFailed, and the copy ends`,
+    ignore: !node,
+    fn: async () => {
+      await setUp();
+      const client = await t.open();
+      const tmp = await Deno.makeTempDir();
+      try {
+        await bigFile(`${tmp}/f`);
+        const err = await rejection(
+          copyToPod(
+            client,
+            { namespace: ns, pod: "box" },
+            `${tmp}/f`,
+            "/sys/f",
+          ),
+        );
+        assert.equal(err.reason, "CopyFailed");
+        assert.match(
+          err.message,
+          /tar exited with [1-9].*Read-only file system/,
+        );
+      } finally {
+        await Deno.remove(tmp, { recursive: true });
+        client.close?.();
+      }
+    },
+  });
+
+  if (!(t.websocket && !v5)) {
+    Deno.test({
+      name:
+        `${t.name}: an image without head gets tar alone when stdin can be closed`,
+      ignore: !node,
+      fn: async () => {
+        await setUp();
+        const client = await t.open();
+        const tmp = await Deno.makeTempDir();
+        const pod = { namespace: ns, pod: "nohead" };
+        try {
+          await bigFile(`${tmp}/f`);
+          const name = `/tmp/${crypto.randomUUID().slice(0, 8)}`;
+          await within(
+            copyToPod(client, pod, `${tmp}/f`, name),
+            30_000,
+            "the copy",
+          );
+          const size = await execCommand(client, {
+            ...pod,
+            command: ["stat", "-c", "%s", name],
+          });
+          assert.equal(dec.decode(size.stdout), `${MiB3}\n`);
+        } finally {
+          await Deno.remove(tmp, { recursive: true });
+          client.close?.();
+        }
+      },
+    });
+  }
+
   if (t.websocket && !v5) {
     Deno.test({
       name: `${t.name}: on v4 an image without head is HeadMissing`,
@@ -250,7 +328,7 @@ for (const t of nodeTransports(cp).filter((t) => t.exec)) {
         const client = await t.open();
         const tmp = await Deno.makeTempDir();
         try {
-          await Deno.writeTextFile(`${tmp}/f`, "f");
+          await bigFile(`${tmp}/f`);
           const err = await rejection(
             copyToPod(
               client,

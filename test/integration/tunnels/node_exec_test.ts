@@ -16,6 +16,7 @@ import {
 } from "../../../mod.ts";
 import { openAttach, openExec } from "../../../lib/tunnels/mod.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
+import { within } from "../../_helpers.ts";
 import {
   nodeOf,
   nodeSuite,
@@ -198,6 +199,72 @@ Deno.test({
     }
   },
 });
+
+// A command that exits without reading its stdin, sent 3 MiB (which the
+// socket buffers take whole) or 32 MiB (which leaves a write stuck). On v4
+// (1.20 here) the kubelet sends no Status while the upload is unread —
+// containerd's CRI streaming waits for the stdin copy, and `kubectl exec -i`
+// hangs the same way — so the caller's signal is what ends the session; it
+// must end it at once: the stuck write fails typed, stop() returns, the
+// status says there was none, nothing stays open.
+for (const mib of [3, 32]) {
+  Deno.test({
+    name:
+      `exec whose command exits without reading ${mib} MiB of stdin ends within a bound when aborted, the upload failing typed`,
+    ignore: !node,
+    fn: async () => {
+      await setUp();
+      using client = await KubeConfigRestClient.readKubeConfig(
+        cp.kubeconfigs.admin,
+      );
+      const abort = new AbortController();
+      const session = await openExec(client, {
+        ...target(),
+        command: ["sh", "-c", "sleep 1"],
+        stdin: true,
+        signal: abort.signal,
+      });
+      const w = session.stdin!.getWriter();
+      const chunk = new Uint8Array(64 * 1024);
+      let written = 0;
+      const upload = (async () => {
+        while (written < mib * 1024 * 1024) {
+          await w.write(chunk);
+          written += chunk.length;
+        }
+        return "sent";
+      })().catch((err) => err);
+      const stdout = new Response(session.stdout).text().catch(() => "");
+      // Past the command's end (sleep 1), with time for a Status to come.
+      const early = await within(session.status, 4_000, "a Status")
+        .catch(() => undefined);
+      const started = performance.now();
+      abort.abort();
+      const [status, sent] = await within(
+        Promise.all([session.status, upload, stdout, session.stop()]),
+        3_000,
+        "the aborted session",
+      );
+      assert.ok(performance.now() - started < 3_000);
+      if (early) {
+        // v5 (or a kubelet that gives up on unread stdin): the command's own end.
+        assert.equal(status.exitCode, 0);
+      } else {
+        assert.equal(status.exitCode, -1);
+        assert.match(status.status.message ?? "", /without a status/);
+      }
+      if (sent !== "sent") {
+        assert.ok(
+          sent instanceof DOMException && sent.name === "AbortError",
+          `expected the tunnel's AbortError for the stuck write, got ${sent}`,
+        );
+      }
+      if (mib === 32) {
+        assert.ok(written < 32 * 1024 * 1024, "a write was stuck");
+      }
+    },
+  });
+}
 
 Deno.test({
   name:

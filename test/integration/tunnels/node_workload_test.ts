@@ -3,12 +3,17 @@
 // merged with kubectl's `[pod/NAME/CONTAINER] ` prefix and end when both
 // logs end; one pod's log comes unprefixed from a Ready pod; following all
 // pods picks up a pod started later (the Deployment scaled to three) and
-// ends on abort; exec runs in a Ready pod found through a Service; a
-// selector without pods is NoReadyPod naming it.
+// ends on abort; exec runs in a Ready pod found through a Service, and a
+// streaming exec (stdin and stdout as streams) in one of the Deployment's;
+// a selector without pods is NoReadyPod naming it.
 
 import assert from "node:assert/strict";
 import type { JSONObject } from "../../../mod.ts";
-import { execWorkload, workloadLogs } from "../../../lib/tunnels/workload.ts";
+import {
+  execWorkload,
+  openExecWorkload,
+  workloadLogs,
+} from "../../../lib/tunnels/workload.ts";
 import { TunnelError } from "../../../lib/tunnels/tunnel_error.ts";
 import { scale, waitForRollout } from "../../../lib/objects/scale.ts";
 import { controlPlane } from "../../harness.ts";
@@ -188,6 +193,45 @@ Deno.test({
       err.message,
       /pods app=nobody: no Running and Ready pod matches app=nobody \(no pods\)/,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "a streaming exec runs in a Ready pod of the Deployment: stdin in, stdout out, the pod named; a selector without pods is NoReadyPod",
+  ignore: !node,
+  fn: async () => {
+    const { admin, ns } = await suite.ready();
+    const session = await openExecWorkload(
+      admin,
+      { kind: "Deployment", name: "echo" },
+      {
+        namespace: ns,
+        command: ["sh", "-c", 'read line; echo "got $line in $(hostname)"'],
+        stdin: true,
+        signal: AbortSignal.timeout(30_000),
+      },
+    );
+    try {
+      assert.ok((await podNames()).includes(session.pod));
+      const out = new Response(session.stdout).text();
+      await session.stdin!.getWriter().write(
+        new TextEncoder().encode("hello\n"),
+      );
+      assert.equal((await session.status).exitCode, 0);
+      assert.equal(await out, `got hello in ${session.pod}\n`);
+    } finally {
+      await session.stop();
+    }
+    const err = await rejection(
+      openExecWorkload(admin, { selector: "app=nobody" }, {
+        namespace: ns,
+        command: ["sh"],
+        stdin: true,
+      }),
+      TunnelError,
+    );
+    assert.equal(err.reason, "NoReadyPod");
   },
 });
 

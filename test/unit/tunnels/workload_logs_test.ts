@@ -104,3 +104,48 @@ Deno.test("one pod's log is a Ready pod's, unprefixed; no started pod is NoReady
     /shop\/pods app=web: no Running and Ready pod matches app=web \(1 pods: p Pending\)/,
   );
 });
+
+Deno.test("a slow consumer of all pods' logs holds every pod's log where it is: memory stays bounded", async () => {
+  // Three pods whose logs never end, produced only when read (100 lines a read).
+  let produced = 0;
+  const endless = () =>
+    new ReadableStream<Uint8Array>({
+      pull(c) {
+        // A cap, so a runaway reader fails the assertion below instead of the process.
+        if (produced >= 50_000) return c.close();
+        produced += 100;
+        c.enqueue(new TextEncoder().encode("a log line\n".repeat(100)));
+      },
+    }, { highWaterMark: 0 });
+  const base = scripted([ready("web-a"), ready("web-bb"), ready("web-ccc")]);
+  const client = {
+    performRequest(opts: RequestOptions) {
+      return opts.path.endsWith("/log")
+        ? (base.performRequest(opts), Promise.resolve(endless()))
+        : base.performRequest(opts);
+    },
+  } as unknown as RestClient;
+  const lines = await workloadLogs(client, { selector: "app=web" }, {
+    namespace: "shop",
+    allPods: true,
+  });
+  const reader = lines.getReader();
+  let consumed = 0;
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await reader.read()).done, false);
+      consumed++;
+    }
+    // The consumer is busy; the pods' logs keep coming.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Before the fix, every pod's log was read as fast as it came: hundreds
+  // of thousands of lines queued within these 500 ms.
+  assert.ok(
+    produced - consumed < 3_000,
+    `expected the queue plus each pod's own buffers (< 3000 lines) ahead of the consumer, found ${
+      produced - consumed
+    }`,
+  );
+  await reader.cancel();
+});

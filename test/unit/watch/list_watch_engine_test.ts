@@ -530,3 +530,72 @@ Deno.test("the policy's predicates: an expired version or a too-large one (any s
   assert.ok(!needsRelist(err(500, {})));
   assert.ok(!needsRelist(new Error("Expired")));
 });
+
+/** A ConfigMapList as the apiserver writes it: the items carry no apiVersion or kind, except one that does. */
+const typedList = {
+  kind: "ConfigMapList",
+  apiVersion: "v1",
+  metadata: { resourceVersion: "7" },
+  items: [
+    {
+      metadata: {
+        name: "bare",
+        namespace: "n",
+        uid: "u1",
+        resourceVersion: "7",
+      },
+    },
+    {
+      apiVersion: "example.com/v2",
+      kind: "Own",
+      metadata: {
+        name: "own",
+        namespace: "n",
+        uid: "u2",
+        resourceVersion: "7",
+      },
+    },
+  ],
+};
+
+Deno.test("listed items get the list's apiVersion and kind (client-go's decodeToList), in DynamicClient.list and in the Reflector's initial state; an item's own are kept", async () => {
+  const client = {
+    performRequest(opts: RequestOptions): Promise<unknown> {
+      return Promise.resolve(
+        discovery(opts.path) ?? structuredClone(typedList),
+      );
+    },
+  } as RestClient;
+  const kinds = (items: { apiVersion?: string; kind?: string }[]) =>
+    items.map((o) => `${o.apiVersion} ${o.kind}`);
+  const list = await new DynamicClient(client).list({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    namespace: "n",
+  });
+  assert.deepEqual(kinds(list.items), ["v1 ConfigMap", "example.com/v2 Own"]);
+
+  const stop = new AbortController();
+  const reflector = new Reflector<
+    { apiVersion?: string; kind?: string; metadata: { name: string } }
+  >(
+    () => Promise.resolve(structuredClone(typedList)),
+    (opts: WatchOpts) =>
+      Promise.resolve(
+        new ReadableStream({
+          start(c) {
+            opts.abortSignal?.addEventListener("abort", () => c.close());
+          },
+        }),
+      ),
+  );
+  const running = reflector.run(stop.signal);
+  const added: string[] = [];
+  for await (const evt of reflector.observeAll(stop.signal)) {
+    if (evt.type === "SYNCED") break;
+    if (evt.type === "ADDED") added.push(...kinds([evt.object]));
+  }
+  stop.abort();
+  await running;
+  assert.deepEqual(added.sort(), ["example.com/v2 Own", "v1 ConfigMap"]);
+});

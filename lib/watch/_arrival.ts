@@ -8,7 +8,7 @@
 import type { ObjectSpan } from "../_wire/json_scan.ts";
 import type { KindIds, KindIdsReq } from "./types.ts";
 import type { EntryForm } from "./_entry_form.ts";
-import { keyed, keyOf } from "./_diff.ts";
+import { keyed, keyOf, unkeyed } from "./_diff.ts";
 import { packBytes, type Packed, packObject, packSpan } from "./_packed.ts";
 import { dropManagedFields, type ObjectTransform } from "./transforms.ts";
 import { parseJson } from "../_internal/json.ts";
@@ -154,7 +154,7 @@ class SpanArrival<T extends KindIds> implements Arrival<Packed> {
     readonly span: ObjectSpan,
   ) {
     if (span.name === undefined || span.resourceVersion === undefined) {
-      keyed({}); // throws the error a parsed object gets
+      throw unkeyed();
     }
     this.key = `${span.namespace ?? ""}/${span.name}`;
     this.version = span.resourceVersion!;

@@ -32,10 +32,13 @@ export function keyOf(obj: KindIdsReq): string {
 /** The object, checked to carry a name and a resourceVersion. */
 export function keyed<T extends KindIds>(item: T): T & KindIdsReq {
   const m = item.metadata;
-  if (!m || m.name == null || m.resourceVersion == null) {
-    throw new TypeError(
-      "Reflector: an object without metadata.name or metadata.resourceVersion",
-    );
-  }
+  if (!m || m.name == null || m.resourceVersion == null) throw unkeyed();
   return item as T & KindIdsReq;
+}
+
+/** What an object without a name or a resourceVersion fails with, parsed or scanned. */
+export function unkeyed(): TypeError {
+  return new TypeError(
+    "Reflector: an object without metadata.name or metadata.resourceVersion",
+  );
 }

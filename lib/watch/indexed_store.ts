@@ -13,9 +13,9 @@
  *
  * Given to a Reflector with `compact: true`, the store holds the objects as
  * bytes: the namespace index reads each object's key and the label index
- * its labels, both read without parsing it; a registered index function is
- * given the object built from its bytes (a parse per change, two for an
- * update: the old object's values are computed again). `get`, `values` and
+ * its labels, both read without parsing it; registered index functions
+ * are given the object built from its bytes (one parse per change for all
+ * of them, two for an update: the old object's values are computed again). `get`, `values` and
  * `byIndex` then build a fresh object per call. Its inner store must be the
  * default one.
  *
@@ -123,7 +123,11 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
       const index = new Map<string, Set<string>>();
       this.#indexes.set(name, index);
       for (const entry of this.#inner.values()) {
-        addTo(index, this.#valuesOf(name, fn, entry), this.#keyOf(entry));
+        addTo(
+          index,
+          this.#valuesOf(name, fn, entry, this.#viewOnce(entry)),
+          this.#keyOf(entry),
+        );
       }
     }
   }
@@ -238,8 +242,17 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
     return this.#packed ? (entry as unknown as Packed).key : keyOf(entry);
   }
 
-  /** The values `fn` gives an entry: built-in indexes read a packed entry's fields. */
-  #valuesOf(name: string, fn: IndexFunc<T>, entry: T): readonly string[] {
+  /**
+   * The values `fn` gives an entry: built-in indexes read a packed entry's
+   * fields; an index function of the user's is given `view()`, the object
+   * built once for all of them.
+   */
+  #valuesOf(
+    name: string,
+    fn: IndexFunc<T>,
+    entry: T,
+    view: () => T,
+  ): readonly string[] {
     if (!this.#packed) return fn(entry);
     const p = entry as unknown as Packed;
     if (fn === (namespaceOf as IndexFunc<T>) && name === NAMESPACE_INDEX) {
@@ -248,7 +261,14 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
     if (fn === (labelsOf as IndexFunc<T>) && name === LABEL_INDEX) {
       return labelValues(p.labels);
     }
-    return fn(p.unpack<T>());
+    return fn(view());
+  }
+
+  /** `entry`'s object, built on the first call only (unused unless packed: no closure then). */
+  #viewOnce(entry: T): () => T {
+    if (!this.#packed) return unused as () => T;
+    let built: T | undefined;
+    return () => built ??= this.#view(entry);
   }
 
   #add(key: string, entry: T): void {
@@ -265,13 +285,15 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
 
   #replace(entries: Map<string, T>): void {
     this.#inner.replace(entries);
-    for (const [name, fn] of this.#indexers) {
-      const index = new Map<string, Set<string>>();
-      for (const [key, entry] of entries) {
-        addTo(index, this.#valuesOf(name, fn, entry), key);
+    const indexes = new Map<string, Map<string, Set<string>>>();
+    for (const name of this.#indexers.keys()) indexes.set(name, new Map());
+    for (const [key, entry] of entries) {
+      const view = this.#viewOnce(entry);
+      for (const [name, fn] of this.#indexers) {
+        addTo(indexes.get(name)!, this.#valuesOf(name, fn, entry, view), key);
       }
-      this.#indexes.set(name, index);
     }
+    for (const [name, index] of indexes) this.#indexes.set(name, index);
   }
 
   /** Switches to packed entries; the face a compact Reflector's cache uses. */
@@ -314,10 +336,12 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
   }
 
   #reindex(key: string, old: T | undefined, entry: T | undefined): void {
+    const oldView = old && this.#viewOnce(old);
+    const newView = entry && this.#viewOnce(entry);
     for (const [name, fn] of this.#indexers) {
       const index = this.#indexes.get(name)!;
-      const before = old ? this.#valuesOf(name, fn, old) : [];
-      const after = entry ? this.#valuesOf(name, fn, entry) : [];
+      const before = old ? this.#valuesOf(name, fn, old, oldView!) : [];
+      const after = entry ? this.#valuesOf(name, fn, entry, newView!) : [];
       for (const value of before) {
         if (after.includes(value)) continue;
         const keys = index.get(value);
@@ -328,6 +352,9 @@ export class IndexedStore<T extends KindIdsReq> implements ReflectorStore<T> {
     }
   }
 }
+
+/** The view of an entry that is the object itself: never called. */
+const unused = (): unknown => undefined;
 
 function addTo(
   index: Map<string, Set<string>>,

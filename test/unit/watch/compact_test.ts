@@ -665,3 +665,53 @@ Deno.test("a list body that is not JSON fails a compact Reflector's list with a 
     ]
   ) assert.ok(!text.includes("Zq7"), text);
 });
+
+Deno.test("a compact IndexedStore builds an object once per change for all its index functions, and none for the namespace and label indexes", async () => {
+  const client = new ScriptClient();
+  client.lists.push(list("5", [pod(0, 4), pod(1, 4)]));
+  client.watches.push({ lines: [event("MODIFIED", pod(0, 6))] });
+  const calls: string[] = [];
+  const store = new IndexedStore<Obj>({
+    node: (
+      o,
+    ) => (calls.push("node"), o.spec?.nodeName ? [o.spec.nodeName] : []),
+    tier: (o) => (calls.push("tier"), [o.metadata.labels?.tier ?? ""]),
+  });
+  const plainOnly = new IndexedStore<Obj>();
+  let unpacked = 0;
+  const unpack = Packed.prototype.unpack;
+  Packed.prototype.unpack = function <T>(this: Packed): T {
+    unpacked++;
+    return unpack.call(this) as T;
+  };
+  try {
+    for (
+      const [s, expected] of [[store, [2, 4]], [plainOnly, [0, 0]]] as const
+    ) {
+      const c = new ScriptClient();
+      c.lists.push(...client.lists);
+      c.watches.push(...client.watches);
+      const { lister, watcher } = listWatch<Obj>(c, PATH);
+      const r = new Reflector<Obj>(lister, watcher, {
+        compact: true,
+        initialList: "list",
+        store: s,
+        clock: new FakeClock(),
+      });
+      unpacked = 0;
+      const signal = new AbortController().signal;
+      const watching = await stepReflector(r, { kind: "Empty" }, signal);
+      assert.equal(unpacked, expected[0], "one per listed object");
+      await stepReflector(r, watching, signal);
+      assert.equal(unpacked, expected[1], "the old object and the new one");
+      assert.deepEqual(s.byLabel("tier", "back").length, 1);
+    }
+    assert.deepEqual(calls.filter((c) => c === "node").length, 4);
+  } finally {
+    Packed.prototype.unpack = unpack;
+  }
+  assert.deepEqual(
+    store.byIndex("node", "node-0").map((o) => o.metadata.resourceVersion),
+    ["6"],
+  );
+});

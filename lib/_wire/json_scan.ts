@@ -58,6 +58,12 @@ export interface ObjectSpan {
    */
   managedFields: Array<[number, number]>;
   /**
+   * Whether the object has a depth-1 member `apiVersion` or `kind`
+   * (whatever its value): a listed item without either takes the list's
+   * (client-go's `decodeToList`).
+   */
+  typeMeta: boolean;
+  /**
    * True when something is not the regular shape (metadata not an object,
    * one of the four fields not a string, labels — when wanted — neither
    * null nor an object of strings): the caller must then fall back to a
@@ -88,6 +94,10 @@ export interface ScannedList {
       remainingItemCount?: number;
     }
     | undefined;
+  /** The list's `apiVersion` member, JSON.parse'd, or undefined when absent. */
+  apiVersion: unknown;
+  /** The list's `kind` member, JSON.parse'd, or undefined when absent. */
+  kind: unknown;
   /**
    * Each element of `items` when every element is an object; undefined when
    * `items` is absent, null, or not an array of objects (=> caller does a
@@ -165,7 +175,12 @@ export function scanWatchLine(
  *   caller knows the request and may say which it was).
  */
 export function scanList(body: Uint8Array, wantLabels: boolean): ScannedList {
-  const result: ScannedList = { metadata: undefined, items: undefined };
+  const result: ScannedList = {
+    metadata: undefined,
+    apiVersion: undefined,
+    kind: undefined,
+    items: undefined,
+  };
   start(body);
   if (scanListBody(body, wantLabels, result)) return result;
   parseJson(body, ({ cause, chars, position }) =>
@@ -177,7 +192,12 @@ export function scanList(body: Uint8Array, wantLabels: boolean): ScannedList {
       })`,
       { reason: "bad-response", cause },
     ));
-  return { metadata: undefined, items: undefined };
+  return {
+    metadata: undefined,
+    apiVersion: undefined,
+    kind: undefined,
+    items: undefined,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -249,6 +269,13 @@ function scanListBody(
       out.metadata = b[s] === OPEN_BRACE
         ? JSON.parse(decoder.decode(b.subarray(s, i)))
         : undefined;
+    } else if (keyIs(b, k, "apiVersion") || keyIs(b, k, "kind")) {
+      const s = i;
+      i = valueEnd(b, s);
+      if (i === FAULT) return false;
+      const value = JSON.parse(decoder.decode(b.subarray(s, i)));
+      if (keyIs(b, k, "kind")) out.kind = value;
+      else out.apiVersion = value;
     } else if (keyIs(b, k, "items")) {
       out.items = undefined;
       if (b[i] === OPEN_BRACKET) {
@@ -330,6 +357,7 @@ function scanObject(
     resourceVersion: undefined,
     labels: undefined,
     managedFields: [],
+    typeMeta: false,
     irregular: false,
   };
   let faults = 0;
@@ -354,7 +382,12 @@ function scanObject(
         faults = BAD_METADATA;
         i = valueEnd(b, i);
       }
-    } else i = valueEnd(b, i);
+    } else {
+      if (keyIs(b, k, "kind") || keyIs(b, k, "apiVersion")) {
+        span.typeMeta = true;
+      }
+      i = valueEnd(b, i);
+    }
     i = memberEnd(b, i);
     if (i === FAULT) return undefined;
   }

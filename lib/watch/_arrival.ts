@@ -9,7 +9,14 @@ import type { ObjectSpan } from "../_wire/json_scan.ts";
 import type { KindIds, KindIdsReq } from "./types.ts";
 import type { EntryForm } from "./_entry_form.ts";
 import { keyed, keyOf, unkeyed } from "./_diff.ts";
-import { packBytes, type Packed, packObject, packSpan } from "./_packed.ts";
+import {
+  type ListKind,
+  packBytes,
+  type Packed,
+  packObject,
+  packSpan,
+} from "./_packed.ts";
+import { withKind } from "./_list.ts";
 import { dropManagedFields, type ObjectTransform } from "./transforms.ts";
 import { parseJson } from "../_internal/json.ts";
 import { StreamDecodeError } from "../errors/mod.ts";
@@ -60,16 +67,30 @@ export class Intake<T extends KindIds, E> {
   /**
    * The object `span` marks in `buf` (a line or a list body, which may be
    * reused after this call: what is kept is copied).
+   * @param list For a listed item: its list, whose apiVersion and kind an
+   *   item without its own takes (`withKind`, as the parsed path does).
    * @throws {TypeError} When it has no metadata.name or resourceVersion.
    */
-  span(buf: Uint8Array, span: ObjectSpan): Arrival<E> {
+  span(buf: Uint8Array, span: ObjectSpan, list?: ListKind): Arrival<E> {
     if (!this.form.compact || span.irregular) {
-      return new ObjectArrival(this, keyed(parseSpan(buf, span)), buf, span);
+      const obj = parseSpan<T & { apiVersion?: unknown; kind?: unknown }>(
+        buf,
+        span,
+      );
+      const own = obj.apiVersion !== undefined || obj.kind !== undefined;
+      return new ObjectArrival(
+        this,
+        keyed(list ? withKind(obj, list) : obj),
+        buf,
+        span,
+        own ? undefined : list,
+      );
     }
     return new SpanArrival(
       this as unknown as Intake<T, Packed>,
       buf,
       span,
+      span.typeMeta ? undefined : list,
     ) as unknown as Arrival<E>;
   }
 
@@ -121,6 +142,7 @@ class ObjectArrival<T extends KindIds, E> implements Arrival<E> {
     readonly raw: T & KindIdsReq,
     readonly buf?: Uint8Array,
     readonly bytes?: ObjectSpan,
+    readonly list?: ListKind,
   ) {
     this.key = keyOf(raw);
     this.version = raw.metadata.resourceVersion;
@@ -136,7 +158,7 @@ class ObjectArrival<T extends KindIds, E> implements Arrival<E> {
     // Its own bytes when it is kept as sent: exact (JSON.stringify would
     // make a -0 into 0).
     if (!intake.transform && this.buf && this.bytes) {
-      return packBytes(this.buf, this.bytes, raw, key) as E;
+      return packBytes(this.buf, this.bytes, raw, key, this.list) as E;
     }
     return packObject(intake.transformed(raw), key) as E;
   }
@@ -152,6 +174,7 @@ class SpanArrival<T extends KindIds> implements Arrival<Packed> {
     readonly intake: Intake<T, Packed>,
     readonly buf: Uint8Array,
     readonly span: ObjectSpan,
+    readonly list: ListKind | undefined,
   ) {
     if (span.name === undefined || span.resourceVersion === undefined) {
       throw unkeyed();
@@ -161,7 +184,9 @@ class SpanArrival<T extends KindIds> implements Arrival<Packed> {
   }
 
   #object(): T & KindIdsReq {
-    return this.#parsed ??= parseSpan<T & KindIdsReq>(this.buf, this.span);
+    if (this.#parsed) return this.#parsed;
+    const obj = parseSpan<T & KindIdsReq>(this.buf, this.span);
+    return this.#parsed = this.list ? withKind(obj, this.list) : obj;
   }
 
   admits(): boolean {
@@ -177,6 +202,7 @@ class SpanArrival<T extends KindIds> implements Arrival<Packed> {
         this.key,
         this.version,
         intake.dropsManagedFields,
+        this.list,
       );
     }
     return packObject(intake.transformed(this.#object()), this.key);

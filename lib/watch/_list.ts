@@ -127,9 +127,10 @@ async function collect<T>(
  * list (apimachinery unstructured/helpers.go `decodeToList`: `kind` without
  * `List`, the list's `apiVersion`), so a listed object reads as a watched
  * one does (watch events carry both). An item with either field keeps its
- * own.
+ * own. (A compact Reflector's packed items apply it when they are built:
+ * `_packed.ts`.)
  */
-function withKind<T>(item: T, page: unknown): T {
+export function withKind<T>(item: T, page: unknown): T {
   const obj = item as { apiVersion?: unknown; kind?: unknown } | null;
   const list = page as { apiVersion?: unknown; kind?: unknown };
   if (

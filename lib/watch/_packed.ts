@@ -19,6 +19,15 @@ import type { ObjectSpan } from "../_wire/json_scan.ts";
 import { StreamDecodeError } from "../errors/mod.ts";
 import { parseJson } from "../_internal/json.ts";
 import type { KindIdsReq } from "./types.ts";
+import { withKind } from "./_list.ts";
+
+/** A list's `apiVersion` and `kind`, which its items without their own take (client-go's decodeToList). */
+export interface ListKind {
+  /** The list's apiVersion. */
+  readonly apiVersion: unknown;
+  /** The list's kind (`…List`). */
+  readonly kind: unknown;
+}
 
 const decoder = new TextDecoder();
 /** Where an object's bytes without its managedFields are put together (reused, made on first use). */
@@ -31,12 +40,15 @@ export class Packed {
    * @param key `namespace/name`.
    * @param resourceVersion metadata.resourceVersion.
    * @param labels metadata.labels, when a label index wants them.
+   * @param listed The list it was listed in, when its text has no
+   *   apiVersion and kind of its own: the object built takes the list's.
    */
   constructor(
     readonly text: string,
     readonly key: string,
     readonly resourceVersion: string,
     readonly labels: Record<string, string> | null | undefined,
+    readonly listed?: ListKind,
   ) {}
 
   /**
@@ -46,7 +58,7 @@ export class Packed {
    */
   unpack<T>(): T {
     const text = this.text;
-    return parseJson(text, ({ cause, position }) =>
+    const obj = parseJson(text, ({ cause, position }) =>
       new StreamDecodeError(
         `malformed JSON in the cached object ${this.key}`,
         1,
@@ -54,6 +66,7 @@ export class Packed {
         cause,
         position,
       )) as T;
+    return this.listed ? withKind(obj, this.listed) : obj;
   }
 }
 
@@ -73,6 +86,7 @@ export function packSpan(
   key: string,
   resourceVersion: string,
   dropManagedFields: boolean,
+  listed: ListKind | undefined,
 ): Packed {
   const ranges = dropManagedFields ? span.managedFields : [];
   let text: string;
@@ -95,7 +109,7 @@ export function packSpan(
     at += span.end - from;
     text = decoder.decode(scratch.subarray(0, at));
   }
-  return new Packed(text, key, resourceVersion, span.labels);
+  return new Packed(text, key, resourceVersion, span.labels, listed);
 }
 
 /**
@@ -121,12 +135,14 @@ export function packBytes(
   span: ObjectSpan,
   obj: KindIdsReq,
   key: string,
+  listed: ListKind | undefined,
 ): Packed {
   return new Packed(
     decoder.decode(buf.subarray(span.start, span.end)),
     key,
     obj.metadata.resourceVersion,
     (obj.metadata as { labels?: Record<string, string> | null }).labels,
+    listed,
   );
 }
 

@@ -19,6 +19,8 @@ import type { KindIds } from "./types.ts";
 import { type Arrival, type Intake, parseSpan } from "./_arrival.ts";
 import type { Incoming } from "./_initial_events.ts";
 import { watchEventOf } from "./_watch_event.ts";
+import { withKind } from "./_list.ts";
+import type { ListKind } from "./_packed.ts";
 import { listToMetadataOnly, toMetadataOnly } from "./_metadata_only.ts";
 
 /** A list page as bytes. */
@@ -93,11 +95,12 @@ function arrive<T extends KindIds, E>(
   partial: boolean,
   buf: Uint8Array,
   span: ObjectSpan,
+  list?: ListKind,
 ): Arrival<E> {
   if (partial && !isServerPartial(buf, span)) {
     return intake.object(toMetadataOnly(parseSpan(buf, span)) as T);
   }
-  return intake.span(buf, span);
+  return intake.span(buf, span, list);
 }
 
 /**
@@ -129,8 +132,9 @@ export function rawPage<T extends KindIds, E>(
     if (a.admits()) items.push(settled(a));
   };
   if (scanned.items) {
+    const list = { apiVersion: scanned.apiVersion, kind: scanned.kind };
     for (const span of scanned.items) {
-      keep(arrive(intake, page.partial, page.body, span));
+      keep(arrive(intake, page.partial, page.body, span, list));
     }
     return {
       metadata: (scanned.metadata ?? {}) as ListOf<unknown>["metadata"],
@@ -141,7 +145,9 @@ export function rawPage<T extends KindIds, E>(
   // (The scan checked it is JSON.)
   let list = JSON.parse(decoder.decode(page.body)) as JSONObject;
   if (page.partial) list = listToMetadataOnly(list);
-  for (const item of (list.items ?? []) as T[]) keep(intake.object(item));
+  for (const item of (list.items ?? []) as T[]) {
+    keep(intake.object(withKind(item, list)));
+  }
   return {
     metadata: (list.metadata ?? {}) as ListOf<unknown>["metadata"],
     items,

@@ -85,6 +85,34 @@ function incoming<T extends KindIds, S, E>(
   return { type: evt.type, arrival: intake.object(evt.object) };
 }
 
+/**
+ * Opens the watch: the watcher's parsed events, or — given its raw
+ * variant — its bytes and the decoder of their lines.
+ */
+async function open<T extends KindIds, S extends ApiStatus, E>(
+  c: WatchContext<T, S, E>,
+  opts: WatchOpts,
+  signal: AbortSignal,
+): Promise<{
+  stream: ReadableStream<WatchEvent<T, S> | Uint8Array>;
+  lines: RawLines<T, E, S> | undefined;
+}> {
+  if (c.raw) {
+    const raw = await abortable(
+      c.raw(opts),
+      signal,
+      (late) => void late.body.cancel().catch(() => {}),
+    );
+    return { stream: raw.body, lines: new RawLines(c.cache.intake, raw.partial) };
+  }
+  const stream = await abortable(
+    c.watcher(opts),
+    signal,
+    (late) => void late.cancel().catch(() => {}),
+  );
+  return { stream, lines: undefined };
+}
+
 /** Where the loop goes after a backoff. */
 export type RetryState = { kind: "Empty" } | {
   kind: "Watching";
@@ -157,21 +185,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
         allowWatchBookmarks: true,
         ...c.selectors,
       };
-      if (c.raw) {
-        const raw = await abortable(
-          c.raw(opts),
-          signal,
-          (late) => void late.body.cancel().catch(() => {}),
-        );
-        lines = new RawLines(cache.intake, raw.partial);
-        stream = raw.body;
-      } else {
-        stream = await abortable(
-          c.watcher(opts),
-          signal,
-          (late) => void late.cancel().catch(() => {}),
-        );
-      }
+      ({ stream, lines } = await open(c, opts, signal));
     } finally {
       answered.cancel();
     }

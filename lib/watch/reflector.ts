@@ -62,7 +62,7 @@ import { MapStore } from "./store.ts";
 import { realClock, type ReflectorClock } from "./clock.ts";
 import { Cache } from "./_cache.ts";
 import { FanOut } from "./_fan_out.ts";
-import { listAll, type ListSettings } from "./_list.ts";
+import { listAll, type ListSettings, withKind } from "./_list.ts";
 import { type EntryForm, packedForm, plainForm } from "./_entry_form.ts";
 import { type Arrival, Intake } from "./_arrival.ts";
 import { rawOf, rawPage } from "./_raw.ts";
@@ -179,7 +179,9 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
           const page = await lister(opts);
           return {
             metadata: page.metadata,
-            items: (page.items ?? []).map((item) => intake.object(item)),
+            items: (page.items ?? []).map((item) =>
+              intake.object(withKind(item, page))
+            ),
           };
         },
       pageSize: options.pageSize ?? 500,

@@ -71,6 +71,11 @@ function checkSpan(
     expected,
     `${where}: the span is the object`,
   );
+  assert.strictEqual(
+    span.typeMeta,
+    Object.hasOwn(expected, "apiVersion") || Object.hasOwn(expected, "kind"),
+    `${where}: typeMeta`,
+  );
   if (span.irregular) {
     // Allowed only when the shape is not the regular one.
     const m = expected.metadata;
@@ -173,7 +178,12 @@ function checkList(bytes: Uint8Array, wantLabels: boolean, where: string) {
   assert.ok(ref.ok, `${where}: JSON.parse threw, the scanner did not`);
   const v = ref.value;
   if (!isObject(v)) {
-    assert.deepStrictEqual(got, { metadata: undefined, items: undefined });
+    assert.deepStrictEqual(got, {
+      metadata: undefined,
+      apiVersion: undefined,
+      kind: undefined,
+      items: undefined,
+    });
     return;
   }
   assert.deepStrictEqual(
@@ -181,6 +191,8 @@ function checkList(bytes: Uint8Array, wantLabels: boolean, where: string) {
     isObject(v.metadata) ? v.metadata : undefined,
     `${where}: metadata`,
   );
+  assert.deepStrictEqual(got.apiVersion, v.apiVersion, `${where}: apiVersion`);
+  assert.deepStrictEqual(got.kind, v.kind, `${where}: kind`);
   const items = v.items;
   if (!Array.isArray(items) || !items.every(isObject)) {
     assert.strictEqual(got.items, undefined, `${where}: items`);
@@ -626,8 +638,23 @@ Deno.test("a list whose items are not all objects, or absent, or null, gives no 
   }
   assert.deepStrictEqual(scanList(enc.encode(`{"items":[ ]}`), false), {
     metadata: undefined,
+    apiVersion: undefined,
+    kind: undefined,
     items: [],
   });
+  // The list's kind and apiVersion (last wins), and which items have their own.
+  const typed = scanList(
+    enc.encode(
+      `{"kind":"X","apiVersion":"v0","kind":"PodList","items":[{"a":{"kind":1}},{"b":2,"apiVersion":null},{"kind":"K"}],"apiVersion":"v1"}`,
+    ),
+    false,
+  );
+  assert.deepStrictEqual([typed.kind, typed.apiVersion], ["PodList", "v1"]);
+  assert.deepStrictEqual(typed.items?.map((i) => i.typeMeta), [
+    false,
+    true,
+    true,
+  ]);
 });
 
 // ---------------------------------------------------------------------------

@@ -103,7 +103,10 @@ async function open<T extends KindIds, S extends ApiStatus, E>(
       signal,
       (late) => void late.body.cancel().catch(() => {}),
     );
-    return { stream: raw.body, lines: new RawLines(c.cache.intake, raw.partial) };
+    return {
+      stream: raw.body,
+      lines: new RawLines(c.cache.intake, raw.partial),
+    };
   }
   const stream = await abortable(
     c.watcher(opts),

@@ -203,12 +203,21 @@
  * 8–20× sooner. Compact, through `listWatch()` over an in-process client
  * answering with bytes (same bench, same conditions): 40,000 Pod events
  * (2.5 KiB each) go into the cache at 3.3× the default's rate, 8.2 µs of
- * CPU each against 28.3 (0.29×; a profile of the rest: the scan 34 %, the
- * GC 18 %, line splitting 13 %, reading 14 %, the cache 5 %); a Pod
+ * CPU each against 28.3 (0.29×; a profile: the scan 34 %, the GC 18 %,
+ * line splitting 13 %, the fake's reads 14 %, the cache 5 %); a Pod
  * retains 2.72 KiB (0.75× the default's 3.62), 2.47 KiB with
- * `dropManagedFields` (0.79×), 1.02 KiB metadata-only (0.76×), and a
- * 10,000-Pod sync takes about the default's time (85–137 ms against
- * 142–167).
+ * `dropManagedFields` (0.79×), 1.02 KiB metadata-only (0.76×). Across
+ * processes over HTTP (`deno task bench`, the replay server's per-event
+ * chunks, 5 interleaved rounds on the loaded 2-core machine): 1.65× the
+ * informer's events/s at 0.49× its CPU per event (the default Reflector:
+ * 1.25×, 0.80×; compact / default CPU 0.61×), against targets of 2.5× and
+ * 0.4×. The transport is what is left: a profile of that run puts the
+ * scan at 25 %, reading (`op_read`, HTTP de-chunking, each read copied into
+ * the byte stream) at ~25 %, line splitting ~20 %, the GC 12 %; with one
+ * HTTP chunk per event there is still one read, and one promise, per
+ * event below the Reflector. A 10,000-Pod sync holds half the heap per Pod
+ * (3.2 KB against 6.4) but that bench counts the cache with `listCached()`,
+ * which builds every object: 1.17× the informer's time there.
  *
  * @module
  */

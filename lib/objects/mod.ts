@@ -196,7 +196,12 @@ export {
   deleteAppliedSet,
   listAppliedSet,
 } from "./applyset.ts";
-export { waitFor, type WaitForOptions } from "./wait.ts";
+export {
+  waitFor,
+  waitForNone,
+  type WaitForNoneOptions,
+  type WaitForOptions,
+} from "./wait.ts";
 export {
   assertPodCanRun,
   crdEstablished,

@@ -45,7 +45,6 @@ import {
 } from "../../mod.ts";
 import {
   deleteApplied,
-  deleted,
   deploymentAvailable,
   MetricsError,
   podMetrics,
@@ -53,11 +52,11 @@ import {
   podRunning,
   refOf,
   scale,
+  waitForNone,
 } from "../../lib/objects/mod.ts";
 import {
   execCommand,
-  type ExecSession,
-  openExec,
+  openExecWorkload,
   TunnelError,
 } from "../../lib/tunnels/mod.ts";
 import { controlPlane, serverVersion } from "../harness.ts";
@@ -128,6 +127,7 @@ Deno.test({
       name: "workspace",
       namespace: ns,
     };
+    const workload = { kind: "Deployment", name: "workspace" } as const;
     const podsOf = async () =>
       (await dyn.list({ apiVersion: "v1", kind: "Pod", namespace: ns }, {
         labelSelector: "app=workspace",
@@ -148,12 +148,8 @@ Deno.test({
       });
 
       // Connect: a shell on stdin, commands one at a time, output read back, the exit code.
-      const [pod] = (await podsOf()).filter((p) =>
-        podReady().test(p, refOf(p))
-      );
-      const session: ExecSession = await openExec(client, {
+      const session = await openExecWorkload(client, workload, {
         namespace: ns,
-        pod: pod.metadata!.name!,
         command: ["sh"],
         stdin: true,
         signal: AbortSignal.timeout(60_000),
@@ -179,7 +175,7 @@ Deno.test({
       // A one-shot command with input: needs v5 to end its stdin; refused at once on v4.
       const oneShot = execCommand(client, {
         namespace: ns,
-        pod: pod.metadata!.name!,
+        pod: session.pod,
         command: ["cat"],
         stdin: "hi\n",
       });
@@ -191,13 +187,15 @@ Deno.test({
       }
 
       // Stop: scale to 0 and wait until every pod is gone.
-      const running = await podsOf();
       await scale(client, workspace, 0);
-      await Promise.all(
-        running.map((p) =>
-          waitFor(client, refOf(p), deleted(), { timeoutMs: 60_000 })
-        ),
-      );
+      await waitForNone(client, {
+        apiVersion: "v1",
+        kind: "Pod",
+        namespace: ns,
+      }, {
+        labelSelector: "app=workspace",
+        timeoutMs: 60_000,
+      });
       assert.deepEqual(await podsOf(), []);
 
       // Start: scale to 1 and wait until available.
@@ -217,7 +215,7 @@ Deno.test({
         ),
       };
       assert.deepEqual(status, { running: true, ready: true, available: true });
-      assert.notEqual(started.metadata!.name, pod.metadata!.name);
+      assert.notEqual(started.metadata!.name, session.pod);
 
       // Metrics: this cluster serves no metrics.k8s.io, a typed error says so.
       const noMetrics = await rejection(

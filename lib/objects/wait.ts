@@ -177,7 +177,7 @@ export interface WaitForNoneOptions extends WaitForOptions {
  * @param collection The kind, and the namespace (ignored for cluster-scoped kinds; `allNamespaces` for every one).
  * @param options Selectors, deadline and signal.
  * @returns When none matches (at once when none did to begin with).
- * @throws {WaitError} `Timeout` at the deadline, naming the objects still there.
+ * @throws {WaitError} `Timeout` at the deadline, naming the objects still there (its `target` is the collection, with the name `*`).
  * @throws {KubernetesApiError} When the server refuses the list or watch (403, a malformed selector's 400, …).
  * @throws {UnknownKindError} When the kind is not served.
  * @throws {PathSegmentError} When the namespace cannot be one path segment; nothing is sent.
@@ -203,7 +203,8 @@ export async function waitForNone(
 ): Promise<void> {
   const dyn = DynamicClient.for(client);
   const timeoutMs = options.timeoutMs ?? 300_000;
-  const where = { ...collection, name: "" };
+  // The error's target is the collection: `*` for its name, as in "every match".
+  const where = { ...collection, name: "*" };
   const selectors = [options.labelSelector, options.fieldSelector]
     .filter(Boolean).join(", ");
   const what = `no ${collection.kind}${

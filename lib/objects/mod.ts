@@ -219,6 +219,8 @@ export {
 export { getScale, restart, type Scale, scale } from "./scale.ts";
 export {
   rolloutCondition,
+  setEnv,
+  type SetEnvOptions,
   setImage,
   type SetImageOptions,
   waitForRollout,

@@ -21,19 +21,21 @@
 // the next (blank lines, comments, asserts and `// Check:` statements — the
 // test's own verification — excluded):
 //   deploy: apply and wait until available                      11
-//   connect: pick a ready pod, a shell, two commands, exit code 25  (+15: readUntil below)
+//   connect: a ready pod's shell, two commands, the exit code  21  (+15: readUntil below)
 //   a one-shot command with input (v5) or its typed refusal (v4) 10
-//   stop: scale to 0, wait until every pod is gone               7
+//   stop: scale to 0, wait until no pod matches                  5
 //   start: scale to 1, wait until available                      4
 //   status: conditions evaluated once                            9
 //   metrics: a typed "unavailable"                               4
 //   teardown: delete what was applied, wait until gone           4
-// Connect is the longest: choosing the pod is a list and a filter (no
-// public "a ready pod of this workload" for a session that stays open;
-// execWorkload runs a command to completion), and reading a command's
-// output back from a live shell is the consumer's own framing. The
-// terminal helper issue #23 asks for (raw mode, resize, restore; 46 lines
-// by hand) is not used here.
+// Connect opens the shell on a ready pod of the Deployment
+// (`openExecWorkload`: no pod list of the consumer's own); most of its
+// lines read a command's output back from a live shell, the consumer's own
+// framing. Stop waits for the selector to match nothing (`waitForNone`,
+// `kubectl wait --for=delete -l`), not for each pod it listed. The terminal
+// helper issue #23 asks for (`execInTerminal`: raw mode, resize, restore)
+// is for a human at a terminal; this session is driven by code, so it is
+// not used here.
 
 import assert from "node:assert/strict";
 import {
@@ -128,8 +130,9 @@ Deno.test({
       namespace: ns,
     };
     const workload = { kind: "Deployment", name: "workspace" } as const;
+    const allPods = { apiVersion: "v1", kind: "Pod", namespace: ns };
     const podsOf = async () =>
-      (await dyn.list({ apiVersion: "v1", kind: "Pod", namespace: ns }, {
+      (await dyn.list(allPods, {
         labelSelector: "app=workspace",
       })).items;
     let applied: Awaited<ReturnType<typeof apply>> = [];
@@ -188,11 +191,7 @@ Deno.test({
 
       // Stop: scale to 0 and wait until every pod is gone.
       await scale(client, workspace, 0);
-      await waitForNone(client, {
-        apiVersion: "v1",
-        kind: "Pod",
-        namespace: ns,
-      }, {
+      await waitForNone(client, allPods, {
         labelSelector: "app=workspace",
         timeoutMs: 60_000,
       });

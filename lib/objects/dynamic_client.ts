@@ -123,13 +123,28 @@ export class DynamicClient {
   }
 
   /**
-   * The API path of a collection.
+   * The API path of a collection, from its kind and namespace: what the
+   * watch layer (`listWatch`, `SharedWatches.reflector`) takes.
    *
    * @param ref The collection.
-   * @returns The path.
+   * @returns The path, such as `/api/v1/namespaces/shop/pods`.
    * @throws {PathSegmentError} When the namespace of a namespaced kind is
    *   `.` or `..`, or contains `/` or `%`.
    * @throws {UnknownKindError} When the kind is not served.
+   *
+   * @example Share a watch of one namespace's pods
+   * ```ts
+   * import { DynamicClient } from "@denokube/transport/objects";
+   * import { SharedWatches } from "@denokube/transport/watch";
+   * import type { RestClient } from "@denokube/transport/contract";
+   *
+   * async function pods(client: RestClient, signal: AbortSignal): Promise<number> {
+   *   const path = await DynamicClient.for(client).collectionPathOf({ apiVersion: "v1", kind: "Pod", namespace: "shop" });
+   *   await using pods = SharedWatches.for(client).reflector(path, { labelSelector: "app=web", signal });
+   *   for await (const evt of pods.observeAll()) if (evt.type === "SYNCED") break;
+   *   return pods.listCached().length;
+   * }
+   * ```
    */
   async collectionPathOf(ref: CollectionRef): Promise<string> {
     const m = await this.mapping(ref.apiVersion, ref.kind);

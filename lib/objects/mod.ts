@@ -112,6 +112,15 @@
  *   failed pod), `deploymentAvailable`, `deploymentRolledOut`,
  *   `crdEstablished`, `deleted`, `hasCondition(type)`, or any predicate; Deno
  *   flags: the transport's
+ * - `waitForNone` — until no object of a collection matches a selector
+ *   (`kubectl wait --for=delete -l app=web`, such as the pods of a workload
+ *   scaled to zero), on the same list/watch loop; a Timeout names what is
+ *   left; Deno flags: the transport's
+ * - `setImage`, `setEnv`, `waitForRollout` — `kubectl set image`,
+ *   `kubectl set env` (`NAME=value`, `NAME-`) and `kubectl rollout status`:
+ *   one strategic merge patch of the named containers (or `"*"`), then,
+ *   when asked, a wait with kubectl's rules per kind; Deno flags: the
+ *   transport's
  * - `scale`, `getScale`, `restart` — the `scale`
  *   subresource; `restart` sets the pod template's
  *   `kubectl.kubernetes.io/restartedAt`, as `kubectl rollout restart` does
@@ -196,7 +205,12 @@ export {
   deleteAppliedSet,
   listAppliedSet,
 } from "./applyset.ts";
-export { waitFor, type WaitForOptions } from "./wait.ts";
+export {
+  waitFor,
+  waitForNone,
+  type WaitForNoneOptions,
+  type WaitForOptions,
+} from "./wait.ts";
 export {
   assertPodCanRun,
   crdEstablished,
@@ -214,6 +228,8 @@ export {
 export { getScale, restart, type Scale, scale } from "./scale.ts";
 export {
   rolloutCondition,
+  setEnv,
+  type SetEnvOptions,
   setImage,
   type SetImageOptions,
   waitForRollout,

@@ -1,6 +1,7 @@
 /**
- * `kubectl set image` and `kubectl rollout status` for code: set
- * containers' images in a workload's pod template, and wait until its
+ * `kubectl set image`, `kubectl set env` and `kubectl rollout status` for
+ * code: set containers' images or environment variables in a workload's
+ * pod template, and wait until its
  * controller has rolled the change out, with kubectl's rules per kind
  * (Deployment, StatefulSet, DaemonSet), failing fast with a
  * {@link WaitError} naming the reason (`ProgressDeadlineExceeded`,
@@ -110,6 +111,126 @@ export async function setImage(
       );
     }
   }
+  return await patchContainers(
+    client,
+    ref,
+    what,
+    images,
+    (c) => ({
+      name: c.name,
+      image: Object.hasOwn(images, c.name) ? images[c.name] : images["*"],
+    }),
+    options,
+  );
+}
+
+/** Options for {@link setEnv}: as {@link setImage}'s. */
+export type SetEnvOptions = SetImageOptions;
+
+/**
+ * Sets or removes environment variables of containers in a workload's pod
+ * template, as `kubectl set env` does (`NAME=value`, `NAME-`): by
+ * container name (init containers too), or `"*"` for every container.
+ * Every name is checked against the object before anything is written;
+ * the change is one strategic merge patch of each container's `env`
+ * (merged by variable name), so other variables, containers and fields are
+ * left alone; new variables go after the existing ones, as kubectl puts
+ * them (a value may refer to an earlier one as `$(NAME)`). A variable set here loses a `valueFrom` it had, as with
+ * `kubectl set env`; a removed one that is not there is no error.
+ *
+ * @param client Any transport, or a {@link DynamicClient}.
+ * @param ref The workload: a Deployment, StatefulSet, DaemonSet,
+ *   ReplicaSet, Job, CronJob or Pod.
+ * @param env Container name (or `"*"`) → variable name → its value, or `null` to remove it.
+ * @param options Wait for the rollout, field manager, a signal.
+ * @returns The object as patched (as it was once rolled out, with `wait`).
+ * @throws {TypeError} When `env` is empty, a container's variables are empty, a variable name is empty, a value is neither a string nor `null`, or a container is not in the object (the message lists those it has).
+ * @throws {WaitError} With `wait`: as {@link setImage}.
+ * @throws {KubernetesApiError} `isNotFound()` when the object does not exist; 422 when the server refuses a variable name.
+ *
+ * @example Change a setting and wait for the rollout
+ * ```ts
+ * import { setEnv } from "@denokube/transport/objects";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function debug(client: RestClient): Promise<void> {
+ *   const web = { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "shop" };
+ *   await setEnv(client, web, { httpd: { LOG_LEVEL: "debug", OLD_FLAG: null } }, { wait: { timeoutMs: 300_000 } });
+ * }
+ * ```
+ */
+export async function setEnv(
+  client: RestClient | DynamicClient,
+  ref: ObjectRef,
+  env: Record<string, Record<string, string | null>>,
+  options: SetEnvOptions = {},
+): Promise<KubernetesObject> {
+  const what = `set env of ${describeRef(ref)}`;
+  const wanted = Object.entries(env);
+  if (!wanted.length) {
+    throw new TypeError(
+      `${what}: expected at least one container with variables, found none`,
+    );
+  }
+  for (const [container, vars] of wanted) {
+    const names = Object.entries(vars ?? {});
+    const at = `${what}: container ${JSON.stringify(container)}`;
+    if (!names.length) {
+      throw new TypeError(`${at}: expected at least one variable, found none`);
+    }
+    for (const [name, value] of names) {
+      if (name === "") throw new TypeError(`${at}: a variable name is empty`);
+      if (typeof value !== "string" && value !== null) {
+        throw new TypeError(
+          `${at}: variable ${
+            JSON.stringify(name)
+          }: expected a string or null (remove), found ${typeof value}`,
+        );
+      }
+    }
+  }
+  return await patchContainers(client, ref, what, env, (c) => {
+    // A named container's own entries win over "*"'s, per variable.
+    const vars = {
+      ...(Object.hasOwn(env, "*") ? env["*"] : {}),
+      ...(Object.hasOwn(env, c.name) ? env[c.name] : {}),
+    };
+    // The order kubectl leaves: the variables kept where they were, new
+    // ones appended (a value may refer to an earlier variable as $(NAME)).
+    // Without it the server's merge puts new ones first.
+    const had = (Array.isArray(c.env) ? c.env : []).map((e) =>
+      String((e as { name?: unknown }).name)
+    );
+    const order = [
+      ...had.filter((n) => !Object.hasOwn(vars, n) || vars[n] !== null),
+      ...Object.keys(vars).filter((n) => !had.includes(n) && vars[n] !== null),
+    ];
+    return {
+      name: c.name,
+      "$setElementOrder/env": order.map((name) => ({ name })),
+      env: Object.entries(vars).map(([name, value]) =>
+        value === null
+          ? { name, $patch: "delete" }
+          : { name, value, valueFrom: null }
+      ),
+    };
+  }, options);
+}
+
+/**
+ * Reads the object, checks that every container `wanted` names (other
+ * than `"*"`) is in its pod spec, and patches each selected container with
+ * what `change` makes of it, in one strategic merge patch; then waits for
+ * the rollout when asked. One place for `kubectl set image` and `set env`.
+ */
+async function patchContainers(
+  client: RestClient | DynamicClient,
+  ref: ObjectRef,
+  what: string,
+  wanted: Record<string, unknown>,
+  change: (container: { name: string; env?: unknown }) => Obj,
+  options: SetImageOptions,
+): Promise<KubernetesObject> {
   const dyn = DynamicClient.for(client);
   const current = await dyn.get(ref, { signal: options.signal });
   const path = podSpecPath(ref.kind);
@@ -129,14 +250,15 @@ export async function setImage(
       name: string;
     }[];
     const changes = containers.flatMap((c) => {
-      const image = images[c.name] ?? images["*"];
-      if (image === undefined) return [];
+      if (!Object.hasOwn(wanted, c.name) && !Object.hasOwn(wanted, "*")) {
+        return [];
+      }
       matched.add(c.name);
-      return [{ name: c.name, image }];
+      return [change(c)];
     });
     if (changes.length) patchSpec[list] = changes;
   }
-  const missing = wanted.map(([n]) => n).filter((n) =>
+  const missing = Object.keys(wanted).filter((n) =>
     n !== "*" && !matched.has(n)
   );
   if (missing.length || !matched.size) {

@@ -34,6 +34,8 @@ import { type WaitCondition, WaitError } from "./wait_error.ts";
 import { abortable } from "../_internal/delay.ts";
 import { listWatch } from "../watch/list_watch.ts";
 import { Reflector } from "../watch/reflector.ts";
+import type { KindIdsReq, ReflectorEvent } from "../watch/types.ts";
+import type { CollectionRef } from "./dynamic_client_types.ts";
 import { isRetriable } from "../watch/_retry_policy.ts";
 import { pathSegment } from "../_wire/api_path.ts";
 
@@ -104,7 +106,6 @@ export async function waitFor<T = KubernetesObject>(
   const signal = options.signal
     ? AbortSignal.any([options.signal, own.signal])
     : own.signal;
-  const fieldSelector = `metadata.name=${target.name}`;
   let current: T | undefined;
   try {
     const mapping = await abortable(
@@ -119,46 +120,23 @@ export async function waitFor<T = KubernetesObject>(
       namespace: dyn.namespaceFor(mapping, target.namespace),
     };
     const path = await abortable(dyn.collectionPathOf(collection), signal);
-    // The Reflector — the library's one list/watch loop — lists, watches
-    // from the list's version, resumes, relists after a 410 and backs off
-    // with client-go's policy; waitFor only tests what it reports, and
-    // gives up on a failure that waiting cannot cure.
-    const { lister, watcher } = listWatch<KubernetesObject, Status>(
+    return await reflectUntil(
       dyn.client,
       path,
-    );
-    let fatal: { err: unknown } | undefined;
-    const reflector = new Reflector<KubernetesObject, Status>(
-      lister,
-      watcher,
-      {
-        fieldSelector,
-        initialList: "list",
-        onError: (err) => {
-          if (fatal || !endsWait(err.cause)) return;
-          fatal = { err: err.cause };
-          reflector.stop();
-        },
-      },
-    );
-    const running = reflector.run(signal);
-    try {
-      for await (const evt of reflector.observeAll()) {
+      { fieldSelector: `metadata.name=${target.name}` },
+      signal,
+      (evt, { synced }) => {
         if (evt.type === "ADDED" || evt.type === "MODIFIED") {
           current = evt.object as unknown as T;
         } else if (evt.type === "DELETED") current = undefined;
-        else if (evt.type !== "SYNCED") continue;
+        else if (evt.type !== "SYNCED") return undefined;
         // Before the first SYNCED the state is not known yet (an absent
         // object is only absent once the list says so).
-        if (reflector.isSynced() && cond.test(current, target)) return current;
-      }
-    } finally {
-      reflector.stop();
-      await running;
-    }
-    if (fatal) throw fatal.err;
-    signal.throwIfAborted();
-    throw new Error("the Reflector stopped on its own");
+        return synced && cond.test(current, target)
+          ? { value: current }
+          : undefined;
+      },
+    );
   } catch (err) {
     if (own.signal.aborted && signal.reason === own.signal.reason) {
       throw new WaitError(
@@ -176,6 +154,160 @@ export async function waitFor<T = KubernetesObject>(
     clearTimeout(timer);
     own.abort(); // ends a watch still open
   }
+}
+
+/** Which objects of a collection {@link waitForNone} waits on. */
+export interface WaitForNoneOptions extends WaitForOptions {
+  /** Such as `app=web`; both selectors together narrow further. @default {every object of the collection} */
+  labelSelector?: string;
+  /** Such as `status.phase=Running`. @default {none} */
+  fieldSelector?: string;
+}
+
+/**
+ * Waits until no object of a collection matches the selectors, as
+ * `kubectl wait --for=delete -l app=web` waits for the pods of a workload
+ * scaled to zero, on the same list/watch loop as {@link waitFor}: list,
+ * then watch from the list's version, until the collection, as the server
+ * reports it, holds none. Unlike `kubectl`, which waits for the objects it
+ * found at the start, an object created meanwhile that matches is waited
+ * for too: the wait is for "none", not for "these gone".
+ *
+ * @param client Any transport, or a {@link DynamicClient} to share its discovery.
+ * @param collection The kind, and the namespace (ignored for cluster-scoped kinds; `allNamespaces` for every one).
+ * @param options Selectors, deadline and signal.
+ * @returns When none matches (at once when none did to begin with).
+ * @throws {WaitError} `Timeout` at the deadline, naming the objects still there (its `target` is the collection, with the name `*`).
+ * @throws {KubernetesApiError} When the server refuses the list or watch (403, a malformed selector's 400, …).
+ * @throws {UnknownKindError} When the kind is not served.
+ * @throws {PathSegmentError} When the namespace cannot be one path segment; nothing is sent.
+ *
+ * @example Scale to zero and wait until every pod is gone
+ * ```ts
+ * import { scale, waitForNone } from "@denokube/transport/objects";
+ * import type { RestClient } from "@denokube/transport/contract";
+ *
+ * async function stop(client: RestClient): Promise<void> {
+ *   await scale(client, { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "shop" }, 0);
+ *   await waitForNone(client, { apiVersion: "v1", kind: "Pod", namespace: "shop" }, {
+ *     labelSelector: "app=web",
+ *     timeoutMs: 60_000,
+ *   });
+ * }
+ * ```
+ */
+export async function waitForNone(
+  client: RestClient | DynamicClient,
+  collection: CollectionRef,
+  options: WaitForNoneOptions = {},
+): Promise<void> {
+  const dyn = DynamicClient.for(client);
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  // The error's target is the collection: `*` for its name, as in "every match".
+  const where = { ...collection, name: "*" };
+  const selectors = [options.labelSelector, options.fieldSelector]
+    .filter(Boolean).join(", ");
+  const what = `no ${collection.kind}${
+    selectors ? ` matching ${JSON.stringify(selectors)}` : ""
+  }`;
+  const own = new AbortController();
+  const timer = setTimeout(
+    () => own.abort(new WaitError("Timeout", where, "")),
+    timeoutMs,
+  );
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, own.signal])
+    : own.signal;
+  let left: string[] = [];
+  try {
+    const path = await abortable(dyn.collectionPathOf(collection), signal);
+    await reflectUntil(
+      dyn.client,
+      path,
+      {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+      },
+      signal,
+      (_evt, { synced, cached }) => {
+        if (!synced) return undefined;
+        left = cached().map((o) =>
+          `${
+            o.metadata.namespace ? `${o.metadata.namespace}/` : ""
+          }${o.metadata.name}`
+        );
+        return left.length === 0 ? { value: undefined } : undefined;
+      },
+    );
+  } catch (err) {
+    if (own.signal.aborted && signal.reason === own.signal.reason) {
+      throw new WaitError(
+        "Timeout",
+        where,
+        `${what} not reached within ${timeoutMs} ms; still there: ${
+          left.join(", ") || "(not listed yet)"
+        }`,
+        { cause: err instanceof WaitError ? undefined : err },
+      );
+    }
+    if (signal.aborted && !(err instanceof WaitError)) throw signal.reason;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    own.abort(); // ends a watch still open
+  }
+}
+
+/**
+ * Runs the library's one list/watch loop (a `Reflector`) on a collection
+ * until `check`, called with every event, returns a value: the Reflector lists, watches from the list's version, resumes,
+ * relists after a 410 and backs off with client-go's policy; the waits only
+ * test what it reports, and give up on a failure that waiting cannot cure.
+ */
+async function reflectUntil<R>(
+  client: RestClient,
+  path: string,
+  selectors: { labelSelector?: string; fieldSelector?: string },
+  signal: AbortSignal,
+  check: (
+    evt: ReflectorEvent<KubernetesObject>,
+    state: {
+      /** Whether the cache holds what the server has (between SYNCED and DESYNCED). */
+      synced: boolean;
+      cached: () => (KubernetesObject & KindIdsReq)[];
+    },
+  ) => { value: R } | undefined,
+): Promise<R> {
+  const { lister, watcher } = listWatch<KubernetesObject, Status>(
+    client,
+    path,
+  );
+  let fatal: { err: unknown } | undefined;
+  const reflector = new Reflector<KubernetesObject, Status>(lister, watcher, {
+    ...selectors,
+    initialList: "list",
+    onError: (err) => {
+      if (fatal || !endsWait(err.cause)) return;
+      fatal = { err: err.cause };
+      reflector.stop();
+    },
+  });
+  const running = reflector.run(signal);
+  try {
+    for await (const evt of reflector.observeAll()) {
+      const done = check(evt, {
+        synced: reflector.isSynced(),
+        cached: () => reflector.listCached(),
+      });
+      if (done) return done.value;
+    }
+  } finally {
+    reflector.stop();
+    await running;
+  }
+  if (fatal) throw fatal.err;
+  signal.throwIfAborted();
+  throw new Error("the Reflector stopped on its own");
 }
 
 /**

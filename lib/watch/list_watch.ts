@@ -88,7 +88,7 @@ function query(opts: ListOpts & WatchOpts, watch: boolean): URLSearchParams {
  * unvalidated (cast to `T`).
  *
  * @param client Any transport.
- * @param path The collection's API path.
+ * @param path The collection's API path (from a kind: `DynamicClient.collectionPathOf` in the objects entry).
  * @param options `metadataOnly`: ask for `PartialObjectMetadata` instead
  *   of whole objects (see the module doc); objects are `{ kind,
  *   apiVersion, metadata }` only. Default false: whole objects, as the

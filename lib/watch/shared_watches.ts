@@ -27,6 +27,13 @@
  * to every consumer's hook. There is no per-consumer `predicate` or
  * `store`: filter what you read, or use an index.
  *
+ * The path is a collection's API path: the watch layer needs no discovery.
+ * From `apiVersion`/`kind` and a namespace, the objects entry builds it
+ * through discovery and the one path builder:
+ * `await DynamicClient.for(client).collectionPathOf({ apiVersion: "v1", kind: "Pod", namespace: "shop" })`
+ * is `/api/v1/namespaces/shop/pods` (a CRD's plural, a cluster-scoped kind
+ * and a bad namespace handled as everywhere else).
+ *
  * @example Two consumers, one watch
  * ```ts
  * import { SharedWatches } from "@denokube/transport/watch";
@@ -119,7 +126,7 @@ export class SharedWatches {
    * A handle on the shared Reflector for `path` and these options, started
    * if none runs for that key.
    *
-   * @param path The collection's API path, such as `/api/v1/pods`.
+   * @param path The collection's API path, such as `/api/v1/pods` (from a kind: `DynamicClient.collectionPathOf` in the objects entry).
    * @param options Selectors, `metadataOnly`, `compact`, `transform` (the key), the
    *   first consumer's Reflector options, and a `signal` that releases
    *   this handle.

@@ -12,10 +12,14 @@
 // fetches through it, then deletes the applied set and the namespace.
 // Skipped without a node.
 //
-// The node has one image (lib/testing's busybox, imported, never pulled),
-// so "a new image" is the same image pinned by the ID the kubelet reports
-// for it (`sha256:…`): a different image string, which makes a new
-// ReplicaSet and new pods as a freshly tagged build would.
+// "A new image" is a real new build: busybox with the gateway's applets and
+// a file naming the build, written as an image archive (`newBuild` below,
+// a stand-in for `docker build` + `docker save`: there is no registry
+// here), imported into the node through the testing package's node handle
+// (`cluster.node.importImage`) and tagged per build (`tagImage`: a unique
+// tag makes a new pod template, as Tilt's content tags do); the new pod
+// runs it, shown by the build's file. This needs the harness's own node
+// (an external cluster's node has no image store of ours: skipped).
 //
 // Lines per step, as deno fmt lays them out, between one step comment and
 // the next (blank lines, comments, asserts and `// Check:` statements — the
@@ -23,18 +27,18 @@
 // hand-written version, that count follows:
 //   the namespace and its default ServiceAccount (exists())     16
 //   apply the gateway as an applied set, wait for the rollout  11  (74 by hand across apply, status, delete)
-//   watch sandboxes: both Ready, one deleted                   24
+//   watch sandboxes: both Ready, one deleted                   25
 //   sync a binary and a directory into the pod, copy back       4  (25 for one direction, `head -c` framing)
 //   logs of every gateway pod, prefixed                          7  (plus a pods-by-selector helper)
 //   exec on a ready gateway pod                                  4  (plus a pods-by-selector helper)
-//   new image, then new env, each rolled out                   20
+//   new image imported and tagged, then new env, each rolled out  9  (+16: the image build, newBuild)
 //   port-forward to the Service and fetch                        7  (~30)
-//   delete the applied set and the namespace                     7
+//   delete the applied set                                       4
 // The sandbox step is a consumer's own loop over watch events (the shared
-// watch is one call, readiness is `podReady().test`). Of the rollout step,
-// 4 lines read the running image's ID (the one-image stand-in above) and 12
-// are a strategic merge patch of the container's env: there is no
-// `kubectl set env` helper.
+// watch is one call on the path `DynamicClient.collectionPathOf` builds
+// from apiVersion/kind + namespace; readiness is `podReady().test`). The
+// rollout step is `setImage` and `setEnv` (`kubectl set image`/`set env`),
+// each waiting for its rollout.
 
 import assert from "node:assert/strict";
 import {
@@ -51,6 +55,7 @@ import {
   listAppliedSet,
   parseManifests,
   podReady,
+  setEnv,
   setImage,
   waitForRollout,
 } from "../../lib/objects/mod.ts";
@@ -64,11 +69,20 @@ import {
 import { SharedWatches } from "../../lib/watch/mod.ts";
 import { controlPlane } from "../harness.ts";
 import { nodeOf } from "../_node_pods.ts";
+// The consumer's own image build (a stand-in for `docker build` + `docker save`).
+import { writeImageArchive } from "../../lib/testing/_node_images.ts";
 
 const cp = await controlPlane();
-const node = nodeOf(cp, "consumer_dev_loop_test");
+// The new image goes into the node's image store: the harness's own node only.
+const node = !cp.external && nodeOf(cp, "consumer_dev_loop_test")
+  ? cp.node
+  : undefined;
+if (cp.external) {
+  console.error("consumer_dev_loop_test: skipped, an external cluster's node");
+}
 const ns = `devloop-${crypto.randomUUID().slice(0, 6)}`;
 const dec = new TextDecoder();
+const buildId = `build-${crypto.randomUUID().slice(0, 8)}`;
 
 function gateway(image: string, pullPolicy: string): string {
   return `
@@ -101,6 +115,28 @@ spec:
   selector: {app: gateway}
   ports: [{port: 80, targetPort: http, protocol: TCP}]
 `;
+}
+
+/**
+ * The consumer's image build: busybox with the applets the gateway runs and
+ * a file naming the build, as an image archive under the dev loop's
+ * repository (`:dev`), the way `docker save` would hand it over.
+ */
+async function newBuild(dir: string): Promise<string> {
+  const root = `${dir}/image`;
+  await Deno.mkdir(`${root}/bin`, { recursive: true });
+  await Deno.mkdir(`${root}/etc`, { recursive: true });
+  await Deno.copyFile("/bin/busybox", `${root}/bin/busybox`);
+  await Deno.chmod(`${root}/bin/busybox`, 0o755);
+  for (const applet of ["sh", "mkdir", "echo", "httpd", "cat", "wget"]) {
+    await Deno.symlink("busybox", `${root}/bin/${applet}`);
+  }
+  await Deno.writeTextFile(`${root}/etc/build`, `${buildId}\n`);
+  const tarball = `${dir}/gateway.tar`;
+  await writeImageArchive(root, tarball, `devloop.local/gateway:dev`, {
+    Env: ["PATH=/bin"],
+  });
+  return tarball;
 }
 
 /** A sandbox pod: busybox sleeping, Ready once it runs (no probe). */
@@ -186,6 +222,7 @@ Deno.test({
       namespace: ns,
     };
     const workload = { kind: "Deployment", name: "gateway" } as const;
+    const allPods = { apiVersion: "v1", kind: "Pod", namespace: ns };
     const podRef = (name: string) => ({
       apiVersion: "v1",
       kind: "Pod",
@@ -230,9 +267,10 @@ Deno.test({
 
       // Watch sandbox pods: create two, see both Ready, delete one, see it go.
       {
+        const path = await dyn.collectionPathOf(allPods);
         await using pods = SharedWatches.for(client).reflector<
           KubernetesObject
-        >(`/api/v1/namespaces/${ns}/pods`, {
+        >(path, {
           labelSelector: "role=sandbox",
           signal: AbortSignal.timeout(120_000),
         });
@@ -306,41 +344,26 @@ Deno.test({
       assert.equal(dec.decode(page.stdout), "hello-dev\n");
       assert.match(page.pod, /^gateway-/);
 
-      // A new image (the same build pinned by its ID), then a new env, each rolled out.
-      const pod = await dyn.get(podRef(page.pod));
-      const { imageID } =
-        (pod.status as { containerStatuses: { imageID: string }[] })
-          .containerStatuses[0];
-      const rolled = await setImage(client, gw, { httpd: imageID }, {
+      // A new image: build it, import it into the node, tag it per build, roll it out; then a new env.
+      await using built = await node!.importImage(await newBuild(tmp));
+      const tagged = `${built.refs[0].replace(/:dev$/, "")}:${buildId}`;
+      await using _tag = await node!.tagImage(built.refs[0], tagged);
+      await setImage(client, gw, { httpd: tagged }, {
         wait: { timeoutMs: 120_000 },
       });
-      await dyn.patch(gw, {
-        spec: {
-          template: {
-            spec: {
-              containers: [{
-                name: "httpd",
-                env: [{ name: "GREETING", value: "hello-again" }],
-              }],
-            },
-          },
-        },
-      }, { type: "strategic" });
-      await waitForRollout(client, gw, { timeoutMs: 120_000 });
-      assert.match(imageID, /(^|@)sha256:[0-9a-f]{64}$/); // an ID here, a repo digest from a registry
-      assert.equal(
-        (rolled.spec as {
-          template: { spec: { containers: { image: string }[] } };
-        })
-          .template.spec.containers[0].image,
-        imageID,
-      );
+      await setEnv(client, gw, { httpd: { GREETING: "hello-again" } }, {
+        wait: { timeoutMs: 120_000 },
+      });
       // Check: a new pod serves the new environment.
       const after = await execWorkload(client, workload, {
         namespace: ns,
-        command: ["cat", "/www/index.html"],
+        command: ["cat", "/www/index.html", "/etc/build"],
       });
-      assert.equal(dec.decode(after.stdout), "hello-again\n");
+      assert.equal(dec.decode(after.stdout), `hello-again\n${buildId}\n`);
+      const running = await dyn.get(podRef(after.pod)) as {
+        spec?: { containers?: { image?: string }[] };
+      };
+      assert.equal(running.spec?.containers?.[0]?.image, tagged);
       assert.notEqual(after.pod, page.pod, "the rollout made a new pod");
 
       // Port-forward to the Service from outside the cluster and fetch through it.

@@ -21,19 +21,21 @@
 // the next (blank lines, comments, asserts and `// Check:` statements — the
 // test's own verification — excluded):
 //   deploy: apply and wait until available                      11
-//   connect: pick a ready pod, a shell, two commands, exit code 25  (+15: readUntil below)
+//   connect: a ready pod's shell, two commands, the exit code  21  (+15: readUntil below)
 //   a one-shot command with input (v5) or its typed refusal (v4) 10
-//   stop: scale to 0, wait until every pod is gone               7
+//   stop: scale to 0, wait until no pod matches                  5
 //   start: scale to 1, wait until available                      4
 //   status: conditions evaluated once                            9
 //   metrics: a typed "unavailable"                               4
 //   teardown: delete what was applied, wait until gone           4
-// Connect is the longest: choosing the pod is a list and a filter (no
-// public "a ready pod of this workload" for a session that stays open;
-// execWorkload runs a command to completion), and reading a command's
-// output back from a live shell is the consumer's own framing. The
-// terminal helper issue #23 asks for (raw mode, resize, restore; 46 lines
-// by hand) is not used here.
+// Connect opens the shell on a ready pod of the Deployment
+// (`openExecWorkload`: no pod list of the consumer's own); most of its
+// lines read a command's output back from a live shell, the consumer's own
+// framing. Stop waits for the selector to match nothing (`waitForNone`,
+// `kubectl wait --for=delete -l`), not for each pod it listed. The terminal
+// helper issue #23 asks for (`execInTerminal`: raw mode, resize, restore)
+// is for a human at a terminal; this session is driven by code, so it is
+// not used here.
 
 import assert from "node:assert/strict";
 import {
@@ -45,7 +47,6 @@ import {
 } from "../../mod.ts";
 import {
   deleteApplied,
-  deleted,
   deploymentAvailable,
   MetricsError,
   podMetrics,
@@ -53,11 +54,11 @@ import {
   podRunning,
   refOf,
   scale,
+  waitForNone,
 } from "../../lib/objects/mod.ts";
 import {
   execCommand,
-  type ExecSession,
-  openExec,
+  openExecWorkload,
   TunnelError,
 } from "../../lib/tunnels/mod.ts";
 import { controlPlane, serverVersion } from "../harness.ts";
@@ -128,8 +129,10 @@ Deno.test({
       name: "workspace",
       namespace: ns,
     };
+    const workload = { kind: "Deployment", name: "workspace" } as const;
+    const allPods = { apiVersion: "v1", kind: "Pod", namespace: ns };
     const podsOf = async () =>
-      (await dyn.list({ apiVersion: "v1", kind: "Pod", namespace: ns }, {
+      (await dyn.list(allPods, {
         labelSelector: "app=workspace",
       })).items;
     let applied: Awaited<ReturnType<typeof apply>> = [];
@@ -148,12 +151,8 @@ Deno.test({
       });
 
       // Connect: a shell on stdin, commands one at a time, output read back, the exit code.
-      const [pod] = (await podsOf()).filter((p) =>
-        podReady().test(p, refOf(p))
-      );
-      const session: ExecSession = await openExec(client, {
+      const session = await openExecWorkload(client, workload, {
         namespace: ns,
-        pod: pod.metadata!.name!,
         command: ["sh"],
         stdin: true,
         signal: AbortSignal.timeout(60_000),
@@ -179,7 +178,7 @@ Deno.test({
       // A one-shot command with input: needs v5 to end its stdin; refused at once on v4.
       const oneShot = execCommand(client, {
         namespace: ns,
-        pod: pod.metadata!.name!,
+        pod: session.pod,
         command: ["cat"],
         stdin: "hi\n",
       });
@@ -191,13 +190,11 @@ Deno.test({
       }
 
       // Stop: scale to 0 and wait until every pod is gone.
-      const running = await podsOf();
       await scale(client, workspace, 0);
-      await Promise.all(
-        running.map((p) =>
-          waitFor(client, refOf(p), deleted(), { timeoutMs: 60_000 })
-        ),
-      );
+      await waitForNone(client, allPods, {
+        labelSelector: "app=workspace",
+        timeoutMs: 60_000,
+      });
       assert.deepEqual(await podsOf(), []);
 
       // Start: scale to 1 and wait until available.
@@ -217,7 +214,7 @@ Deno.test({
         ),
       };
       assert.deepEqual(status, { running: true, ready: true, available: true });
-      assert.notEqual(started.metadata!.name, pod.metadata!.name);
+      assert.notEqual(started.metadata!.name, session.pod);
 
       // Metrics: this cluster serves no metrics.k8s.io, a typed error says so.
       const noMetrics = await rejection(

@@ -14,6 +14,7 @@ import {
   waitFor,
 } from "../../../mod.ts";
 import { apiErrorFromBody } from "../../../lib/errors/mod.ts";
+import { waitForNone } from "../../../lib/objects/mod.ts";
 import { rejection } from "../../_helpers.ts";
 
 type Step =
@@ -331,4 +332,61 @@ Deno.test("deploymentRolledOut({ before }) ignores the verdict the replaced roll
     (e: unknown) =>
       e instanceof WaitError && e.reason === "ProgressDeadlineExceeded",
   );
+});
+
+Deno.test("waitForNone sends its selector, lists again after a 410 and ends when the new list holds none", async () => {
+  const client = scripted([
+    { list: { rv: "10", value: "a" } },
+    {
+      watch: [{ type: "MODIFIED", object: cm("b", "11") }, {
+        type: "ERROR",
+        object: { kind: "Status", code: 410, reason: "Expired", message: "" },
+      }],
+    },
+    { list: { rv: "20" } },
+  ]);
+  const selectors: string[] = [];
+  const send = client.performRequest.bind(client);
+  client.performRequest = ((opts: RequestOptions) => {
+    const q = opts.querystring;
+    if (q?.has("labelSelector")) selectors.push(q.get("labelSelector")!);
+    return send(opts);
+  }) as RestClient["performRequest"];
+  await waitForNone(client, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    namespace: "n",
+  }, {
+    labelSelector: "app=web",
+    timeoutMs: 5000,
+  });
+  assert.deepEqual(client.calls, ["list@", "watch@10", "list@"]);
+  assert.deepEqual(selectors, ["app=web", "app=web", "app=web"]);
+});
+
+Deno.test("waitForNone ends at its deadline naming what is left, and gives up at once on a 403", async () => {
+  const where = { apiVersion: "v1", kind: "ConfigMap", namespace: "n" };
+  const err = await rejection(
+    waitForNone(
+      scripted([{ list: { rv: "10", value: "a" } }, { watch: [] }]),
+      where,
+      { labelSelector: "app=web", timeoutMs: 300 },
+    ),
+    WaitError,
+  );
+  assert.equal(
+    err.message,
+    'ConfigMap n/* (v1): Timeout: no ConfigMap matching "app=web" not reached within 300 ms; still there: n/c',
+  );
+  assert.deepEqual(err.target, { ...where, name: "*" });
+  const t = performance.now();
+  const refused = await rejection(
+    waitForNone(
+      scripted([{ list: { rv: "10", value: "a" } }, { watchStatus: 403 }]),
+      where,
+      { timeoutMs: 5000 },
+    ),
+  );
+  assert.equal((refused as { httpCode?: number }).httpCode, 403);
+  assert.ok(performance.now() - t < 2000);
 });

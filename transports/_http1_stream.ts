@@ -12,6 +12,7 @@ import { writeAll } from "../lib/_internal/bytes.ts";
 import { closeQuietly } from "../lib/_internal/close.ts";
 import { parseResponseHead } from "./_http1_head.ts";
 import type { ByteConn } from "./_strict_tls.ts";
+import { attachSource, type SourceRead } from "../lib/_wire/line_buffer.ts";
 
 const MAX_HEAD = 64 * 1024;
 const CR = 13;
@@ -258,7 +259,11 @@ export class ChunkedDecoder {
   }
 }
 
-/** The body as a byte stream read from `conn`, `rest` first. */
+/**
+ * The body as a byte stream read from `conn`, `rest` first; the source it
+ * is pulled from is attached (lib/_wire/line_buffer.ts `sourceOf`), so a
+ * reader of ours reads the socket into its own buffer directly.
+ */
 function bodyStream(
   conn: ByteConn,
   rest: Uint8Array,
@@ -277,54 +282,63 @@ function bodyStream(
     closeQuietly(conn);
   };
   const ended = () => chunked ? chunked.done : remaining === 0;
-  const source: UnderlyingByteSource = {
+  /** Reads body bytes into `view` (at least one, unless at the end). */
+  const read = async (view: Uint8Array): Promise<SourceRead> => {
+    // Cancelled: what a cancelled reader reads.
+    if (closed) return { done: true, view: view.subarray(0, 0) };
+    let data = 0;
+    try {
+      while (data === 0 && !ended()) {
+        let n: number | null;
+        if (pending.length) {
+          n = Math.min(pending.length, view.length);
+          view.set(pending.subarray(0, n));
+          pending = pending.subarray(n);
+        } else {
+          n = await conn.read(view);
+        }
+        if (n === null) {
+          if (framing.kind === "close") {
+            remaining = 0;
+            break;
+          }
+          throw new TransportError(
+            `${request.method} ${request.path}: the connection closed before the response body ended`,
+            { request, reason: "connection-reset" },
+          );
+        }
+        if (chunked) {
+          data = chunked.decode(view, n);
+        } else {
+          data = Math.min(n, remaining);
+          remaining -= data;
+        }
+      }
+    } catch (err) {
+      close();
+      throw err;
+    }
+    if (ended()) close();
+    return { done: data === 0, view: view.subarray(0, data) };
+  };
+  const stream = new ReadableStream({
     type: "bytes",
     autoAllocateChunkSize: 64 * 1024,
     async pull(c: ReadableByteStreamController) {
       const req = c.byobRequest!;
-      const view = req.view as Uint8Array;
-      let data = 0;
-      try {
-        while (data === 0 && !ended()) {
-          let n: number | null;
-          if (pending.length) {
-            n = Math.min(pending.length, view.length);
-            view.set(pending.subarray(0, n));
-            pending = pending.subarray(n);
-          } else {
-            n = await conn.read(view);
-          }
-          if (n === null) {
-            if (framing.kind === "close") {
-              remaining = 0;
-              break;
-            }
-            throw new TransportError(
-              `${request.method} ${request.path}: the connection closed before the response body ended`,
-              { request, reason: "connection-reset" },
-            );
-          }
-          if (chunked) {
-            data = chunked.decode(view, n);
-          } else {
-            data = Math.min(n, remaining);
-            remaining -= data;
-          }
-        }
-      } catch (err) {
-        close();
-        throw err;
-      }
-      if (data > 0) req.respond(data);
+      const { view } = await read(req.view as Uint8Array);
+      if (view.length > 0) req.respond(view.length);
       if (ended()) {
-        close();
         c.close();
-        if (data === 0) req.respond(0);
+        if (view.length === 0) req.respond(0);
       }
     },
     cancel() {
       close();
     },
-  };
-  return new ReadableStream(source);
+  });
+  return attachSource(stream, {
+    read,
+    cancel: () => Promise.resolve(close()),
+  });
 }

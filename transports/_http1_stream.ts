@@ -214,6 +214,25 @@ export class ChunkedDecoder {
       if (this.#state === "done") {
         throw this.#bad("bytes follow the end of the chunked body");
       }
+      // The usual lines, whole in this read, read off the bytes (one chunk
+      // per watch event makes this the hot path): a bare chunk size, or
+      // the CRLF ending a chunk's data. Anything else takes the line path.
+      if (this.#line === "" && this.#state !== "trailer") {
+        const at = this.#state === "size" ? hexEnd(buf, r, n) : r;
+        if (at + 1 < n && buf[at] === CR && buf[at + 1] === LF) {
+          if (this.#state === "data-end") {
+            this.#state = "size";
+            r = at + 2;
+            continue;
+          }
+          if (at > r) {
+            this.#left = hexValue(buf, r, at);
+            if (this.#left === 0) this.#state = "trailer";
+            r = at + 2;
+            continue;
+          }
+        }
+      }
       // A line: a chunk size, the CRLF ending a chunk's data, or a trailer.
       const lf = buf.indexOf(LF, r);
       const end = lf === -1 || lf >= n ? n : lf;
@@ -257,6 +276,27 @@ export class ChunkedDecoder {
   #bad(why: string): TransportError {
     return badResponse(this.#request, `malformed chunked body: ${why}`);
   }
+}
+
+/** Where the hex digits starting at `from` end (at most 12 read, as a size line allows). */
+function hexEnd(buf: Uint8Array, from: number, n: number): number {
+  const last = Math.min(n, from + 12);
+  let i = from;
+  while (i < last && hexDigit(buf[i]) >= 0) i++;
+  return i;
+}
+
+/** The value of the hex digits in `buf[from, to)`. */
+function hexValue(buf: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 16 + hexDigit(buf[i]);
+  return v;
+}
+
+function hexDigit(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const l = b | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
 }
 
 /**

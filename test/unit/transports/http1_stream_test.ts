@@ -73,6 +73,9 @@ Deno.test("malformed chunk framing is a bad-response TransportError naming the r
     ["0\r\n\r\nmore", /bytes follow the end/],
     ["f".repeat(5000), /chunk-size line is too long/],
     ["\r\n", /chunk size is not a hexadecimal number/],
+    // 13 digits: more than a size line allows, whole in one read or not.
+    ["0000000000001\r\nx\r\n0\r\n\r\n", /chunk size is not a hexadecimal number/],
+    ["5\r\nhelloXY0\r\n\r\n", /chunk is longer than its size/],
   ];
   for (const [wire, why] of cases) {
     const d = new ChunkedDecoder(request);

@@ -11,8 +11,8 @@ import {
   type ByteSource,
   bytesStep,
   jsonLinesStep,
-  type SourceRead,
   sourceOf,
+  type SourceRead,
   type Step,
 } from "../lib/_wire/line_buffer.ts";
 

@@ -37,8 +37,9 @@
  * (generated `getXList`/`watchXList` methods fit as they are;
  * `listWatch(client,
  * path)` makes them for any `RestClient`) and keeps
- * `run(signal)`, `getCached(namespace, name)`, `listCached()`, `isSynced()`,
- * `observeAll()` and `goObserveAll()`. It is an explicit state machine (`Empty`,
+ * `run(signal)`, `getCached(namespace, name)`, `listCached()`, `cachedCount`
+ * (counts without building objects), `isSynced()`, `observeAll()` and
+ * `goObserveAll()`. It is an explicit state machine (`Empty`,
  * `Watching`, `Backoff`; see `lib/watch/`):
  *
  * - Listed items get the list's `apiVersion` and `kind` when they carry

@@ -12,6 +12,7 @@ import { writeAll } from "../lib/_internal/bytes.ts";
 import { closeQuietly } from "../lib/_internal/close.ts";
 import { parseResponseHead } from "./_http1_head.ts";
 import type { ByteConn } from "./_strict_tls.ts";
+import { attachSource, type SourceRead } from "../lib/_wire/line_buffer.ts";
 
 const MAX_HEAD = 64 * 1024;
 const CR = 13;
@@ -213,6 +214,25 @@ export class ChunkedDecoder {
       if (this.#state === "done") {
         throw this.#bad("bytes follow the end of the chunked body");
       }
+      // The usual lines, whole in this read, read off the bytes (one chunk
+      // per watch event makes this the hot path): a bare chunk size, or
+      // the CRLF ending a chunk's data. Anything else takes the line path.
+      if (this.#line === "" && this.#state !== "trailer") {
+        const at = this.#state === "size" ? hexEnd(buf, r, n) : r;
+        if (at + 1 < n && buf[at] === CR && buf[at + 1] === LF) {
+          if (this.#state === "data-end") {
+            this.#state = "size";
+            r = at + 2;
+            continue;
+          }
+          if (at > r) {
+            this.#left = hexValue(buf, r, at);
+            if (this.#left === 0) this.#state = "trailer";
+            r = at + 2;
+            continue;
+          }
+        }
+      }
       // A line: a chunk size, the CRLF ending a chunk's data, or a trailer.
       const lf = buf.indexOf(LF, r);
       const end = lf === -1 || lf >= n ? n : lf;
@@ -258,7 +278,32 @@ export class ChunkedDecoder {
   }
 }
 
-/** The body as a byte stream read from `conn`, `rest` first. */
+/** Where the hex digits starting at `from` end (at most 12 read, as a size line allows). */
+function hexEnd(buf: Uint8Array, from: number, n: number): number {
+  const last = Math.min(n, from + 12);
+  let i = from;
+  while (i < last && hexDigit(buf[i]) >= 0) i++;
+  return i;
+}
+
+/** The value of the hex digits in `buf[from, to)`. */
+function hexValue(buf: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 16 + hexDigit(buf[i]);
+  return v;
+}
+
+function hexDigit(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const l = b | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+/**
+ * The body as a byte stream read from `conn`, `rest` first; the source it
+ * is pulled from is attached (lib/_wire/line_buffer.ts `sourceOf`), so a
+ * reader of ours reads the socket into its own buffer directly.
+ */
 function bodyStream(
   conn: ByteConn,
   rest: Uint8Array,
@@ -277,54 +322,63 @@ function bodyStream(
     closeQuietly(conn);
   };
   const ended = () => chunked ? chunked.done : remaining === 0;
-  const source: UnderlyingByteSource = {
+  /** Reads body bytes into `view` (at least one, unless at the end). */
+  const read = async (view: Uint8Array): Promise<SourceRead> => {
+    // Cancelled: what a cancelled reader reads.
+    if (closed) return { done: true, view: view.subarray(0, 0) };
+    let data = 0;
+    try {
+      while (data === 0 && !ended()) {
+        let n: number | null;
+        if (pending.length) {
+          n = Math.min(pending.length, view.length);
+          view.set(pending.subarray(0, n));
+          pending = pending.subarray(n);
+        } else {
+          n = await conn.read(view);
+        }
+        if (n === null) {
+          if (framing.kind === "close") {
+            remaining = 0;
+            break;
+          }
+          throw new TransportError(
+            `${request.method} ${request.path}: the connection closed before the response body ended`,
+            { request, reason: "connection-reset" },
+          );
+        }
+        if (chunked) {
+          data = chunked.decode(view, n);
+        } else {
+          data = Math.min(n, remaining);
+          remaining -= data;
+        }
+      }
+    } catch (err) {
+      close();
+      throw err;
+    }
+    if (ended()) close();
+    return { done: data === 0, view: view.subarray(0, data) };
+  };
+  const stream = new ReadableStream({
     type: "bytes",
     autoAllocateChunkSize: 64 * 1024,
     async pull(c: ReadableByteStreamController) {
       const req = c.byobRequest!;
-      const view = req.view as Uint8Array;
-      let data = 0;
-      try {
-        while (data === 0 && !ended()) {
-          let n: number | null;
-          if (pending.length) {
-            n = Math.min(pending.length, view.length);
-            view.set(pending.subarray(0, n));
-            pending = pending.subarray(n);
-          } else {
-            n = await conn.read(view);
-          }
-          if (n === null) {
-            if (framing.kind === "close") {
-              remaining = 0;
-              break;
-            }
-            throw new TransportError(
-              `${request.method} ${request.path}: the connection closed before the response body ended`,
-              { request, reason: "connection-reset" },
-            );
-          }
-          if (chunked) {
-            data = chunked.decode(view, n);
-          } else {
-            data = Math.min(n, remaining);
-            remaining -= data;
-          }
-        }
-      } catch (err) {
-        close();
-        throw err;
-      }
-      if (data > 0) req.respond(data);
+      const { view } = await read(req.view as Uint8Array);
+      if (view.length > 0) req.respond(view.length);
       if (ended()) {
-        close();
         c.close();
-        if (data === 0) req.respond(0);
+        if (view.length === 0) req.respond(0);
       }
     },
     cancel() {
       close();
     },
-  };
-  return new ReadableStream(source);
+  });
+  return attachSource(stream, {
+    read,
+    cancel: () => Promise.resolve(close()),
+  });
 }

@@ -7,10 +7,11 @@
 
 import type { JSONValue } from "../lib/contract.ts";
 import {
+  attachSource,
   type ByteSource,
-  byteSource,
   bytesStep,
   jsonLinesStep,
+  sourceOf,
   type SourceRead,
   type Step,
 } from "../lib/_wire/line_buffer.ts";
@@ -61,7 +62,7 @@ function owned<T>(
   fail: (err: unknown) => unknown,
   makeStep: (source: ByteSource) => Step<T>,
 ): ReadableStream<T> {
-  const source = byteSource(resp.body ?? ReadableStream.from([]));
+  const source = sourceOf(resp.body ?? ReadableStream.from([]));
   let finished = false;
   const onAbort = () => {
     if (finished) return;
@@ -91,7 +92,7 @@ function owned<T>(
   };
   const step = makeStep(guarded);
   let controller!: ReadableStreamDefaultController<T>;
-  return new ReadableStream<T>({
+  const stream = new ReadableStream<T>({
     start(c) {
       controller = c;
       if (signal?.aborted) onAbort();
@@ -117,6 +118,28 @@ function owned<T>(
       void resp;
     },
   }, { highWaterMark: 0 });
+  if (makeStep === (bytesStep as unknown)) {
+    // A reader of ours reads the bytes without this stream's copy of each
+    // read: the same source, the abort's reason where the stream would
+    // carry it.
+    attachSource(stream as ReadableStream<Uint8Array>, {
+      async read(into) {
+        try {
+          return await guarded.read(into);
+        } catch (err) {
+          if (err !== SETTLED) throw err;
+          if (signal?.aborted) throw signal.reason;
+          return { done: true, view: into.subarray(0, 0) };
+        }
+      },
+      async cancel(reason) {
+        finish();
+        await source.cancel(reason).catch(() => {});
+        void resp;
+      },
+    });
+  }
+  return stream;
 }
 
 /**

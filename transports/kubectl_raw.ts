@@ -17,6 +17,7 @@ import { redactSecrets } from "../lib/_internal/redact.ts";
 import { describeSpawnError } from "../lib/_internal/fs_error.ts";
 import { resolveLog } from "../lib/_internal/log.ts";
 import {
+  attachSource,
   type ByteSource,
   byteSource,
   bytesStep,
@@ -409,6 +410,10 @@ export class KubectlRawRestClient extends RequestBase
       },
     };
     const stream = pulledStream(source, makeStep(source));
+    // A reader of ours reads stdout without the stream's copy of each read.
+    if (makeStep === (bytesStep as unknown)) {
+      attachSource(stream as ReadableStream<Uint8Array>, source);
+    }
     // Waiting until one of: answered (the stream), kubectl's exit (the
     // stream, or its failure), or an unreadable status line with neither
     // sign within a grace period (a typed failure).

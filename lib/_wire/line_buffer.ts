@@ -75,6 +75,47 @@ export function byteSource(stream: ReadableStream<Uint8Array>): ByteSource {
   };
 }
 
+// A stream handed out whole (the RestClient contract returns a
+// ReadableStream<Uint8Array>) may carry the source it is pulled from: a
+// reader inside the library then reads that source straight into its own
+// buffer — no copy of each read, no stream machinery, no second promise
+// per read — where any other reader gets the stream as always.
+const attached = new WeakMap<ReadableStream<Uint8Array>, ByteSource>();
+
+/**
+ * Attaches to `stream` the source it is pulled from (each read of the
+ * source is what one pull of the stream would hand out), for
+ * {@link sourceOf}.
+ *
+ * @param stream The stream handed out.
+ * @param source Reads what the stream would; cancelling it ends both.
+ * @returns `stream`.
+ */
+export function attachSource(
+  stream: ReadableStream<Uint8Array>,
+  source: ByteSource,
+): ReadableStream<Uint8Array> {
+  attached.set(stream, source);
+  return stream;
+}
+
+/**
+ * The source to read `stream` by: the one attached to it (taken once; the
+ * stream is then locked, so nothing reads it besides), else
+ * {@link byteSource}.
+ *
+ * @param stream An unlocked stream.
+ * @returns Its source.
+ * @throws {TypeError} When the stream is locked.
+ */
+export function sourceOf(stream: ReadableStream<Uint8Array>): ByteSource {
+  const source = attached.get(stream);
+  if (!source || stream.locked) return byteSource(stream);
+  attached.delete(stream);
+  stream.getReader(); // locked: the source is read directly from now on
+  return source;
+}
+
 /**
  * Starts reading `source` at once, so that a caller learns when its first
  * bytes (or its end) arrive before anyone pulls; the returned source hands

@@ -58,7 +58,7 @@ export function startWatchdog(
   liveness: Liveness,
   ctl: AbortController,
   signal: AbortSignal,
-  reader: () => ReadableStreamDefaultReader<unknown> | undefined,
+  reader: () => { cancel(reason?: unknown): Promise<void> } | undefined,
 ): void {
   const run = async () => {
     let wait = inactivityMs;

@@ -179,18 +179,25 @@ export class RawLines<T extends KindIds, E, S> {
 
   constructor(readonly intake: Intake<T, E>, readonly partial: boolean) {}
 
+  /** Room for the next read (see {@link LineBuffer.room}). */
+  room(): Uint8Array {
+    return this.#lines.room();
+  }
+
   /**
-   * Hands each line `chunk` completes to `onEvent`, in turn, until one
-   * returns something other than undefined; returns that.
+   * Records a read into {@link room} and hands each line it completes to
+   * `onEvent`, in turn, until one returns something other than undefined;
+   * returns that. Every event of one read is handled in this one call.
    * @throws {StreamDecodeError} At a line that is not a watch event.
    */
-  push<R>(
-    chunk: Uint8Array,
+  filled<R>(
+    view: Uint8Array,
     onEvent: (evt: Incoming<E, S>) => R | undefined,
   ): R | undefined {
+    this.#lines.filled(view);
     this.#onEvent = onEvent;
     this.#stop = undefined;
-    this.#lines.push(chunk, this.#online);
+    this.#lines.lines(this.#online);
     return this.#stop as R | undefined;
   }
 

@@ -34,6 +34,7 @@ import {
   watchListParams,
 } from "./_initial_events.ts";
 import { RawLines, type RawListWatch } from "./_raw.ts";
+import { type ByteSource, sourceOf } from "../_wire/line_buffer.ts";
 
 /** How a WatchList attempt failed to deliver the initial state. */
 export type WatchListFailure =
@@ -93,19 +94,24 @@ async function open<T extends KindIds, S extends ApiStatus, E>(
   c: WatchContext<T, S, E>,
   opts: WatchOpts,
   signal: AbortSignal,
-): Promise<{
-  stream: ReadableStream<WatchEvent<T, S> | Uint8Array>;
-  lines: RawLines<T, E, S> | undefined;
-}> {
+): Promise<
+  | { stream: ReadableStream<WatchEvent<T, S>>; raw: undefined }
+  | { stream: undefined; raw: { source: ByteSource; lines: RawLines<T, E, S> } }
+> {
   if (c.raw) {
     const raw = await abortable(
       c.raw(opts),
       signal,
       (late) => void late.body.cancel().catch(() => {}),
     );
+    // The transport's own source when it attached one (the bytes read
+    // straight into the line buffer), else a BYOB reader of the body.
     return {
-      stream: raw.body,
-      lines: new RawLines(c.cache.intake, raw.partial),
+      stream: undefined,
+      raw: {
+        source: sourceOf(raw.body),
+        lines: new RawLines(c.cache.intake, raw.partial),
+      },
     };
   }
   const stream = await abortable(
@@ -113,7 +119,7 @@ async function open<T extends KindIds, S extends ApiStatus, E>(
     signal,
     (late) => void late.cancel().catch(() => {}),
   );
-  return { stream, lines: undefined };
+  return { stream, raw: undefined };
 }
 
 /** Where the loop goes after a backoff. */
@@ -160,17 +166,22 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
   // What a failure is reported as: until the watch answers, it did not start.
   let stage: ReflectorErrorReason = "WatchStartFailed";
   let events = 0;
-  let reader:
-    | ReadableStreamDefaultReader<WatchEvent<T, S> | Uint8Array>
-    | undefined;
-  let lines: RawLines<T, E, S> | undefined;
+  let reader: ReadableStreamDefaultReader<WatchEvent<T, S>> | undefined;
+  let raw: { source: ByteSource; lines: RawLines<T, E, S> } | undefined;
   // A stream whose events are all there already (an in-process fake) never
   // waits: take a turn of the event loop now and then so timers still fire.
   const takeTurn = timerTurns();
   // One deadline for the whole watch, re-armed from the last event's time:
   // an event costs one clock read, not a timer.
   const liveness: Liveness = { lastEvent: started, stalled: undefined };
-  startWatchdog(clock, c.inactivityMs, liveness, ctl, signal, () => reader);
+  startWatchdog(
+    clock,
+    c.inactivityMs,
+    liveness,
+    ctl,
+    signal,
+    () => raw?.source ?? reader,
+  );
   try {
     const answered = startDeadline(
       clock,
@@ -179,7 +190,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
       ctl,
       signal,
     );
-    let stream: ReadableStream<WatchEvent<T, S> | Uint8Array>;
+    let stream: ReadableStream<WatchEvent<T, S>> | undefined;
     try {
       const opts: WatchOpts = {
         abortSignal: signal,
@@ -188,7 +199,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
         allowWatchBookmarks: true,
         ...c.selectors,
       };
-      ({ stream, lines } = await open(c, opts, signal));
+      ({ stream, raw } = await open(c, opts, signal));
     } finally {
       answered.cancel();
     }
@@ -203,9 +214,9 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
     }
     liveness.lastEvent = clock.now();
     stage = "WatchFailed";
-    reader = stream.getReader();
+    reader = stream?.getReader();
     // A stream that ignores the abort signal must not hold a pending read.
-    const held = reader;
+    const held = raw?.source ?? reader!;
     signal.addEventListener(
       "abort",
       () => void held.cancel(signal.reason).catch(() => {}),
@@ -253,22 +264,36 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
     };
     const { intake } = cache;
     for (;;) {
-      const result = await reader.read();
-      if (liveness.stalled) throw liveness.stalled;
-      if (result.done) {
-        // Cancelled by an abort (a stream that ignores its signal): not a clean end.
-        if (signal.aborted) throw signal.reason;
-        const next = lines?.flush(onEvent);
-        if (next) return next;
-        break;
+      // Raw: one read into the line buffer, every event it completes
+      // handled synchronously; parsed: one event.
+      let next: ReflectorState | undefined;
+      if (raw) {
+        const { done, view } = await raw.source.read(raw.lines.room());
+        if (liveness.stalled) throw liveness.stalled;
+        if (done) {
+          if (signal.aborted) throw signal.reason;
+          raw.lines.filled(view, onEvent); // keeps the buffer (no lines: no newline)
+          next = raw.lines.flush(onEvent);
+          if (next) return next;
+          break;
+        }
+        liveness.lastEvent = clock.now();
+        const turn = takeTurn();
+        if (turn) await turn;
+        next = raw.lines.filled(view, onEvent);
+      } else {
+        const result = await reader!.read();
+        if (liveness.stalled) throw liveness.stalled;
+        if (result.done) {
+          // Cancelled by an abort (a stream that ignores its signal): not a clean end.
+          if (signal.aborted) throw signal.reason;
+          break;
+        }
+        liveness.lastEvent = clock.now();
+        const turn = takeTurn();
+        if (turn) await turn;
+        next = onEvent(incoming(result.value, intake));
       }
-      liveness.lastEvent = clock.now();
-      const turn = takeTurn();
-      if (turn) await turn;
-      const value = result.value;
-      const next = lines
-        ? lines.push(value as Uint8Array, onEvent)
-        : onEvent(incoming(value as WatchEvent<T, S>, intake));
       if (next) return next;
     }
   } catch (err) {
@@ -291,7 +316,7 @@ export async function watchOnce<T extends KindIds, S extends ApiStatus, E>(
   } finally {
     markerDue?.cancel();
     ctl.abort();
-    await reader?.cancel().catch(() => {});
+    await (raw?.source ?? reader)?.cancel().catch(() => {});
   }
   // A clean end before the end marker: the server ignored sendInitialEvents.
   if (initial) return c.watchListFailed("ignored");

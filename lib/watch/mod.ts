@@ -209,14 +209,18 @@
  * retains 2.72 KiB (0.75× the default's 3.62), 2.47 KiB with
  * `dropManagedFields` (0.79×), 1.02 KiB metadata-only (0.76×). Across
  * processes over HTTP (`deno task bench`, the replay server's per-event
- * chunks, 5 interleaved rounds on the loaded 2-core machine): 1.65× the
- * informer's events/s at 0.49× its CPU per event (the default Reflector:
- * 1.25×, 0.80×; compact / default CPU 0.61×), against targets of 2.5× and
- * 0.4×. The transport is what is left: a profile of that run puts the
- * scan at 25 %, reading (`op_read`, HTTP de-chunking, each read copied into
- * the byte stream) at ~25 %, line splitting ~20 %, the GC 12 %; with one
- * HTTP chunk per event there is still one read, and one promise, per
- * event below the Reflector. A 10,000-Pod sync from the apiserver (pages
+ * chunks, 5 interleaved rounds on the loaded 2-core machine): 2.21× the
+ * informer's events/s (1.95–2.75) at 0.40× its CPU per event (0.38–0.45)
+ * (the default Reflector: 1.21×, 0.76×), against targets of 2.5× and
+ * 0.4×. The watch reads the transport's own source straight into its line
+ * buffer (`sourceOf`, lib/_wire/line_buffer.ts: no stream, no copy per
+ * read) and de-chunks size lines off the bytes; what is left (a profile of
+ * that contender): the scan ~23 %, decoding each kept object to a string
+ * ~15 % (mostly the cost of retaining it: the same decode of a line not
+ * kept is 0.3 µs), the GC ~12 %, line splitting ~5 %, `op_read` ~4 %,
+ * waiting for the server ~12 %; one read, and one promise, per event
+ * remains when the events come one chunk at a time slower than they are
+ * handled. A 10,000-Pod sync from the apiserver (pages
  * of 500, counted with `cachedCount`; 3 interleaved rounds, loaded
  * machine) holds 0.45× the informer's heap per Pod and peaks at 0.61× its
  * RSS (174 MiB; the default Reflector 0.67×), in 0.77× its time (0.52–1.29

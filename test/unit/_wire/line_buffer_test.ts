@@ -9,10 +9,13 @@
 
 import assert from "node:assert/strict";
 import {
+  attachSource,
+  type ByteSource,
   byteSource,
   bytesStep,
   jsonLinesStep,
   pulledStream,
+  sourceOf,
 } from "../../../lib/_wire/line_buffer.ts";
 import { StreamDecodeError } from "../../../mod.ts";
 
@@ -139,4 +142,38 @@ Deno.test("a malformed line errors the stream with a StreamDecodeError and cance
       err instanceof StreamDecodeError && /malformed JSON/.test(err.message),
   );
   assert.equal(cancelled, true);
+});
+
+Deno.test("sourceOf: a stream's attached source is read directly, once, and the stream is then locked; other streams get a BYOB or copying source", async () => {
+  const reads: number[] = [];
+  const direct: ByteSource = {
+    read(into) {
+      into.set([104, 105]);
+      reads.push(into.length);
+      return Promise.resolve({ done: false, view: into.subarray(0, 2) });
+    },
+    cancel: () => Promise.resolve(),
+  };
+  const stream = attachSource(
+    new ReadableStream<Uint8Array>({
+      pull: () => {
+        throw new Error("the stream must not be pulled");
+      },
+    }),
+    direct,
+  );
+  const source = sourceOf(stream);
+  assert.equal(source, direct);
+  assert.equal(stream.locked, true);
+  const { view } = await source.read(new Uint8Array(8));
+  assert.equal(new TextDecoder().decode(view), "hi");
+  assert.deepEqual(reads, [8]);
+  // Taken once: the locked stream has no second source.
+  assert.throws(() => sourceOf(stream), TypeError);
+
+  // No source attached: the stream itself is read.
+  const plain = sourceOf(ReadableStream.from([new Uint8Array([1, 2, 3])]));
+  const first = await plain.read(new Uint8Array(8));
+  assert.deepEqual([...first.view], [1, 2, 3]);
+  assert.equal((await plain.read(new Uint8Array(8))).done, true);
 });

@@ -15,6 +15,7 @@ import {
   getOverConnection,
 } from "../../../transports/_http1_stream.ts";
 import type { ByteConn } from "../../../transports/_strict_tls.ts";
+import { LineBuffer, sourceOf } from "../../../lib/_wire/line_buffer.ts";
 import {
   KubeConfig,
   KubeConfigRestClient,
@@ -73,6 +74,12 @@ Deno.test("malformed chunk framing is a bad-response TransportError naming the r
     ["0\r\n\r\nmore", /bytes follow the end/],
     ["f".repeat(5000), /chunk-size line is too long/],
     ["\r\n", /chunk size is not a hexadecimal number/],
+    // 13 digits: more than a size line allows, whole in one read or not.
+    [
+      "0000000000001\r\nx\r\n0\r\n\r\n",
+      /chunk size is not a hexadecimal number/,
+    ],
+    ["5\r\nhelloXY0\r\n\r\n", /chunk is longer than its size/],
   ];
   for (const [wire, why] of cases) {
     const d = new ChunkedDecoder(request);
@@ -302,6 +309,43 @@ Deno.test("through the client: a watch sent one chunk per event arrives whole, a
       );
     }
     const pending = reader.read();
+    const reason = new Error("stop");
+    const t0 = performance.now();
+    ctl.abort(reason);
+    await assert.rejects(pending, (err) => err === reason);
+    assert.ok(performance.now() - t0 < 1000);
+    await gone; // the server saw the connection go
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("through the client: a byte stream's attached source reads the socket directly, every event arrives whole, and an abort rejects a pending read with its reason", async () => {
+  const { server, gone, url } = watchServer(2000);
+  try {
+    using client = await clientFor(url);
+    const ctl = new AbortController();
+    const stream = await client.performRequest({
+      method: "GET",
+      path: "/api/v1/pods",
+      querystring: new URLSearchParams({ watch: "true" }),
+      expectStream: true,
+      abortSignal: ctl.signal,
+    });
+    const source = sourceOf(stream);
+    assert.equal(stream.locked, true); // nothing else reads it now
+    const lines = new LineBuffer();
+    const names: string[] = [];
+    while (names.length < 2000) {
+      const { done, view } = await source.read(lines.room());
+      assert.equal(done, false);
+      lines.filled(view);
+      lines.lines((line) =>
+        names.push(JSON.parse(dec.decode(line)).object.metadata.name)
+      );
+    }
+    assert.deepEqual(names, Array.from({ length: 2000 }, (_, i) => `p${i}`));
+    const pending = source.read(lines.room());
     const reason = new Error("stop");
     const t0 = performance.now();
     ctl.abort(reason);

@@ -167,7 +167,7 @@ export async function readAllOrAbort(
 ): Promise<Uint8Array> {
   try {
     if (resp.body === null) return new Uint8Array(0);
-    return await readAll(byteSource(resp.body), declaredLength(resp.headers));
+    return await readAll(sourceOf(resp.body), declaredLength(resp.headers));
   } catch (err) {
     throw signal?.aborted ? signal.reason : fail(err);
   }

@@ -109,7 +109,7 @@ export type { ReflectorOptions } from "./options.ts";
  *   const reflector = new Reflector(lister, watcher);
  *   const running = reflector.run(signal);
  *   for await (const evt of reflector.observeAll()) {
- *     if (evt.type === "SYNCED") console.log([...reflector.listCached()].length, "objects");
+ *     if (evt.type === "SYNCED") console.log(reflector.cachedCount, "objects");
  *   }
  *   await running;
  * }
@@ -234,6 +234,28 @@ export class Reflector<T extends KindIds, S extends ApiStatus = ApiStatus> {
   ): (T & KindIdsReq) | undefined {
     const entry = this.#cache.store.get(`${namespace ?? ""}/${name}`);
     return entry === undefined ? undefined : this.#cache.form.view(entry);
+  }
+
+  /**
+   * How many objects the cache holds (client-go's `len(store.List())`,
+   * kube-rs's `store.state().len()`), without building any: under
+   * {@link ReflectorOptions.compact}, where `listCached()` builds every
+   * object, this is the cheap way to count them.
+   *
+   * @example
+   * ```ts
+   * import type { Reflector } from "@denokube/transport";
+   *
+   * async function countWhenSynced(reflector: Reflector<never>): Promise<number> {
+   *   for await (const evt of reflector.observeAll()) {
+   *     if (evt.type === "SYNCED") return reflector.cachedCount;
+   *   }
+   *   return reflector.cachedCount;
+   * }
+   * ```
+   */
+  get cachedCount(): number {
+    return this.#cache.store.size;
   }
 
   /**

@@ -128,7 +128,7 @@ async function measure(
   let { ms, reflector }: { ms: number; reflector?: Reflector<Pod> } =
     await syncOnce((b) => peak = Math.max(peak, b), from, transform);
   peak = Math.max(peak, Deno.memoryUsage().heapUsed);
-  const cachedCount = reflector!.listCached().length;
+  const cachedCount = reflector!.cachedCount;
   const held = heap();
   // What the cache holds is what dropping it frees: the heap before the
   // sync can still hold the warm-up's garbage, which made this read 0.
@@ -352,7 +352,7 @@ async function measureSync(
   // What the cache holds, read as growth while it is held (reading it as
   // what dropping the cache frees misses array buffers, freed later).
   const held = await mem();
-  const count = reflector.listCached().length;
+  const count = reflector.cachedCount;
   const perObject = (held - before) / count;
   const jsonPer = bytes / COUNT;
   console.error(
@@ -404,7 +404,7 @@ async function eventsIntoCache(
   await stepReflector(reflector, state, signal);
   const ms = performance.now() - started;
   const used = cpuUsage(cpu);
-  if (reflector.listCached().length !== DISTINCT) {
+  if (reflector.cachedCount !== DISTINCT) {
     throw new Error("the events did not all reach the cache");
   }
   return { ms, cpuUs: used.user + used.system };

@@ -200,6 +200,7 @@ bothModes(
       "SYNCED 10",
     ]);
     assert.ok(r.isSynced());
+    assert.equal(r.cachedCount, 3, "cachedCount counts every page's items");
     assert.equal(r.getCached("ns", "b")?.metadata.resourceVersion, "2");
     r.stop();
   },
@@ -265,6 +266,7 @@ bothModes(
       object: { metadata: { resourceVersion: "9" } },
     });
     await until(() => events.length >= 6, 5_000, "live events", 0);
+    assert.equal(r.cachedCount, 1, "b added then deleted, a modified");
     const modified = events.find((e) => e.type === "MODIFIED");
     assert.ok(modified?.type === "MODIFIED");
     assert.equal(modified.previous.metadata.resourceVersion, "1");

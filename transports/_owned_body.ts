@@ -147,18 +147,10 @@ function owned<T>(
  * (`resp` is held by this frame, so Deno's own link holds) and with
  * `fail(err)` when the read breaks.
  *
- * The body is read with a BYOB reader straight into one buffer: of the
- * `content-length` when there is one, else a reused scratch buffer copied
- * out at the body's size. Not with `resp.arrayBuffer()`, which collects
- * 64 KiB chunks and then copies them into one: for 20 pages of 500 Pods
- * (25 MiB) with a declared length that took 1.6× the time and raised peak
- * RSS by 15–20 MiB more (chunked, both cost about the same).
- *
  * @param resp The response.
  * @param signal The request's abort signal.
  * @param fail Turns a read failure into the error to throw.
- * @returns The body's bytes (a view of a buffer of its own, at most a
- *   little larger than the body).
+ * @returns The body's bytes.
  */
 export async function readAllOrAbort(
   resp: Response,
@@ -166,77 +158,8 @@ export async function readAllOrAbort(
   fail: (err: unknown) => unknown,
 ): Promise<Uint8Array> {
   try {
-    if (resp.body === null) return new Uint8Array(0);
-    return await readAll(sourceOf(resp.body), declaredLength(resp.headers));
+    return new Uint8Array(await resp.arrayBuffer());
   } catch (err) {
     throw signal?.aborted ? signal.reason : fail(err);
-  }
-}
-
-// The largest length trusted as the buffer's size (a bigger one still
-// reads, growing as it goes), and the largest scratch buffer kept between
-// reads of bodies of unknown length.
-const LARGEST_HINT = 256 * 1024 * 1024;
-const LARGEST_SPARE = 4 * 1024 * 1024;
-const FIRST_READ = 64 * 1024;
-
-/**
- * The scratch buffer a body of unknown length is read into (then copied
- * out at its exact size): one per process, taken by one read at a time
- * (a concurrent read makes its own), so a paged list allocates each page
- * once instead of a doubling series of buffers per page.
- */
-let spare: Uint8Array | undefined;
-
-/** The declared length, when there is one to trust (with a `content-encoding` there is not: it is the encoded size). */
-function declaredLength(headers: Headers): number | undefined {
-  if (headers.has("content-encoding")) return undefined;
-  const declared = Number(headers.get("content-length") ?? NaN);
-  return Number.isSafeInteger(declared) && declared >= 0 &&
-      declared < LARGEST_HINT
-    ? declared
-    : undefined;
-}
-
-async function readAll(
-  source: ByteSource,
-  length: number | undefined,
-): Promise<Uint8Array> {
-  // A declared length: read into a buffer of that size plus the byte the
-  // read that sees the end needs (a BYOB read needs a non-empty view).
-  let buf: Uint8Array = length !== undefined
-    ? new Uint8Array(length + 1)
-    : spare ?? new Uint8Array(FIRST_READ);
-  if (length === undefined) spare = undefined;
-  let at = 0;
-  try {
-    for (;;) {
-      if (at === buf.length) {
-        const grown = new Uint8Array(buf.length * 2);
-        grown.set(buf);
-        buf = grown;
-      }
-      const { done, view } = await source.read(buf.subarray(at));
-      // A BYOB read transfers the buffer: continue in the one returned
-      // (at the end too, in an empty view; not after a cancel, which drops it).
-      if (view.buffer !== buf.buffer) {
-        if (view.buffer.byteLength < at) {
-          throw new Error("the body's stream was cancelled while it was read");
-        }
-        buf = new Uint8Array(view.buffer, 0, view.buffer.byteLength);
-      }
-      at += view.length;
-      if (done) break;
-    }
-    if (length !== undefined && at >= buf.length - 1) {
-      return buf.subarray(0, at);
-    }
-    return buf.slice(0, at);
-  } finally {
-    // Not after a cancel (the buffer was transferred away: detached).
-    if (
-      length === undefined && buf.buffer.byteLength > 0 &&
-      buf.length <= LARGEST_SPARE
-    ) spare = buf;
   }
 }

@@ -1,8 +1,7 @@
 // A whole response body read as bytes (a request without expectJson or
 // expectStream; the compact Reflector's list pages come this way): every
 // byte, in order, whether the server declares a length or streams chunks;
-// read into one buffer sized from content-length (not collected in chunks
-// and copied); an abort mid-body rejects at once with the signal's reason.
+// an abort mid-body rejects at once with the signal's reason.
 // A local Deno.serve stands in for the apiserver; no cluster is needed.
 
 import assert from "node:assert/strict";
@@ -127,45 +126,4 @@ Deno.test("an abort mid-body rejects with the signal's reason, promptly", async 
     await assert.rejects(reading, (err) => err === reason);
     assert.ok(performance.now() - t0 < 2_000, "the abort took too long");
   });
-});
-
-Deno.test("a byte-stream body is read into the reader's own buffer (BYOB), not handed over in chunks", async () => {
-  const body = pattern(300_000);
-  let at = 0;
-  let intoReaders = 0;
-  let chunksMade = 0;
-  const stream = new ReadableStream({
-    type: "bytes",
-    pull(c) {
-      if (at >= body.length) {
-        c.close();
-        c.byobRequest?.respond(0);
-        return;
-      }
-      const req = c.byobRequest;
-      if (req?.view) {
-        const into = new Uint8Array(
-          req.view.buffer,
-          req.view.byteOffset,
-          req.view.byteLength,
-        );
-        const n = Math.min(into.length, 50_000, body.length - at);
-        into.set(body.subarray(at, at + n));
-        at += n;
-        intoReaders++;
-        req.respond(n);
-      } else {
-        c.enqueue(body.slice(at, at += 50_000));
-        chunksMade++;
-      }
-    },
-  });
-  const got = await readAllOrAbort(
-    new Response(stream, { headers: { "content-length": "300000" } }),
-    undefined,
-    (err) => err,
-  );
-  assert.deepEqual(got, body);
-  assert.equal(chunksMade, 0, "no chunk was allocated for the reader");
-  assert.ok(intoReaders >= 6, `${intoReaders} reads into the reader's buffer`);
 });

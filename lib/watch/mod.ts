@@ -194,45 +194,19 @@
  *   default Reflector's (`test/unit/watch/compact_test.ts` runs both side by
  *   side; the Reflector's other unit tests run in both modes).
  *
- * Measured in process (`test/bench/reflector_bench.ts`, Deno 2.9.6, 2
- * shared cores under load, one run, so times are rough): a 10,000-Pod sync
- * (24.5 MiB of JSON) retains 3.62 KiB per Pod, 3.13 KiB with
- * `dropManagedFields`, 1.34 KiB metadata-only (8.2 MiB of JSON; bench
- * median 44–58 ms against 173–487 ms for full objects). Ten consumers of
- * those Pods: 10 Reflectors take 200 list requests and retain 349 MiB;
- * one shared watch takes 20 (one paged list) and retains 37 MiB, synced
- * 8–20× sooner. Compact, through `listWatch()` over an in-process client
- * answering with bytes (same bench, same conditions): 40,000 Pod events
- * (2.5 KiB each) go into the cache at 3.3× the default's rate, 8.2 µs of
- * CPU each against 28.3 (0.29×; a profile: the scan 34 %, the GC 18 %,
- * line splitting 13 %, the fake's reads 14 %, the cache 5 %); a Pod
- * retains 2.72 KiB (0.75× the default's 3.62), 2.47 KiB with
- * `dropManagedFields` (0.79×), 1.02 KiB metadata-only (0.76×). Across
- * processes over HTTP (`deno task bench`, the replay server's per-event
- * chunks, 5 interleaved rounds on the loaded 2-core machine): 2.21× the
- * informer's events/s (1.95–2.75) at 0.40× its CPU per event (0.38–0.45)
- * (the default Reflector: 1.21×, 0.76×), against targets of 2.5× and
- * 0.4×. The watch reads the transport's own source straight into its line
- * buffer (`sourceOf`, lib/_wire/line_buffer.ts: no stream, no copy per
- * read) and de-chunks size lines off the bytes; what is left (a profile of
- * that contender): the scan ~23 %, decoding each kept object to a string
- * ~15 % (mostly the cost of retaining it: the same decode of a line not
- * kept is 0.3 µs), the GC ~12 %, line splitting ~5 %, `op_read` ~4 %,
- * waiting for the server ~12 %; one read, and one promise, per event
- * remains when the events come one chunk at a time slower than they are
- * handled. A 10,000-Pod sync from the apiserver (pages
- * of 500, counted with `cachedCount`; 3 interleaved rounds, loaded
- * machine) holds 0.45× the informer's heap per Pod and peaks at 0.61× its
- * RSS (174 MiB; the default Reflector 0.67×), in 0.77× its time (0.52–1.29
- * over three runs: the client waits on the apiserver, at 0.59× the
- * informer's CPU per Pod); metadata-only takes 0.55× of that time and
- * 0.76× of that peak. Where the rest goes (a profile of the sync from the
- * replay server): the GC 25 % (young-generation copies of the kept 2.5 KB
- * strings), decoding each object's text 7 %, the scan 8 %; of the peak RSS
- * over a 55 MiB start, the cache is 28 MiB of heap, V8's committed but
- * unused heap ~30 MiB, freed page buffers and fetch's buffers the rest.
- * No entry holds a page's buffer: after a GC the external memory is back
- * to where it started.
+ * Measured (`deno task bench`, 2026-12-03, a quiet 2-core machine; the whole
+ * edition, with spreads and the profiles behind the missed targets, is in
+ * test/bench/README.md): in process, 40,000 Pod events go into a compact
+ * cache at 177k/s and 6.2 µs of CPU each, against the default's 71k/s and
+ * 16.9 µs; a 10,000-Pod sync retains 3.62 KiB per Pod by default, 3.13
+ * KiB with `dropManagedFields`, 1.34 KiB metadata-only, and compact 2.73,
+ * 2.48 and 1.03 KiB. Across processes over HTTP, against client-node's
+ * informer: compact takes 2.03× its events/s at 0.41× its CPU per event
+ * (the default Reflector 1.19×, 0.74×); a 10,000-Pod sync from the
+ * apiserver takes 0.84× its time at 0.60× its peak RSS and 0.45× its heap
+ * per object (metadata-only: 0.75× the time and 0.77× the peak of that);
+ * 10 observers of one shared watch cost 0.24× the CPU per event and 0.54×
+ * the RSS of 10 Reflectors, over one connection instead of ten.
  *
  * @module
  */

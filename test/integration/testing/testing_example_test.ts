@@ -46,8 +46,12 @@ Deno.test("an operator's Reflector sees custom resources come and go", async () 
   const stop = new AbortController();
   const running = reflector.run(stop.signal);
   const seen: string[] = [];
+  // Create the resource only once the cache is synced: created and deleted
+  // before the first list, it would never be seen.
+  const synced = Promise.withResolvers<void>();
   const observing = (async () => {
     for await (const evt of reflector.observeAll()) {
+      if (evt.type === "SYNCED") synced.resolve();
       if (evt.type === "SYNCED" || evt.type === "BOOKMARK") continue;
       const name = (evt as { object?: { metadata?: { name?: string } } })
         .object?.metadata?.name;
@@ -56,6 +60,7 @@ Deno.test("an operator's Reflector sees custom resources come and go", async () 
     }
   })();
 
+  await synced.promise;
   await client.performRequest({
     method: "POST",
     path,

@@ -9,13 +9,8 @@
 // objects. Sanitizers stay on: nothing is left running.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient } from "../../../mod.ts";
-import type {
-  JSONValue,
-  KubernetesTunnel,
-  RequestOptions,
-  RestClient,
-} from "../../../lib/contract.ts";
+import type { KubeConfigRestClient } from "../../../mod.ts";
+import type { JSONValue, RestClient } from "../../../lib/contract.ts";
 import {
   dropManagedFields,
   listWatch,
@@ -26,6 +21,10 @@ import {
 } from "../../../lib/watch/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { until } from "../../_helpers.ts";
+import {
+  CountingClient,
+  withNamespace as sharedNamespace,
+} from "./_apiserver_fixtures.ts";
 
 const cp = await controlPlane();
 
@@ -43,51 +42,9 @@ type Obj = {
   data?: Record<string, string>;
 };
 
-/** The real transport, with every request it is asked for recorded. */
-class CountingClient implements RestClient {
-  requests: RequestOptions[] = [];
-  constructor(readonly inner: RestClient) {}
-  performRequest(
-    opts: RequestOptions & { expectTunnel: string[] },
-  ): Promise<KubernetesTunnel>;
-  performRequest(
-    opts: RequestOptions & { expectStream: true; expectJson: true },
-  ): Promise<ReadableStream<JSONValue>>;
-  performRequest(
-    opts: RequestOptions & { expectStream: true },
-  ): Promise<ReadableStream<Uint8Array>>;
-  performRequest(
-    opts: RequestOptions & { expectJson: true },
-  ): Promise<JSONValue>;
-  performRequest(opts: RequestOptions): Promise<Uint8Array>;
-  performRequest(opts: RequestOptions): Promise<unknown> {
-    this.requests.push(opts);
-    return this.inner.performRequest(opts as RequestOptions);
-  }
-}
-
-async function withNamespace(
+const withNamespace = (
   fn: (client: KubeConfigRestClient, ns: string) => Promise<void>,
-) {
-  const client = await KubeConfigRestClient.readKubeConfig(
-    cp.kubeconfigs.admin,
-  );
-  const ns = `compact-${crypto.randomUUID().slice(0, 8)}`;
-  await client.performRequest({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    bodyJson: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  try {
-    await fn(client, ns);
-  } finally {
-    await client.performRequest({
-      method: "DELETE",
-      path: `/api/v1/namespaces/${ns}`,
-    });
-    client.close();
-  }
-}
+) => sharedNamespace(cp, "compact", fn);
 
 /** A Reflector, its observed events (plain), and a stop that waits for it. */
 function start(

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import {
   DynamicClient,
-  KubeConfigRestClient,
+  type KubeConfigRestClient,
   KubernetesApiError,
 } from "../../../mod.ts";
 import {
@@ -24,6 +24,7 @@ import {
 } from "../../../lib/watch/mod.ts";
 import { controlPlane, serverVersion } from "../../harness.ts";
 import { until } from "../../_helpers.ts";
+import { withNamespace as sharedNamespace } from "./_apiserver_fixtures.ts";
 
 const cp = await controlPlane();
 const server = await serverVersion();
@@ -41,28 +42,9 @@ type Meta = {
   };
 };
 
-async function withNamespace(
+const withNamespace = (
   fn: (client: KubeConfigRestClient, ns: string) => Promise<void>,
-) {
-  const client = await KubeConfigRestClient.readKubeConfig(
-    cp.kubeconfigs.admin,
-  );
-  const ns = `meta-${crypto.randomUUID().slice(0, 8)}`;
-  await client.performRequest({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    bodyJson: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  try {
-    await fn(client, ns);
-  } finally {
-    await client.performRequest({
-      method: "DELETE",
-      path: `/api/v1/namespaces/${ns}`,
-    });
-    client.close();
-  }
-}
+) => sharedNamespace(cp, "meta", fn);
 
 const configMap = (name: string, labels: Record<string, string> = {}) => ({
   apiVersion: "v1",

@@ -31,6 +31,7 @@ import {
   withTempDir,
   writeKubeconfig,
 } from "../../_helpers.ts";
+import { withNamespace as sharedNamespace } from "./_apiserver_fixtures.ts";
 
 const cp = await controlPlane();
 const server = await serverVersion();
@@ -50,28 +51,9 @@ type CM = {
 };
 type Status = { code?: number; reason?: string; message?: string };
 
-async function withNamespace(
+const withNamespace = (
   fn: (client: KubeConfigRestClient, ns: string) => Promise<void>,
-) {
-  const client = await KubeConfigRestClient.readKubeConfig(
-    cp.kubeconfigs.admin,
-  );
-  const ns = `reflector-${crypto.randomUUID().slice(0, 8)}`;
-  await client.performRequest({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    bodyJson: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  try {
-    await fn(client, ns);
-  } finally {
-    await client.performRequest({
-      method: "DELETE",
-      path: `/api/v1/namespaces/${ns}`,
-    });
-    client.close();
-  }
-}
+) => sharedNamespace(cp, "reflector", fn);
 
 const cmPath = (ns: string) => `/api/v1/namespaces/${ns}/configmaps`;
 const create = (c: KubeConfigRestClient, ns: string, name: string, v = "1") =>

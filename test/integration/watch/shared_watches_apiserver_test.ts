@@ -8,16 +8,15 @@
 // no timer, stream or connection left.
 
 import assert from "node:assert/strict";
-import { KubeConfigRestClient } from "../../../mod.ts";
-import type {
-  JSONValue,
-  KubernetesTunnel,
-  RequestOptions,
-  RestClient,
-} from "../../../lib/contract.ts";
+import type { KubeConfigRestClient } from "../../../mod.ts";
+import type { RestClient } from "../../../lib/contract.ts";
 import { type ReflectorEvent, SharedWatches } from "../../../lib/watch/mod.ts";
 import { controlPlane } from "../../harness.ts";
 import { until } from "../../_helpers.ts";
+import {
+  CountingClient,
+  withNamespace as sharedNamespace,
+} from "./_apiserver_fixtures.ts";
 
 const cp = await controlPlane();
 
@@ -31,60 +30,18 @@ type CM = {
   data?: Record<string, string>;
 };
 
-/** The real transport, with every request it is asked for recorded. */
-class CountingClient implements RestClient {
-  requests: RequestOptions[] = [];
-  constructor(readonly inner: RestClient) {}
-  performRequest(
-    opts: RequestOptions & { expectTunnel: string[] },
-  ): Promise<KubernetesTunnel>;
-  performRequest(
-    opts: RequestOptions & { expectStream: true; expectJson: true },
-  ): Promise<ReadableStream<JSONValue>>;
-  performRequest(
-    opts: RequestOptions & { expectStream: true },
-  ): Promise<ReadableStream<Uint8Array>>;
-  performRequest(
-    opts: RequestOptions & { expectJson: true },
-  ): Promise<JSONValue>;
-  performRequest(opts: RequestOptions): Promise<Uint8Array>;
-  performRequest(opts: RequestOptions): Promise<unknown> {
-    this.requests.push(opts);
-    return this.inner.performRequest(opts as RequestOptions);
-  }
-  /** Lists and watches of `path` so far. */
-  count(path: string): { lists: number; watches: number } {
-    const mine = this.requests.filter((r) => r.path === path);
-    const watches =
-      mine.filter((r) => r.querystring?.get("watch") === "true").length;
-    return { lists: mine.length - watches, watches };
-  }
-}
-
-async function withNamespace(
+const withNamespace = (
   fn: (
     client: CountingClient,
     raw: KubeConfigRestClient,
     ns: string,
   ) => Promise<void>,
-) {
-  const raw = await KubeConfigRestClient.readKubeConfig(cp.kubeconfigs.admin);
-  const ns = `shared-${crypto.randomUUID().slice(0, 8)}`;
-  await raw.performRequest({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    bodyJson: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  try {
-    await fn(new CountingClient(raw), raw, ns);
-  } finally {
-    await raw.performRequest({
-      method: "DELETE",
-      path: `/api/v1/namespaces/${ns}`,
-    });
-    raw.close();
-  }
-}
+) =>
+  sharedNamespace(
+    cp,
+    "shared",
+    (raw, ns) => fn(new CountingClient(raw), raw, ns),
+  );
 
 const create = (c: RestClient, ns: string, name: string, labels = {}) =>
   c.performRequest({

@@ -205,8 +205,12 @@ Deno.test("a compact Reflector over ConfigMaps stays exact through creates, upda
 
 Deno.test("a compact Reflector over metadata-only Pods stays exact through creates, label changes and deletes, as the default one", async () => {
   await withNamespace(async (client, ns) => {
-    // No controller manager here: the namespace's default ServiceAccount is
-    // made by hand, and Pods mount no token (they are never scheduled).
+    // The namespace's default ServiceAccount is made by hand (no controller
+    // manager without a node), Pods mount no token, and they name a
+    // scheduler that does not exist: with a node, the scheduler and the
+    // kubelet would otherwise write their status at times of their own, and
+    // the two Reflectors, listing a moment apart, would start from different
+    // versions.
     await client.performRequest({
       method: "POST",
       path: `/api/v1/namespaces/${ns}/serviceaccounts`,
@@ -225,6 +229,7 @@ Deno.test("a compact Reflector over metadata-only Pods stays exact through creat
       metadata: { name, labels },
       spec: {
         automountServiceAccountToken: false,
+        schedulerName: "no-such-scheduler",
         containers: [{ name: "c", image: "registry.example.com/x:1" }],
       },
     });
